@@ -1,0 +1,11 @@
+//! One module per command; `run` dispatches.
+
+mod models;
+
+use crate::cli::{Cli, Command};
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Models(cmd) => models::run(&cli.global, cmd),
+    }
+}

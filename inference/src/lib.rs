@@ -1,0 +1,6 @@
+//! The engines: audio decoding and Whisper speech recognition, and the local LLM.
+//! Nothing here knows about meetings, commands or expenses.
+
+mod error;
+
+pub use error::{Error, ErrorKind, Result};
