@@ -1,11 +1,8 @@
 //! `mishu`: the command line and the HTTP service.
 
-mod cli;
-mod commands;
-mod exit;
-
 use std::process::ExitCode;
 
+use agent::{cli, commands, exit};
 use clap::Parser;
 
 fn main() -> ExitCode {

@@ -1,6 +1,6 @@
 //! One module per command; `run` dispatches.
 
-mod models;
+pub mod models;
 
 use crate::cli::{Cli, Command};
 

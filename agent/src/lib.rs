@@ -1,0 +1,6 @@
+//! mishu's agent: the command line, the HTTP service and the pipelines behind them.
+//! The binary (`src/main.rs`) only parses arguments and maps errors to exit codes.
+
+pub mod cli;
+pub mod commands;
+pub mod exit;
