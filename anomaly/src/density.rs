@@ -1,0 +1,164 @@
+//! A Gaussian mixture fitted by linfa on standardized features, kept as plain numbers so it
+//! can be saved, loaded and evaluated without linfa: weights, means and the Cholesky
+//! factors of the precisions.
+
+use linfa::prelude::*;
+use linfa_clustering::GaussianMixtureModel;
+use ndarray::Array2;
+use rand_xoshiro::rand_core::SeedableRng;
+use rand_xoshiro::Xoshiro256Plus;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Component {
+    pub weight: f64,
+    pub mean: Vec<f64>,
+    /// Lower-triangular L with L·Lᵀ = precision, row-major.
+    pub precision_cholesky: Vec<f64>,
+    /// log(weight) + log|L| − d/2·log(2π): the constant part of the log-density.
+    pub log_constant: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Mixture {
+    /// Standardization applied before the mixture.
+    pub center: Vec<f64>,
+    pub scale: Vec<f64>,
+    pub components: Vec<Component>,
+}
+
+/// Spread floor after standardizing: a feature constant in history still varies a little.
+const MIN_SCALE: f64 = 1e-3;
+/// Values are clipped to this many spreads, so one absurd value cannot overflow.
+const CLIP: f64 = 50.0;
+
+impl Mixture {
+    /// Fits `n_components` Gaussians (fewer when rows are few) on `rows`.
+    pub fn fit(rows: &[Vec<f64>], n_components: usize, seed: u64) -> Result<Mixture> {
+        let n = rows.len();
+        let d = rows.first().map_or(0, Vec::len);
+        if n < 10 || d == 0 {
+            return Err(Error::Model(format!("a mixture needs at least 10 rows, got {n}")));
+        }
+        let mut center = vec![0.0; d];
+        let mut scale = vec![0.0; d];
+        for j in 0..d {
+            let mean = rows.iter().map(|r| r[j]).sum::<f64>() / n as f64;
+            let var = rows.iter().map(|r| (r[j] - mean).powi(2)).sum::<f64>() / n as f64;
+            center[j] = mean;
+            scale[j] = var.sqrt().max(MIN_SCALE);
+        }
+        let mut data = Array2::<f64>::zeros((n, d));
+        for (i, row) in rows.iter().enumerate() {
+            for j in 0..d {
+                data[[i, j]] = ((row[j] - center[j]) / scale[j]).clamp(-CLIP, CLIP);
+            }
+        }
+        let k = n_components.clamp(1, (n / 40).max(1));
+        let dataset = DatasetBase::from(data);
+        let gmm = GaussianMixtureModel::params_with_rng(k, Xoshiro256Plus::seed_from_u64(seed))
+            .n_runs(1)
+            .tolerance(1e-3)
+            .max_n_iterations(200)
+            .reg_covariance(1e-2)
+            .fit(&dataset)
+            .map_err(|e| Error::Model(format!("Gaussian mixture: {e}")))?;
+        let mut components = Vec::with_capacity(k);
+        for c in 0..gmm.weights().len() {
+            let precision = gmm.precisions().index_axis(ndarray::Axis(0), c);
+            let flat: Vec<f64> = precision.iter().copied().collect();
+            let chol = cholesky(&flat, d)
+                .ok_or_else(|| Error::Model("a mixture precision is not positive definite".into()))?;
+            let log_det_chol: f64 = (0..d).map(|i| chol[i * d + i].ln()).sum();
+            let weight = gmm.weights()[c];
+            components.push(Component {
+                weight,
+                mean: gmm.means().row(c).to_vec(),
+                precision_cholesky: chol,
+                log_constant: weight.max(1e-300).ln() + log_det_chol
+                    - 0.5 * d as f64 * (2.0 * std::f64::consts::PI).ln(),
+            });
+        }
+        Ok(Mixture { center, scale, components })
+    }
+
+    /// Negative log-density of one row: higher is more unusual.
+    pub fn surprise(&self, row: &[f64]) -> f64 {
+        let d = self.center.len();
+        let mut z = [0.0f64; 16];
+        let z = &mut z[..d.min(16)];
+        for (j, v) in z.iter_mut().enumerate() {
+            *v = ((row[j] - self.center[j]) / self.scale[j]).clamp(-CLIP, CLIP);
+        }
+        let mut best = f64::NEG_INFINITY;
+        let mut logs = [0.0f64; 8];
+        let k = self.components.len().min(8);
+        for (c, comp) in self.components.iter().take(k).enumerate() {
+            // ‖Lᵀ(x − μ)‖²: the Mahalanobis distance under this component.
+            let mut dist = 0.0;
+            for col in 0..d {
+                let mut s = 0.0;
+                for row_i in col..d {
+                    s += comp.precision_cholesky[row_i * d + col] * (z[row_i] - comp.mean[row_i]);
+                }
+                dist += s * s;
+            }
+            logs[c] = comp.log_constant - 0.5 * dist;
+            best = best.max(logs[c]);
+        }
+        let sum: f64 = logs[..k].iter().map(|l| (l - best).exp()).sum();
+        -(best + sum.ln())
+    }
+}
+
+/// Lower Cholesky factor of a symmetric positive-definite d×d matrix (row-major).
+fn cholesky(a: &[f64], d: usize) -> Option<Vec<f64>> {
+    let mut l = vec![0.0; d * d];
+    for i in 0..d {
+        for j in 0..=i {
+            let mut s = a[i * d + j];
+            for k in 0..j {
+                s -= l[i * d + k] * l[j * d + k];
+            }
+            if i == j {
+                if s <= 0.0 || !s.is_finite() {
+                    return None;
+                }
+                l[i * d + i] = s.sqrt();
+            } else {
+                l[i * d + j] = s / l[j * d + j];
+            }
+        }
+    }
+    Some(l)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn far_points_are_more_surprising() {
+        let rows: Vec<Vec<f64>> = (0..400)
+            .map(|i| {
+                let t = i as f64 / 400.0;
+                vec![(t * 37.0).sin(), (t * 91.0).cos() * 2.0 + 5.0]
+            })
+            .collect();
+        let m = Mixture::fit(&rows, 2, 7).unwrap();
+        assert!(m.surprise(&[0.0, 5.0]) < m.surprise(&[4.0, 5.0]));
+        assert!(m.surprise(&[4.0, 5.0]) < m.surprise(&[40.0, -50.0]));
+        assert_eq!(m, Mixture::fit(&rows, 2, 7).unwrap());
+    }
+
+    #[test]
+    fn cholesky_reconstructs() {
+        let a = [4.0, 2.0, 2.0, 3.0];
+        let l = cholesky(&a, 2).unwrap();
+        assert!((l[0] * l[0] - 4.0).abs() < 1e-12);
+        assert!((l[2] * l[0] - 2.0).abs() < 1e-12);
+        assert!((l[2] * l[2] + l[3] * l[3] - 3.0).abs() < 1e-12);
+    }
+}

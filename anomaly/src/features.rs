@@ -1,0 +1,323 @@
+//! A claim measured against history: the numbers the model and the peers see, and the
+//! evidence the rules quote (which claim it duplicates, which holiday it falls on).
+
+use crate::claim::{Category, Claim};
+use crate::keys::normalize_merchant;
+use crate::policy::Policy;
+use crate::profile::{self, ClaimIndex, ClaimRef, DayGroup, Profile, Stats};
+
+/// Names of [`Facts::vector`], in order (the header of `mishu expenses features`).
+pub const FEATURE_NAMES: [&str; 24] = [
+    "log_amount_hkd",
+    "amount_z_own",
+    "amount_z_department",
+    "amount_z_company",
+    "limit_ratio",
+    "near_limit",
+    "over_limit",
+    "log_per_attendee_hkd",
+    "employee_category_share",
+    "department_category_share",
+    "log_employee_merchant_claims",
+    "log_company_merchant_claims",
+    "merchant_category_share",
+    "weekend",
+    "holiday",
+    "submission_delay_days",
+    "round_amount",
+    "same_day_merchant_others",
+    "same_day_merchant_total_ratio",
+    "duplicate_invoice",
+    "duplicate_fingerprint",
+    "log_employee_near_limit_claims",
+    "log_employee_claims",
+    "employee_weekend_rate",
+];
+pub const N_FEATURES: usize = FEATURE_NAMES.len();
+
+/// Where a claim's history lives. A history claim is inside `base` itself and is measured
+/// without its own contribution; a new claim is measured against `base`, and against the
+/// other claims of its batch for duplicates and splits.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    pub base: &'a Profile,
+    pub batch: Option<&'a ClaimIndex>,
+    pub in_base: bool,
+    pub policy: &'a Policy,
+}
+
+/// Everything measured about one claim.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    pub amount_hkd: f64,
+    pub log_amount: f64,
+    pub z_own: f64,
+    pub z_department: f64,
+    pub z_company: f64,
+    /// The claimant's usual amount in this category (HKD, geometric mean), when known.
+    pub typical_hkd: Option<f64>,
+    pub own_claims_in_category: f64,
+    pub limit: Option<f64>,
+    pub limit_ratio: f64,
+    pub near_limit: Option<f64>,
+    pub per_attendee_hkd: Option<f64>,
+    pub per_attendee_limit: Option<f64>,
+    pub employee_claims: f64,
+    pub employee_category_share: f64,
+    pub department_category_share: f64,
+    pub employee_merchant_claims: f64,
+    pub company_merchant_claims: f64,
+    /// Of the merchant's claims at this company, the share in this claim's category.
+    pub merchant_category_share: f64,
+    pub weekend: bool,
+    pub holiday: Option<String>,
+    pub delay_days: i64,
+    pub round: u8,
+    pub category_round_rate: f64,
+    pub same_day_others: u32,
+    pub same_day_total_hkd: f64,
+    /// Same-day claims at the merchant are one amount repeated (a duplicate, not a split).
+    pub same_day_identical: bool,
+    pub split_threshold: f64,
+    pub duplicate_invoice: Option<ClaimRef>,
+    pub duplicate_fingerprint: Option<ClaimRef>,
+    /// Same claimant, merchant and amount a day before or after.
+    pub near_duplicate: Option<ClaimRef>,
+    pub employee_near_limit_claims: f64,
+    pub employee_weekend_rate: f64,
+}
+
+/// Claims with fewer of their own claims in a category than this lean on their
+/// department's pattern.
+const SHRINK_CLAIMS: f64 = 5.0;
+/// Smallest spread of log amounts assumed (amounts within ~10% of each other are not
+/// "unusual" against each other).
+const MIN_LOG_SD: f64 = 0.1;
+
+impl Facts {
+    pub fn measure(claim: &Claim, cx: Context<'_>) -> Facts {
+        let policy = cx.policy;
+        let base = cx.base;
+        let hkd = profile::amount_hkd(claim, policy);
+        let x = hkd.ln();
+        let cat = claim.category;
+        let own = |stats: Stats| if cx.in_base { stats.without(x) } else { stats };
+        let minus_self = |n: u32| f64::from(n) - if cx.in_base { 1.0 } else { 0.0 };
+        let get = |map: &crate::keys::KeyMap<u32>, key: u64| map.get(&key).copied().unwrap_or(0);
+
+        let company = own(base.category.get(cat.index()).copied().unwrap_or_default());
+        let department = own(
+            base.department_category
+                .get(&profile::department_category_key(&claim.department, cat))
+                .copied()
+                .unwrap_or_default(),
+        );
+        let employee = own(
+            base.employee_category
+                .get(&profile::employee_category_key(&claim.employee_id, cat))
+                .copied()
+                .unwrap_or_default(),
+        );
+        let z_company = z_score(x, company, None);
+        let department_prior = if department.n >= 3.0 { department } else { company };
+        let z_department = z_score(x, department, Some(company));
+        let z_own = z_score(x, employee, Some(department_prior));
+        let typical_hkd = (employee.n >= 3.0).then(|| employee.mean.exp());
+
+        let limit = policy.limit(cat);
+        let limit_ratio = limit.map_or(0.0, |l| hkd / l);
+        let per_attendee_limit = policy.per_attendee_limits.get(&cat).copied();
+        let per_attendee_hkd = claim
+            .attendees
+            .filter(|_| matches!(cat, Category::Meals | Category::Entertainment))
+            .map(|n| hkd / f64::from(n.max(1)));
+
+        let emp_key = profile::employee_key(&claim.employee_id);
+        let employee_claims = minus_self(get(&base.employee_claims, emp_key)).max(0.0);
+        let department_claims =
+            minus_self(get(&base.department_claims, profile::department_key(&claim.department))).max(0.0);
+        let merchant = normalize_merchant(&claim.merchant);
+        let employee_merchant_claims = minus_self(get(
+            &base.employee_merchant,
+            profile::employee_merchant_key(&claim.employee_id, &merchant),
+        ))
+        .max(0.0);
+        let company_merchant_claims =
+            minus_self(get(&base.merchant_claims, profile::merchant_key(&merchant))).max(0.0);
+        let merchant_in_category = minus_self(get(
+            &base.merchant_category,
+            profile::merchant_category_key(&merchant, cat),
+        ))
+        .max(0.0);
+        let merchant_category_share = if company_merchant_claims > 0.0 {
+            merchant_in_category / company_merchant_claims
+        } else {
+            0.0
+        };
+
+        let weekend = profile::is_weekend(claim.expense_date);
+        let holiday = policy.holiday(claim.expense_date).map(str::to_string);
+        let near_limit = profile::near_limit(hkd, cat, policy);
+        let off_day = u32::from(weekend || holiday.is_some());
+        let employee_weekend = minus_self_if(get(&base.employee_weekend, emp_key), cx.in_base && off_day > 0);
+        let near_limit_claims = minus_self_if(
+            get(&base.employee_near_limit, emp_key),
+            cx.in_base && near_limit.is_some(),
+        );
+        let round = profile::round_amount(claim.amount, policy);
+        let category_claims = company.n.max(1.0);
+        let category_round = minus_self_if(
+            base.category_round.get(cat.index()).copied().unwrap_or(0),
+            cx.in_base && round > 0,
+        );
+
+        let indexes = [Some(&base.index), cx.batch].into_iter().flatten();
+        let mut facts = Facts {
+            amount_hkd: hkd,
+            log_amount: x,
+            z_own,
+            z_department,
+            z_company,
+            typical_hkd,
+            own_claims_in_category: employee.n,
+            limit,
+            limit_ratio,
+            near_limit,
+            per_attendee_hkd,
+            per_attendee_limit,
+            employee_claims,
+            employee_category_share: share(employee.n, employee_claims),
+            department_category_share: share(department.n, department_claims),
+            employee_merchant_claims,
+            company_merchant_claims,
+            merchant_category_share,
+            weekend,
+            holiday,
+            delay_days: claim.submission_delay_days(),
+            round,
+            category_round_rate: category_round / category_claims,
+            split_threshold: limit.map_or(policy.manager_threshold, |l| l.min(policy.manager_threshold)),
+            employee_near_limit_claims: near_limit_claims,
+            employee_weekend_rate: share(employee_weekend, employee_claims),
+            ..Facts::default()
+        };
+        let mut day = DayGroup::default();
+        for index in indexes {
+            facts.look_for_duplicates(claim, &merchant, index);
+            if let Some(group) = index.same_day.get(&profile::same_day_key(&claim.employee_id, &merchant, claim.expense_date)) {
+                day = merge_groups(day, *group);
+            }
+        }
+        // The claim itself is in one of the indexes: the others are the rest.
+        facts.same_day_others = day.count.saturating_sub(1);
+        facts.same_day_total_hkd = day.total_hkd.max(hkd);
+        facts.same_day_identical = day.count >= 2 && (day.max_hkd - day.min_hkd).abs() < 0.005;
+        facts
+    }
+
+    fn look_for_duplicates(&mut self, claim: &Claim, merchant: &str, index: &ClaimIndex) {
+        let id = claim.claim_id.as_str();
+        if self.duplicate_invoice.is_none() {
+            if let Some(invoice) = claim.invoice_no.as_deref() {
+                self.duplicate_invoice = index
+                    .invoices
+                    .get(&profile::invoice_key(invoice))
+                    .and_then(|seen| seen.other_than(id))
+                    .cloned();
+            }
+        }
+        let fingerprint = |date| profile::fingerprint_key(&claim.employee_id, merchant, claim.amount, date);
+        if self.duplicate_fingerprint.is_none() {
+            self.duplicate_fingerprint = index
+                .fingerprints
+                .get(&fingerprint(claim.expense_date))
+                .and_then(|seen| seen.other_than(id))
+                .cloned();
+        }
+        if self.near_duplicate.is_none() {
+            let neighbours = [claim.expense_date.pred_opt(), claim.expense_date.succ_opt()];
+            self.near_duplicate = neighbours.into_iter().flatten().find_map(|date| {
+                index.fingerprints.get(&fingerprint(date)).and_then(|seen| seen.other_than(id)).cloned()
+            });
+        }
+    }
+
+    /// The numbers of [`FEATURE_NAMES`].
+    pub fn vector(&self) -> [f64; N_FEATURES] {
+        let flag = |b: bool| if b { 1.0 } else { 0.0 };
+        let over = self.limit_ratio > 1.0
+            || matches!((self.per_attendee_hkd, self.per_attendee_limit), (Some(p), Some(l)) if p > l);
+        [
+            self.log_amount,
+            self.z_own,
+            self.z_department,
+            self.z_company,
+            self.limit_ratio,
+            flag(self.near_limit.is_some()),
+            flag(over),
+            self.per_attendee_hkd.map_or(0.0, f64::ln),
+            self.employee_category_share,
+            self.department_category_share,
+            self.employee_merchant_claims.ln_1p(),
+            self.company_merchant_claims.ln_1p(),
+            self.merchant_category_share,
+            flag(self.weekend),
+            flag(self.holiday.is_some()),
+            self.delay_days as f64,
+            f64::from(self.round),
+            f64::from(self.same_day_others),
+            self.same_day_total_hkd / self.split_threshold,
+            flag(self.duplicate_invoice.is_some()),
+            flag(self.duplicate_fingerprint.is_some() || self.near_duplicate.is_some()),
+            self.employee_near_limit_claims.ln_1p(),
+            self.employee_claims.ln_1p(),
+            self.employee_weekend_rate,
+        ]
+    }
+}
+
+fn minus_self_if(n: u32, contains_self: bool) -> f64 {
+    f64::from(n.saturating_sub(u32::from(contains_self)))
+}
+
+fn share(part: f64, whole: f64) -> f64 {
+    if whole > 0.0 {
+        (part / whole).clamp(0.0, 1.0)
+    } else {
+        0.0
+    }
+}
+
+/// How many spreads `x` lies above the typical log amount. Few observations borrow
+/// strength from `prior` (the department or company pattern).
+fn z_score(x: f64, stats: Stats, prior: Option<Stats>) -> f64 {
+    let (mean, variance) = match prior {
+        Some(p) if p.n >= 2.0 => {
+            let w = stats.n / (stats.n + SHRINK_CLAIMS);
+            let pooled_var = if stats.n >= 2.0 {
+                w * stats.variance() + (1.0 - w) * p.variance()
+            } else {
+                p.variance()
+            };
+            (w * stats.mean + (1.0 - w) * p.mean, pooled_var)
+        }
+        _ if stats.n >= 1.0 => (stats.mean, stats.variance()),
+        _ => return 0.0,
+    };
+    (x - mean) / variance.sqrt().max(MIN_LOG_SD)
+}
+
+fn merge_groups(a: DayGroup, b: DayGroup) -> DayGroup {
+    if a.count == 0 {
+        return b;
+    }
+    if b.count == 0 {
+        return a;
+    }
+    DayGroup {
+        count: a.count + b.count,
+        total_hkd: a.total_hkd + b.total_hkd,
+        min_hkd: a.min_hkd.min(b.min_hkd),
+        max_hkd: a.max_hkd.max(b.max_hkd),
+    }
+}

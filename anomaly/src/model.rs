@@ -1,0 +1,200 @@
+//! The fitted model: the history profile, one Gaussian mixture per category over the
+//! claim's continuous features, and each mixture's calibration (how surprising history
+//! itself was), in a versioned, self-describing JSON file.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::claim::{Category, Claim};
+use crate::density::Mixture;
+use crate::error::{Error, Result};
+use crate::features::{Context, Facts, FEATURE_NAMES};
+use crate::policy::Policy;
+use crate::profile::Profile;
+
+pub const MODEL_FORMAT: &str = "mishu-expense-model";
+pub const MODEL_VERSION: u32 = 1;
+/// Fewer history claims than this cannot describe a company.
+pub const MIN_HISTORY: usize = 30;
+
+/// Which of [`FEATURE_NAMES`] the mixtures see: the continuous ones that describe a normal
+/// claim (the yes/no policy signals are left to the rules).
+pub const MODEL_FEATURES: [usize; 8] = [0, 1, 2, 7, 8, 10, 11, 15];
+const COMPONENTS: usize = 4;
+/// Categories with fewer claims share the company-wide mixture.
+const MIN_CATEGORY_CLAIMS: usize = 60;
+/// Points of the calibration curve (quantiles of history's surprise).
+const CALIBRATION_POINTS: usize = 201;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelHeader {
+    pub format: String,
+    pub version: u32,
+    pub engine: String,
+    pub seed: u64,
+    pub history_claims: usize,
+    pub first_expense: Option<chrono::NaiveDate>,
+    pub last_expense: Option<chrono::NaiveDate>,
+    pub features: Vec<String>,
+    pub model_features: Vec<String>,
+}
+
+/// A mixture and the sorted quantiles of its surprise over history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CalibratedMixture {
+    pub mixture: Mixture,
+    pub quantiles: Vec<f64>,
+}
+
+impl CalibratedMixture {
+    /// Fraction of history less surprising than `surprise` (1.0 beyond all of it).
+    pub fn tail_rank(&self, surprise: f64) -> f64 {
+        let q = &self.quantiles;
+        if q.is_empty() || surprise.is_nan() {
+            return 0.0;
+        }
+        let above = q.partition_point(|&v| v < surprise);
+        if above == 0 {
+            return 0.0;
+        }
+        if above >= q.len() {
+            return 1.0;
+        }
+        let (lo, hi) = (q[above - 1], q[above]);
+        let frac = if hi > lo { (surprise - lo) / (hi - lo) } else { 0.5 };
+        ((above - 1) as f64 + frac) / (q.len() - 1) as f64
+    }
+
+    /// How far past the most surprising history claim, in spreads of history's top 10%:
+    /// 0 inside history, growing beyond it.
+    pub fn beyond_history(&self, surprise: f64) -> f64 {
+        let q = &self.quantiles;
+        let (Some(&max), Some(&p90)) = (q.last(), q.get(q.len() * 9 / 10)) else {
+            return 0.0;
+        };
+        ((surprise - max) / (max - p90).max(1e-6)).max(0.0)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Model {
+    pub header: ModelHeader,
+    pub profile: Profile,
+    pub company: CalibratedMixture,
+    /// By [`Category::index`]; `None` falls back to `company`.
+    pub categories: Vec<Option<CalibratedMixture>>,
+}
+
+impl Model {
+    /// Fits on past claims. The same history, policy and seed give the same model.
+    pub fn fit(history: &[Claim], policy: &Policy, seed: u64) -> Result<Model> {
+        if history.len() < MIN_HISTORY {
+            return Err(Error::TooFewClaims(history.len(), MIN_HISTORY));
+        }
+        let profile = Profile::build(history, policy);
+        let cx = Context { base: &profile, batch: None, in_base: true, policy };
+        let rows: Vec<Vec<f64>> = history.par_iter().map(|c| model_row(&Facts::measure(c, cx))).collect();
+
+        let company = calibrate(&rows, seed)?;
+        let categories = Category::ALL
+            .par_iter()
+            .map(|&cat| {
+                let rows: Vec<Vec<f64>> = history
+                    .iter()
+                    .zip(&rows)
+                    .filter(|(c, _)| c.category == cat)
+                    .map(|(_, r)| r.clone())
+                    .collect();
+                if rows.len() < MIN_CATEGORY_CLAIMS {
+                    return Ok(None);
+                }
+                calibrate(&rows, seed.wrapping_add(1 + cat.index() as u64)).map(Some)
+            })
+            .collect::<Result<Vec<_>>>()?;
+
+        let header = ModelHeader {
+            format: MODEL_FORMAT.into(),
+            version: MODEL_VERSION,
+            engine: format!(
+                "linfa-clustering GaussianMixtureModel, full covariance, up to {COMPONENTS} components per category"
+            ),
+            seed,
+            history_claims: history.len(),
+            first_expense: history.iter().map(|c| c.expense_date).min(),
+            last_expense: history.iter().map(|c| c.expense_date).max(),
+            features: FEATURE_NAMES.iter().map(|s| s.to_string()).collect(),
+            model_features: MODEL_FEATURES.iter().map(|&i| FEATURE_NAMES[i].to_string()).collect(),
+        };
+        Ok(Model { header, profile, company, categories })
+    }
+
+    pub fn mixture_for(&self, category: Category) -> &CalibratedMixture {
+        self.categories
+            .get(category.index())
+            .and_then(Option::as_ref)
+            .unwrap_or(&self.company)
+    }
+
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let io = |source| Error::Io { path: path.to_path_buf(), source };
+        let file = File::create(path).map_err(io)?;
+        let mut out = BufWriter::new(file);
+        self.write_to(&mut out).map_err(io)?;
+        out.flush().map_err(io)
+    }
+
+    pub fn write_to<W: Write>(&self, writer: W) -> std::io::Result<()> {
+        serde_json::to_writer(writer, self).map_err(std::io::Error::other)
+    }
+
+    pub fn load(path: &Path) -> Result<Model> {
+        let file = File::open(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+        Model::read_from(BufReader::new(file)).map_err(|message| Error::ModelFile {
+            path: path.to_path_buf(),
+            message,
+        })
+    }
+
+    /// Reads a model, checking its header first so a wrong file says what it is.
+    pub fn read_from<R: Read>(reader: R) -> std::result::Result<Model, String> {
+        let value: serde_json::Value =
+            serde_json::from_reader(reader).map_err(|e| format!("not a mishu expense model (not JSON: {e})"))?;
+        let header: ModelHeader = serde_json::from_value(value.get("header").cloned().unwrap_or_default())
+            .map_err(|_| "not a mishu expense model (no header)".to_string())?;
+        if header.format != MODEL_FORMAT {
+            return Err(format!("format {:?}, expected {MODEL_FORMAT:?}", header.format));
+        }
+        if header.version != MODEL_VERSION {
+            return Err(format!(
+                "model version {}, this mishu reads version {MODEL_VERSION}: retrain with `mishu expenses train`",
+                header.version
+            ));
+        }
+        serde_json::from_value(value).map_err(|e| format!("damaged model file: {e}"))
+    }
+}
+
+pub(crate) fn model_row(facts: &Facts) -> Vec<f64> {
+    let all = facts.vector();
+    let mut row: Vec<f64> = MODEL_FEATURES.iter().map(|&i| all[i]).collect();
+    // Delay is heavy-tailed; the mixture sees its logarithm.
+    if let Some(delay) = row.last_mut() {
+        *delay = delay.max(0.0).ln_1p();
+    }
+    row
+}
+
+fn calibrate(rows: &[Vec<f64>], seed: u64) -> Result<CalibratedMixture> {
+    let mixture = Mixture::fit(rows, COMPONENTS, seed)?;
+    let mut surprise: Vec<f64> = rows.iter().map(|r| mixture.surprise(r)).collect();
+    surprise.sort_by(f64::total_cmp);
+    let last = surprise.len() - 1;
+    let quantiles = (0..CALIBRATION_POINTS)
+        .map(|i| surprise[i * last / (CALIBRATION_POINTS - 1)])
+        .collect();
+    Ok(CalibratedMixture { mixture, quantiles })
+}

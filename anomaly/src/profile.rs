@@ -1,0 +1,251 @@
+//! What the company's claims history says, in tables that answer the feature questions
+//! in O(1): amounts per claimant and category, per department and category, merchants
+//! seen, invoices and same-day claims (for duplicates and splits). Claims can be added
+//! one by one ([`Profile::absorb`]), so a scored claim is history for the next one.
+
+use chrono::{Datelike, NaiveDate, Weekday};
+use serde::{Deserialize, Serialize};
+
+use crate::claim::{Category, Claim};
+use crate::keys::{normalize_merchant, Key, KeyMap};
+use crate::policy::Policy;
+
+/// Count, mean and spread of log amounts (Welford), so claims can be added and removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    pub n: f64,
+    pub mean: f64,
+    pub m2: f64,
+}
+
+impl Stats {
+    pub fn add(&mut self, x: f64) {
+        self.n += 1.0;
+        let d = x - self.mean;
+        self.mean += d / self.n;
+        self.m2 += d * (x - self.mean);
+    }
+
+    /// These statistics without one value they include.
+    pub fn without(self, x: f64) -> Stats {
+        if self.n <= 1.0 {
+            return Stats::default();
+        }
+        let n = self.n - 1.0;
+        let mean = (self.n * self.mean - x) / n;
+        let m2 = (self.m2 - (x - mean) * (x - self.mean)).max(0.0);
+        Stats { n, mean, m2 }
+    }
+
+    pub fn variance(&self) -> f64 {
+        if self.n > 1.0 {
+            self.m2 / (self.n - 1.0)
+        } else {
+            0.0
+        }
+    }
+}
+
+/// A claim another one may duplicate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClaimRef {
+    pub claim_id: String,
+    pub expense_date: NaiveDate,
+}
+
+/// The first two distinct claims seen under one key: enough to name "the other one".
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Seen(pub Vec<ClaimRef>);
+
+impl Seen {
+    fn add(&mut self, claim: &Claim) {
+        if self.0.len() < 2 && self.0.iter().all(|r| r.claim_id != claim.claim_id) {
+            self.0.push(ClaimRef {
+                claim_id: claim.claim_id.clone(),
+                expense_date: claim.expense_date,
+            });
+        }
+    }
+
+    /// A claim under this key other than `claim_id`.
+    pub fn other_than(&self, claim_id: &str) -> Option<&ClaimRef> {
+        self.0.iter().find(|r| r.claim_id != claim_id)
+    }
+}
+
+/// Claims by one claimant at one merchant on one day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct DayGroup {
+    pub count: u32,
+    pub total_hkd: f64,
+    pub min_hkd: f64,
+    pub max_hkd: f64,
+}
+
+impl DayGroup {
+    fn add(&mut self, amount_hkd: f64) {
+        if self.count == 0 {
+            self.min_hkd = amount_hkd;
+            self.max_hkd = amount_hkd;
+        }
+        self.count += 1;
+        self.total_hkd += amount_hkd;
+        self.min_hkd = self.min_hkd.min(amount_hkd);
+        self.max_hkd = self.max_hkd.max(amount_hkd);
+    }
+}
+
+/// The duplicate and split tables, which a batch of new claims also fills.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ClaimIndex {
+    pub invoices: KeyMap<Seen>,
+    pub fingerprints: KeyMap<Seen>,
+    pub same_day: KeyMap<DayGroup>,
+}
+
+impl ClaimIndex {
+    pub fn add(&mut self, claim: &Claim, amount_hkd: f64) {
+        if let Some(invoice) = claim.invoice_no.as_deref() {
+            self.invoices.entry(invoice_key(invoice)).or_default().add(claim);
+        }
+        let merchant = normalize_merchant(&claim.merchant);
+        let fingerprint = fingerprint_key(&claim.employee_id, &merchant, claim.amount, claim.expense_date);
+        self.fingerprints.entry(fingerprint).or_default().add(claim);
+        self.same_day
+            .entry(same_day_key(&claim.employee_id, &merchant, claim.expense_date))
+            .or_default()
+            .add(amount_hkd);
+    }
+}
+
+/// Tables built from history (see the module doc).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Profile {
+    pub claims: u64,
+    pub employee_category: KeyMap<Stats>,
+    pub department_category: KeyMap<Stats>,
+    pub category: Vec<Stats>,
+    pub employee_claims: KeyMap<u32>,
+    pub employee_weekend: KeyMap<u32>,
+    pub employee_near_limit: KeyMap<u32>,
+    pub department_claims: KeyMap<u32>,
+    pub employee_merchant: KeyMap<u32>,
+    pub merchant_claims: KeyMap<u32>,
+    pub merchant_category: KeyMap<u32>,
+    pub category_round: Vec<u32>,
+    pub index: ClaimIndex,
+}
+
+impl Profile {
+    pub fn build(history: &[Claim], policy: &Policy) -> Profile {
+        let mut profile = Profile::default();
+        profile.absorb(history, policy);
+        profile
+    }
+
+    /// Adds claims to the history.
+    pub fn absorb(&mut self, claims: &[Claim], policy: &Policy) {
+        if self.category.len() != Category::ALL.len() {
+            self.category = vec![Stats::default(); Category::ALL.len()];
+            self.category_round = vec![0; Category::ALL.len()];
+        }
+        for claim in claims {
+            self.add(claim, policy);
+        }
+    }
+
+    fn add(&mut self, claim: &Claim, policy: &Policy) {
+        let hkd = amount_hkd(claim, policy);
+        let x = hkd.ln();
+        let (emp, dept, cat) = (&claim.employee_id, &claim.department, claim.category);
+        let merchant = normalize_merchant(&claim.merchant);
+        self.claims += 1;
+        self.employee_category.entry(employee_category_key(emp, cat)).or_default().add(x);
+        self.department_category.entry(department_category_key(dept, cat)).or_default().add(x);
+        self.category[cat.index()].add(x);
+        *self.employee_claims.entry(employee_key(emp)).or_default() += 1;
+        if is_weekend(claim.expense_date) || policy.holiday(claim.expense_date).is_some() {
+            *self.employee_weekend.entry(employee_key(emp)).or_default() += 1;
+        }
+        if near_limit(hkd, claim.category, policy).is_some() {
+            *self.employee_near_limit.entry(employee_key(emp)).or_default() += 1;
+        }
+        *self.department_claims.entry(department_key(dept)).or_default() += 1;
+        *self.employee_merchant.entry(employee_merchant_key(emp, &merchant)).or_default() += 1;
+        *self.merchant_claims.entry(merchant_key(&merchant)).or_default() += 1;
+        *self.merchant_category.entry(merchant_category_key(&merchant, cat)).or_default() += 1;
+        if round_amount(claim.amount, policy) > 0 {
+            self.category_round[cat.index()] += 1;
+        }
+        self.index.add(claim, hkd);
+    }
+}
+
+/// The claim's amount in HKD (a currency the policy no longer lists counts at par).
+pub fn amount_hkd(claim: &Claim, policy: &Policy) -> f64 {
+    claim.amount * policy.rate_to_hkd(&claim.currency).unwrap_or(1.0)
+}
+
+pub fn is_weekend(date: NaiveDate) -> bool {
+    matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+/// The limit (HKD) that `amount_hkd` sits just under, within the policy's band.
+pub fn near_limit(amount_hkd: f64, category: Category, policy: &Policy) -> Option<f64> {
+    let band = policy.near_limit_band;
+    [policy.limit(category), Some(policy.manager_threshold)]
+        .into_iter()
+        .flatten()
+        .find(|&limit| amount_hkd <= limit && amount_hkd >= limit * (1.0 - band))
+}
+
+/// 0: not round; 1: whole hundreds; 2: whole thousands (at or above the policy minimum).
+pub fn round_amount(amount: f64, policy: &Policy) -> u8 {
+    if amount < policy.round_amount_min {
+        return 0;
+    }
+    let cents = (amount * 100.0).round() as i64;
+    if cents % 100_000 == 0 {
+        2
+    } else if cents % 10_000 == 0 {
+        1
+    } else {
+        0
+    }
+}
+
+pub(crate) fn employee_key(emp: &str) -> u64 {
+    Key::new(1).str(emp).get()
+}
+pub(crate) fn department_key(dept: &str) -> u64 {
+    Key::new(2).str(dept).get()
+}
+pub(crate) fn employee_category_key(emp: &str, cat: Category) -> u64 {
+    Key::new(3).str(emp).num(cat.index() as i64).get()
+}
+pub(crate) fn department_category_key(dept: &str, cat: Category) -> u64 {
+    Key::new(4).str(dept).num(cat.index() as i64).get()
+}
+pub(crate) fn employee_merchant_key(emp: &str, merchant: &str) -> u64 {
+    Key::new(5).str(emp).str(merchant).get()
+}
+pub(crate) fn merchant_key(merchant: &str) -> u64 {
+    Key::new(6).str(merchant).get()
+}
+pub(crate) fn merchant_category_key(merchant: &str, cat: Category) -> u64 {
+    Key::new(7).str(merchant).num(cat.index() as i64).get()
+}
+pub(crate) fn invoice_key(invoice: &str) -> u64 {
+    let normalized: String = invoice
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_uppercase)
+        .collect();
+    Key::new(8).str(&normalized).get()
+}
+pub(crate) fn fingerprint_key(emp: &str, merchant: &str, amount: f64, date: NaiveDate) -> u64 {
+    Key::new(9).str(emp).str(merchant).num((amount * 100.0).round() as i64).date(date).get()
+}
+pub(crate) fn same_day_key(emp: &str, merchant: &str, date: NaiveDate) -> u64 {
+    Key::new(10).str(emp).str(merchant).date(date).get()
+}

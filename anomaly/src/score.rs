@@ -1,0 +1,143 @@
+//! Scoring: rules and the model's surprise combined into one risk score with reasons and
+//! a route.
+//!
+//! Each finding is read as an independent chance that the claim needs a human, so the
+//! risk is `1 − Π(1 − strength)` (a noisy-OR): one strong reason is enough, several weak
+//! ones add up, and nothing exceeds 1. The model's share is calibrated against history: a
+//! claim more surprising than 99% of past claims counts about as much as a weekend claim.
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::claim::Claim;
+use crate::features::{Context, Facts, N_FEATURES};
+use crate::model::{model_row, Model};
+use crate::policy::Policy;
+use crate::profile::{amount_hkd, ClaimIndex};
+use crate::route::{route, RiskLevel, Route};
+use crate::rules::{evaluate, Finding, ReasonCode};
+
+/// One reason shown to the reviewer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reason {
+    pub code: ReasonCode,
+    pub detail: String,
+}
+
+/// The `expenses score --json` object of INTERFACES.md §1.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Assessment {
+    pub claim_id: String,
+    pub risk_score: f64,
+    pub risk_level: RiskLevel,
+    pub route: Route,
+    pub reasons: Vec<Reason>,
+}
+
+/// Rank among history's surprise above which the model starts to add risk.
+const MODEL_QUIET_RANK: f64 = 0.9;
+/// Rank at which the model names itself as a reason.
+const MODEL_REASON_RANK: f64 = 0.995;
+
+/// Scores claims with a fitted model under a policy. Cheap to share across threads;
+/// [`Scorer::observe`] needs `&mut` (wrap it in a lock in a service).
+pub struct Scorer {
+    model: Model,
+    policy: Policy,
+}
+
+impl Scorer {
+    pub fn new(model: Model, policy: Policy) -> Scorer {
+        Scorer { model, policy }
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Scores a batch, in input order. Claims in one batch see each other for duplicates
+    /// and splits; they are not added to history (see [`Scorer::observe`]).
+    pub fn score(&self, claims: &[Claim]) -> Vec<Assessment> {
+        let batch = self.batch_index(claims);
+        claims.par_iter().map(|c| self.assess(c, &batch)).collect()
+    }
+
+    /// The features of [`crate::FEATURE_NAMES`] for a batch of new claims, as `score` sees them.
+    pub fn features(&self, claims: &[Claim]) -> Vec<[f64; N_FEATURES]> {
+        let batch = self.batch_index(claims);
+        let cx = self.context(Some(&batch));
+        claims.par_iter().map(|c| Facts::measure(c, cx).vector()).collect()
+    }
+
+    /// Adds claims to the history this scorer compares against (duplicates, habits,
+    /// merchants). The model's mixtures change only when it is fitted again.
+    pub fn observe(&mut self, claims: &[Claim]) {
+        self.model.profile.absorb(claims, &self.policy);
+        self.model.header.history_claims += claims.len();
+    }
+
+    fn batch_index(&self, claims: &[Claim]) -> ClaimIndex {
+        let mut batch = ClaimIndex::default();
+        for c in claims {
+            batch.add(c, amount_hkd(c, &self.policy));
+        }
+        batch
+    }
+
+    fn context<'a>(&'a self, batch: Option<&'a ClaimIndex>) -> Context<'a> {
+        Context { base: &self.model.profile, batch, in_base: false, policy: &self.policy }
+    }
+
+    fn assess(&self, claim: &Claim, batch: &ClaimIndex) -> Assessment {
+        let facts = Facts::measure(claim, self.context(Some(batch)));
+        let mut findings = evaluate(claim, &facts, &self.policy);
+        let model_strength = self.model_finding(claim, &facts, &mut findings);
+        let risk = combine(&findings, model_strength);
+        let risk_score = (risk * 1000.0).round() / 1000.0;
+        let level = RiskLevel::of(risk_score, &self.policy);
+        Assessment {
+            claim_id: claim.claim_id.clone(),
+            risk_score,
+            risk_level: level,
+            route: route(facts.amount_hkd, level, &self.policy),
+            reasons: findings.into_iter().map(|f| Reason { code: f.code, detail: f.detail }).collect(),
+        }
+    }
+
+    /// The model's contribution to the risk; adds a MODEL_OUTLIER reason when the claim is
+    /// stranger than nearly all of history.
+    fn model_finding(&self, claim: &Claim, facts: &Facts, findings: &mut Vec<Finding>) -> f64 {
+        let calibrated = self.model.mixture_for(claim.category);
+        let surprise = calibrated.mixture.surprise(&model_row(facts));
+        let rank = calibrated.tail_rank(surprise);
+        let beyond = calibrated.beyond_history(surprise);
+        let within = ((rank - MODEL_QUIET_RANK) / (1.0 - MODEL_QUIET_RANK)).max(0.0);
+        let strength = (0.45 * within * within + 0.1 * beyond.min(3.0)).min(0.75);
+        if rank >= MODEL_REASON_RANK {
+            let how = if beyond > 0.0 {
+                "stranger than every past claim".to_string()
+            } else {
+                format!("stranger than {:.1}% of past claims", rank * 100.0)
+            };
+            findings.push(Finding {
+                code: ReasonCode::ModelOutlier,
+                strength,
+                detail: format!("the {} pattern model finds this claim {how}", claim.category),
+            });
+        }
+        strength
+    }
+}
+
+fn combine(findings: &[Finding], model_strength: f64) -> f64 {
+    let rules_clear: f64 = findings
+        .iter()
+        .filter(|f| f.code != ReasonCode::ModelOutlier)
+        .map(|f| 1.0 - f.strength)
+        .product();
+    1.0 - rules_clear * (1.0 - model_strength)
+}
