@@ -1,0 +1,296 @@
+//! Quantized matrix kernels for the LLM's CPU hot path.
+//!
+//! `y = x · Wᵀ` with `W` in a GGUF block format (read in place, never dequantized to f32)
+//! and `x` quantized per row to 8-bit blocks of 32 (one f32 scale each, as llama.cpp's
+//! Q8_0/Q8_1), so the inner loops are integer dot products:
+//! - AVX-512 VNNI (`vpdpbusd`), AVX2 (`vpmaddubsw`), or portable scalar code, chosen at
+//!   run time ([`Isa::detect`]); `MISHU_KERNELS=scalar|avx2|avx512` forces a lower one;
+//! - prefill tiles the activation rows (8 on AVX-512, 4 on AVX2) so each weight block is
+//!   unpacked once per tile, not once per prompt token;
+//! - output rows are split across a small persistent pool ([`pool`], `MISHU_THREADS`).
+//!
+//! Error bound of the activation quantization, used by the tests: each activation `x` in a
+//! block with maximum magnitude `amax` is rounded to a multiple of `amax / 127`, an error
+//! of at most `amax / 254`; a dot product therefore moves by at most
+//! `Σ |w_i| · amax(block(i)) / 254`, plus f32 rounding.
+
+mod formats;
+mod pool;
+#[cfg(target_arch = "x86_64")]
+mod x86;
+
+pub use formats::{dequantize_row, QType};
+
+use std::cell::RefCell;
+
+/// The instruction set a kernel runs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Isa {
+    Scalar,
+    Avx2,
+    Avx512Vnni,
+}
+
+impl Isa {
+    /// The best kernels this CPU runs, lowered by `MISHU_KERNELS` if set.
+    pub fn detect() -> Isa {
+        static ISA: std::sync::OnceLock<Isa> = std::sync::OnceLock::new();
+        *ISA.get_or_init(|| {
+            let best = Isa::supported().into_iter().max().unwrap_or(Isa::Scalar);
+            let forced = match std::env::var("MISHU_KERNELS").ok().as_deref() {
+                Some("scalar") => Isa::Scalar,
+                Some("avx2") => Isa::Avx2,
+                _ => best,
+            };
+            forced.min(best)
+        })
+    }
+
+    /// Every kernel set this CPU can run (always includes [`Isa::Scalar`]).
+    pub fn supported() -> Vec<Isa> {
+        #[allow(unused_mut)]
+        let mut v = vec![Isa::Scalar];
+        #[cfg(target_arch = "x86_64")]
+        {
+            let avx2 = is_x86_feature_detected!("avx2")
+                && is_x86_feature_detected!("fma")
+                && is_x86_feature_detected!("f16c");
+            if avx2 {
+                v.push(Isa::Avx2);
+                if is_x86_feature_detected!("avx512f")
+                    && is_x86_feature_detected!("avx512bw")
+                    && is_x86_feature_detected!("avx512vl")
+                    && is_x86_feature_detected!("avx512vnni")
+                {
+                    v.push(Isa::Avx512Vnni);
+                }
+            }
+        }
+        v
+    }
+}
+
+/// Activations quantized to 8-bit blocks of 32, `m` rows of `k`.
+///
+/// Rows are stored in tiles of `tile` rows (the kernels' prefill tile), then the remaining
+/// rows one by one. Inside a tile the rows are interleaved block by block — block `b` of
+/// its rows lies together (`tile` × 32 bytes, `tile` scales) — so a kernel walks a tile with
+/// one pointer. With `tile == 1` the layout is plain row-major.
+#[derive(Default)]
+pub struct Acts {
+    pub(crate) m: usize,
+    pub(crate) k: usize,
+    pub(crate) tile: usize,
+    /// `m · k` quantized values.
+    pub(crate) qs: Vec<i8>,
+    /// Scale of each block of 32 (`m · k / 32`).
+    pub(crate) d: Vec<f32>,
+    /// `scale · Σq` of each block of 32.
+    pub(crate) c32: Vec<f32>,
+    /// `scale · Σq` of each half block (16 values).
+    pub(crate) c16: Vec<f32>,
+}
+
+impl Acts {
+    /// Quantizes `x` (`m` rows of `k`, `k` a multiple of 32) for kernels with prefill tile
+    /// `tile`, reusing this buffer.
+    pub fn quantize(&mut self, x: &[f32], m: usize, k: usize, tile: usize) {
+        debug_assert!(k % 32 == 0 && x.len() >= m * k && tile >= 1);
+        self.m = m;
+        self.k = k;
+        self.tile = tile;
+        let nbr = k / 32;
+        self.qs.resize(m * k, 0);
+        self.d.resize(m * nbr, 0.0);
+        self.c32.resize(m * nbr, 0.0);
+        self.c16.resize(2 * m * nbr, 0.0);
+        let full = m / tile * tile;
+        for t in 0..m {
+            // (first row of the tile, its width, position in it)
+            let (g0, w, ti) = if t < full {
+                (t / tile * tile, tile, t % tile)
+            } else {
+                (t, 1, 0)
+            };
+            let xr = &x[t * k..(t + 1) * k];
+            for (b, xb) in xr.chunks_exact(32).enumerate() {
+                let amax = xb.iter().fold(0f32, |a, v| a.max(v.abs()));
+                let d = amax / 127.0;
+                let id = if d > 0.0 { 1.0 / d } else { 0.0 };
+                let q0 = g0 * k + (b * w + ti) * 32;
+                let qb = &mut self.qs[q0..q0 + 32];
+                let mut s = [0i32; 2];
+                for (i, (q, v)) in qb.iter_mut().zip(xb).enumerate() {
+                    let r = (v * id).round().clamp(-127.0, 127.0) as i8;
+                    *q = r;
+                    s[i / 16] += r as i32;
+                }
+                let di = g0 * nbr + b * w + ti;
+                self.d[di] = d;
+                self.c32[di] = d * (s[0] + s[1]) as f32;
+                let ci = 2 * g0 * nbr + 2 * b * w + ti;
+                self.c16[ci] = d * s[0] as f32;
+                self.c16[ci + w] = d * s[1] as f32;
+            }
+        }
+    }
+}
+
+/// A quantized weight matrix: `rows` rows of `cols` weights, GGUF blocks row by row.
+#[derive(Debug, Clone, Copy)]
+pub struct QMatrix<'a> {
+    pub ty: QType,
+    pub rows: usize,
+    pub cols: usize,
+    pub data: &'a [u8],
+}
+
+impl<'a> QMatrix<'a> {
+    /// Checks the sizes; `None` when `data` does not hold `rows × cols` weights of `ty`.
+    pub fn new(ty: QType, rows: usize, cols: usize, data: &'a [u8]) -> Option<QMatrix<'a>> {
+        (cols % ty.block_len() == 0 && data.len() >= rows * ty.row_bytes(cols)).then_some(QMatrix {
+            ty,
+            rows,
+            cols,
+            data,
+        })
+    }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Acts> = RefCell::new(Acts::default());
+}
+
+/// `y = x · Wᵀ`: `x` is `m × cols`, `y` is `m × rows`, with the best kernels.
+pub fn matmul(w: &QMatrix, x: &[f32], m: usize, y: &mut [f32]) {
+    matmul_with(Isa::detect(), w, x, m, y)
+}
+
+/// [`matmul`] with a chosen instruction set (capped at what the CPU supports).
+pub fn matmul_with(isa: Isa, w: &QMatrix, x: &[f32], m: usize, y: &mut [f32]) {
+    let isa = isa.min(Isa::detect_best());
+    assert!(x.len() >= m * w.cols && y.len() >= m * w.rows);
+    SCRATCH.with(|s| {
+        let mut acts = s.borrow_mut();
+        acts.quantize(x, m, w.cols, isa.tile());
+        matmul_quantized(isa, w, &acts, y);
+    });
+}
+
+impl Isa {
+    /// The activation rows per prefill tile of these kernels ([`Acts::quantize`]).
+    pub fn tile(self) -> usize {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512Vnni => x86::avx512::TILE,
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => x86::avx2::TILE,
+            _ => 1,
+        }
+    }
+
+    fn detect_best() -> Isa {
+        static BEST: std::sync::OnceLock<Isa> = std::sync::OnceLock::new();
+        *BEST.get_or_init(|| Isa::supported().into_iter().max().unwrap_or(Isa::Scalar))
+    }
+}
+
+/// `y = acts · Wᵀ` on already quantized activations, split over the pool's threads.
+pub fn matmul_quantized(isa: Isa, w: &QMatrix, acts: &Acts, y: &mut [f32]) {
+    let isa = isa.min(Isa::detect_best());
+    let n = w.rows;
+    assert!(acts.k == w.cols && y.len() >= acts.m * n && acts.tile == isa.tile());
+    let pool = pool::global();
+    let yp = SendPtr(y.as_mut_ptr());
+    if pool.threads() == 1 || n * acts.m * w.cols < 64 * 1024 {
+        // SAFETY: y holds m · n floats (asserted above); w and acts match.
+        unsafe { rows(isa, w, acts, 0, n, yp.get(), n) };
+        return;
+    }
+    // Chunks of output rows (~32 KiB of weights, a multiple of 8 rows, at least 8 per
+    // thread) taken from a shared counter, so a thread that loses its core to another
+    // process holds nobody up.
+    let rb = w.ty.row_bytes(w.cols);
+    let per = (32 * 1024 / rb.max(1))
+        .min(n.div_ceil(8 * pool.threads()))
+        .max(1)
+        .next_multiple_of(8);
+    let chunks = n.div_ceil(per);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let job = || loop {
+        let c = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if c >= chunks {
+            break;
+        }
+        let r0 = c * per;
+        let r1 = (r0 + per).min(n);
+        // SAFETY: each chunk is taken once, so threads write disjoint output columns
+        // r0..r1 of y, which holds m · n floats (asserted above); w and acts match.
+        unsafe { rows(isa, w, acts, r0, r1, yp.get(), n) };
+    };
+    pool.run(&job);
+}
+
+#[derive(Clone, Copy)]
+struct SendPtr(*mut f32);
+// SAFETY: used only to hand disjoint output ranges to the pool's threads.
+unsafe impl Send for SendPtr {}
+// SAFETY: as above.
+unsafe impl Sync for SendPtr {}
+impl SendPtr {
+    fn get(self) -> *mut f32 {
+        self.0
+    }
+}
+
+/// # Safety
+/// `y` holds `acts.m · n` floats; `isa` is supported; `w` matches `acts`.
+unsafe fn rows(isa: Isa, w: &QMatrix, acts: &Acts, r0: usize, r1: usize, y: *mut f32, n: usize) {
+    match isa {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the caller checked the CPU supports AVX-512 VNNI.
+        Isa::Avx512Vnni => unsafe { x86::avx512::rows(w.ty, w.data, acts, r0, r1, y, n) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the caller checked the CPU supports AVX2, FMA and F16C.
+        Isa::Avx2 => unsafe { x86::avx2::rows(w.ty, w.data, acts, r0, r1, y, n) },
+        _ => {
+            let rb = w.ty.row_bytes(w.cols);
+            for r in r0..r1 {
+                let row = &w.data[r * rb..(r + 1) * rb];
+                for t in 0..acts.m {
+                    // SAFETY: (t, r) lies inside y's m × n floats.
+                    unsafe { *y.add(t * n + r) = scalar_dot(w.ty, row, acts, t) };
+                }
+            }
+        }
+    }
+}
+
+/// The portable kernel: one weight row against activation row `t`.
+fn scalar_dot(ty: QType, row: &[u8], acts: &Acts, t: usize) -> f32 {
+    let k = acts.k;
+    let bl = ty.block_len();
+    let mut u = [0u8; 256];
+    let mut ws = [0f32; 16];
+    let mut wc = [0f32; 16];
+    let qa = &acts.qs[t * k..(t + 1) * k];
+    let da = &acts.d[t * k / 32..(t + 1) * k / 32];
+    let c16 = &acts.c16[t * k / 16..(t + 1) * k / 16];
+    let mut acc = 0f32;
+    for (b, blk) in row.chunks_exact(ty.block_bytes()).enumerate() {
+        let g = bl / 16;
+        formats::decode_block(ty, blk, &mut u[..bl], &mut ws[..g], &mut wc[..g]);
+        for h in 0..g {
+            let i0 = b * bl + 16 * h;
+            let mut isum = 0i32;
+            for i in 0..16 {
+                isum += u[16 * h + i] as i32 * qa[i0 + i] as i32;
+            }
+            acc += ws[h] * da[i0 / 32] * isum as f32 - wc[h] * c16[i0 / 16];
+        }
+    }
+    acc
+}
+
+#[cfg(test)]
+mod tests;

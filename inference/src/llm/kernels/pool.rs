@@ -1,0 +1,148 @@
+//! A small persistent thread pool for the kernels. The caller and up to `n − 1` workers
+//! run the same job, which takes its work in chunks from a shared counter; a worker that
+//! wakes late (its core busy with another process) finds the job closed and skips it, so
+//! the caller never waits for a sleeping thread. Workers spin briefly after a job (the
+//! next matrix product usually follows within microseconds), then sleep on a condition
+//! variable, so an idle engine costs no CPU.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+type Job = dyn Fn() + Sync;
+
+struct State {
+    epoch: usize,
+    /// The current job (a `&Job` with its lifetime erased), `None` once closed.
+    job: Option<&'static Job>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    /// Mirror of `state.epoch` for lock-free spinning.
+    epoch: AtomicUsize,
+    /// Workers inside the current job.
+    active: AtomicUsize,
+    wake: Condvar,
+}
+
+pub(crate) struct Pool {
+    threads: usize,
+    shared: &'static Shared,
+    /// One job at a time; a second caller meanwhile runs its job alone.
+    busy: Mutex<()>,
+}
+
+/// How long a worker spins for the next job before it sleeps.
+const SPIN: Duration = Duration::from_micros(50);
+
+impl Pool {
+    fn new(threads: usize) -> Pool {
+        let shared: &'static Shared = Box::leak(Box::new(Shared {
+            state: Mutex::new(State {
+                epoch: 0,
+                job: None,
+            }),
+            epoch: AtomicUsize::new(0),
+            active: AtomicUsize::new(0),
+            wake: Condvar::new(),
+        }));
+        let mut started = 1;
+        for i in 1..threads {
+            let spawned = std::thread::Builder::new()
+                .name(format!("mishu-kernel-{i}"))
+                .spawn(move || worker(shared));
+            if spawned.is_err() {
+                break;
+            }
+            started += 1;
+        }
+        Pool {
+            threads: started,
+            shared,
+            busy: Mutex::new(()),
+        }
+    }
+
+    pub(crate) fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// Runs `f` on this thread and on every worker that joins before this thread's own
+    /// call returns; `f` must share its work out itself (e.g. an atomic chunk counter).
+    pub(crate) fn run<'a>(&self, f: &'a (dyn Fn() + Sync + 'a)) {
+        let Ok(_guard) = self.busy.try_lock() else {
+            f();
+            return;
+        };
+        if self.threads == 1 {
+            f();
+            return;
+        }
+        // SAFETY: workers only use the reference between joining (under `state`, while
+        // `job` is set) and leaving (`active` decremented); below, `job` is cleared under
+        // the lock and we wait for `active == 0` before returning, so it never outlives `f`.
+        let job: &'static Job =
+            unsafe { std::mem::transmute::<&'a (dyn Fn() + Sync + 'a), &'static Job>(f) };
+        let s = self.shared;
+        {
+            let mut st = s.state.lock().unwrap_or_else(|e| e.into_inner());
+            st.epoch += 1;
+            st.job = Some(job);
+            s.epoch.store(st.epoch, Ordering::Release);
+            s.wake.notify_all();
+        }
+        f();
+        s.state.lock().unwrap_or_else(|e| e.into_inner()).job = None;
+        while s.active.load(Ordering::Acquire) != 0 {
+            std::hint::spin_loop();
+        }
+    }
+}
+
+fn worker(s: &'static Shared) {
+    let mut seen = 0;
+    loop {
+        let start = Instant::now();
+        let mut spins = 0u32;
+        while s.epoch.load(Ordering::Acquire) == seen {
+            std::hint::spin_loop();
+            spins += 1;
+            if spins % 64 == 0 && start.elapsed() > SPIN {
+                break;
+            }
+        }
+        let job = {
+            let mut st = s.state.lock().unwrap_or_else(|e| e.into_inner());
+            while st.epoch == seen {
+                st = s.wake.wait(st).unwrap_or_else(|e| e.into_inner());
+            }
+            seen = st.epoch;
+            if st.job.is_some() {
+                s.active.fetch_add(1, Ordering::AcqRel);
+            }
+            st.job
+        };
+        if let Some(job) = job {
+            job();
+            s.active.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
+/// The process-wide pool: `MISHU_THREADS`, or the number of cores the OS gives us.
+pub(crate) fn global() -> &'static Pool {
+    static POOL: OnceLock<Pool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let n = std::env::var("MISHU_THREADS")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .filter(|&n| n > 0)
+            .unwrap_or_else(|| {
+                std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(1)
+            });
+        Pool::new(n.min(64))
+    })
+}

@@ -1,0 +1,160 @@
+use super::*;
+use half::f16;
+
+/// xorshift64*: deterministic, no dependency.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545F4914F6CDD1D)
+    }
+    fn byte(&mut self) -> u8 {
+        (self.next() >> 56) as u8
+    }
+    /// Uniform in [-1, 1).
+    fn f(&mut self) -> f32 {
+        (self.next() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+    }
+}
+
+fn put_f16(b: &mut [u8], at: usize, v: f32) {
+    b[at..at + 2].copy_from_slice(&f16::from_f32(v).to_bits().to_le_bytes());
+}
+
+/// Random rows of `ty`: random quant bits, finite scales of realistic size.
+fn random_matrix(ty: QType, rows: usize, cols: usize, rng: &mut Rng) -> Vec<u8> {
+    let mut data: Vec<u8> = (0..rows * ty.row_bytes(cols)).map(|_| rng.byte()).collect();
+    for blk in data.chunks_exact_mut(ty.block_bytes()) {
+        match ty {
+            QType::Q4_0 | QType::Q5_0 | QType::Q8_0 => put_f16(blk, 0, 0.02 * rng.f()),
+            QType::Q4_1 => {
+                put_f16(blk, 0, 0.02 * rng.f());
+                put_f16(blk, 2, 0.1 * rng.f());
+            }
+            QType::Q4K => {
+                put_f16(blk, 0, 0.002 * rng.f());
+                put_f16(blk, 2, 0.004 * rng.f());
+            }
+            QType::Q6K => put_f16(blk, 208, 0.001 * rng.f()),
+        }
+    }
+    data
+}
+
+fn random_acts(m: usize, k: usize, rng: &mut Rng) -> Vec<f32> {
+    // Mostly small values with a few outliers, like real hidden states.
+    (0..m * k)
+        .map(|i| {
+            let v = rng.f();
+            if i % 97 == 5 {
+                20.0 * v
+            } else {
+                v
+            }
+        })
+        .collect()
+}
+
+/// Checks every supported ISA against the f32 reference, within the activation
+/// quantization bound, and against the scalar kernel (same integers, other f32 order).
+fn check(ty: QType, n: usize, k: usize, m: usize, seed: u64) {
+    let mut rng = Rng(seed);
+    let data = random_matrix(ty, n, k, &mut rng);
+    let x = random_acts(m, k, &mut rng);
+    let w = QMatrix::new(ty, n, k, &data).expect("sizes");
+    let rb = ty.row_bytes(k);
+    let mut wf = vec![0f32; k];
+    let mut scalar = vec![0f32; m * n];
+    matmul_with(Isa::Scalar, &w, &x, m, &mut scalar);
+    for isa in Isa::supported() {
+        let mut y = vec![f32::NAN; m * n];
+        matmul_with(isa, &w, &x, m, &mut y);
+        for r in 0..n {
+            dequantize_row(ty, &data[r * rb..(r + 1) * rb], &mut wf);
+            for t in 0..m {
+                let xr = &x[t * k..(t + 1) * k];
+                let mut exact = 0f64;
+                let mut bound = 0f64;
+                let mut mag = 0f64;
+                for (b, (wb, xb)) in wf.chunks(32).zip(xr.chunks(32)).enumerate() {
+                    let amax = xb.iter().fold(0f32, |a, v| a.max(v.abs())) as f64;
+                    for (wi, xi) in wb.iter().zip(xb) {
+                        exact += *wi as f64 * *xi as f64;
+                        bound += (*wi as f64).abs() * amax / 254.0;
+                        mag += (*wi as f64 * *xi as f64).abs();
+                    }
+                    let _ = b;
+                }
+                let got = y[t * n + r] as f64;
+                let tol = bound + 1e-5 * mag + 1e-6;
+                assert!(
+                    (got - exact).abs() <= tol,
+                    "{ty:?} {isa:?} n={n} k={k} m={m} row {r} tok {t}: got {got}, exact {exact}, tol {tol}"
+                );
+                let s = scalar[t * n + r] as f64;
+                assert!(
+                    (got - s).abs() <= 1e-5 * mag + 1e-6,
+                    "{ty:?} {isa:?} vs scalar row {r} tok {t}: {got} vs {s}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_type_every_isa_small() {
+    for ty in QType::ALL {
+        let k0 = ty.block_len();
+        for (i, &(n, kb, m)) in [
+            (1, 1, 1),
+            (5, 2, 1),
+            (13, 3, 3),
+            (9, 1, 8),
+            (17, 2, 11),
+            (8, 4, 17),
+        ]
+        .iter()
+        .enumerate()
+        {
+            check(ty, n, kb * k0, m, 1 + i as u64);
+        }
+    }
+}
+
+#[test]
+fn every_type_every_isa_threaded() {
+    // Large enough to be split over the pool; n not a multiple of 8; k not a multiple
+    // of the 64-group coefficient chunk.
+    for ty in QType::ALL {
+        let k = if ty.block_len() == 256 {
+            256 * 9
+        } else {
+            32 * 75
+        };
+        check(ty, 70, k, 1, 99);
+        check(ty, 45, k, 10, 7);
+    }
+}
+
+#[test]
+fn zero_activations_give_zero() {
+    let mut rng = Rng(3);
+    for ty in QType::ALL {
+        let k = 512;
+        let data = random_matrix(ty, 4, k, &mut rng);
+        let w = QMatrix::new(ty, 4, k, &data).unwrap();
+        for isa in Isa::supported() {
+            let mut y = vec![1f32; 8];
+            matmul_with(isa, &w, &vec![0f32; 2 * k], 2, &mut y);
+            assert!(y.iter().all(|v| *v == 0.0), "{ty:?} {isa:?}: {y:?}");
+        }
+    }
+}
+
+#[test]
+fn bad_sizes_are_rejected() {
+    assert!(QMatrix::new(QType::Q4K, 2, 100, &[0u8; 1000]).is_none());
+    assert!(QMatrix::new(QType::Q8_0, 2, 64, &[0u8; 10]).is_none());
+}
