@@ -31,6 +31,9 @@ pub enum Command {
     /// List, fetch and import models.
     #[command(subcommand)]
     Models(ModelsCommand),
+    /// Expense review: fit the anomaly model, score claims, make synthetic claims.
+    #[command(subcommand)]
+    Expenses(ExpensesCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -40,5 +43,76 @@ pub enum ModelsCommand {
         /// Print one JSON document instead of a table.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExpensesCommand {
+    /// Fit the anomaly model on past claims and save it.
+    Train {
+        /// Past claims (CSV, INTERFACES.md §2).
+        #[arg(long)]
+        history: PathBuf,
+        /// Where to write the model file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Policy TOML (default: the built-in policy).
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        /// Seed of the fit: the same history and seed give the same model.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Print one JSON document describing the model.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Score new claims against history: risk, level, route and reasons per claim.
+    Score {
+        /// New claims (CSV).
+        #[arg(long)]
+        claims: PathBuf,
+        /// Past claims to fit a model on now.
+        #[arg(long, conflicts_with = "model", required_unless_present = "model")]
+        history: Option<PathBuf>,
+        /// A model saved by `mishu expenses train`.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Policy TOML (default: the built-in policy).
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        /// Seed of the fit when --history is given.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Print one JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Print how long reading, fitting and scoring took (one JSON line on stderr).
+        #[arg(long)]
+        timings: bool,
+    },
+    /// Write a synthetic Hong Kong company's claims: DIR/history.csv (18 months, normal)
+    /// and DIR/new.csv (one month, with a `label` column naming injected anomalies).
+    Synth {
+        /// Output directory (created if missing).
+        #[arg(long, default_value = ".")]
+        out_dir: PathBuf,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Number of employees.
+        #[arg(long, default_value_t = 160)]
+        employees: usize,
+        /// Share of new claims that are anomalies.
+        #[arg(long, default_value_t = 0.08)]
+        anomaly_rate: f64,
+    },
+    /// The features the model sees, as CSV (for comparing with other detectors): of the
+    /// history (each claim against the rest), or of new claims with --claims.
+    Features {
+        #[arg(long)]
+        history: PathBuf,
+        #[arg(long)]
+        claims: Option<PathBuf>,
+        #[arg(long)]
+        policy: Option<PathBuf>,
     },
 }

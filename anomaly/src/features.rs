@@ -7,7 +7,7 @@ use crate::policy::Policy;
 use crate::profile::{self, ClaimIndex, ClaimRef, DayGroup, Profile, Stats};
 
 /// Names of [`Facts::vector`], in order (the header of `mishu expenses features`).
-pub const FEATURE_NAMES: [&str; 24] = [
+pub const FEATURE_NAMES: [&str; 25] = [
     "log_amount_hkd",
     "amount_z_own",
     "amount_z_department",
@@ -32,6 +32,7 @@ pub const FEATURE_NAMES: [&str; 24] = [
     "log_employee_near_limit_claims",
     "log_employee_claims",
     "employee_weekend_rate",
+    "submission_delay_z_own",
 ];
 pub const N_FEATURES: usize = FEATURE_NAMES.len();
 
@@ -72,6 +73,8 @@ pub struct Facts {
     pub weekend: bool,
     pub holiday: Option<String>,
     pub delay_days: i64,
+    /// How much slower than the claimant usually submits (z of the log delay).
+    pub delay_z_own: f64,
     pub round: u8,
     pub category_round_rate: f64,
     pub same_day_others: u32,
@@ -123,6 +126,15 @@ impl Facts {
         let z_department = z_score(x, department, Some(company));
         let z_own = z_score(x, employee, Some(department_prior));
         let typical_hkd = (employee.n >= 3.0).then(|| employee.mean.exp());
+        let log_delay = profile::log_delay(claim);
+        let delay_own = base
+            .employee_delay
+            .get(&profile::employee_key(&claim.employee_id))
+            .copied()
+            .unwrap_or_default();
+        let delay_own = if cx.in_base { delay_own.without(log_delay) } else { delay_own };
+        let delay_company = if cx.in_base { base.delay.without(log_delay) } else { base.delay };
+        let delay_z_own = z_score(log_delay, delay_own, Some(delay_company));
 
         let limit = policy.limit(cat);
         let limit_ratio = limit.map_or(0.0, |l| hkd / l);
@@ -194,6 +206,7 @@ impl Facts {
             weekend,
             holiday,
             delay_days: claim.submission_delay_days(),
+            delay_z_own,
             round,
             category_round_rate: category_round / category_claims,
             split_threshold: limit.map_or(policy.manager_threshold, |l| l.min(policy.manager_threshold)),
@@ -272,6 +285,7 @@ impl Facts {
             self.employee_near_limit_claims.ln_1p(),
             self.employee_claims.ln_1p(),
             self.employee_weekend_rate,
+            self.delay_z_own,
         ]
     }
 }

@@ -23,12 +23,15 @@ pub const MIN_HISTORY: usize = 30;
 
 /// Which of [`FEATURE_NAMES`] the mixtures see: the continuous ones that describe a normal
 /// claim (the yes/no policy signals are left to the rules).
-pub const MODEL_FEATURES: [usize; 8] = [0, 1, 2, 7, 8, 10, 11, 15];
+pub const MODEL_FEATURES: [usize; 9] = [0, 1, 2, 7, 8, 10, 11, 24, 15];
 const COMPONENTS: usize = 4;
 /// Categories with fewer claims share the company-wide mixture.
 const MIN_CATEGORY_CLAIMS: usize = 60;
 /// Points of the calibration curve (quantiles of history's surprise).
 const CALIBRATION_POINTS: usize = 201;
+/// A mixture of a few components is fitted well by this many claims; more only costs time.
+/// (Calibration still uses every claim.)
+const MAX_FIT_ROWS: usize = 3000;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelHeader {
@@ -189,7 +192,7 @@ pub(crate) fn model_row(facts: &Facts) -> Vec<f64> {
 }
 
 fn calibrate(rows: &[Vec<f64>], seed: u64) -> Result<CalibratedMixture> {
-    let mixture = Mixture::fit(rows, COMPONENTS, seed)?;
+    let mixture = Mixture::fit(&sample(rows, MAX_FIT_ROWS, seed), COMPONENTS, seed)?;
     let mut surprise: Vec<f64> = rows.iter().map(|r| mixture.surprise(r)).collect();
     surprise.sort_by(f64::total_cmp);
     let last = surprise.len() - 1;
@@ -197,4 +200,17 @@ fn calibrate(rows: &[Vec<f64>], seed: u64) -> Result<CalibratedMixture> {
         .map(|i| surprise[i * last / (CALIBRATION_POINTS - 1)])
         .collect();
     Ok(CalibratedMixture { mixture, quantiles })
+}
+
+/// At most `max` rows, drawn without replacement, the same for the same seed.
+fn sample(rows: &[Vec<f64>], max: usize, seed: u64) -> Vec<Vec<f64>> {
+    use rand::seq::index;
+    use rand_xoshiro::rand_core::SeedableRng;
+    if rows.len() <= max {
+        return rows.to_vec();
+    }
+    let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(seed);
+    let mut picked = index::sample(&mut rng, rows.len(), max).into_vec();
+    picked.sort_unstable();
+    picked.into_iter().map(|i| rows[i].clone()).collect()
 }

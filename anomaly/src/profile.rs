@@ -126,6 +126,9 @@ pub struct Profile {
     pub department_category: KeyMap<Stats>,
     pub category: Vec<Stats>,
     pub employee_claims: KeyMap<u32>,
+    /// ln(1 + days from expense to submission), per claimant and company-wide.
+    pub employee_delay: KeyMap<Stats>,
+    pub delay: Stats,
     pub employee_weekend: KeyMap<u32>,
     pub employee_near_limit: KeyMap<u32>,
     pub department_claims: KeyMap<u32>,
@@ -164,6 +167,9 @@ impl Profile {
         self.department_category.entry(department_category_key(dept, cat)).or_default().add(x);
         self.category[cat.index()].add(x);
         *self.employee_claims.entry(employee_key(emp)).or_default() += 1;
+        let delay = log_delay(claim);
+        self.employee_delay.entry(employee_key(emp)).or_default().add(delay);
+        self.delay.add(delay);
         if is_weekend(claim.expense_date) || policy.holiday(claim.expense_date).is_some() {
             *self.employee_weekend.entry(employee_key(emp)).or_default() += 1;
         }
@@ -184,6 +190,11 @@ impl Profile {
 /// The claim's amount in HKD (a currency the policy no longer lists counts at par).
 pub fn amount_hkd(claim: &Claim, policy: &Policy) -> f64 {
     claim.amount * policy.rate_to_hkd(&claim.currency).unwrap_or(1.0)
+}
+
+/// ln(1 + submission delay in days), negative delays counted as none.
+pub fn log_delay(claim: &Claim) -> f64 {
+    (claim.submission_delay_days().max(0) as f64).ln_1p()
 }
 
 pub fn is_weekend(date: NaiveDate) -> bool {

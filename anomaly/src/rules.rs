@@ -179,7 +179,7 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
     }
 
     // A claimant who often works weekends (sales, events) makes a weekend claim less odd.
-    let off_day_strength = 0.62 * (1.0 - 2.0 * f.employee_weekend_rate).max(0.35);
+    let off_day_strength = 0.62 * (1.0 - 8.0 * f.employee_weekend_rate).max(0.2);
     if !policy.weekend_ok(claim.category) {
         if let Some(name) = &f.holiday {
             push(

@@ -1,5 +1,6 @@
 //! One module per command; `run` dispatches.
 
+pub mod expenses;
 pub mod models;
 
 use crate::cli::{Cli, Command};
@@ -7,5 +8,6 @@ use crate::cli::{Cli, Command};
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Models(cmd) => models::run(&cli.global, cmd),
+        Command::Expenses(cmd) => expenses::run(cmd),
     }
 }
