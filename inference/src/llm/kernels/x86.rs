@@ -133,45 +133,61 @@ macro_rules! isa_kernels {
                 let k = acts.k;
                 let nb = k / 32;
                 let bytes = [18, 20, 22, 34][Q as usize];
-                let mut acc = [_mm256_setzero_ps(); T];
-                let mut offs = [0f32; T];
+                // Two sets of accumulators, for even and odd blocks: two independent FMA
+                // chains, which matters for decode (T = 1).
+                let mut acc = [[_mm256_setzero_ps(); T]; 2];
+                let mut offs = [[0f32; T]; 2];
                 let qa0 = acts.qs.as_ptr().add(t0 * k);
                 let da0 = acts.d.as_ptr().add(t0 * nb);
                 let c0 = acts.c32.as_ptr().add(t0 * nb);
-                for b in 0..nb {
-                    let p = row.add(b * bytes);
-                    let qa = qa0.add(b * 32 * T);
-                    let da = da0.add(b * T);
-                    let d = f16(p);
-                    let wsv = _mm256_set1_ps(d);
-                    let coef;
-                    match Q {
-                        0 => {
-                            coef = 8.0 * d;
-                            step::<T>(&mut acc, nibbles16(p.add(2)), wsv, qa, da);
+                macro_rules! block {
+                    ($b:expr, $acc:expr, $offs:expr) => {{
+                        let b = $b;
+                        let p = row.add(b * bytes);
+                        let qa = qa0.add(b * 32 * T);
+                        let da = da0.add(b * T);
+                        let d = f16(p);
+                        let wsv = _mm256_set1_ps(d);
+                        let coef;
+                        match Q {
+                            0 => {
+                                coef = 8.0 * d;
+                                step::<T>($acc, nibbles16(p.add(2)), wsv, qa, da);
+                            }
+                            1 => {
+                                coef = -f16(p.add(2));
+                                step::<T>($acc, nibbles16(p.add(4)), wsv, qa, da);
+                            }
+                            2 => {
+                                coef = 16.0 * d;
+                                let qh = (p.add(2) as *const u32).read_unaligned();
+                                let u = _mm256_or_si256(nibbles16(p.add(6)), bits_0x10!($isa, qh));
+                                step::<T>($acc, u, wsv, qa, da);
+                            }
+                            _ => {
+                                let w = _mm256_loadu_si256(p.add(2) as *const __m256i);
+                                coef = q8!($isa, $acc, w, wsv, qa, da, d);
+                            }
                         }
-                        1 => {
-                            coef = -f16(p.add(2));
-                            step::<T>(&mut acc, nibbles16(p.add(4)), wsv, qa, da);
+                        let c = c0.add(b * T);
+                        for t in 0..T {
+                            $offs[t] += coef * *c.add(t);
                         }
-                        2 => {
-                            coef = 16.0 * d;
-                            let qh = (p.add(2) as *const u32).read_unaligned();
-                            let u = _mm256_or_si256(nibbles16(p.add(6)), bits_0x10!($isa, qh));
-                            step::<T>(&mut acc, u, wsv, qa, da);
-                        }
-                        _ => {
-                            let w = _mm256_loadu_si256(p.add(2) as *const __m256i);
-                            coef = q8!($isa, acc, w, wsv, qa, da, d);
-                        }
-                    }
-                    let c = c0.add(b * T);
-                    for t in 0..T {
-                        offs[t] += coef * *c.add(t);
-                    }
+                    }};
+                }
+                let [acc0, acc1] = &mut acc;
+                let [offs0, offs1] = &mut offs;
+                let mut b = 0;
+                while b + 2 <= nb {
+                    block!(b, acc0, offs0);
+                    block!(b + 1, acc1, offs1);
+                    b += 2;
+                }
+                if b < nb {
+                    block!(b, acc0, offs0);
                 }
                 for t in 0..T {
-                    out[t] = hsum(acc[t]) - offs[t];
+                    out[t] = hsum(_mm256_add_ps(acc0[t], acc1[t])) - (offs0[t] + offs1[t]);
                 }
             }
 
@@ -184,8 +200,8 @@ macro_rules! isa_kernels {
             ) {
                 let k = acts.k;
                 let nb = k / 32;
-                let mut acc = [_mm256_setzero_ps(); T];
-                let mut offs = [0f32; T];
+                let mut acc = [[_mm256_setzero_ps(); T]; 2];
+                let mut offs = [[0f32; T]; 2];
                 let qa0 = acts.qs.as_ptr().add(t0 * k);
                 let da0 = acts.d.as_ptr().add(t0 * nb);
                 let c0 = acts.c32.as_ptr().add(t0 * nb);
@@ -208,17 +224,17 @@ macro_rules! isa_kernels {
                             };
                             let b = sb * 8 + j;
                             let wsv = _mm256_set1_ps(d * s as f32);
-                            step::<T>(&mut acc, u, wsv, qa0.add(b * 32 * T), da0.add(b * T));
+                            step::<T>(&mut acc[h], u, wsv, qa0.add(b * 32 * T), da0.add(b * T));
                             let coef = dmin * m as f32;
                             let c = c0.add(b * T);
                             for t in 0..T {
-                                offs[t] += coef * *c.add(t);
+                                offs[h][t] += coef * *c.add(t);
                             }
                         }
                     }
                 }
                 for t in 0..T {
-                    out[t] = hsum(acc[t]) - offs[t];
+                    out[t] = hsum(_mm256_add_ps(acc[0][t], acc[1][t])) - (offs[0][t] + offs[1][t]);
                 }
             }
 
@@ -231,8 +247,8 @@ macro_rules! isa_kernels {
             ) {
                 let k = acts.k;
                 let nb = k / 32;
-                let mut acc = [_mm256_setzero_ps(); T];
-                let mut offs = [0f32; T];
+                let mut acc = [[_mm256_setzero_ps(); T]; 2];
+                let mut offs = [[0f32; T]; 2];
                 let qa0 = acts.qs.as_ptr().add(t0 * k);
                 let da0 = acts.d.as_ptr().add(t0 * nb);
                 let c0 = acts.c16.as_ptr().add(t0 * 2 * nb);
@@ -270,17 +286,17 @@ macro_rules! isa_kernels {
                             let hi = d * *sc.add(2 * g + 1) as f32;
                             let wsv = _mm256_set_m128(_mm_set1_ps(hi), _mm_set1_ps(lo));
                             let b = sb * 8 + 4 * n + g;
-                            step::<T>(&mut acc, u, wsv, qa0.add(b * 32 * T), da0.add(b * T));
+                            step::<T>(&mut acc[g % 2], u, wsv, qa0.add(b * 32 * T), da0.add(b * T));
                             let (clo, chi) = (32.0 * lo, 32.0 * hi);
                             let c = c0.add(2 * b * T);
                             for t in 0..T {
-                                offs[t] += clo * *c.add(t) + chi * *c.add(T + t);
+                                offs[g % 2][t] += clo * *c.add(t) + chi * *c.add(T + t);
                             }
                         }
                     }
                 }
                 for t in 0..T {
-                    out[t] = hsum(acc[t]) - offs[t];
+                    out[t] = hsum(_mm256_add_ps(acc[0][t], acc[1][t])) - (offs[0][t] + offs[1][t]);
                 }
             }
 
@@ -354,13 +370,13 @@ macro_rules! isa_kernels {
 /// Q8_0: VNNI takes `w + 128` as unsigned with offset `128 · d`; AVX2 uses the sign trick.
 /// Evaluates to the offset coefficient.
 macro_rules! q8 {
-    (vnni, $acc:ident, $w:ident, $wsv:ident, $qa:ident, $da:ident, $d:ident) => {{
+    (vnni, $acc:expr, $w:ident, $wsv:ident, $qa:ident, $da:ident, $d:ident) => {{
         let u = _mm256_xor_si256($w, _mm256_set1_epi8(-128));
-        step::<T>(&mut $acc, u, $wsv, $qa, $da);
+        step::<T>($acc, u, $wsv, $qa, $da);
         128.0 * $d
     }};
-    (avx2, $acc:ident, $w:ident, $wsv:ident, $qa:ident, $da:ident, $d:ident) => {{
-        step_signed::<T>(&mut $acc, $w, $wsv, $qa, $da);
+    (avx2, $acc:expr, $w:ident, $wsv:ident, $qa:ident, $da:ident, $d:ident) => {{
+        step_signed::<T>($acc, $w, $wsv, $qa, $da);
         0.0
     }};
 }
