@@ -34,6 +34,11 @@ pub enum Command {
     /// Expense review: fit the anomaly model, score claims, make synthetic claims.
     #[command(subcommand)]
     Expenses(ExpensesCommand),
+    /// The HTTP service, with an embedded database in the data directory by default.
+    Serve(ServeArgs),
+    /// API tokens for the HTTP service.
+    #[command(subcommand)]
+    Tokens(TokensCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -114,5 +119,35 @@ pub enum ExpensesCommand {
         claims: Option<PathBuf>,
         #[arg(long)]
         policy: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080; MISHU_ADDR, `addr` in mishu.toml).
+    #[arg(long)]
+    pub addr: Option<std::net::SocketAddr>,
+    /// The data directory: mishu.toml, the SQLite database, the first admin token
+    /// (default: the user's data directory, mishu).
+    #[arg(long, env = "MISHU_DATA_DIR")]
+    pub data: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Create a token and print its secret once (only its sha256 is stored).
+    Create {
+        /// admin, finance, manager, audit or member.
+        #[arg(long)]
+        role: String,
+        /// Who or what the token is for.
+        #[arg(long)]
+        name: String,
+        /// The service's data directory (as for `mishu serve`).
+        #[arg(long, env = "MISHU_DATA_DIR")]
+        data: Option<PathBuf>,
+        /// Print one JSON document.
+        #[arg(long)]
+        json: bool,
     },
 }

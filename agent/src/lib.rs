@@ -4,3 +4,5 @@
 pub mod cli;
 pub mod commands;
 pub mod exit;
+pub mod server;
+pub mod store;

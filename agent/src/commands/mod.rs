@@ -2,6 +2,8 @@
 
 pub mod expenses;
 pub mod models;
+pub mod serve;
+pub mod tokens;
 
 use crate::cli::{Cli, Command};
 
@@ -9,5 +11,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Models(cmd) => models::run(&cli.global, cmd),
         Command::Expenses(cmd) => expenses::run(cmd),
+        Command::Serve(args) => serve::run(args),
+        Command::Tokens(cmd) => tokens::run(cmd),
     }
 }

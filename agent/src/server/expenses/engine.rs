@@ -1,0 +1,281 @@
+//! The expense engine the service holds: the policy and a [`Scorer`] over the fitted
+//! model and all stored claims. Submissions are serialised (score → store → observe), so
+//! each claim is scored against every claim stored before it, duplicates included.
+//!
+//! Fitting: on start when the database holds at least `min_history` claims, on
+//! `POST /v1/expenses/model/fit`, and in the background after `refit_after` new claims.
+//! A fit reads the history, fits on a blocking thread while submissions go on, then adds
+//! the claims that arrived meanwhile and swaps the new scorer in.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
+
+use anomaly::{Assessment, Claim, Model, Policy, RiskLevel, Scorer};
+use serde::Serialize;
+use tokio::sync::Mutex;
+
+use crate::store::alerts::Alert;
+use crate::store::claims::ScoredClaim;
+use crate::store::{ids, now, Store, StoreError};
+
+/// Seed of every fit: the same history gives the same model.
+pub const FIT_SEED: u64 = 42;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(
+        "the expense model is not fitted yet: {have} claims are stored, {need} are needed \
+         (load past claims with POST /v1/expenses/history, then POST /v1/expenses/model/fit)"
+    )]
+    NotFitted { have: usize, need: usize },
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("fitting the expense model: {0}")]
+    Fit(#[from] anomaly::Error),
+    #[error("a blocking task failed: {0}")]
+    Task(String),
+}
+
+/// What the API says about the model.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelInfo {
+    pub fitted: bool,
+    pub history_claims: usize,
+    pub fitted_on_claims: usize,
+    pub claims_since_fit: usize,
+    pub fitted_at: Option<String>,
+    pub engine: Option<String>,
+}
+
+struct Fitted {
+    scorer: Scorer,
+    fitted_on: usize,
+    fitted_at: String,
+}
+
+pub struct ExpenseEngine {
+    store: Store,
+    policy: Policy,
+    min_history: usize,
+    alert_level: RiskLevel,
+    fitted: Arc<RwLock<Option<Fitted>>>,
+    /// Held from scoring to observing, so submissions are scored in order.
+    submit: Mutex<()>,
+    since_fit: AtomicUsize,
+    refit_queued: AtomicBool,
+}
+
+/// Scored claims, as stored: the assessments in input order and the alerts raised.
+pub struct Submitted {
+    pub assessments: Vec<serde_json::Value>,
+    pub alerts: Vec<Alert>,
+}
+
+impl ExpenseEngine {
+    /// `alert_level`: `high`, or `medium` to alert on medium risk too.
+    pub fn new(store: Store, policy: Policy, min_history: usize, alert_level: &str) -> Self {
+        ExpenseEngine {
+            store,
+            policy,
+            min_history: min_history.max(1),
+            alert_level: if alert_level == "medium" {
+                RiskLevel::Medium
+            } else {
+                RiskLevel::High
+            },
+            fitted: Arc::new(RwLock::new(None)),
+            submit: Mutex::new(()),
+            since_fit: AtomicUsize::new(0),
+            refit_queued: AtomicBool::new(false),
+        }
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    pub fn claims_since_fit(&self) -> usize {
+        self.since_fit.load(Ordering::Relaxed)
+    }
+
+    /// True once per refit: when `refit_after` (non-zero) claims arrived since the last
+    /// fit and no refit is queued yet.
+    pub fn take_refit_due(&self, refit_after: usize) -> bool {
+        refit_after > 0
+            && self.claims_since_fit() >= refit_after
+            && self
+                .refit_queued
+                .compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+    }
+
+    pub async fn info(&self) -> Result<ModelInfo, EngineError> {
+        let history = self.store.count_claims().await? as usize;
+        let guard = self.fitted.read().expect("engine lock poisoned");
+        Ok(ModelInfo {
+            fitted: guard.is_some(),
+            history_claims: history,
+            fitted_on_claims: guard.as_ref().map_or(0, |f| f.fitted_on),
+            claims_since_fit: self.claims_since_fit(),
+            fitted_at: guard.as_ref().map(|f| f.fitted_at.clone()),
+            engine: guard.as_ref().map(|f| f.scorer.model().header.engine.clone()),
+        })
+    }
+
+    /// Fits on every stored claim and swaps the new model in. Returns the model's info.
+    pub async fn fit(&self) -> Result<ModelInfo, EngineError> {
+        let result = self.fit_inner().await;
+        self.refit_queued.store(false, Ordering::Release);
+        result
+    }
+
+    async fn fit_inner(&self) -> Result<ModelInfo, EngineError> {
+        // Every claim stored before `snapshot` is committed once the lock is ours, and
+        // every later one is stored at or after it: the history is read without
+        // holding up submissions.
+        let snapshot = {
+            let _order = self.submit.lock().await;
+            now()
+        };
+        let history = self.store.history((None, Some(&snapshot))).await?;
+        if history.len() < self.min_history {
+            return Err(EngineError::NotFitted {
+                have: history.len(),
+                need: self.min_history,
+            });
+        }
+        let policy = self.policy.clone();
+        let fitted_on = history.len();
+        let scorer = tokio::task::spawn_blocking(move || {
+            Model::fit(&history, &policy, FIT_SEED).map(|m| Scorer::new(m, policy))
+        })
+        .await
+        .map_err(|e| EngineError::Task(e.to_string()))??;
+        {
+            let _order = self.submit.lock().await;
+            let arrived = self.store.history((Some(&snapshot), None)).await?;
+            let fitted = self.fitted.clone();
+            let since = arrived.len();
+            tokio::task::spawn_blocking(move || {
+                let mut scorer = scorer;
+                scorer.observe(&arrived);
+                *fitted.write().expect("engine lock poisoned") = Some(Fitted {
+                    scorer,
+                    fitted_on,
+                    fitted_at: now(),
+                });
+            })
+            .await
+            .map_err(|e| EngineError::Task(e.to_string()))?;
+            self.since_fit.store(since, Ordering::Relaxed);
+        }
+        tracing::info!("expense model fitted on {fitted_on} claims");
+        self.info().await
+    }
+
+    /// Fits if there is enough history and no model yet (on start).
+    pub async fn fit_if_possible(&self) -> Result<(), EngineError> {
+        match self.fit().await {
+            Ok(_) | Err(EngineError::NotFitted { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Scores claims against everything stored, stores them with their assessments and
+    /// alerts (all or nothing), and adds them to the history later claims are scored
+    /// against.
+    pub async fn submit(
+        &self,
+        claims: Vec<Claim>,
+        submitted_by: Option<&str>,
+    ) -> Result<Submitted, EngineError> {
+        let _order = self.submit.lock().await;
+        let fitted = self.fitted.clone();
+        let (claims, assessments) = tokio::task::spawn_blocking(move || {
+            let guard = fitted.read().expect("engine lock poisoned");
+            let scored = guard.as_ref().map(|f| f.scorer.score(&claims));
+            (claims, scored)
+        })
+        .await
+        .map_err(|e| EngineError::Task(e.to_string()))?;
+        let Some(assessments) = assessments else {
+            return Err(EngineError::NotFitted {
+                have: self.store.count_claims().await? as usize,
+                need: self.min_history,
+            });
+        };
+        let json: Vec<serde_json::Value> = assessments
+            .iter()
+            .map(|a| serde_json::to_value(a).expect("assessments serialise"))
+            .collect();
+        let alerts: Vec<Alert> = assessments
+            .iter()
+            .zip(&json)
+            .filter(|(a, _)| self.raises_alert(a))
+            .map(|(a, j)| Alert {
+                id: ids::new_id("alr"),
+                claim_id: a.claim_id.clone(),
+                route: a.route.as_str().to_string(),
+                risk_level: a.risk_level.as_str().to_string(),
+                risk_score: a.risk_score,
+                assessment: j.clone(),
+                created_at: now(),
+            })
+            .collect();
+        let scored: Vec<ScoredClaim<'_>> = claims
+            .iter()
+            .zip(&json)
+            .map(|(claim, assessment)| ScoredClaim { claim, assessment })
+            .collect();
+        self.store
+            .insert_scored_claims(&scored, &alerts, submitted_by)
+            .await?;
+        let count = claims.len();
+        let fitted = self.fitted.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Some(f) = fitted.write().expect("engine lock poisoned").as_mut() {
+                f.scorer.observe(&claims);
+            }
+        })
+        .await
+        .map_err(|e| EngineError::Task(e.to_string()))?;
+        self.since_fit.fetch_add(count, Ordering::Relaxed);
+        Ok(Submitted {
+            assessments: json,
+            alerts,
+        })
+    }
+
+    /// Stores past claims without scoring them: history for the next fit. Returns how
+    /// many were stored.
+    pub async fn import_history(&self, claims: Vec<Claim>) -> Result<usize, EngineError> {
+        let _order = self.submit.lock().await;
+        let none = serde_json::Value::Null;
+        let rows: Vec<ScoredClaim<'_>> = claims
+            .iter()
+            .map(|claim| ScoredClaim {
+                claim,
+                assessment: &none,
+            })
+            .collect();
+        self.store.insert_scored_claims(&rows, &[], None).await?;
+        let count = claims.len();
+        let fitted = self.fitted.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Some(f) = fitted.write().expect("engine lock poisoned").as_mut() {
+                f.scorer.observe(&claims);
+            }
+        })
+        .await
+        .map_err(|e| EngineError::Task(e.to_string()))?;
+        self.since_fit.fetch_add(count, Ordering::Relaxed);
+        Ok(count)
+    }
+
+    fn raises_alert(&self, a: &Assessment) -> bool {
+        match self.alert_level {
+            RiskLevel::Medium => a.risk_level != RiskLevel::Low,
+            _ => a.risk_level == RiskLevel::High,
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! The routes, the JSON 404/405, the body-size limit and the panic guard.
+
+use std::panic::AssertUnwindSafe;
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures_util::FutureExt;
+use serde_json::json;
+
+use super::errors::ApiError;
+use super::{alerts, expenses, jobs, openapi, sse, AppState};
+
+/// Every route as (method, path): the OpenAPI document must list exactly these (a test
+/// checks it), and `build` must serve exactly these.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("get", "/v1/health"),
+    ("get", "/v1/openapi.json"),
+    ("post", "/v1/expenses/claims"),
+    ("get", "/v1/expenses/claims/{id}"),
+    ("post", "/v1/expenses/history"),
+    ("get", "/v1/expenses/model"),
+    ("post", "/v1/expenses/model/fit"),
+    ("get", "/v1/alerts"),
+    ("get", "/v1/alerts/stream"),
+    ("get", "/v1/jobs/{id}"),
+    ("get", "/v1/jobs/{id}/events"),
+];
+
+pub fn build(state: AppState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    let max_history = state.config.max_history_bytes;
+    Router::new()
+        .route("/v1/health", get(health))
+        .route("/v1/openapi.json", get(openapi::document))
+        .route("/v1/expenses/claims", post(expenses::submit))
+        .route("/v1/expenses/claims/{id}", get(expenses::get_claim))
+        .route(
+            "/v1/expenses/history",
+            post(expenses::import_history).layer(DefaultBodyLimit::max(max_history)),
+        )
+        .route("/v1/expenses/model", get(expenses::model_info))
+        .route("/v1/expenses/model/fit", post(expenses::fit))
+        .route("/v1/alerts", get(alerts::list))
+        .route("/v1/alerts/stream", get(sse::alerts))
+        .route("/v1/jobs/{id}", get(jobs::get))
+        .route("/v1/jobs/{id}/events", get(jobs::events))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn(catch_panic))
+        .with_state(state)
+}
+
+/// `GET /v1/health` (no token needed): the service and its database answer.
+async fn health(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    state.store.ping().await?;
+    Ok(Json(json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+        "database": match state.store.backend() {
+            crate::store::Backend::Sqlite => "sqlite",
+            crate::store::Backend::Postgres => "postgres",
+        },
+        "schema_version": crate::store::schema_version(),
+    })))
+}
+
+async fn not_found(request: Request) -> ApiError {
+    ApiError::not_found(format!("no route for {} {}", request.method(), request.uri().path()))
+}
+
+async fn method_not_allowed(request: Request) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{} is not allowed on {}", request.method(), request.uri().path()),
+    )
+}
+
+/// A panicking handler answers 500 in the error shape instead of dropping the connection.
+async fn catch_panic(request: Request, next: Next) -> Response {
+    match AssertUnwindSafe(next.run(request)).catch_unwind().await {
+        Ok(response) => response,
+        Err(_) => ApiError::internal("a request handler panicked").into_response(),
+    }
+}
