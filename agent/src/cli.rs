@@ -39,6 +39,8 @@ pub enum Command {
     /// API tokens for the HTTP service.
     #[command(subcommand)]
     Tokens(TokensCommand),
+    /// The time words, people and departments found in a text, resolved.
+    Parse(ParseArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -150,4 +152,23 @@ pub enum TokensCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ParseArgs {
+    /// The text to read.
+    #[arg(long)]
+    pub text: String,
+    /// The company directory (JSON) to find people and departments in.
+    #[arg(long)]
+    pub directory: Option<PathBuf>,
+    /// The reference time, RFC 3339 (default: now).
+    #[arg(long)]
+    pub now: Option<String>,
+    /// The IANA time zone relative words are resolved in.
+    #[arg(long, default_value = "Asia/Hong_Kong")]
+    pub tz: String,
+    /// Print one JSON document instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }

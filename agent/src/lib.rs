@@ -4,5 +4,7 @@
 pub mod cli;
 pub mod commands;
 pub mod exit;
+pub mod timewords;
+pub mod directory;
 pub mod server;
 pub mod store;

@@ -2,6 +2,7 @@
 
 pub mod expenses;
 pub mod models;
+pub mod parse;
 pub mod serve;
 pub mod tokens;
 
@@ -10,6 +11,7 @@ use crate::cli::{Cli, Command};
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Models(cmd) => models::run(&cli.global, cmd),
+        Command::Parse(args) => parse::run(args),
         Command::Expenses(cmd) => expenses::run(cmd),
         Command::Serve(args) => serve::run(args),
         Command::Tokens(cmd) => tokens::run(cmd),

@@ -1,0 +1,149 @@
+//! A position in the text and the small moves the grammars are made of.
+//! A `Cursor` is `Copy`: a grammar tries an alternative on a copy and keeps it on success.
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cursor<'a> {
+    pub text: &'a str,
+    pub pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    pub fn new(text: &'a str, pos: usize) -> Self {
+        Cursor { text, pos }
+    }
+
+    pub fn rest(&self) -> &'a str {
+        &self.text[self.pos..]
+    }
+
+    pub fn peek(&self) -> Option<char> {
+        self.rest().chars().next()
+    }
+
+    /// Skips spaces and tabs (not line breaks: an expression does not run across lines).
+    pub fn skip_spaces(&mut self) {
+        let rest = self.rest();
+        let trimmed = rest.trim_start_matches([' ', '\t', '\u{3000}', '\u{a0}']);
+        self.pos += rest.len() - trimmed.len();
+    }
+
+    /// Like `eat`, but first skips spaces; on failure the cursor does not move.
+    pub fn eat_spaced(&mut self, lit: &str) -> bool {
+        let mut c = *self;
+        c.skip_spaces();
+        if c.eat(lit) {
+            *self = c;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Consumes `lit` if the text continues with it (ASCII letters case-insensitively).
+    /// A literal that ends in an ASCII letter or digit must end a word in the text.
+    pub fn eat(&mut self, lit: &str) -> bool {
+        let rest = self.rest().as_bytes();
+        if rest.len() < lit.len() || !rest[..lit.len()].eq_ignore_ascii_case(lit.as_bytes()) {
+            return false;
+        }
+        let ends_word = lit
+            .as_bytes()
+            .last()
+            .is_some_and(|b| b.is_ascii_alphanumeric());
+        if ends_word
+            && rest
+                .get(lit.len())
+                .is_some_and(|b| b.is_ascii_alphanumeric())
+        {
+            return false;
+        }
+        self.pos += lit.len();
+        true
+    }
+
+    /// Consumes the longest of `lits` found here; returns its index.
+    pub fn eat_any(&mut self, lits: &[&str]) -> Option<usize> {
+        let mut best: Option<(usize, usize)> = None;
+        for (i, lit) in lits.iter().enumerate() {
+            let mut c = *self;
+            if c.eat(lit) && best.is_none_or(|(_, len)| lit.len() > len) {
+                best = Some((i, lit.len()));
+            }
+        }
+        let (i, len) = best?;
+        self.pos += len;
+        Some(i)
+    }
+
+    /// Consumes the longest word of a `(word, value)` table found here; returns its index.
+    pub fn eat_table<T>(&mut self, table: &[(&str, T)]) -> Option<usize> {
+        let mut best: Option<(usize, usize)> = None;
+        for (i, (lit, _)) in table.iter().enumerate() {
+            let mut c = *self;
+            if c.eat(lit) && best.is_none_or(|(_, len)| lit.len() > len) {
+                best = Some((i, lit.len()));
+            }
+        }
+        let (i, len) = best?;
+        self.pos += len;
+        Some(i)
+    }
+
+    /// `eat_any` after optional spaces; on failure the cursor does not move.
+    pub fn eat_any_spaced(&mut self, lits: &[&str]) -> Option<usize> {
+        let mut c = *self;
+        c.skip_spaces();
+        let i = c.eat_any(lits)?;
+        *self = c;
+        Some(i)
+    }
+
+    /// Consumes a run of ASCII digits (at most `max` of them, and no more follow).
+    pub fn digits(&mut self, max: usize) -> Option<(u32, usize)> {
+        let rest = self.rest().as_bytes();
+        let n = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        if n == 0 || n > max {
+            return None;
+        }
+        let value = self.rest()[..n].parse().ok()?;
+        self.pos += n;
+        Some((value, n))
+    }
+}
+
+/// True where an ASCII word or number may start: not inside letters or digits, and not
+/// after a digit and a separator (`3.5`, `3/12`, `15:30` are read from their first digit).
+pub(crate) fn at_word_start(text: &str, pos: usize) -> bool {
+    let before = &text.as_bytes()[..pos];
+    match before {
+        [] => true,
+        [.., b] if b.is_ascii_alphanumeric() => false,
+        [.., d, b'.' | b',' | b':' | b'/' | b'-'] if d.is_ascii_digit() => false,
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eat_respects_word_ends_and_case() {
+        let mut c = Cursor::new("Tomorrow at 3PM", 0);
+        assert!(c.eat("tomorrow"));
+        assert!(!c.eat("at"));
+        assert!(c.eat_spaced("at"));
+        c.skip_spaces();
+        assert_eq!(c.digits(2), Some((3, 1)));
+        assert!(c.eat("pm"));
+        let mut d = Cursor::new("mondays", 0);
+        assert!(!d.eat("monday"));
+    }
+
+    #[test]
+    fn eat_any_takes_the_longest() {
+        let mut c = Cursor::new("下個禮拜三", 0);
+        assert_eq!(c.eat_any(&["下", "下個", "下個禮拜"]), Some(2));
+        assert_eq!(c.rest(), "三");
+    }
+}

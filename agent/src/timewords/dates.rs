@@ -1,0 +1,267 @@
+//! Calendar dates: `December 3`, `3 Dec`, `12月10日`, `十二月三號`, `下個月一號`, `3/12`
+//! (day/month, as in Hong Kong), `2026-12-03`. A date that does not exist
+//! (`2月30日`) is an error, never rolled over into the next month.
+
+use chrono::{Datelike, NaiveDate};
+
+use super::context::{days_in_month, month_start, Context};
+use super::cursor::Cursor;
+use super::days::Day;
+use super::numerals::{cjk_number, number};
+
+/// A date said, or the reason it cannot exist.
+pub(crate) type DateResult = Result<Day, String>;
+
+const MONTHS: [(&str, u32); 24] = [
+    ("january", 1),
+    ("february", 2),
+    ("march", 3),
+    ("april", 4),
+    ("may", 5),
+    ("june", 6),
+    ("july", 7),
+    ("august", 8),
+    ("september", 9),
+    ("october", 10),
+    ("november", 11),
+    ("december", 12),
+    ("jan", 1),
+    ("feb", 2),
+    ("mar", 3),
+    ("apr", 4),
+    ("jun", 6),
+    ("jul", 7),
+    ("aug", 8),
+    ("sep", 9),
+    ("sept", 9),
+    ("oct", 10),
+    ("nov", 11),
+    ("dec", 12),
+];
+
+const MONTH_NAMES: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+fn en_month(c: &mut Cursor) -> Option<u32> {
+    let i = c.eat_table(&MONTHS)?;
+    c.eat(".");
+    Some(MONTHS[i].1)
+}
+
+fn ordinal_day(c: &mut Cursor) -> Option<u32> {
+    let (day, _) = c.digits(2)?;
+    c.eat_any(&["st", "nd", "rd", "th"]);
+    Some(day)
+}
+
+fn year_suffix(c: &mut Cursor) -> Option<i32> {
+    let mut probe = *c;
+    probe.eat(",");
+    probe.skip_spaces();
+    let (year, 4) = probe.digits(4)? else {
+        return None;
+    };
+    *c = probe;
+    Some(year as i32)
+}
+
+/// A calendar date in any supported form.
+pub(crate) fn date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
+    let mut best: Option<(Cursor, DateResult)> = None;
+    for parse in [
+        english_date,
+        chinese_date,
+        numeric_date,
+        month_relative_date,
+    ] {
+        let mut probe = *c;
+        if let Some(found) = parse(&mut probe, ctx) {
+            if best.as_ref().is_none_or(|(b, _)| probe.pos > b.pos) {
+                best = Some((probe, found));
+            }
+        }
+    }
+    let (end, found) = best?;
+    *c = end;
+    Some(found)
+}
+
+/// `December 3`, `Dec 3rd, 2026`, `3 Dec`, `1 December 2026`, `3rd of December`.
+fn english_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
+    let mut probe = *c;
+    if let Some(month) = en_month(&mut probe) {
+        probe.skip_spaces();
+        probe.eat("the");
+        probe.skip_spaces();
+        let day = ordinal_day(&mut probe)?;
+        let year = year_suffix(&mut probe);
+        *c = probe;
+        return Some(build(ctx, year, month, day));
+    }
+    let mut probe = *c;
+    let day = ordinal_day(&mut probe)?;
+    probe.skip_spaces();
+    probe.eat("of");
+    probe.skip_spaces();
+    let month = en_month(&mut probe)?;
+    let year = year_suffix(&mut probe);
+    *c = probe;
+    Some(build(ctx, year, month, day))
+}
+
+/// `12月10日`, `十二月三號`, `2026年12月3日`.
+fn chinese_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
+    let mut probe = *c;
+    let mut year = None;
+    {
+        let mut y = probe;
+        if let Some((v, 4)) = y.digits(4) {
+            if y.eat("年") {
+                year = Some(v as i32);
+                probe = y;
+            }
+        }
+    }
+    let month = number(&mut probe, 2)?;
+    if !probe.eat("月") {
+        return None;
+    }
+    let day = number(&mut probe, 2)?;
+    probe.eat_any(&["日", "號", "号"])?;
+    if !(1..=12).contains(&month) {
+        return None;
+    }
+    *c = probe;
+    Some(build(ctx, year, month, day))
+}
+
+/// `3/12` (3 December), `3/12/2026`, `2026-12-03`, `2026/12/03`.
+fn numeric_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
+    let mut probe = *c;
+    let (first, first_digits) = probe.digits(4)?;
+    if first_digits == 4 {
+        let sep = if probe.eat("-") {
+            "-"
+        } else if probe.eat("/") {
+            "/"
+        } else {
+            return None;
+        };
+        let (month, _) = probe.digits(2)?;
+        if !probe.eat(sep) {
+            return None;
+        }
+        let (day, _) = probe.digits(2)?;
+        if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+            return None;
+        }
+        *c = probe;
+        return Some(build(ctx, Some(first as i32), month, day));
+    }
+    if first_digits > 2 || !probe.eat("/") {
+        return None;
+    }
+    let (month, _) = probe.digits(2)?;
+    let mut year = None;
+    let mut y = probe;
+    if y.eat("/") {
+        match y.digits(4) {
+            Some((v, 4)) => year = Some(v as i32),
+            Some((v, 2)) => year = Some(2000 + v as i32),
+            _ => return None,
+        }
+        probe = y;
+    }
+    if !(1..=12).contains(&month) || !(1..=31).contains(&first) {
+        return None;
+    }
+    // `3/4 of the budget` is a fraction.
+    let mut after = probe;
+    if after.eat_spaced("of") {
+        return None;
+    }
+    *c = probe;
+    Some(build(ctx, year, month, first))
+}
+
+/// `下個月一號`, `本月15號`, `今個月尾` is a month end (days.rs).
+fn month_relative_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
+    let mut probe = *c;
+    let ahead = if probe
+        .eat_any(&["下個月", "下个月", "下月", "下一個月", "下一个月"])
+        .is_some()
+    {
+        1
+    } else if probe
+        .eat_any(&[
+            "本月",
+            "今個月",
+            "今个月",
+            "呢個月",
+            "呢个月",
+            "這個月",
+            "这个月",
+        ])
+        .is_some()
+    {
+        0
+    } else {
+        return None;
+    };
+    let day = number(&mut probe, 2).or_else(|| cjk_number(&mut probe))?;
+    probe.eat_any(&["日", "號", "号"])?;
+    *c = probe;
+    let first = month_start(ctx.today(), ahead)?;
+    Some(build(ctx, Some(first.year()), first.month(), day))
+}
+
+/// The date, checked. Without a year it is the next such date on or after today.
+fn build(ctx: &Context, year: Option<i32>, month: u32, day: u32) -> DateResult {
+    let name = MONTH_NAMES[(month.clamp(1, 12) - 1) as usize];
+    if day == 0 || day > 31 {
+        return Err(format!("{name} has no day {day}"));
+    }
+    if let Some(year) = year {
+        return NaiveDate::from_ymd_opt(year, month, day)
+            .map(Day::on)
+            .ok_or_else(|| {
+                if month == 2 && day == 29 {
+                    format!("{year} is not a leap year: February {year} has no day 29")
+                } else {
+                    format!("{name} has no day {day}")
+                }
+            });
+    }
+    if month == 2 && day == 29 {
+        // The next 29 February: it exists, only not every year.
+        let today = ctx.today();
+        return (today.year()..today.year() + 9)
+            .filter_map(|y| NaiveDate::from_ymd_opt(y, 2, 29))
+            .find(|d| *d >= today)
+            .map(Day::on)
+            .ok_or_else(|| "no 29 February ahead".to_string());
+    }
+    if day > days_in_month(2001, month) {
+        return Err(format!("{name} has no day {day}"));
+    }
+    let today = ctx.today();
+    let this_year = NaiveDate::from_ymd_opt(today.year(), month, day);
+    match this_year {
+        Some(d) if d >= today => Ok(Day::on(d)),
+        _ => NaiveDate::from_ymd_opt(today.year() + 1, month, day)
+            .map(Day::on)
+            .ok_or_else(|| format!("{name} has no day {day}")),
+    }
+}

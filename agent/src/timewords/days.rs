@@ -1,0 +1,383 @@
+//! Day words: relative days (`tomorrow`, `聽日`, `大後日`), weekdays with this/next
+//! (`next Wednesday`, `下個禮拜三`, `週三`) and month ends (`月尾`, `end of next month`).
+
+use chrono::{Days, NaiveDate, Weekday};
+
+use super::clock::PartOfDay;
+use super::context::{in_week, month_end, week_start, Context};
+use super::cursor::Cursor;
+
+/// A day that was named, with what the words also said about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Day {
+    pub date: NaiveDate,
+    /// A bare weekday (`Wednesday`, `週三`): today only while the time is still ahead.
+    pub bare_weekday: bool,
+    /// A part of the day said in the same word (`tonight`, `今晚`, `聽朝`).
+    pub part: Option<PartOfDay>,
+}
+
+impl Day {
+    pub fn on(date: NaiveDate) -> Self {
+        Day {
+            date,
+            bare_weekday: false,
+            part: None,
+        }
+    }
+}
+
+/// (words, days from today, part of the day said with it)
+const RELATIVE_DAYS: [(&str, i64, Option<PartOfDay>); 38] = [
+    ("today", 0, None),
+    ("tonight", 0, Some(PartOfDay::Evening)),
+    ("tomorrow", 1, None),
+    ("tmr", 1, None),
+    ("tmrw", 1, None),
+    ("the day after tomorrow", 2, None),
+    ("day after tomorrow", 2, None),
+    ("yesterday", -1, None),
+    ("今日", 0, None),
+    ("今天", 0, None),
+    ("今晚", 0, Some(PartOfDay::Evening)),
+    ("今朝", 0, Some(PartOfDay::Morning)),
+    ("今早", 0, Some(PartOfDay::Morning)),
+    ("明天", 1, None),
+    ("明日", 1, None),
+    ("聽日", 1, None),
+    ("听日", 1, None),
+    ("明早", 1, Some(PartOfDay::Morning)),
+    ("明晚", 1, Some(PartOfDay::Evening)),
+    ("聽朝", 1, Some(PartOfDay::Morning)),
+    ("听朝", 1, Some(PartOfDay::Morning)),
+    ("聽晚", 1, Some(PartOfDay::Evening)),
+    ("听晚", 1, Some(PartOfDay::Evening)),
+    ("後天", 2, None),
+    ("后天", 2, None),
+    ("後日", 2, None),
+    ("后日", 2, None),
+    ("大後日", 3, None),
+    ("大后日", 3, None),
+    ("大後天", 3, None),
+    ("大后天", 3, None),
+    ("昨天", -1, None),
+    ("昨日", -1, None),
+    ("尋日", -1, None),
+    ("寻日", -1, None),
+    ("琴日", -1, None),
+    ("前日", -2, None),
+    ("前天", -2, None),
+];
+
+const RELATIVE_DAY_WORDS: [&str; 38] = [
+    "today",
+    "tonight",
+    "tomorrow",
+    "tmr",
+    "tmrw",
+    "the day after tomorrow",
+    "day after tomorrow",
+    "yesterday",
+    "今日",
+    "今天",
+    "今晚",
+    "今朝",
+    "今早",
+    "明天",
+    "明日",
+    "聽日",
+    "听日",
+    "明早",
+    "明晚",
+    "聽朝",
+    "听朝",
+    "聽晚",
+    "听晚",
+    "後天",
+    "后天",
+    "後日",
+    "后日",
+    "大後日",
+    "大后日",
+    "大後天",
+    "大后天",
+    "昨天",
+    "昨日",
+    "尋日",
+    "寻日",
+    "琴日",
+    "前日",
+    "前天",
+];
+
+/// `today`, `tomorrow`, `聽日`, `後日`, `今晚` …
+pub(crate) fn relative_day(c: &mut Cursor, ctx: &Context) -> Option<Day> {
+    let i = c.eat_any(&RELATIVE_DAY_WORDS)?;
+    let (_, offset, part) = RELATIVE_DAYS[i];
+    let date = ctx
+        .today()
+        .checked_add_signed(chrono::Duration::days(offset))?;
+    Some(Day {
+        date,
+        bare_weekday: false,
+        part,
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Which {
+    Bare,
+    This,
+    Next,
+    Last,
+}
+
+const EN_WEEKDAYS: [(&str, Weekday); 7] = [
+    ("monday", Weekday::Mon),
+    ("tuesday", Weekday::Tue),
+    ("wednesday", Weekday::Wed),
+    ("thursday", Weekday::Thu),
+    ("friday", Weekday::Fri),
+    ("saturday", Weekday::Sat),
+    ("sunday", Weekday::Sun),
+];
+
+const EN_ABBREVIATIONS: [(&str, Weekday); 12] = [
+    ("mon", Weekday::Mon),
+    ("tue", Weekday::Tue),
+    ("tues", Weekday::Tue),
+    ("wed", Weekday::Wed),
+    ("thu", Weekday::Thu),
+    ("thur", Weekday::Thu),
+    ("thurs", Weekday::Thu),
+    ("fri", Weekday::Fri),
+    ("sat", Weekday::Sat),
+    ("sun", Weekday::Sun),
+    ("weds", Weekday::Wed),
+    ("tu", Weekday::Tue),
+];
+
+/// An English weekday name. Abbreviations (`wed`, `sat`) are ordinary words too, so they
+/// count only when `abbreviations` is set (after `this`/`next`/`every`/`by`).
+pub(crate) fn en_weekday(c: &mut Cursor, abbreviations: bool) -> Option<Weekday> {
+    if let Some(i) = c.eat_table(&EN_WEEKDAYS) {
+        return Some(EN_WEEKDAYS[i].1);
+    }
+    if abbreviations {
+        let i = c.eat_table(&EN_ABBREVIATIONS)?;
+        c.eat(".");
+        return Some(EN_ABBREVIATIONS[i].1);
+    }
+    None
+}
+
+/// The words that introduce a Chinese weekday: 星期三, 禮拜三, 週三, 周三.
+pub(crate) const ZH_WEEK_WORDS: [&str; 5] = ["星期", "禮拜", "礼拜", "週", "周"];
+
+/// The day character after 星期/禮拜/週: 一…六, 日/天 (Sunday).
+pub(crate) fn zh_weekday_char(c: &mut Cursor) -> Option<Weekday> {
+    let ch = c.peek()?;
+    let wd = match ch {
+        '一' => Weekday::Mon,
+        '二' => Weekday::Tue,
+        '三' => Weekday::Wed,
+        '四' => Weekday::Thu,
+        '五' => Weekday::Fri,
+        '六' => Weekday::Sat,
+        '日' | '天' => Weekday::Sun,
+        _ => return None,
+    };
+    c.pos += ch.len_utf8();
+    Some(wd)
+}
+
+/// 星期三 / 禮拜三 / 週三 (without this/next).
+pub(crate) fn zh_weekday(c: &mut Cursor) -> Option<Weekday> {
+    let mut probe = *c;
+    probe.eat_any(&ZH_WEEK_WORDS)?;
+    let wd = zh_weekday_char(&mut probe)?;
+    *c = probe;
+    Some(wd)
+}
+
+const ZH_THIS: [&str; 12] = [
+    "本",
+    "這",
+    "这",
+    "今",
+    "呢個",
+    "呢个",
+    "今個",
+    "今个",
+    "這個",
+    "这个",
+    "這一個",
+    "这一个",
+];
+const ZH_NEXT: [&str; 6] = ["下", "下個", "下个", "下一個", "下一个", "下一"];
+const ZH_LAST: [&str; 4] = ["上", "上個", "上个", "上一個"];
+
+/// A weekday with or without this/next/last, in English or Chinese.
+pub(crate) fn weekday<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<Day> {
+    let mut best: Option<(Cursor<'a>, Which, Weekday)> = None;
+    let mut consider = |probe: Cursor<'a>, which: Which, wd: Weekday| {
+        if best.as_ref().is_none_or(|(b, _, _)| probe.pos > b.pos) {
+            best = Some((probe, which, wd));
+        }
+    };
+    // English: [this|next|last|coming|this coming] weekday
+    {
+        let mut probe = *c;
+        let which = match probe.eat_any(&["this", "next", "last", "coming", "this coming"]) {
+            Some(0) => Which::This,
+            Some(1) => Which::Next,
+            Some(2) => Which::Last,
+            Some(_) => Which::Bare,
+            None => Which::Bare,
+        };
+        let prefixed = probe.pos > c.pos;
+        probe.skip_spaces();
+        if let Some(wd) = en_weekday(&mut probe, prefixed) {
+            consider(probe, which, wd);
+        } else if !prefixed {
+            let mut p2 = *c;
+            if let Some(wd) = en_weekday(&mut p2, false) {
+                consider(p2, Which::Bare, wd);
+            }
+        }
+    }
+    // Chinese: [本|這|呢個|下|下個|上個] 星期/禮拜/週 X
+    {
+        let mut probe = *c;
+        let which = if probe.eat_any(&ZH_NEXT).is_some() {
+            Which::Next
+        } else if probe.eat_any(&ZH_THIS).is_some() {
+            Which::This
+        } else if probe.eat_any(&ZH_LAST).is_some() {
+            Which::Last
+        } else {
+            Which::Bare
+        };
+        if let Some(wd) = zh_weekday(&mut probe) {
+            consider(probe, which, wd);
+        }
+    }
+    // `Wednesday next week` names the weekday after it.
+    let (mut end, which, wd) = best?;
+    let mut which = which;
+    if which == Which::Bare {
+        let mut probe = end;
+        if probe
+            .eat_any_spaced(&["next week", "of next week"])
+            .is_some()
+        {
+            which = Which::Next;
+            end = probe;
+        } else if probe
+            .eat_any_spaced(&["this week", "of this week"])
+            .is_some()
+        {
+            which = Which::This;
+            end = probe;
+        }
+    }
+    *c = end;
+    let today = ctx.today();
+    let monday = week_start(today);
+    let date = match which {
+        Which::This => in_week(monday, wd),
+        Which::Next => in_week(monday + Days::new(7), wd),
+        Which::Last => in_week(monday - Days::new(7), wd),
+        Which::Bare => {
+            let ahead = (7 + wd.num_days_from_monday() - today.weekday_index()) % 7;
+            today + Days::new(u64::from(ahead))
+        }
+    };
+    Some(Day {
+        date,
+        bare_weekday: which == Which::Bare,
+        part: None,
+    })
+}
+
+trait WeekdayIndex {
+    fn weekday_index(&self) -> u32;
+}
+
+impl WeekdayIndex for NaiveDate {
+    fn weekday_index(&self) -> u32 {
+        use chrono::Datelike;
+        self.weekday().num_days_from_monday()
+    }
+}
+
+/// `月尾`, `月底`, `下個月尾`, `end of the month`, `end of next month`.
+pub(crate) fn month_end_day(c: &mut Cursor, ctx: &Context) -> Option<Day> {
+    let mut probe = *c;
+    let ahead = if probe.eat_any(&["下個月", "下个月", "下月"]).is_some() {
+        probe.eat_any(&["尾", "底"])?;
+        1
+    } else if probe
+        .eat_any(&[
+            "本月",
+            "今個月",
+            "今个月",
+            "呢個月",
+            "呢个月",
+            "這個月",
+            "这个月",
+        ])
+        .is_some()
+    {
+        probe.eat_any(&["尾", "底"])?;
+        0
+    } else if probe
+        .eat_any(&[
+            "月尾",
+            "月底",
+            "end of the month",
+            "end of this month",
+            "end of month",
+            "month end",
+            "month-end",
+            "the end of the month",
+            "the end of this month",
+        ])
+        .is_some()
+    {
+        0
+    } else if probe
+        .eat_any(&["end of next month", "the end of next month"])
+        .is_some()
+    {
+        1
+    } else {
+        return None;
+    };
+    *c = probe;
+    Some(Day::on(month_end(ctx.today(), ahead)?))
+}
+
+/// `end of the week` / `週尾` / `end of next week`: that week's Friday.
+pub(crate) fn week_end_day(c: &mut Cursor, ctx: &Context) -> Option<Day> {
+    let mut probe = *c;
+    let ahead = match probe.eat_any(&[
+        "end of the week",
+        "end of this week",
+        "end of week",
+        "週尾",
+        "周尾",
+        "the end of the week",
+        "the end of this week",
+        "end of next week",
+        "下週尾",
+        "下周尾",
+        "the end of next week",
+    ])? {
+        0..=6 => 0,
+        _ => 7,
+    };
+    *c = probe;
+    let friday = in_week(week_start(ctx.today()) + Days::new(ahead), Weekday::Fri);
+    Some(Day::on(friday))
+}

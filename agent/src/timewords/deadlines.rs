@@ -1,0 +1,121 @@
+//! Deadlines: `by Friday`, `before December 15`, `禮拜四之前`, `下週一前`, `最遲聽日`,
+//! `end of day tomorrow`, `EOD Friday`, `by 5pm`.
+
+use super::context::Context;
+use super::cursor::Cursor;
+use super::moment::{day, moment};
+use super::periods::period;
+use super::span::{Value, When};
+
+const EN_PREFIXES: [&str; 12] = [
+    "by",
+    "before",
+    "no later than",
+    "not later than",
+    "on or before",
+    "until",
+    "till",
+    "due",
+    "due by",
+    "due on",
+    "latest by",
+    "deadline",
+];
+const ZH_PREFIXES: [&str; 4] = ["最遲", "最迟", "最晚", "限"];
+const ZH_SUFFIXES: [&str; 6] = ["之前", "以前", "或之前", "或以前", "前", "為止"];
+const EOD: [&str; 8] = [
+    "end of day",
+    "end of the day",
+    "eod",
+    "e.o.d.",
+    "cob",
+    "close of business",
+    "end of business",
+    "end of today",
+];
+
+/// A deadline, or `None` when the words here do not make one.
+pub(crate) fn deadline(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    let mut probe = *c;
+    let prefixed = if probe.eat_any(&EN_PREFIXES).is_some() {
+        probe.skip_spaces();
+        probe.eat(":");
+        probe.skip_spaces();
+        true
+    } else if probe.eat_any(&ZH_PREFIXES).is_some() {
+        probe.skip_spaces();
+        true
+    } else {
+        false
+    };
+    let (value, mut probe, is_eod) = target(probe, ctx)?;
+    let mut suffix = probe;
+    suffix.skip_spaces();
+    let suffixed = suffix.eat_any(&ZH_SUFFIXES).is_some();
+    if suffixed {
+        probe = suffix;
+    }
+    if !(prefixed || suffixed || is_eod) {
+        return None;
+    }
+    *c = probe;
+    Some(value)
+}
+
+/// What is due: the end of a day, a moment, or the start of a period (the longest found).
+fn target<'a>(start: Cursor<'a>, ctx: &Context) -> Option<(Value, Cursor<'a>, bool)> {
+    let mut best: Option<(Value, Cursor, bool)> = None;
+    let mut consider = |v: Value, end: Cursor<'a>, eod: bool| {
+        if best.as_ref().is_none_or(|(_, b, _)| end.pos > b.pos) {
+            best = Some((v, end, eod));
+        }
+    };
+    let mut p = start;
+    if let Some(when) = end_of_day(&mut p, ctx) {
+        consider(Value::Deadline(when), p, true);
+    }
+    let mut p = start;
+    if let Some(found) = moment(&mut p, ctx) {
+        match found {
+            Err(reason) => consider(Value::InvalidDate { reason }, p, false),
+            Ok(m) => {
+                if let Some(when) = m.resolve(ctx) {
+                    consider(Value::Deadline(when), p, false);
+                }
+            }
+        }
+    }
+    let mut p = start;
+    if let Some(found) = period(&mut p, ctx) {
+        consider(Value::Deadline(When::Date(found.first)), p, false);
+    }
+    best
+}
+
+/// `end of day`, `EOD`, `end of day tomorrow`, `end of day on Friday`, `Friday EOD`.
+fn end_of_day(c: &mut Cursor, ctx: &Context) -> Option<When> {
+    let mut probe = *c;
+    if probe.eat_any(&EOD).is_some() {
+        let mut p = probe;
+        p.eat(",");
+        p.skip_spaces();
+        if p.eat("on") {
+            p.skip_spaces();
+        }
+        let date = match day(&mut p, ctx) {
+            Some(Ok(d)) => {
+                probe = p;
+                d.date
+            }
+            _ => ctx.today(),
+        };
+        *c = probe;
+        return Some(When::Date(date));
+    }
+    let d = day(&mut probe, ctx)?.ok()?;
+    probe.eat(",");
+    probe.skip_spaces();
+    probe.eat_any(&EOD)?;
+    *c = probe;
+    Some(When::Date(d.date))
+}

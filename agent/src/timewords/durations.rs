@@ -1,0 +1,186 @@
+//! Lengths of time: `30 minutes`, `an hour and a half`, `1.5 hours`, `兩個鐘`, `個半鐘`,
+//! `兩個小時`, `半個鐘`, `三個字` (15 minutes), `3 days`.
+
+use super::cursor::Cursor;
+use super::numerals::{en_count, number};
+
+const MINUTE: u32 = 1;
+const HOUR: u32 = 60;
+const DAY: u32 = 24 * 60;
+const WEEK: u32 = 7 * DAY;
+
+const EN_UNITS: [(&str, u32); 14] = [
+    ("minutes", MINUTE),
+    ("minute", MINUTE),
+    ("mins", MINUTE),
+    ("min", MINUTE),
+    ("hours", HOUR),
+    ("hour", HOUR),
+    ("hrs", HOUR),
+    ("hr", HOUR),
+    ("days", DAY),
+    ("day", DAY),
+    ("weeks", WEEK),
+    ("week", WEEK),
+    ("-minute", MINUTE),
+    ("-hour", HOUR),
+];
+
+const ZH_UNITS: [(&str, u32); 22] = [
+    ("個鐘頭", HOUR),
+    ("个钟头", HOUR),
+    ("個鐘", HOUR),
+    ("个钟", HOUR),
+    ("粒鐘", HOUR),
+    ("粒钟", HOUR),
+    ("個小時", HOUR),
+    ("个小时", HOUR),
+    ("小時", HOUR),
+    ("小时", HOUR),
+    ("分鐘", MINUTE),
+    ("分钟", MINUTE),
+    ("個字", 5 * MINUTE),
+    ("个字", 5 * MINUTE),
+    ("天", DAY),
+    ("個星期", WEEK),
+    ("个星期", WEEK),
+    ("個禮拜", WEEK),
+    ("个礼拜", WEEK),
+    ("星期", WEEK),
+    ("禮拜", WEEK),
+    ("礼拜", WEEK),
+];
+
+/// A length of time, in minutes.
+pub(crate) fn duration(c: &mut Cursor) -> Option<u32> {
+    let mut best: Option<(Cursor, u32)> = None;
+    for parse in [english_duration, chinese_duration] {
+        let mut probe = *c;
+        if let Some(m) = parse(&mut probe) {
+            if m > 0 && best.as_ref().is_none_or(|(b, _)| probe.pos > b.pos) {
+                best = Some((probe, m));
+            }
+        }
+    }
+    let (end, minutes) = best?;
+    *c = end;
+    Some(minutes)
+}
+
+fn en_unit(c: &mut Cursor) -> Option<u32> {
+    let mut probe = *c;
+    if !probe.rest().starts_with('-') {
+        probe.skip_spaces();
+    }
+    let i = probe.eat_table(&EN_UNITS)?;
+    *c = probe;
+    Some(EN_UNITS[i].1)
+}
+
+/// `30 minutes`, `1.5 hours`, `an hour and a half`, `half an hour`, `1 hour 30 minutes`.
+fn english_duration(c: &mut Cursor) -> Option<u32> {
+    if c.eat_any(&["half an hour", "half a hour", "half-hour", "half hour"])
+        .is_some()
+    {
+        return Some(30);
+    }
+    // Tenths: `1.5 hours`.
+    let mut tenths = None;
+    let mut probe = *c;
+    if let Some((whole, _)) = probe.digits(3) {
+        if probe.eat(".") {
+            if let Some((frac, 1)) = probe.digits(1) {
+                tenths = Some(whole * 10 + frac);
+                *c = probe;
+            }
+        }
+    }
+    let article = c.rest().starts_with(['a', 'A']);
+    let count = match tenths {
+        Some(_) => 0,
+        None => en_count(c)?,
+    };
+    let unit = en_unit(c)?;
+    // `a day`, `a week` are mostly not lengths (`twice a day`); `an hour` is.
+    if tenths.is_none() && article && unit >= DAY {
+        return None;
+    }
+    let mut minutes = match tenths {
+        Some(t) => t * unit / 10,
+        None => count.checked_mul(unit)?,
+    };
+    let mut probe = *c;
+    if probe.eat_spaced("and a half") {
+        minutes += unit / 2;
+        *c = probe;
+    } else {
+        // `1 hour 30 minutes`, `1 hour and 30 minutes`
+        let mut probe = *c;
+        probe.eat_spaced("and");
+        probe.skip_spaces();
+        if let Some(n) = probe.digits(3).map(|(n, _)| n) {
+            if let Some(u) = en_unit(&mut probe) {
+                if u < unit {
+                    minutes += n * u;
+                    *c = probe;
+                }
+            }
+        }
+    }
+    Some(minutes)
+}
+
+/// `兩個鐘`, `個半鐘`, `兩個半鐘`, `半個鐘`, `兩個小時`, `30分鐘`, `一個半小時`, `三個字`.
+fn chinese_duration(c: &mut Cursor) -> Option<u32> {
+    // 個半鐘 / 個半小時: one and a half hours.
+    let mut probe = *c;
+    if probe
+        .eat_any(&["個半鐘", "个半钟", "個半小時", "个半小时", "粒半鐘"])
+        .is_some()
+    {
+        probe.eat_any(&["頭", "头"]);
+        *c = probe;
+        return Some(90);
+    }
+    let mut probe = *c;
+    if probe
+        .eat_any(&[
+            "半個鐘",
+            "半个钟",
+            "半小時",
+            "半小时",
+            "半個小時",
+            "半个小时",
+            "半粒鐘",
+        ])
+        .is_some()
+    {
+        probe.eat_any(&["頭", "头"]);
+        *c = probe;
+        return Some(30);
+    }
+    let count = number(c, 4)?;
+    // 兩個半鐘: the 半 sits between the counter and the unit.
+    let mut probe = *c;
+    if probe
+        .eat_any(&["個半鐘", "个半钟", "個半小時", "个半小时", "粒半鐘"])
+        .is_some()
+    {
+        probe.eat_any(&["頭", "头"]);
+        *c = probe;
+        return Some(count * 60 + 30);
+    }
+    let i = c.eat_table(&ZH_UNITS)?;
+    let unit = ZH_UNITS[i].1;
+    let mut minutes = count.checked_mul(unit)?;
+    if unit == HOUR {
+        let mut probe = *c;
+        if let Some(m) = number(&mut probe, 2) {
+            if probe.eat_any(&["分鐘", "分钟"]).is_some() {
+                minutes += m;
+                *c = probe;
+            }
+        }
+    }
+    Some(minutes)
+}

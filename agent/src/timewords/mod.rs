@@ -1,0 +1,257 @@
+//! Time words: spotting and resolving dates, times, ranges, durations, deadlines and
+//! recurrences in English, Cantonese and Mandarin text (INTERFACES.md §3).
+//!
+//! ```
+//! use agent::timewords::{find, Value};
+//! let now = chrono::DateTime::parse_from_rfc3339("2026-11-25T10:00:00+08:00").unwrap();
+//! let spans = find("週三下午同財務部開會", now, chrono_tz::Asia::Hong_Kong);
+//! assert_eq!(spans[0].text, "週三下午");
+//! assert_eq!(spans[0].value.render(), "2026-11-25T14:00:00+08:00");
+//! ```
+//!
+//! The grammars are small hand-written parsers over a [`cursor::Cursor`]; at each place a
+//! time word may start, every grammar is tried and the longest match wins. The rules for
+//! the ambiguous cases are in docs/TIMEWORDS.md.
+
+mod clock;
+mod context;
+mod cursor;
+mod dates;
+mod days;
+mod deadlines;
+mod durations;
+mod moment;
+mod numerals;
+mod periods;
+mod ranges;
+mod recurrence;
+mod span;
+
+use chrono::{DateTime, FixedOffset};
+use chrono_tz::Tz;
+
+pub use context::Context;
+pub use span::{iso_duration, Span, Value, When};
+
+use cursor::{at_word_start, Cursor};
+
+/// Every time expression in `text`, resolved against `now` in the zone `tz`, in order.
+pub fn find(text: &str, now: DateTime<FixedOffset>, tz: Tz) -> Vec<Span> {
+    find_in(text, &Context::new(now, tz))
+}
+
+/// `find` with a prepared context.
+pub fn find_in(text: &str, ctx: &Context) -> Vec<Span> {
+    let mut spans = Vec::new();
+    let mut pos = 0;
+    while pos < text.len() {
+        let Some(ch) = text[pos..].chars().next() else {
+            break;
+        };
+        if may_start(text, pos, ch) {
+            if let Some((end, value)) = longest_at(text, pos, ctx) {
+                let end = trim_end(text, pos, end);
+                spans.push(Span {
+                    start: pos,
+                    end,
+                    text: text[pos..end].to_string(),
+                    value,
+                });
+                pos = end;
+                continue;
+            }
+        }
+        pos += ch.len_utf8();
+    }
+    spans
+}
+
+/// Words that can begin a time expression (the grammars are only tried there).
+/// Keep in step with the grammars: a word missing here is never spotted.
+const START_WORDS: [&str; 104] = [
+    "a",
+    "about",
+    "after",
+    "afternoon",
+    "an",
+    "annually",
+    "apr",
+    "april",
+    "around",
+    "at",
+    "aug",
+    "august",
+    "before",
+    "between",
+    "bi",
+    "biweekly",
+    "by",
+    "close",
+    "cob",
+    "coming",
+    "daily",
+    "day",
+    "deadline",
+    "dec",
+    "december",
+    "due",
+    "e",
+    "eight",
+    "eleven",
+    "end",
+    "eod",
+    "every",
+    "feb",
+    "february",
+    "five",
+    "fortnightly",
+    "four",
+    "fri",
+    "friday",
+    "from",
+    "half",
+    "in",
+    "jan",
+    "january",
+    "jul",
+    "july",
+    "jun",
+    "june",
+    "last",
+    "latest",
+    "lunch",
+    "mar",
+    "march",
+    "may",
+    "midday",
+    "midnight",
+    "monday",
+    "month",
+    "monthly",
+    "next",
+    "nine",
+    "no",
+    "noon",
+    "not",
+    "nov",
+    "november",
+    "oct",
+    "october",
+    "on",
+    "one",
+    "quarter",
+    "saturday",
+    "sep",
+    "sept",
+    "september",
+    "seven",
+    "six",
+    "sunday",
+    "ten",
+    "the",
+    "this",
+    "three",
+    "thursday",
+    "till",
+    "tmr",
+    "tmrw",
+    "today",
+    "tomorrow",
+    "tonight",
+    "tuesday",
+    "twelve",
+    "two",
+    "until",
+    "wednesday",
+    "weekly",
+    "yearly",
+    "yesterday",
+    "zero",
+    "mon",
+    "tue",
+    "wed",
+    "thu",
+    "sat",
+    "sun",
+];
+
+/// Characters that can begin a Chinese time expression: day, week and month words,
+/// parts of the day, 每/逢/隔, 最遲, 由/從, and the numerals.
+const START_CHARS: &str =
+    "一二兩两三四五六七八九十廿卅零〇上下个個中今从從由以傍凌半后後听聽呢周週夜大天尋寻\
+    小工平年早时時明星昨晏晚最月朝本每琴礼禮这這逢隔限前日";
+
+/// A time word may start at a digit or a start word that begins a word, or at a CJK
+/// start character that does not follow 第 (`第三季` is a quarter, not a time).
+fn may_start(text: &str, pos: usize, ch: char) -> bool {
+    if ch.is_ascii_digit() {
+        return at_word_start(text, pos);
+    }
+    if ch.is_ascii_alphabetic() {
+        if !at_word_start(text, pos) {
+            return false;
+        }
+        let rest = &text.as_bytes()[pos..];
+        let len = rest.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+        let word = &rest[..len];
+        return len <= 12
+            && START_WORDS
+                .iter()
+                .any(|w| w.len() == len && w.as_bytes().eq_ignore_ascii_case(word));
+    }
+    if ch.is_ascii() {
+        return false;
+    }
+    START_CHARS.contains(ch) && !text[..pos].ends_with('第')
+}
+
+/// Spaces the grammars consumed after the last word do not belong to the span.
+fn trim_end(text: &str, start: usize, end: usize) -> usize {
+    start + text[start..end].trim_end().len()
+}
+
+type Grammar = fn(&mut Cursor, &Context) -> Option<Value>;
+
+/// The longest expression starting at `pos`; on a tie the earlier grammar in the list wins.
+fn longest_at(text: &str, pos: usize, ctx: &Context) -> Option<(usize, Value)> {
+    const GRAMMARS: [Grammar; 6] = [
+        recurrence::recurrence,
+        deadlines::deadline,
+        ranges::range,
+        moment_value,
+        period_value,
+        duration_value,
+    ];
+    let mut best: Option<(usize, Value)> = None;
+    for grammar in GRAMMARS {
+        let mut c = Cursor::new(text, pos);
+        if let Some(value) = grammar(&mut c, ctx) {
+            if c.pos > pos && best.as_ref().is_none_or(|(end, _)| c.pos > *end) {
+                best = Some((c.pos, value));
+            }
+        }
+    }
+    best
+}
+
+fn moment_value(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    match moment::moment(c, ctx)? {
+        Err(reason) => Some(Value::InvalidDate { reason }),
+        Ok(m) => Some(match m.resolve(ctx)? {
+            When::Date(d) => Value::Date(d),
+            When::DateTime(t) => Value::DateTime(t),
+        }),
+    }
+}
+
+fn period_value(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    let p = periods::period(c, ctx)?;
+    Some(Value::Interval {
+        start: When::Date(p.first),
+        end: When::Date(p.last),
+    })
+}
+
+fn duration_value(c: &mut Cursor, _ctx: &Context) -> Option<Value> {
+    durations::duration(c).map(|minutes| Value::Duration { minutes })
+}

@@ -1,0 +1,232 @@
+//! A day and/or a time of day said together, in any order the languages allow:
+//! `週三下午`, `聽日下午三點`, `tomorrow at 3pm`, `3pm on Friday`, `下午三點`.
+
+use chrono::{Days, NaiveDate, NaiveTime};
+
+use super::clock::{clock, part_of_day, Clock, PartOfDay};
+use super::context::Context;
+use super::cursor::Cursor;
+use super::dates::{date, DateResult};
+use super::days::{month_end_day, relative_day, week_end_day, weekday, Day};
+use super::span::When;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Moment {
+    pub day: Option<Day>,
+    pub part: Option<PartOfDay>,
+    pub clock: Option<Clock>,
+}
+
+/// Any day expression: relative, weekday, calendar date, month or week end.
+pub(crate) fn day<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<DateResult> {
+    let mut best: Option<(Cursor<'a>, DateResult)> = None;
+    let mut consider = |probe: Cursor<'a>, found: DateResult| {
+        if best.as_ref().is_none_or(|(b, _)| probe.pos > b.pos) {
+            best = Some((probe, found));
+        }
+    };
+    type DayParser = fn(&mut Cursor, &Context) -> Option<Day>;
+    let parsers: [DayParser; 4] = [relative_day, weekday, month_end_day, week_end_day];
+    for parse in parsers {
+        let mut probe = *c;
+        if let Some(d) = parse(&mut probe, ctx) {
+            consider(probe, Ok(d));
+        }
+    }
+    let mut probe = *c;
+    if let Some(found) = date(&mut probe, ctx) {
+        consider(probe, found);
+    }
+    let (end, found) = best?;
+    *c = end;
+    Some(found)
+}
+
+/// `at 3` after a day or part of the day: an hour without am/pm.
+fn at_hour(c: &mut Cursor) -> Option<Clock> {
+    let mut probe = *c;
+    probe.skip_spaces();
+    probe.eat_any(&["at", "@", "around", "about"])?;
+    probe.skip_spaces();
+    if let Some(found) = clock(&mut probe) {
+        *c = probe;
+        return Some(found);
+    }
+    let (hour, _) = probe.digits(2)?;
+    if !(1..=12).contains(&hour) {
+        return None;
+    }
+    *c = probe;
+    Some(Clock {
+        hour,
+        minute: 0,
+        fixed: false,
+    })
+}
+
+/// A clock right here, or after spaces, or after `at`.
+pub(crate) fn clock_after(c: &mut Cursor) -> Option<Clock> {
+    let mut probe = *c;
+    probe.skip_spaces();
+    if let Some(found) = clock(&mut probe) {
+        *c = probe;
+        return Some(found);
+    }
+    at_hour(c)
+}
+
+/// A moment; `Err` when it names a date that does not exist.
+pub(crate) fn moment<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<Result<Moment, String>> {
+    let mut best: Option<(Cursor<'a>, Result<Moment, String>)> = None;
+    let mut consider = |probe: Cursor<'a>, found: Result<Moment, String>| {
+        if best.as_ref().is_none_or(|(b, _)| probe.pos > b.pos) {
+            best = Some((probe, found));
+        }
+    };
+    // Day first: 聽日下午三點, tomorrow morning at 9, Friday 3pm, 12月10日下午3點.
+    {
+        let mut probe = *c;
+        if let Some(found) = day(&mut probe, ctx) {
+            match found {
+                Err(reason) => consider(probe, Err(reason)),
+                Ok(d) => {
+                    let mut part = None;
+                    let mut p = probe;
+                    p.eat(",");
+                    p.skip_spaces();
+                    if let Some(found) = part_of_day(&mut p, true) {
+                        part = Some(found);
+                        probe = p;
+                    }
+                    let clock = clock_after(&mut probe);
+                    consider(
+                        probe,
+                        Ok(Moment {
+                            day: Some(d),
+                            part,
+                            clock,
+                        }),
+                    );
+                }
+            }
+        }
+    }
+    // Part of the day first: 下午三點, this afternoon at 3, 晏晝.
+    {
+        let mut probe = *c;
+        if let Some(part) = part_of_day(&mut probe, false) {
+            // `this morning` is today's, even when it is over.
+            let this = c
+                .rest()
+                .get(..5)
+                .is_some_and(|w| w.eq_ignore_ascii_case("this "));
+            let day = this.then(|| Day::on(ctx.today()));
+            let clock = clock_after(&mut probe);
+            consider(
+                probe,
+                Ok(Moment {
+                    day,
+                    part: Some(part),
+                    clock,
+                }),
+            );
+        }
+    }
+    // Clock first: 3pm tomorrow, 3pm on Friday, 10am Dec 3, 3 in the afternoon.
+    {
+        let mut probe = *c;
+        if let Some(clk) = clock(&mut probe) {
+            let mut part = None;
+            let mut p = probe;
+            p.skip_spaces();
+            if let Some(found) = part_of_day(&mut p, false) {
+                part = Some(found);
+                probe = p;
+            }
+            let mut day_found = None;
+            let mut p = probe;
+            p.eat(",");
+            p.skip_spaces();
+            if p.eat("on") {
+                p.skip_spaces();
+            }
+            if let Some(found) = day(&mut p, ctx) {
+                day_found = Some(found);
+                probe = p;
+            }
+            match day_found {
+                Some(Err(reason)) => consider(probe, Err(reason)),
+                Some(Ok(d)) => consider(
+                    probe,
+                    Ok(Moment {
+                        day: Some(d),
+                        part,
+                        clock: Some(clk),
+                    }),
+                ),
+                None => consider(
+                    probe,
+                    Ok(Moment {
+                        day: None,
+                        part,
+                        clock: Some(clk),
+                    }),
+                ),
+            }
+        }
+    }
+    let (end, found) = best?;
+    *c = end;
+    Some(found)
+}
+
+/// A 24-hour hour (24 = the midnight that ends the day) on `date` as a wall-clock time.
+pub(crate) fn wall_clock(
+    date: NaiveDate,
+    hour: u32,
+    minute: u32,
+) -> Option<(NaiveDate, NaiveTime)> {
+    if hour >= 24 {
+        return Some((date.checked_add_days(Days::new(1))?, NaiveTime::MIN));
+    }
+    Some((date, NaiveTime::from_hms_opt(hour, minute, 0)?))
+}
+
+impl Moment {
+    /// The hour and minute said, if any (a part of the day alone gives its default hour).
+    pub fn hour_minute(&self) -> Option<(u32, u32)> {
+        let part = self.part.or(self.day.and_then(|d| d.part));
+        match (self.clock, part) {
+            (Some(clock), part) => Some((clock.hour_in(part), clock.minute)),
+            (None, Some(part)) => Some((part.default_hour(), 0)),
+            (None, None) => None,
+        }
+    }
+
+    /// The day or moment meant, against `ctx`.
+    pub fn resolve(&self, ctx: &Context) -> Option<When> {
+        let Some((hour, minute)) = self.hour_minute() else {
+            return self.day.map(|d| When::Date(d.date));
+        };
+        let (date, time) = match self.day {
+            Some(d) => {
+                let (date, time) = wall_clock(d.date, hour, minute)?;
+                if d.bare_weekday && !ctx.is_ahead(date, time) {
+                    (date.checked_add_days(Days::new(7))?, time)
+                } else {
+                    (date, time)
+                }
+            }
+            None => {
+                // A time alone is the next such time: today while it is ahead, else tomorrow.
+                let (date, time) = wall_clock(ctx.today(), hour, minute)?;
+                if ctx.is_ahead(date, time) {
+                    (date, time)
+                } else {
+                    (date.checked_add_days(Days::new(1))?, time)
+                }
+            }
+        };
+        Some(When::DateTime(ctx.instant(date, time)))
+    }
+}

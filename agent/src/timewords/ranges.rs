@@ -1,0 +1,177 @@
+//! Ranges: `from 2 to 4pm`, `2-4pm`, `兩點到四點`, `聽日下午2點至4點`, `Monday to Wednesday`.
+//! Times give an interval of instants (end exclusive); days give days (both included).
+
+use chrono::Days;
+
+use super::clock::{clock, part_of_day, Clock};
+use super::context::Context;
+use super::cursor::Cursor;
+use super::moment::{day, wall_clock};
+use super::numerals::number;
+use super::span::{Value, When};
+
+const SEPARATORS: [&str; 11] = [
+    "-", "–", "—", "~", "to", "until", "till", "到", "至", "至到", "and",
+];
+
+fn separator(c: &mut Cursor, between: bool) -> bool {
+    let mut probe = *c;
+    probe.skip_spaces();
+    match probe.eat_any(&SEPARATORS) {
+        Some(i) if SEPARATORS[i] != "and" || between => {
+            probe.skip_spaces();
+            *c = probe;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// A clock, or a bare hour that only the other end of the range makes a time (`2` in `2-4pm`).
+fn end_point(c: &mut Cursor) -> Option<(Clock, bool)> {
+    let mut probe = *c;
+    if let Some(found) = clock(&mut probe) {
+        *c = probe;
+        return Some((found, true));
+    }
+    let hour = number(c, 2)?;
+    (1..=12).contains(&hour).then_some((
+        Clock {
+            hour,
+            minute: 0,
+            fixed: false,
+        },
+        false,
+    ))
+}
+
+/// A range of times or of days.
+pub(crate) fn range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    let mut best: Option<(Cursor, Value)> = None;
+    for parse in [time_range, day_range] {
+        let mut probe = *c;
+        if let Some(v) = parse(&mut probe, ctx) {
+            if best.as_ref().is_none_or(|(b, _)| probe.pos > b.pos) {
+                best = Some((probe, v));
+            }
+        }
+    }
+    let (end, v) = best?;
+    *c = end;
+    Some(v)
+}
+
+fn opener(c: &mut Cursor) -> bool {
+    let mut probe = *c;
+    match probe.eat_any(&["from", "between", "由", "從", "从"]) {
+        Some(i) => {
+            probe.skip_spaces();
+            *c = probe;
+            i == 1
+        }
+        None => false,
+    }
+}
+
+fn time_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    let mut probe = *c;
+    // An opener may stand before or after the day: `from 2 to 4pm tomorrow`, `聽日由兩點到四點`.
+    let mut between = opener(&mut probe);
+    let mut the_day = None;
+    {
+        let mut p = probe;
+        if let Some(found) = day(&mut p, ctx) {
+            the_day = Some(found.ok()?);
+            p.skip_spaces();
+            between |= opener(&mut p);
+            probe = p;
+        }
+    }
+    let mut part = part_of_day(&mut probe, the_day.is_some());
+    probe.skip_spaces();
+    between |= opener(&mut probe);
+    let (start_clock, start_is_clock) = end_point(&mut probe)?;
+    if !separator(&mut probe, between) {
+        return None;
+    }
+    let end_part = part_of_day(&mut probe, true);
+    let (end_clock, end_is_clock) = end_point(&mut probe)?;
+    // A bare number at the end (`2-4`, `3pm-5`) is a time only after an unfixed clock
+    // (`兩點到四`) or with a part of the day; otherwise it is a score or a count.
+    let said_part = part.is_some() || end_part.is_some();
+    if !(end_is_clock || said_part || start_is_clock && !start_clock.fixed) {
+        return None;
+    }
+    if the_day.is_none() {
+        let mut p = probe;
+        p.eat(",");
+        p.skip_spaces();
+        if p.eat("on") {
+            p.skip_spaces();
+        }
+        if let Some(Ok(d)) = day(&mut p, ctx) {
+            the_day = Some(d);
+            probe = p;
+        }
+    }
+    if part.is_none() && the_day.is_some_and(|d| d.part.is_some()) {
+        part = the_day.and_then(|d| d.part);
+    }
+    let end_part = end_part.or(part);
+    let said_end_hour =
+        (end_clock.fixed || end_part.is_some()).then(|| end_clock.hour_in(end_part));
+    let start_hour = match said_end_hour {
+        Some(end) if !start_clock.fixed && part.is_none() => start_clock.before(end).hour,
+        _ => start_clock.hour_in(part),
+    };
+    let end_hour = said_end_hour.unwrap_or_else(|| end_clock.after(start_hour).hour);
+    let date = match the_day {
+        Some(d) => {
+            let (date, time) = wall_clock(d.date, start_hour, start_clock.minute)?;
+            if d.bare_weekday && !ctx.is_ahead(date, time) {
+                d.date.checked_add_days(Days::new(7))?
+            } else {
+                d.date
+            }
+        }
+        None => {
+            let (date, time) = wall_clock(ctx.today(), start_hour, start_clock.minute)?;
+            if ctx.is_ahead(date, time) {
+                ctx.today()
+            } else {
+                ctx.today().checked_add_days(Days::new(1))?
+            }
+        }
+    };
+    let (start_date, start_time) = wall_clock(date, start_hour, start_clock.minute)?;
+    let (mut end_date, end_time) = wall_clock(date, end_hour, end_clock.minute)?;
+    if end_date.and_time(end_time) <= start_date.and_time(start_time) {
+        end_date = end_date.checked_add_days(Days::new(1))?; // 11pm-1am
+    }
+    *c = probe;
+    Some(Value::Interval {
+        start: When::DateTime(ctx.instant(start_date, start_time)),
+        end: When::DateTime(ctx.instant(end_date, end_time)),
+    })
+}
+
+fn day_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    let mut probe = *c;
+    let between = opener(&mut probe);
+    let first = day(&mut probe, ctx)?.ok()?;
+    if !separator(&mut probe, between) {
+        return None;
+    }
+    let mut last = day(&mut probe, ctx)?.ok()?;
+    if last.date < first.date && last.bare_weekday {
+        last.date = last.date.checked_add_days(Days::new(7))?;
+    }
+    if last.date < first.date {
+        return None;
+    }
+    *c = probe;
+    Some(Value::Interval {
+        start: When::Date(first.date),
+        end: When::Date(last.date),
+    })
+}

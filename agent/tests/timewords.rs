@@ -1,0 +1,180 @@
+//! Table-driven tests of the time words: every case of tests/data/timewords_grid.tsv
+//! (grids computed by an independent Python oracle) and tests/data/timewords_cases.tsv
+//! (hand-written), plus properties that must hold on any input.
+
+use agent::timewords::{find, Span};
+use chrono::DateTime;
+use chrono_tz::Tz;
+
+struct Case {
+    file: &'static str,
+    line: usize,
+    now: String,
+    tz: String,
+    text: String,
+    expected: String,
+}
+
+fn cases() -> Vec<Case> {
+    let mut out = Vec::new();
+    for (file, content) in [
+        (
+            "timewords_grid.tsv",
+            include_str!("data/timewords_grid.tsv"),
+        ),
+        (
+            "timewords_cases.tsv",
+            include_str!("data/timewords_cases.tsv"),
+        ),
+    ] {
+        for (i, line) in content.lines().enumerate() {
+            if line.trim().is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let cols: Vec<&str> = line.split('\t').collect();
+            assert_eq!(
+                cols.len(),
+                4,
+                "{file}:{}: want 4 tab-separated columns",
+                i + 1
+            );
+            out.push(Case {
+                file,
+                line: i + 1,
+                now: cols[0].to_string(),
+                tz: cols[1].to_string(),
+                text: cols[2].to_string(),
+                expected: cols[3].to_string(),
+            });
+        }
+    }
+    out
+}
+
+fn render(spans: &[Span]) -> String {
+    if spans.is_empty() {
+        return "-".to_string();
+    }
+    spans
+        .iter()
+        .map(|s| format!("{}[{}]={}", s.value.kind(), s.text, s.value.render()))
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+fn run(now: &str, tz: &str, text: &str) -> Vec<Span> {
+    let now = DateTime::parse_from_rfc3339(now).expect("reference time");
+    let tz: Tz = tz.parse().expect("zone");
+    find(text, now, tz)
+}
+
+#[test]
+fn every_table_case_resolves_as_written() {
+    let cases = cases();
+    assert!(cases.len() >= 400, "only {} cases", cases.len());
+    let mut failures = Vec::new();
+    for c in &cases {
+        let got = render(&run(&c.now, &c.tz, &c.text));
+        if got != c.expected {
+            failures.push(format!(
+                "{}:{} [{}] {:?}\n    want {}\n    got  {}",
+                c.file, c.line, c.now, c.text, c.expected, got
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+    eprintln!("{} time-word cases passed", cases.len());
+}
+
+#[test]
+fn spans_are_byte_offsets_of_the_text() {
+    let text = "安排週三下午與財務部審核預算, then 3pm tomorrow for 30 minutes";
+    for span in run("2026-11-25T10:00:00+08:00", "Asia/Hong_Kong", text) {
+        assert_eq!(&text[span.start..span.end], span.text);
+    }
+}
+
+#[test]
+fn the_zone_decides_today_and_the_offset() {
+    // 23:30 UTC on the 24th is already the 25th in Hong Kong, still the 24th in London.
+    let now = "2026-11-24T23:30:00Z";
+    let hk = run(now, "Asia/Hong_Kong", "tomorrow 3pm");
+    assert_eq!(hk[0].value.render(), "2026-11-26T15:00:00+08:00");
+    let london = run(now, "Europe/London", "tomorrow 3pm");
+    assert_eq!(london[0].value.render(), "2026-11-25T15:00:00+00:00");
+    let ny_summer = run(
+        "2026-07-01T12:00:00-04:00",
+        "America/New_York",
+        "tomorrow 9am",
+    );
+    assert_eq!(ny_summer[0].value.render(), "2026-07-02T09:00:00-04:00");
+}
+
+#[test]
+fn odd_input_never_panics_and_spans_stay_on_char_boundaries() {
+    let samples = [
+        "",
+        " ",
+        "第",
+        "每",
+        "逢",
+        "下個",
+        "下個月",
+        "3/",
+        "/12",
+        "99:99",
+        "25點",
+        "三點三個",
+        "every",
+        "every other",
+        "by",
+        "before before",
+        "2-",
+        "-4pm",
+        "十點一個",
+        "12月",
+        "月",
+        "2026-13-45",
+        "0/0",
+        "31/4",
+        "29/2/2027",
+        "at 3",
+        "🙂週三🙂",
+        "週\u{0}三",
+        "ｔｏｍｏｒｒｏｗ",
+        "每月99號",
+        "每隔",
+        "隔",
+        "個半",
+        "兩個半",
+        "1.",
+        ".5 hours",
+        "99999999999 hours",
+        "from 13 to 25pm",
+        "between and",
+        "下午下午下午",
+        "聽日聽日聽日",
+        "3pm3pm3pm",
+    ];
+    let mut text = String::new();
+    for s in samples {
+        for span in run("2026-11-25T10:00:00+08:00", "Asia/Hong_Kong", s) {
+            assert!(s.is_char_boundary(span.start) && s.is_char_boundary(span.end));
+        }
+        text.push_str(s);
+        text.push(' ');
+    }
+    // Every prefix of a long mixed text, cut at any character.
+    let mixed =
+        format!("{text} 聽日下午三點半同Peter開會, every Mon and Wed at 10am 每個禮拜一三五");
+    for (i, _) in mixed.char_indices() {
+        let _ = run("2026-02-28T23:59:59+08:00", "Asia/Hong_Kong", &mixed[..i]);
+        let _ = run("2026-02-28T23:59:59+08:00", "Asia/Hong_Kong", &mixed[i..]);
+    }
+}
