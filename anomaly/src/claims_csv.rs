@@ -41,7 +41,11 @@ pub struct RowError {
 
 impl fmt::Display for RowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}, field {}: {}", self.line, self.field, self.message)
+        write!(
+            f,
+            "line {}, field {}: {}",
+            self.line, self.field, self.message
+        )
     }
 }
 
@@ -130,16 +134,27 @@ impl Columns {
 
 type FieldError = (&'static str, String);
 
-fn parse_row(record: &csv::ByteRecord, columns: &Columns, policy: &Policy) -> std::result::Result<Claim, FieldError> {
-    let text = |name: &'static str, index: Option<usize>| -> std::result::Result<&str, FieldError> {
-        let Some(bytes) = index.and_then(|i| record.get(i)) else {
-            return Ok("");
+fn parse_row(
+    record: &csv::ByteRecord,
+    columns: &Columns,
+    policy: &Policy,
+) -> std::result::Result<Claim, FieldError> {
+    let text =
+        |name: &'static str, index: Option<usize>| -> std::result::Result<&str, FieldError> {
+            let Some(bytes) = index.and_then(|i| record.get(i)) else {
+                return Ok("");
+            };
+            if bytes.len() > MAX_FIELD_BYTES {
+                return Err((
+                    name,
+                    format!(
+                        "{} bytes, longer than the {MAX_FIELD_BYTES}-byte limit",
+                        bytes.len()
+                    ),
+                ));
+            }
+            std::str::from_utf8(bytes).map_err(|_| (name, "not valid UTF-8".to_string()))
         };
-        if bytes.len() > MAX_FIELD_BYTES {
-            return Err((name, format!("{} bytes, longer than the {MAX_FIELD_BYTES}-byte limit", bytes.len())));
-        }
-        std::str::from_utf8(bytes).map_err(|_| (name, "not valid UTF-8".to_string()))
-    };
     let required = |i: usize| -> std::result::Result<&str, FieldError> {
         let name = REQUIRED_COLUMNS[i];
         let value = text(name, Some(columns.required[i]))?;
@@ -170,14 +185,21 @@ fn parse_row(record: &csv::ByteRecord, columns: &Columns, policy: &Policy) -> st
         ));
     }
     let description = optional(1)?.to_string();
-    let invoice_no = Some(optional(2)?).filter(|s| !s.is_empty()).map(str::to_string);
+    let invoice_no = Some(optional(2)?)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
     let attendees = match optional(3)? {
         "" => None,
         n => Some(
             n.parse::<u32>()
                 .ok()
                 .filter(|&n| (1..=10_000).contains(&n))
-                .ok_or_else(|| ("attendees", format!("{n:?} is not a head count (1 or more)")))?,
+                .ok_or_else(|| {
+                    (
+                        "attendees",
+                        format!("{n:?} is not a head count (1 or more)"),
+                    )
+                })?,
         ),
     };
     Ok(Claim {
@@ -211,13 +233,16 @@ fn parse_amount(text: &str) -> std::result::Result<f64, String> {
         return Err("amount is zero".into());
     }
     if value > 1e9 {
-        return Err(format!("amount {text} is larger than any claim this engine accepts (1e9)"));
+        return Err(format!(
+            "amount {text} is larger than any claim this engine accepts (1e9)"
+        ));
     }
     Ok(value)
 }
 
 fn parse_date(text: &str) -> std::result::Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("{text:?} is not a YYYY-MM-DD date"))
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("{text:?} is not a YYYY-MM-DD date"))
 }
 
 /// RFC 3339; a timestamp without an offset, or a bare date, is taken as Hong Kong time.
@@ -226,10 +251,15 @@ fn parse_timestamp(text: &str) -> std::result::Result<DateTime<FixedOffset>, Str
         return Ok(t);
     }
     let hong_kong = FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    let naive = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
-        .or_else(|| parse_date(text).ok().and_then(|d| d.and_hms_opt(12, 0, 0)));
+    let naive = [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+    .or_else(|| parse_date(text).ok().and_then(|d| d.and_hms_opt(12, 0, 0)));
     naive
         .and_then(|n| hong_kong.from_local_datetime(&n).single())
         .ok_or_else(|| format!("{text:?} is not an RFC 3339 timestamp"))
@@ -237,11 +267,25 @@ fn parse_timestamp(text: &str) -> std::result::Result<DateTime<FixedOffset>, Str
 
 /// Writes claims in the column order of INTERFACES.md, with an optional extra `label`
 /// column per claim (for evaluation files).
-pub fn write_claims<W: Write>(writer: W, claims: &[Claim], labels: Option<&[String]>) -> std::io::Result<()> {
+pub fn write_claims<W: Write>(
+    writer: W,
+    claims: &[Claim],
+    labels: Option<&[String]>,
+) -> std::io::Result<()> {
     let mut csv = csv::Writer::from_writer(writer);
     let mut header: Vec<&str> = vec![
-        "claim_id", "employee_id", "department", "category", "merchant", "amount", "currency",
-        "expense_date", "submitted_at", "description", "invoice_no", "attendees",
+        "claim_id",
+        "employee_id",
+        "department",
+        "category",
+        "merchant",
+        "amount",
+        "currency",
+        "expense_date",
+        "submitted_at",
+        "description",
+        "invoice_no",
+        "attendees",
     ];
     if labels.is_some() {
         header.push("label");

@@ -29,18 +29,25 @@ pub struct Mixture {
     pub components: Vec<Component>,
 }
 
-/// Spread floor after standardizing: a feature constant in history still varies a little.
-const MIN_SCALE: f64 = 1e-3;
 /// Values are clipped to this many spreads, so one absurd value cannot overflow.
 const CLIP: f64 = 50.0;
 
 impl Mixture {
-    /// Fits `n_components` Gaussians (fewer when rows are few) on `rows`.
-    pub fn fit(rows: &[Vec<f64>], n_components: usize, seed: u64) -> Result<Mixture> {
+    /// Fits `n_components` Gaussians (fewer when rows are few) on `rows`. `min_scale` is
+    /// the smallest spread assumed per feature, in its own units: a feature (nearly)
+    /// constant in history must not make a tiny difference look enormous.
+    pub fn fit(
+        rows: &[Vec<f64>],
+        min_scale: &[f64],
+        n_components: usize,
+        seed: u64,
+    ) -> Result<Mixture> {
         let n = rows.len();
         let d = rows.first().map_or(0, Vec::len);
-        if n < 10 || d == 0 {
-            return Err(Error::Model(format!("a mixture needs at least 10 rows, got {n}")));
+        if n < 10 || d == 0 || min_scale.len() != d {
+            return Err(Error::Model(format!(
+                "a mixture needs at least 10 rows, got {n}"
+            )));
         }
         let mut center = vec![0.0; d];
         let mut scale = vec![0.0; d];
@@ -48,7 +55,7 @@ impl Mixture {
             let mean = rows.iter().map(|r| r[j]).sum::<f64>() / n as f64;
             let var = rows.iter().map(|r| (r[j] - mean).powi(2)).sum::<f64>() / n as f64;
             center[j] = mean;
-            scale[j] = var.sqrt().max(MIN_SCALE);
+            scale[j] = var.sqrt().max(min_scale[j]).max(1e-9);
         }
         let mut data = Array2::<f64>::zeros((n, d));
         for (i, row) in rows.iter().enumerate() {
@@ -69,8 +76,9 @@ impl Mixture {
         for c in 0..gmm.weights().len() {
             let precision = gmm.precisions().index_axis(ndarray::Axis(0), c);
             let flat: Vec<f64> = precision.iter().copied().collect();
-            let chol = cholesky(&flat, d)
-                .ok_or_else(|| Error::Model("a mixture precision is not positive definite".into()))?;
+            let chol = cholesky(&flat, d).ok_or_else(|| {
+                Error::Model("a mixture precision is not positive definite".into())
+            })?;
             let log_det_chol: f64 = (0..d).map(|i| chol[i * d + i].ln()).sum();
             let weight = gmm.weights()[c];
             components.push(Component {
@@ -81,7 +89,11 @@ impl Mixture {
                     - 0.5 * d as f64 * (2.0 * std::f64::consts::PI).ln(),
             });
         }
-        Ok(Mixture { center, scale, components })
+        Ok(Mixture {
+            center,
+            scale,
+            components,
+        })
     }
 
     /// Negative log-density of one row: higher is more unusual.
@@ -147,10 +159,10 @@ mod tests {
                 vec![(t * 37.0).sin(), (t * 91.0).cos() * 2.0 + 5.0]
             })
             .collect();
-        let m = Mixture::fit(&rows, 2, 7).unwrap();
+        let m = Mixture::fit(&rows, &[0.01, 0.01], 2, 7).unwrap();
         assert!(m.surprise(&[0.0, 5.0]) < m.surprise(&[4.0, 5.0]));
         assert!(m.surprise(&[4.0, 5.0]) < m.surprise(&[40.0, -50.0]));
-        assert_eq!(m, Mixture::fit(&rows, 2, 7).unwrap());
+        assert_eq!(m, Mixture::fit(&rows, &[0.01, 0.01], 2, 7).unwrap());
     }
 
     #[test]

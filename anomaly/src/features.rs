@@ -109,20 +109,22 @@ impl Facts {
         let get = |map: &crate::keys::KeyMap<u32>, key: u64| map.get(&key).copied().unwrap_or(0);
 
         let company = own(base.category.get(cat.index()).copied().unwrap_or_default());
-        let department = own(
-            base.department_category
-                .get(&profile::department_category_key(&claim.department, cat))
-                .copied()
-                .unwrap_or_default(),
-        );
-        let employee = own(
-            base.employee_category
-                .get(&profile::employee_category_key(&claim.employee_id, cat))
-                .copied()
-                .unwrap_or_default(),
-        );
+        let department = own(base
+            .department_category
+            .get(&profile::department_category_key(&claim.department, cat))
+            .copied()
+            .unwrap_or_default());
+        let employee = own(base
+            .employee_category
+            .get(&profile::employee_category_key(&claim.employee_id, cat))
+            .copied()
+            .unwrap_or_default());
         let z_company = z_score(x, company, None);
-        let department_prior = if department.n >= 3.0 { department } else { company };
+        let department_prior = if department.n >= 3.0 {
+            department
+        } else {
+            company
+        };
         let z_department = z_score(x, department, Some(company));
         let z_own = z_score(x, employee, Some(department_prior));
         let typical_hkd = (employee.n >= 3.0).then(|| employee.mean.exp());
@@ -132,8 +134,16 @@ impl Facts {
             .get(&profile::employee_key(&claim.employee_id))
             .copied()
             .unwrap_or_default();
-        let delay_own = if cx.in_base { delay_own.without(log_delay) } else { delay_own };
-        let delay_company = if cx.in_base { base.delay.without(log_delay) } else { base.delay };
+        let delay_own = if cx.in_base {
+            delay_own.without(log_delay)
+        } else {
+            delay_own
+        };
+        let delay_company = if cx.in_base {
+            base.delay.without(log_delay)
+        } else {
+            base.delay
+        };
         let delay_z_own = z_score(log_delay, delay_own, Some(delay_company));
 
         let limit = policy.limit(cat);
@@ -146,8 +156,11 @@ impl Facts {
 
         let emp_key = profile::employee_key(&claim.employee_id);
         let employee_claims = minus_self(get(&base.employee_claims, emp_key)).max(0.0);
-        let department_claims =
-            minus_self(get(&base.department_claims, profile::department_key(&claim.department))).max(0.0);
+        let department_claims = minus_self(get(
+            &base.department_claims,
+            profile::department_key(&claim.department),
+        ))
+        .max(0.0);
         let merchant = normalize_merchant(&claim.merchant);
         let employee_merchant_claims = minus_self(get(
             &base.employee_merchant,
@@ -171,7 +184,10 @@ impl Facts {
         let holiday = policy.holiday(claim.expense_date).map(str::to_string);
         let near_limit = profile::near_limit(hkd, cat, policy);
         let off_day = u32::from(weekend || holiday.is_some());
-        let employee_weekend = minus_self_if(get(&base.employee_weekend, emp_key), cx.in_base && off_day > 0);
+        let employee_weekend = minus_self_if(
+            get(&base.employee_weekend, emp_key),
+            cx.in_base && off_day > 0,
+        );
         let near_limit_claims = minus_self_if(
             get(&base.employee_near_limit, emp_key),
             cx.in_base && near_limit.is_some(),
@@ -209,7 +225,9 @@ impl Facts {
             delay_z_own,
             round,
             category_round_rate: category_round / category_claims,
-            split_threshold: limit.map_or(policy.manager_threshold, |l| l.min(policy.manager_threshold)),
+            split_threshold: limit.map_or(policy.manager_threshold, |l| {
+                l.min(policy.manager_threshold)
+            }),
             employee_near_limit_claims: near_limit_claims,
             employee_weekend_rate: share(employee_weekend, employee_claims),
             ..Facts::default()
@@ -217,7 +235,11 @@ impl Facts {
         let mut day = DayGroup::default();
         for index in indexes {
             facts.look_for_duplicates(claim, &merchant, index);
-            if let Some(group) = index.same_day.get(&profile::same_day_key(&claim.employee_id, &merchant, claim.expense_date)) {
+            if let Some(group) = index.same_day.get(&profile::same_day_key(
+                &claim.employee_id,
+                &merchant,
+                claim.expense_date,
+            )) {
                 day = merge_groups(day, *group);
             }
         }
@@ -239,7 +261,8 @@ impl Facts {
                     .cloned();
             }
         }
-        let fingerprint = |date| profile::fingerprint_key(&claim.employee_id, merchant, claim.amount, date);
+        let fingerprint =
+            |date| profile::fingerprint_key(&claim.employee_id, merchant, claim.amount, date);
         if self.duplicate_fingerprint.is_none() {
             self.duplicate_fingerprint = index
                 .fingerprints
@@ -250,7 +273,11 @@ impl Facts {
         if self.near_duplicate.is_none() {
             let neighbours = [claim.expense_date.pred_opt(), claim.expense_date.succ_opt()];
             self.near_duplicate = neighbours.into_iter().flatten().find_map(|date| {
-                index.fingerprints.get(&fingerprint(date)).and_then(|seen| seen.other_than(id)).cloned()
+                index
+                    .fingerprints
+                    .get(&fingerprint(date))
+                    .and_then(|seen| seen.other_than(id))
+                    .cloned()
             });
         }
     }

@@ -16,9 +16,15 @@ const HONG_KONG_GENERAL_HOLIDAYS: &[(&str, &str)] = &[
     ("2025-05-01", "Labour Day"),
     ("2025-05-05", "The Birthday of the Buddha"),
     ("2025-05-31", "Tuen Ng Festival"),
-    ("2025-07-01", "Hong Kong Special Administrative Region Establishment Day"),
+    (
+        "2025-07-01",
+        "Hong Kong Special Administrative Region Establishment Day",
+    ),
     ("2025-10-01", "National Day"),
-    ("2025-10-07", "The day following the Chinese Mid-Autumn Festival"),
+    (
+        "2025-10-07",
+        "The day following the Chinese Mid-Autumn Festival",
+    ),
     ("2025-10-29", "Chung Yeung Festival"),
     ("2025-12-25", "Christmas Day"),
     ("2025-12-26", "The first weekday after Christmas Day"),
@@ -33,8 +39,14 @@ const HONG_KONG_GENERAL_HOLIDAYS: &[(&str, &str)] = &[
     ("2026-05-01", "Labour Day"),
     ("2026-05-25", "The day following the Birthday of the Buddha"),
     ("2026-06-19", "Tuen Ng Festival"),
-    ("2026-07-01", "Hong Kong Special Administrative Region Establishment Day"),
-    ("2026-09-26", "The day following the Chinese Mid-Autumn Festival"),
+    (
+        "2026-07-01",
+        "Hong Kong Special Administrative Region Establishment Day",
+    ),
+    (
+        "2026-09-26",
+        "The day following the Chinese Mid-Autumn Festival",
+    ),
     ("2026-10-01", "National Day"),
     ("2026-10-19", "The day following Chung Yeung Festival"),
     ("2026-12-25", "Christmas Day"),
@@ -50,8 +62,14 @@ const HONG_KONG_GENERAL_HOLIDAYS: &[(&str, &str)] = &[
     ("2027-05-01", "Labour Day"),
     ("2027-05-13", "The Birthday of the Buddha"),
     ("2027-06-09", "Tuen Ng Festival"),
-    ("2027-07-01", "Hong Kong Special Administrative Region Establishment Day"),
-    ("2027-09-16", "The day following the Chinese Mid-Autumn Festival"),
+    (
+        "2027-07-01",
+        "Hong Kong Special Administrative Region Establishment Day",
+    ),
+    (
+        "2027-09-16",
+        "The day following the Chinese Mid-Autumn Festival",
+    ),
     ("2027-10-01", "National Day"),
     ("2027-10-08", "Chung Yeung Festival"),
     ("2027-12-25", "Christmas Day"),
@@ -80,7 +98,9 @@ mod tests {
         for year in 2025..=2027 {
             let in_year: Vec<_> = days.iter().filter(|(d, _)| d.year() == year).collect();
             assert_eq!(in_year.len(), 17, "{year}");
-            assert!(in_year.iter().all(|(d, _)| d.weekday() != chrono::Weekday::Sun));
+            assert!(in_year
+                .iter()
+                .all(|(d, _)| d.weekday() != chrono::Weekday::Sun));
         }
     }
 }

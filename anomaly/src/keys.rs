@@ -64,7 +64,17 @@ pub fn normalize_merchant(name: &str) -> String {
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
         .collect();
-    for suffix in ["有限公司", "公司", "limited", "ltd", "coltd", "company", "co", "hk", "hongkong"] {
+    for suffix in [
+        "有限公司",
+        "公司",
+        "limited",
+        "ltd",
+        "coltd",
+        "company",
+        "co",
+        "hk",
+        "hongkong",
+    ] {
         if s.len() > suffix.len() + 2 {
             if let Some(stripped) = s.strip_suffix(suffix) {
                 s = stripped.to_string();
@@ -80,14 +90,26 @@ mod tests {
 
     #[test]
     fn merchant_spellings_meet() {
-        assert_eq!(normalize_merchant("Maxim's Palace Ltd."), normalize_merchant("MAXIM'S PALACE"));
-        assert_eq!(normalize_merchant("美心皇宮有限公司"), normalize_merchant("美心皇宮"));
-        assert_ne!(normalize_merchant("Tsui Wah"), normalize_merchant("Tai Hing"));
+        assert_eq!(
+            normalize_merchant("Maxim's Palace Ltd."),
+            normalize_merchant("MAXIM'S PALACE")
+        );
+        assert_eq!(
+            normalize_merchant("美心皇宮有限公司"),
+            normalize_merchant("美心皇宮")
+        );
+        assert_ne!(
+            normalize_merchant("Tsui Wah"),
+            normalize_merchant("Tai Hing")
+        );
     }
 
     #[test]
     fn key_parts_do_not_run_together() {
-        assert_ne!(Key::new(1).str("ab").str("c").get(), Key::new(1).str("a").str("bc").get());
+        assert_ne!(
+            Key::new(1).str("ab").str("c").get(),
+            Key::new(1).str("a").str("bc").get()
+        );
         assert_ne!(Key::new(1).str("a").get(), Key::new(2).str("a").get());
     }
 }

@@ -33,7 +33,9 @@ mod score;
 pub mod synth;
 
 pub use claim::{Category, Claim};
-pub use claims_csv::{read_claims, write_claims, ClaimsRead, RowError, OPTIONAL_COLUMNS, REQUIRED_COLUMNS};
+pub use claims_csv::{
+    read_claims, write_claims, ClaimsRead, RowError, OPTIONAL_COLUMNS, REQUIRED_COLUMNS,
+};
 pub use error::{Error, Result};
 pub use features::{FEATURE_NAMES, N_FEATURES};
 pub use holidays::hong_kong_holidays;
@@ -48,6 +50,14 @@ pub use score::{Assessment, Reason, Scorer};
 pub fn history_features(history: &[Claim], policy: &Policy) -> Vec<[f64; N_FEATURES]> {
     use rayon::prelude::*;
     let profile = profile::Profile::build(history, policy);
-    let cx = features::Context { base: &profile, batch: None, in_base: true, policy };
-    history.par_iter().map(|c| features::Facts::measure(c, cx).vector()).collect()
+    let cx = features::Context {
+        base: &profile,
+        batch: None,
+        in_base: true,
+        policy,
+    };
+    history
+        .par_iter()
+        .map(|c| features::Facts::measure(c, cx).vector())
+        .collect()
 }

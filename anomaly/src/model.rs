@@ -24,6 +24,9 @@ pub const MIN_HISTORY: usize = 30;
 /// Which of [`FEATURE_NAMES`] the mixtures see: the continuous ones that describe a normal
 /// claim (the yes/no policy signals are left to the rules).
 pub const MODEL_FEATURES: [usize; 9] = [0, 1, 2, 7, 8, 10, 11, 24, 15];
+/// Smallest spread of each model feature: log amounts 5%, z-scores a quarter, shares 5
+/// points, log counts a quarter, log delay 10%.
+const MODEL_FEATURE_MIN_SCALE: [f64; 9] = [0.05, 0.25, 0.25, 0.05, 0.05, 0.25, 0.25, 0.25, 0.1];
 const COMPONENTS: usize = 4;
 /// Categories with fewer claims share the company-wide mixture.
 const MIN_CATEGORY_CLAIMS: usize = 60;
@@ -68,7 +71,11 @@ impl CalibratedMixture {
             return 1.0;
         }
         let (lo, hi) = (q[above - 1], q[above]);
-        let frac = if hi > lo { (surprise - lo) / (hi - lo) } else { 0.5 };
+        let frac = if hi > lo {
+            (surprise - lo) / (hi - lo)
+        } else {
+            0.5
+        };
         ((above - 1) as f64 + frac) / (q.len() - 1) as f64
     }
 
@@ -99,8 +106,16 @@ impl Model {
             return Err(Error::TooFewClaims(history.len(), MIN_HISTORY));
         }
         let profile = Profile::build(history, policy);
-        let cx = Context { base: &profile, batch: None, in_base: true, policy };
-        let rows: Vec<Vec<f64>> = history.par_iter().map(|c| model_row(&Facts::measure(c, cx))).collect();
+        let cx = Context {
+            base: &profile,
+            batch: None,
+            in_base: true,
+            policy,
+        };
+        let rows: Vec<Vec<f64>> = history
+            .par_iter()
+            .map(|c| model_row(&Facts::measure(c, cx)))
+            .collect();
 
         let company = calibrate(&rows, seed)?;
         let categories = Category::ALL
@@ -132,7 +147,12 @@ impl Model {
             features: FEATURE_NAMES.iter().map(|s| s.to_string()).collect(),
             model_features: MODEL_FEATURES.iter().map(|&i| FEATURE_NAMES[i].to_string()).collect(),
         };
-        Ok(Model { header, profile, company, categories })
+        Ok(Model {
+            header,
+            profile,
+            company,
+            categories,
+        })
     }
 
     pub fn mixture_for(&self, category: Category) -> &CalibratedMixture {
@@ -143,7 +163,10 @@ impl Model {
     }
 
     pub fn save(&self, path: &Path) -> Result<()> {
-        let io = |source| Error::Io { path: path.to_path_buf(), source };
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         let file = File::create(path).map_err(io)?;
         let mut out = BufWriter::new(file);
         self.write_to(&mut out).map_err(io)?;
@@ -155,7 +178,10 @@ impl Model {
     }
 
     pub fn load(path: &Path) -> Result<Model> {
-        let file = File::open(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+        let file = File::open(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Model::read_from(BufReader::new(file)).map_err(|message| Error::ModelFile {
             path: path.to_path_buf(),
             message,
@@ -164,12 +190,16 @@ impl Model {
 
     /// Reads a model, checking its header first so a wrong file says what it is.
     pub fn read_from<R: Read>(reader: R) -> std::result::Result<Model, String> {
-        let value: serde_json::Value =
-            serde_json::from_reader(reader).map_err(|e| format!("not a mishu expense model (not JSON: {e})"))?;
-        let header: ModelHeader = serde_json::from_value(value.get("header").cloned().unwrap_or_default())
-            .map_err(|_| "not a mishu expense model (no header)".to_string())?;
+        let value: serde_json::Value = serde_json::from_reader(reader)
+            .map_err(|e| format!("not a mishu expense model (not JSON: {e})"))?;
+        let header: ModelHeader =
+            serde_json::from_value(value.get("header").cloned().unwrap_or_default())
+                .map_err(|_| "not a mishu expense model (no header)".to_string())?;
         if header.format != MODEL_FORMAT {
-            return Err(format!("format {:?}, expected {MODEL_FORMAT:?}", header.format));
+            return Err(format!(
+                "format {:?}, expected {MODEL_FORMAT:?}",
+                header.format
+            ));
         }
         if header.version != MODEL_VERSION {
             return Err(format!(
@@ -192,7 +222,12 @@ pub(crate) fn model_row(facts: &Facts) -> Vec<f64> {
 }
 
 fn calibrate(rows: &[Vec<f64>], seed: u64) -> Result<CalibratedMixture> {
-    let mixture = Mixture::fit(&sample(rows, MAX_FIT_ROWS, seed), COMPONENTS, seed)?;
+    let mixture = Mixture::fit(
+        &sample(rows, MAX_FIT_ROWS, seed),
+        &MODEL_FEATURE_MIN_SCALE,
+        COMPONENTS,
+        seed,
+    )?;
     let mut surprise: Vec<f64> = rows.iter().map(|r| mixture.surprise(r)).collect();
     surprise.sort_by(f64::total_cmp);
     let last = surprise.len() - 1;

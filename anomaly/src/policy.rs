@@ -140,7 +140,9 @@ impl Policy {
         for (code, rate) in file.fx_to_hkd.unwrap_or_default() {
             let code = code.trim().to_ascii_uppercase();
             if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
-                return Err(Error::Policy(format!("fx_to_hkd: {code:?} is not an ISO 4217 code")));
+                return Err(Error::Policy(format!(
+                    "fx_to_hkd: {code:?} is not an ISO 4217 code"
+                )));
             }
             policy.fx_to_hkd.insert(code, rate);
         }
@@ -157,9 +159,15 @@ impl Policy {
     fn validate(&self) -> Result<()> {
         let bad = |what: String| Err(Error::Policy(what));
         if !(self.manager_threshold.is_finite() && self.manager_threshold > 0.0) {
-            return bad(format!("manager_threshold must be > 0, got {}", self.manager_threshold));
+            return bad(format!(
+                "manager_threshold must be > 0, got {}",
+                self.manager_threshold
+            ));
         }
-        for (table, values) in [("limits", &self.limits), ("per_attendee_limits", &self.per_attendee_limits)] {
+        for (table, values) in [
+            ("limits", &self.limits),
+            ("per_attendee_limits", &self.per_attendee_limits),
+        ] {
             for (cat, v) in values {
                 if !(v.is_finite() && *v > 0.0) {
                     return bad(format!("{table}.{cat} must be > 0, got {v}"));
@@ -167,10 +175,16 @@ impl Policy {
             }
         }
         if !(0.0..0.5).contains(&self.near_limit_band) {
-            return bad(format!("near_limit_band must be in [0, 0.5), got {}", self.near_limit_band));
+            return bad(format!(
+                "near_limit_band must be in [0, 0.5), got {}",
+                self.near_limit_band
+            ));
         }
         if self.late_submission_days < 1 {
-            return bad(format!("late_submission_days must be >= 1, got {}", self.late_submission_days));
+            return bad(format!(
+                "late_submission_days must be >= 1, got {}",
+                self.late_submission_days
+            ));
         }
         for (code, rate) in &self.fx_to_hkd {
             if !(rate.is_finite() && *rate > 0.0) {
@@ -227,7 +241,9 @@ fn merge_category_table(
     table: &str,
 ) -> Result<()> {
     for (name, value) in from.unwrap_or_default() {
-        let cat: Category = name.parse().map_err(|e| Error::Policy(format!("{table}: {e}")))?;
+        let cat: Category = name
+            .parse()
+            .map_err(|e| Error::Policy(format!("{table}: {e}")))?;
         into.insert(cat, value);
     }
     Ok(())
@@ -244,7 +260,9 @@ mod tests {
         assert_eq!(p.near_limit_band, 0.03);
         assert_eq!(p.late_submission_days, 60);
         assert_eq!(p.limits.len(), Category::ALL.len());
-        assert!(p.holiday(NaiveDate::from_ymd_opt(2026, 2, 17).unwrap()).is_some());
+        assert!(p
+            .holiday(NaiveDate::from_ymd_opt(2026, 2, 17).unwrap())
+            .is_some());
     }
 
     #[test]
@@ -257,8 +275,12 @@ mod tests {
         assert_eq!(p.limit(Category::Taxi), Some(300.0));
         assert_eq!(p.limit(Category::Meals), Some(1500.0));
         assert_eq!(p.rate_to_hkd("KRW"), Some(0.0056));
-        assert!(p.holiday(NaiveDate::from_ymd_opt(2026, 12, 24).unwrap()).is_some());
-        assert!(p.holiday(NaiveDate::from_ymd_opt(2026, 12, 25).unwrap()).is_some());
+        assert!(p
+            .holiday(NaiveDate::from_ymd_opt(2026, 12, 24).unwrap())
+            .is_some());
+        assert!(p
+            .holiday(NaiveDate::from_ymd_opt(2026, 12, 25).unwrap())
+            .is_some());
     }
 
     #[test]

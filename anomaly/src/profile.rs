@@ -106,13 +106,25 @@ pub struct ClaimIndex {
 impl ClaimIndex {
     pub fn add(&mut self, claim: &Claim, amount_hkd: f64) {
         if let Some(invoice) = claim.invoice_no.as_deref() {
-            self.invoices.entry(invoice_key(invoice)).or_default().add(claim);
+            self.invoices
+                .entry(invoice_key(invoice))
+                .or_default()
+                .add(claim);
         }
         let merchant = normalize_merchant(&claim.merchant);
-        let fingerprint = fingerprint_key(&claim.employee_id, &merchant, claim.amount, claim.expense_date);
+        let fingerprint = fingerprint_key(
+            &claim.employee_id,
+            &merchant,
+            claim.amount,
+            claim.expense_date,
+        );
         self.fingerprints.entry(fingerprint).or_default().add(claim);
         self.same_day
-            .entry(same_day_key(&claim.employee_id, &merchant, claim.expense_date))
+            .entry(same_day_key(
+                &claim.employee_id,
+                &merchant,
+                claim.expense_date,
+            ))
             .or_default()
             .add(amount_hkd);
     }
@@ -163,23 +175,47 @@ impl Profile {
         let (emp, dept, cat) = (&claim.employee_id, &claim.department, claim.category);
         let merchant = normalize_merchant(&claim.merchant);
         self.claims += 1;
-        self.employee_category.entry(employee_category_key(emp, cat)).or_default().add(x);
-        self.department_category.entry(department_category_key(dept, cat)).or_default().add(x);
+        self.employee_category
+            .entry(employee_category_key(emp, cat))
+            .or_default()
+            .add(x);
+        self.department_category
+            .entry(department_category_key(dept, cat))
+            .or_default()
+            .add(x);
         self.category[cat.index()].add(x);
         *self.employee_claims.entry(employee_key(emp)).or_default() += 1;
         let delay = log_delay(claim);
-        self.employee_delay.entry(employee_key(emp)).or_default().add(delay);
+        self.employee_delay
+            .entry(employee_key(emp))
+            .or_default()
+            .add(delay);
         self.delay.add(delay);
         if is_weekend(claim.expense_date) || policy.holiday(claim.expense_date).is_some() {
             *self.employee_weekend.entry(employee_key(emp)).or_default() += 1;
         }
         if near_limit(hkd, claim.category, policy).is_some() {
-            *self.employee_near_limit.entry(employee_key(emp)).or_default() += 1;
+            *self
+                .employee_near_limit
+                .entry(employee_key(emp))
+                .or_default() += 1;
         }
-        *self.department_claims.entry(department_key(dept)).or_default() += 1;
-        *self.employee_merchant.entry(employee_merchant_key(emp, &merchant)).or_default() += 1;
-        *self.merchant_claims.entry(merchant_key(&merchant)).or_default() += 1;
-        *self.merchant_category.entry(merchant_category_key(&merchant, cat)).or_default() += 1;
+        *self
+            .department_claims
+            .entry(department_key(dept))
+            .or_default() += 1;
+        *self
+            .employee_merchant
+            .entry(employee_merchant_key(emp, &merchant))
+            .or_default() += 1;
+        *self
+            .merchant_claims
+            .entry(merchant_key(&merchant))
+            .or_default() += 1;
+        *self
+            .merchant_category
+            .entry(merchant_category_key(&merchant, cat))
+            .or_default() += 1;
         if round_amount(claim.amount, policy) > 0 {
             self.category_round[cat.index()] += 1;
         }
@@ -255,7 +291,12 @@ pub(crate) fn invoice_key(invoice: &str) -> u64 {
     Key::new(8).str(&normalized).get()
 }
 pub(crate) fn fingerprint_key(emp: &str, merchant: &str, amount: f64, date: NaiveDate) -> u64 {
-    Key::new(9).str(emp).str(merchant).num((amount * 100.0).round() as i64).date(date).get()
+    Key::new(9)
+        .str(emp)
+        .str(merchant)
+        .num((amount * 100.0).round() as i64)
+        .date(date)
+        .get()
 }
 pub(crate) fn same_day_key(emp: &str, merchant: &str, date: NaiveDate) -> u64 {
     Key::new(10).str(emp).str(merchant).date(date).get()

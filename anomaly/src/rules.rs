@@ -82,7 +82,11 @@ const UNUSUAL_Z: f64 = 3.0;
 pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut push = |code, strength: f64, detail: String| {
-        out.push(Finding { code, strength: strength.clamp(0.0, 1.0), detail })
+        out.push(Finding {
+            code,
+            strength: strength.clamp(0.0, 1.0),
+            detail,
+        })
     };
     let money = |v: f64| format_hkd(v);
 
@@ -90,7 +94,10 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
         push(
             ReasonCode::Duplicate,
             0.97,
-            format!("same invoice_no as {} ({})", other.claim_id, other.expense_date),
+            format!(
+                "same invoice_no as {} ({})",
+                other.claim_id, other.expense_date
+            ),
         );
     } else if let Some(other) = &f.duplicate_fingerprint {
         push(
@@ -138,7 +145,12 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
         push(
             ReasonCode::OverLimit,
             0.78 + 0.2 * (excess / 0.5).min(1.0),
-            format!("{} is over the {} limit of {}", money(f.amount_hkd), claim.category, money(limit)),
+            format!(
+                "{} is over the {} limit of {}",
+                money(f.amount_hkd),
+                claim.category,
+                money(limit)
+            ),
         );
     } else if let (Some(per_head), Some(limit)) = (f.per_attendee_hkd, f.per_attendee_limit) {
         if per_head > limit {
@@ -185,7 +197,10 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
             push(
                 ReasonCode::Holiday,
                 off_day_strength,
-                format!("{} expense on a public holiday, {} ({name})", claim.category, claim.expense_date),
+                format!(
+                    "{} expense on a public holiday, {} ({name})",
+                    claim.category, claim.expense_date
+                ),
             );
         } else if f.weekend {
             push(
@@ -202,7 +217,8 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
     }
 
     if f.delay_days > policy.late_submission_days {
-        let over = (f.delay_days - policy.late_submission_days) as f64 / policy.late_submission_days as f64;
+        let over = (f.delay_days - policy.late_submission_days) as f64
+            / policy.late_submission_days as f64;
         push(
             ReasonCode::LateSubmission,
             0.6 + 0.3 * over.min(1.0),
@@ -227,12 +243,22 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
     if f.z_own >= UNUSUAL_Z && f.z_department >= 1.5 {
         let typical = f
             .typical_hkd
-            .map(|t| format!(", {:.1}× the claimant's usual {}", f.amount_hkd / t, money(t)))
+            .map(|t| {
+                format!(
+                    ", {:.1}× the claimant's usual {}",
+                    f.amount_hkd / t,
+                    money(t)
+                )
+            })
             .unwrap_or_default();
         push(
             ReasonCode::UnusualAmount,
             0.5 + 0.08 * (f.z_own - UNUSUAL_Z).min(5.0),
-            format!("{} is unusually high for this claimant's {}{typical}", money(f.amount_hkd), claim.category),
+            format!(
+                "{} is unusually high for this claimant's {}{typical}",
+                money(f.amount_hkd),
+                claim.category
+            ),
         );
     }
 
@@ -261,7 +287,10 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
         push(
             ReasonCode::UnusualMerchant,
             if has_habits { 0.5 } else { 0.35 },
-            format!("{} has never appeared in the company's claims", claim.merchant),
+            format!(
+                "{} has never appeared in the company's claims",
+                claim.merchant
+            ),
         );
     } else if f.merchant_category_share < 0.05 {
         push(

@@ -70,7 +70,10 @@ impl Scorer {
     pub fn features(&self, claims: &[Claim]) -> Vec<[f64; N_FEATURES]> {
         let batch = self.batch_index(claims);
         let cx = self.context(Some(&batch));
-        claims.par_iter().map(|c| Facts::measure(c, cx).vector()).collect()
+        claims
+            .par_iter()
+            .map(|c| Facts::measure(c, cx).vector())
+            .collect()
     }
 
     /// Adds claims to the history this scorer compares against (duplicates, habits,
@@ -89,7 +92,12 @@ impl Scorer {
     }
 
     fn context<'a>(&'a self, batch: Option<&'a ClaimIndex>) -> Context<'a> {
-        Context { base: &self.model.profile, batch, in_base: false, policy: &self.policy }
+        Context {
+            base: &self.model.profile,
+            batch,
+            in_base: false,
+            policy: &self.policy,
+        }
     }
 
     fn assess(&self, claim: &Claim, batch: &ClaimIndex) -> Assessment {
@@ -104,7 +112,13 @@ impl Scorer {
             risk_score,
             risk_level: level,
             route: route(facts.amount_hkd, level, &self.policy),
-            reasons: findings.into_iter().map(|f| Reason { code: f.code, detail: f.detail }).collect(),
+            reasons: findings
+                .into_iter()
+                .map(|f| Reason {
+                    code: f.code,
+                    detail: f.detail,
+                })
+                .collect(),
         }
     }
 
@@ -126,7 +140,10 @@ impl Scorer {
             findings.push(Finding {
                 code: ReasonCode::ModelOutlier,
                 strength,
-                detail: format!("the {} pattern model finds this claim {how}", claim.category),
+                detail: format!(
+                    "the {} pattern model finds this claim {how}",
+                    claim.category
+                ),
             });
         }
         strength

@@ -65,104 +65,235 @@ const SHAPES: [CategoryShape; 10] = [
         median_hkd: 160.0,
         spread: 0.35,
         merchants: &[
-            "Tsui Wah Restaurant", "翠華餐廳", "Tai Hing", "Café de Coral", "大家樂", "Fairwood",
-            "Maxim's Palace", "美心皇宮", "Pret A Manger", "Starbucks", "Din Tai Fung", "Lan Fong Yuen",
-            "Yoshinoya", "Mix Salad Bar", "Kam's Roast Goose", "Australia Dairy Company", "Honeymoon Dessert",
-            "Tim Ho Wan", "Genki Sushi", "Pacific Coffee", "Oliver's Super Sandwiches", "Simplylife",
+            "Tsui Wah Restaurant",
+            "翠華餐廳",
+            "Tai Hing",
+            "Café de Coral",
+            "大家樂",
+            "Fairwood",
+            "Maxim's Palace",
+            "美心皇宮",
+            "Pret A Manger",
+            "Starbucks",
+            "Din Tai Fung",
+            "Lan Fong Yuen",
+            "Yoshinoya",
+            "Mix Salad Bar",
+            "Kam's Roast Goose",
+            "Australia Dairy Company",
+            "Honeymoon Dessert",
+            "Tim Ho Wan",
+            "Genki Sushi",
+            "Pacific Coffee",
+            "Oliver's Super Sandwiches",
+            "Simplylife",
         ],
-        descriptions: &["Working lunch", "午餐會議", "Team lunch", "加班晚餐", "Lunch with supplier", "早餐會"],
+        descriptions: &[
+            "Working lunch",
+            "午餐會議",
+            "Team lunch",
+            "加班晚餐",
+            "Lunch with supplier",
+            "早餐會",
+        ],
     },
     CategoryShape {
         category: Category::Entertainment,
         median_hkd: 1800.0,
         spread: 0.4,
         merchants: &[
-            "Lung King Heen", "Duddell's", "Hutong", "Mott 32", "Yung Kee", "鏞記酒家", "Peking Garden",
-            "The Chairman", "Ho Lee Fook", "Tin Lung Heen", "福臨門", "Man Wah", "Zuma Hong Kong",
+            "Lung King Heen",
+            "Duddell's",
+            "Hutong",
+            "Mott 32",
+            "Yung Kee",
+            "鏞記酒家",
+            "Peking Garden",
+            "The Chairman",
+            "Ho Lee Fook",
+            "Tin Lung Heen",
+            "福臨門",
+            "Man Wah",
+            "Zuma Hong Kong",
         ],
-        descriptions: &["Client dinner", "客戶晚宴", "Dinner with prospects", "招待客戶", "Partner lunch"],
+        descriptions: &[
+            "Client dinner",
+            "客戶晚宴",
+            "Dinner with prospects",
+            "招待客戶",
+            "Partner lunch",
+        ],
     },
     CategoryShape {
         category: Category::Taxi,
         median_hkd: 90.0,
         spread: 0.45,
         merchants: &["Taxi", "的士", "Uber", "HKTaxi", "DiDi", "Airport Taxi"],
-        descriptions: &["Taxi to client office", "的士往觀塘", "Late night taxi home", "Taxi to Central", "的士返公司"],
+        descriptions: &[
+            "Taxi to client office",
+            "的士往觀塘",
+            "Late night taxi home",
+            "Taxi to Central",
+            "的士返公司",
+        ],
     },
     CategoryShape {
         category: Category::Travel,
         median_hkd: 650.0,
         spread: 0.6,
         merchants: &[
-            "MTR Corporation", "Airport Express", "TurboJET", "Cotai Water Jet", "Trip.com", "Klook",
-            "Hong Kong–Zhuhai–Macao Bridge Shuttle", "高鐵 Guangzhou-Shenzhen-Hong Kong Express Rail Link",
+            "MTR Corporation",
+            "Airport Express",
+            "TurboJET",
+            "Cotai Water Jet",
+            "Trip.com",
+            "Klook",
+            "Hong Kong–Zhuhai–Macao Bridge Shuttle",
+            "高鐵 Guangzhou-Shenzhen-Hong Kong Express Rail Link",
         ],
-        descriptions: &["Trip to Shenzhen office", "深圳出差交通", "Macau client visit", "廣州展覽會"],
+        descriptions: &[
+            "Trip to Shenzhen office",
+            "深圳出差交通",
+            "Macau client visit",
+            "廣州展覽會",
+        ],
     },
     CategoryShape {
         category: Category::Hotel,
         median_hkd: 1500.0,
         spread: 0.3,
         merchants: &[
-            "Hotel ICON", "Marco Polo Hongkong Hotel", "Regal Airport Hotel", "Hyatt Regency Shenzhen",
-            "W Guangzhou", "Sands Macao", "Novotel Citygate", "Hilton Singapore Orchard",
+            "Hotel ICON",
+            "Marco Polo Hongkong Hotel",
+            "Regal Airport Hotel",
+            "Hyatt Regency Shenzhen",
+            "W Guangzhou",
+            "Sands Macao",
+            "Novotel Citygate",
+            "Hilton Singapore Orchard",
         ],
-        descriptions: &["Hotel, Shenzhen trip", "出差住宿", "Conference hotel", "Client visit accommodation"],
+        descriptions: &[
+            "Hotel, Shenzhen trip",
+            "出差住宿",
+            "Conference hotel",
+            "Client visit accommodation",
+        ],
     },
     CategoryShape {
         category: Category::Airfare,
         median_hkd: 3600.0,
         spread: 0.45,
         merchants: &[
-            "Cathay Pacific", "國泰航空", "HK Express", "Hong Kong Airlines", "Singapore Airlines",
-            "Greater Bay Airlines", "Japan Airlines",
+            "Cathay Pacific",
+            "國泰航空",
+            "HK Express",
+            "Hong Kong Airlines",
+            "Singapore Airlines",
+            "Greater Bay Airlines",
+            "Japan Airlines",
         ],
-        descriptions: &["Flight to Singapore", "往東京機票", "Flight to Taipei", "Regional sales trip"],
+        descriptions: &[
+            "Flight to Singapore",
+            "往東京機票",
+            "Flight to Taipei",
+            "Regional sales trip",
+        ],
     },
     CategoryShape {
         category: Category::OfficeSupplies,
         median_hkd: 260.0,
         spread: 0.6,
         merchants: &[
-            "Commercial Press", "商務印書館", "Popular Bookstore", "Fortress", "Broadway", "MUJI", "IKEA",
-            "Kinokuniya", "Chung Hwa Book Co.", "Mercury Stationery", "DG Office Supplies",
+            "Commercial Press",
+            "商務印書館",
+            "Popular Bookstore",
+            "Fortress",
+            "Broadway",
+            "MUJI",
+            "IKEA",
+            "Kinokuniya",
+            "Chung Hwa Book Co.",
+            "Mercury Stationery",
+            "DG Office Supplies",
         ],
-        descriptions: &["Printer toner", "文具", "USB-C cables", "Notebooks and pens", "白板筆", "Keyboard"],
+        descriptions: &[
+            "Printer toner",
+            "文具",
+            "USB-C cables",
+            "Notebooks and pens",
+            "白板筆",
+            "Keyboard",
+        ],
     },
     CategoryShape {
         category: Category::Training,
         median_hkd: 3200.0,
         spread: 0.45,
         merchants: &[
-            "HKU SPACE", "HKMA", "CUHK School of Continuing and Professional Studies", "HKICPA",
-            "Coursera", "Udemy", "HKPC",
+            "HKU SPACE",
+            "HKMA",
+            "CUHK School of Continuing and Professional Studies",
+            "HKICPA",
+            "Coursera",
+            "Udemy",
+            "HKPC",
         ],
-        descriptions: &["CPD course", "課程費用", "Excel advanced workshop", "Leadership training"],
+        descriptions: &[
+            "CPD course",
+            "課程費用",
+            "Excel advanced workshop",
+            "Leadership training",
+        ],
     },
     CategoryShape {
         category: Category::Telecom,
         median_hkd: 268.0,
         spread: 0.2,
         merchants: &["CSL", "SmarTone", "China Mobile Hong Kong", "3HK", "HKBN"],
-        descriptions: &["Mobile plan", "手機月費", "Roaming data pack", "Home broadband (work)"],
+        descriptions: &[
+            "Mobile plan",
+            "手機月費",
+            "Roaming data pack",
+            "Home broadband (work)",
+        ],
     },
     CategoryShape {
         category: Category::Other,
         median_hkd: 380.0,
         spread: 0.7,
         merchants: &[
-            "SF Express", "順豐速運", "Kerry Express", "DHL Express", "Hongkong Post", "Print Express",
-            "Flower Mall", "Wellcome",
+            "SF Express",
+            "順豐速運",
+            "Kerry Express",
+            "DHL Express",
+            "Hongkong Post",
+            "Print Express",
+            "Flower Mall",
+            "Wellcome",
         ],
-        descriptions: &["Courier to client", "速遞文件", "Printing brochures", "Flowers for client opening"],
+        descriptions: &[
+            "Courier to client",
+            "速遞文件",
+            "Printing brochures",
+            "Flowers for client opening",
+        ],
     },
 ];
 
 /// Merchants no employee has used for work: what an "unusual merchant" claim names.
 const ODD_MERCHANTS: &[&str] = &[
-    "Chow Tai Fook Jewellery", "周大福珠寶", "Louis Vuitton Canton Road", "Apple Store IFC",
-    "Ocean Park", "Hong Kong Jockey Club", "Lane Crawford", "Harbour City Watch Gallery",
-    "Toys\"R\"Us", "K11 Musea Spa", "Rolex Boutique", "Hong Kong Disneyland",
+    "Chow Tai Fook Jewellery",
+    "周大福珠寶",
+    "Louis Vuitton Canton Road",
+    "Apple Store IFC",
+    "Ocean Park",
+    "Hong Kong Jockey Club",
+    "Lane Crawford",
+    "Harbour City Watch Gallery",
+    "Toys\"R\"Us",
+    "K11 Musea Spa",
+    "Rolex Boutique",
+    "Hong Kong Disneyland",
 ];
 
 struct Department {
@@ -173,12 +304,36 @@ struct Department {
 }
 
 const DEPARTMENTS: [Department; 6] = [
-    Department { id: "sales", mix: [3.0, 2.0, 3.0, 1.0, 0.6, 0.5, 0.3, 0.2, 0.6, 0.4], weekend_workers: 0.35 },
-    Department { id: "finance", mix: [3.0, 0.1, 1.0, 0.2, 0.1, 0.1, 1.0, 0.5, 0.4, 0.5], weekend_workers: 0.0 },
-    Department { id: "engineering", mix: [3.0, 0.0, 1.0, 0.3, 0.2, 0.2, 1.2, 0.6, 0.6, 0.3], weekend_workers: 0.1 },
-    Department { id: "operations", mix: [2.5, 0.2, 2.0, 0.8, 0.4, 0.3, 0.8, 0.2, 0.5, 1.2], weekend_workers: 0.2 },
-    Department { id: "marketing", mix: [2.5, 1.0, 1.5, 0.6, 0.3, 0.3, 0.6, 0.3, 0.5, 1.5], weekend_workers: 0.25 },
-    Department { id: "hr", mix: [2.5, 0.1, 0.8, 0.2, 0.1, 0.1, 0.8, 1.5, 0.4, 0.6], weekend_workers: 0.0 },
+    Department {
+        id: "sales",
+        mix: [3.0, 2.0, 3.0, 1.0, 0.6, 0.5, 0.3, 0.2, 0.6, 0.4],
+        weekend_workers: 0.35,
+    },
+    Department {
+        id: "finance",
+        mix: [3.0, 0.1, 1.0, 0.2, 0.1, 0.1, 1.0, 0.5, 0.4, 0.5],
+        weekend_workers: 0.0,
+    },
+    Department {
+        id: "engineering",
+        mix: [3.0, 0.0, 1.0, 0.3, 0.2, 0.2, 1.2, 0.6, 0.6, 0.3],
+        weekend_workers: 0.1,
+    },
+    Department {
+        id: "operations",
+        mix: [2.5, 0.2, 2.0, 0.8, 0.4, 0.3, 0.8, 0.2, 0.5, 1.2],
+        weekend_workers: 0.2,
+    },
+    Department {
+        id: "marketing",
+        mix: [2.5, 1.0, 1.5, 0.6, 0.3, 0.3, 0.6, 0.3, 0.5, 1.5],
+        weekend_workers: 0.25,
+    },
+    Department {
+        id: "hr",
+        mix: [2.5, 0.1, 0.8, 0.2, 0.1, 0.1, 0.8, 1.5, 0.4, 0.6],
+        weekend_workers: 0.0,
+    },
 ];
 
 struct Employee {
@@ -230,13 +385,22 @@ pub fn generate(config: &SynthConfig, policy: &Policy) -> SynthData {
             new.push((claim, code.as_str().to_string()));
         }
     }
-    new.sort_by(|a, b| a.0.submitted_at.cmp(&b.0.submitted_at).then(a.0.claim_id.cmp(&b.0.claim_id)));
+    new.sort_by(|a, b| {
+        a.0.submitted_at
+            .cmp(&b.0.submitted_at)
+            .then(a.0.claim_id.cmp(&b.0.claim_id))
+    });
     let (new_claims, labels) = new.into_iter().unzip();
-    SynthData { history, new_claims, labels }
+    SynthData {
+        history,
+        new_claims,
+        labels,
+    }
 }
 
 fn add_months(date: NaiveDate, months: u32) -> NaiveDate {
-    date.checked_add_months(chrono::Months::new(months)).unwrap_or(date)
+    date.checked_add_months(chrono::Months::new(months))
+        .unwrap_or(date)
 }
 
 fn hong_kong() -> FixedOffset {
@@ -258,7 +422,11 @@ impl Generator<'_> {
             let mut mix = dept.mix;
             for w in mix.iter_mut() {
                 // Some people never claim some categories their colleagues do.
-                *w = if self.rng.gen_bool(0.2) { 0.0 } else { *w * self.rng.gen_range(0.4..1.8) };
+                *w = if self.rng.gen_bool(0.2) {
+                    0.0
+                } else {
+                    *w * self.rng.gen_range(0.4..1.8)
+                };
             }
             mix[0] = mix[0].max(0.5);
             let mut scale = [1.0; 10];
@@ -289,20 +457,34 @@ impl Generator<'_> {
         }
     }
 
-    fn normal_claims(&mut self, config: &SynthConfig, from: NaiveDate, to: NaiveDate) -> Vec<Claim> {
+    fn normal_claims(
+        &mut self,
+        config: &SynthConfig,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Vec<Claim> {
         let mut out = Vec::new();
         let mut day = from;
         while day < to {
             let off_day = is_weekend(day) || self.policy.holiday(day).is_some();
             for e in 0..self.employees.len() {
                 let rate = if off_day {
-                    if self.employees[e].weekend_worker { config.daily_rate * 0.5 } else { 0.0 }
+                    if self.employees[e].weekend_worker {
+                        config.daily_rate * 0.5
+                    } else {
+                        0.0
+                    }
                 } else {
                     config.daily_rate
                 };
                 if self.rng.gen_bool(rate.min(1.0)) {
                     let category = self.pick_category(e);
-                    if off_day && !matches!(category, Category::Meals | Category::Entertainment | Category::Taxi) {
+                    if off_day
+                        && !matches!(
+                            category,
+                            Category::Meals | Category::Entertainment | Category::Taxi
+                        )
+                    {
                         continue;
                     }
                     if category == Category::Telecom && day.day() > 3 {
@@ -368,7 +550,11 @@ impl Generator<'_> {
             shape.merchants[self.rng.gen_range(0..shape.merchants.len())].to_string()
         } else {
             // New places open: a merchant nobody has claimed before.
-            format!("{} {}", ["New", "Corner", "Harbour", "King's"][self.rng.gen_range(0..4)], self.next_invoice % 9973)
+            format!(
+                "{} {}",
+                ["New", "Corner", "Harbour", "King's"][self.rng.gen_range(0..4)],
+                self.next_invoice % 9973
+            )
         };
         let delay = self.delay(self.employees[e].delay_days);
         self.make(e, category, &merchant, amount, day, delay, attendees)
@@ -391,7 +577,8 @@ impl Generator<'_> {
         attendees: Option<u32>,
     ) -> Claim {
         let shape = &SHAPES[category.index()];
-        let description = shape.descriptions[self.rng.gen_range(0..shape.descriptions.len())].to_string();
+        let description =
+            shape.descriptions[self.rng.gen_range(0..shape.descriptions.len())].to_string();
         let invoice_no = self.rng.gen_bool(0.75).then(|| {
             self.next_invoice += self.rng.gen_range(1..50);
             format!("INV-{}", self.next_invoice)
@@ -419,7 +606,10 @@ impl Generator<'_> {
     fn submitted_at(&mut self, day: NaiveDate) -> DateTime<FixedOffset> {
         let seconds = self.rng.gen_range(9 * 3600..19 * 3600);
         let time = day.and_hms_opt(0, 0, 0).expect("midnight") + Duration::seconds(seconds);
-        hong_kong().from_local_datetime(&time).single().expect("fixed offset")
+        hong_kong()
+            .from_local_datetime(&time)
+            .single()
+            .expect("fixed offset")
     }
 
     fn working_day(&mut self, from: NaiveDate, to: NaiveDate) -> NaiveDate {
@@ -441,7 +631,14 @@ impl Generator<'_> {
     }
 
     /// One injected anomaly (a split is several claims).
-    fn anomaly(&mut self, code: ReasonCode, subtle: bool, from: NaiveDate, to: NaiveDate, recent: &[&Claim]) -> Vec<Claim> {
+    fn anomaly(
+        &mut self,
+        code: ReasonCode,
+        subtle: bool,
+        from: NaiveDate,
+        to: NaiveDate,
+        recent: &[&Claim],
+    ) -> Vec<Claim> {
         let e = self.employee_without_weekends();
         let day = self.working_day(from, to);
         let limit_of = |p: &Policy, c: Category| p.limit(c).unwrap_or(1000.0);
@@ -460,10 +657,17 @@ impl Generator<'_> {
                 vec![copy]
             }
             ReasonCode::SplitClaim => {
-                let category = if subtle { Category::Meals } else { Category::Entertainment };
+                let category = if subtle {
+                    Category::Meals
+                } else {
+                    Category::Entertainment
+                };
                 let threshold = limit_of(self.policy, category).min(self.policy.manager_threshold);
                 let parts = if subtle { 2 } else { 3 };
-                let total = threshold * self.rng.gen_range(if subtle { 1.05..1.25 } else { 1.3..1.9 });
+                let total = threshold
+                    * self
+                        .rng
+                        .gen_range(if subtle { 1.05..1.25 } else { 1.3..1.9 });
                 let merchant = self.employees[e].favourites[category.index()][0];
                 let delay = self.delay(self.employees[e].delay_days);
                 let mut claims = Vec::new();
@@ -472,7 +676,8 @@ impl Generator<'_> {
                     let amount = if p + 1 == parts {
                         left
                     } else {
-                        (total / parts as f64 * self.rng.gen_range(0.85..1.15) * 10.0).round() / 10.0
+                        (total / parts as f64 * self.rng.gen_range(0.85..1.15) * 10.0).round()
+                            / 10.0
                     };
                     left -= amount;
                     claims.push(self.make(e, category, merchant, amount, day, delay, Some(4)));
@@ -480,19 +685,33 @@ impl Generator<'_> {
                 claims
             }
             ReasonCode::OverLimit => {
-                let category = [Category::Meals, Category::Taxi, Category::Hotel, Category::OfficeSupplies]
-                    [self.rng.gen_range(0..4)];
-                let factor = if subtle { self.rng.gen_range(1.02..1.12) } else { self.rng.gen_range(1.3..2.5) };
+                let category = [
+                    Category::Meals,
+                    Category::Taxi,
+                    Category::Hotel,
+                    Category::OfficeSupplies,
+                ][self.rng.gen_range(0..4)];
+                let factor = if subtle {
+                    self.rng.gen_range(1.02..1.12)
+                } else {
+                    self.rng.gen_range(1.3..2.5)
+                };
                 let amount = (limit_of(self.policy, category) * factor * 10.0).round() / 10.0 + 0.3;
                 let mut c = self.claim(e, category, day);
                 c.amount = amount;
                 vec![c]
             }
             ReasonCode::NearLimit => {
-                let category = [Category::Meals, Category::Entertainment, Category::Telecom, Category::Hotel]
-                    [self.rng.gen_range(0..4)];
+                let category = [
+                    Category::Meals,
+                    Category::Entertainment,
+                    Category::Telecom,
+                    Category::Hotel,
+                ][self.rng.gen_range(0..4)];
                 let limit = limit_of(self.policy, category).min(self.policy.manager_threshold);
-                let under = self.rng.gen_range(0.001..self.policy.near_limit_band * if subtle { 1.0 } else { 0.4 });
+                let under = self
+                    .rng
+                    .gen_range(0.001..self.policy.near_limit_band * if subtle { 1.0 } else { 0.4 });
                 let mut c = self.claim(e, category, day);
                 c.amount = ((limit * (1.0 - under)) * 10.0).floor() / 10.0 - 0.3;
                 vec![c]
@@ -514,13 +733,25 @@ impl Generator<'_> {
                         .collect();
                     days.choose(&mut self.rng).copied().unwrap_or(day)
                 };
-                let category = if subtle { Category::Taxi } else { Category::Meals };
+                let category = if subtle {
+                    Category::Taxi
+                } else {
+                    Category::Meals
+                };
                 vec![self.claim(e, category, date)]
             }
             ReasonCode::RoundAmount => {
-                let category = [Category::Meals, Category::Entertainment, Category::OfficeSupplies, Category::Other]
-                    [self.rng.gen_range(0..4)];
-                let choices: &[f64] = if subtle { &[600.0, 700.0, 800.0, 1200.0] } else { &[1000.0, 2000.0, 3000.0] };
+                let category = [
+                    Category::Meals,
+                    Category::Entertainment,
+                    Category::OfficeSupplies,
+                    Category::Other,
+                ][self.rng.gen_range(0..4)];
+                let choices: &[f64] = if subtle {
+                    &[600.0, 700.0, 800.0, 1200.0]
+                } else {
+                    &[1000.0, 2000.0, 3000.0]
+                };
                 let mut amount = choices[self.rng.gen_range(0..choices.len())];
                 let limit = limit_of(self.policy, category);
                 while amount > limit * 0.9 {
@@ -532,9 +763,14 @@ impl Generator<'_> {
                 vec![c]
             }
             ReasonCode::UnusualAmount => {
-                let category = [Category::Meals, Category::Taxi, Category::OfficeSupplies][self.rng.gen_range(0..3)];
+                let category = [Category::Meals, Category::Taxi, Category::OfficeSupplies]
+                    [self.rng.gen_range(0..3)];
                 let mut c = self.claim(e, category, day);
-                let factor = if subtle { self.rng.gen_range(3.0..4.5) } else { self.rng.gen_range(5.0..9.0) };
+                let factor = if subtle {
+                    self.rng.gen_range(3.0..4.5)
+                } else {
+                    self.rng.gen_range(5.0..9.0)
+                };
                 let limit = limit_of(self.policy, category) * 0.9;
                 c.amount = ((c.amount * factor).min(limit) * 10.0).round() / 10.0 + 0.4;
                 vec![c]
@@ -550,7 +786,11 @@ impl Generator<'_> {
                             && !self.employees[i].weekend_worker
                     })
                     .unwrap_or(e);
-                let category = if subtle { Category::Training } else { Category::Entertainment };
+                let category = if subtle {
+                    Category::Training
+                } else {
+                    Category::Entertainment
+                };
                 let mut c = self.claim(e, category, day);
                 if subtle && self.employees[e].mix[Category::Training.index()] > 0.0 {
                     c.category = Category::Entertainment;
@@ -558,7 +798,8 @@ impl Generator<'_> {
                 vec![c]
             }
             ReasonCode::UnusualMerchant => {
-                let category = [Category::Meals, Category::OfficeSupplies, Category::Other][self.rng.gen_range(0..3)];
+                let category = [Category::Meals, Category::OfficeSupplies, Category::Other]
+                    [self.rng.gen_range(0..3)];
                 let mut c = self.claim(e, category, day);
                 c.merchant = if subtle {
                     // A real merchant of the company, but for something else entirely.
@@ -570,9 +811,15 @@ impl Generator<'_> {
                 vec![c]
             }
             ReasonCode::LateSubmission => {
-                let late = if subtle { self.rng.gen_range(62..80) } else { self.rng.gen_range(100..300) };
-                let category = [Category::Meals, Category::Taxi, Category::Travel][self.rng.gen_range(0..3)];
-                let expense = self.working_day(day - Duration::days(late + 10), day - Duration::days(late));
+                let late = if subtle {
+                    self.rng.gen_range(62..80)
+                } else {
+                    self.rng.gen_range(100..300)
+                };
+                let category =
+                    [Category::Meals, Category::Taxi, Category::Travel][self.rng.gen_range(0..3)];
+                let expense =
+                    self.working_day(day - Duration::days(late + 10), day - Duration::days(late));
                 let mut c = self.claim(e, category, expense);
                 c.submitted_at = self.submitted_at(expense + Duration::days(late));
                 vec![c]

@@ -6,19 +6,27 @@ use std::io::{BufReader, BufWriter, Write};
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::Context as _;
 use anomaly::{read_claims, Assessment, Claim, Model, Policy, RowError, Scorer};
+use anyhow::Context as _;
 
 use crate::cli::ExpensesCommand;
 use crate::exit::BadInput;
 
 pub fn run(cmd: ExpensesCommand) -> anyhow::Result<()> {
     match cmd {
-        ExpensesCommand::Train { history, out, policy, seed, json } => {
+        ExpensesCommand::Train {
+            history,
+            out,
+            policy,
+            seed,
+            json,
+        } => {
             let policy = load_policy(policy.as_deref())?;
             let (history, rejected) = load_claims(&history, &policy)?;
             let model = fit(&history, &policy, seed)?;
-            model.save(&out).with_context(|| format!("writing the model to {}", out.display()))?;
+            model
+                .save(&out)
+                .with_context(|| format!("writing the model to {}", out.display()))?;
             if json {
                 println!("{}", serde_json::to_string(&model.header)?);
             } else {
@@ -35,7 +43,15 @@ pub fn run(cmd: ExpensesCommand) -> anyhow::Result<()> {
             }
             rejected_rows_are_bad_input(&rejected)
         }
-        ExpensesCommand::Score { claims, history, model, policy, seed, json, timings } => {
+        ExpensesCommand::Score {
+            claims,
+            history,
+            model,
+            policy,
+            seed,
+            json,
+            timings,
+        } => {
             let policy = load_policy(policy.as_deref())?;
             let started = Instant::now();
             let (new, mut rejected) = load_claims(&claims, &policy)?;
@@ -77,18 +93,36 @@ pub fn run(cmd: ExpensesCommand) -> anyhow::Result<()> {
             out.flush()?;
             rejected_rows_are_bad_input(&rejected)
         }
-        ExpensesCommand::Synth { out_dir, seed, employees, anomaly_rate } => {
+        ExpensesCommand::Synth {
+            out_dir,
+            seed,
+            employees,
+            anomaly_rate,
+        } => {
             if !(0.0..=0.5).contains(&anomaly_rate) || employees == 0 {
-                return Err(BadInput("--anomaly-rate must be in [0, 0.5] and --employees > 0".into()).into());
+                return Err(BadInput(
+                    "--anomaly-rate must be in [0, 0.5] and --employees > 0".into(),
+                )
+                .into());
             }
-            let config = anomaly::synth::SynthConfig { seed, employees, anomaly_rate, ..Default::default() };
+            let config = anomaly::synth::SynthConfig {
+                seed,
+                employees,
+                anomaly_rate,
+                ..Default::default()
+            };
             let data = anomaly::synth::generate(&config, &Policy::default());
-            std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+            std::fs::create_dir_all(&out_dir)
+                .with_context(|| format!("creating {}", out_dir.display()))?;
             let history_path = out_dir.join("history.csv");
             let new_path = out_dir.join("new.csv");
             write_csv(&history_path, &data.history, None)?;
             write_csv(&new_path, &data.new_claims, Some(&data.labels))?;
-            let anomalies = data.labels.iter().filter(|l| *l != anomaly::synth::NORMAL).count();
+            let anomalies = data
+                .labels
+                .iter()
+                .filter(|l| *l != anomaly::synth::NORMAL)
+                .count();
             println!(
                 "{} history claims -> {}\n{} new claims ({} labelled anomalies) -> {}",
                 data.history.len(),
@@ -99,7 +133,11 @@ pub fn run(cmd: ExpensesCommand) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        ExpensesCommand::Features { history, claims, policy } => {
+        ExpensesCommand::Features {
+            history,
+            claims,
+            policy,
+        } => {
             let policy = load_policy(policy.as_deref())?;
             let (history, mut rejected) = load_claims(&history, &policy)?;
             let (rows, ids): (Vec<_>, Vec<&str>) = match &claims {
@@ -117,7 +155,10 @@ pub fn run(cmd: ExpensesCommand) -> anyhow::Result<()> {
                     rejected.extend(bad);
                     new = claims;
                     let scorer = Scorer::new(fit(&history, &policy, 42)?, policy);
-                    (scorer.features(&new), new.iter().map(|c| c.claim_id.as_str()).collect())
+                    (
+                        scorer.features(&new),
+                        new.iter().map(|c| c.claim_id.as_str()).collect(),
+                    )
                 }
             };
             let stdout = std::io::stdout();
@@ -137,7 +178,9 @@ pub fn run(cmd: ExpensesCommand) -> anyhow::Result<()> {
 }
 
 fn anomaly_csv_writer<W: Write>(w: W) -> CsvOut<W> {
-    CsvOut { w: BufWriter::new(w) }
+    CsvOut {
+        w: BufWriter::new(w),
+    }
 }
 
 /// A minimal CSV writer for numeric rows and plain ids (no quoting needed beyond ids).
@@ -170,13 +213,15 @@ fn load_policy(path: Option<&Path>) -> anyhow::Result<Policy> {
     let Some(path) = path else {
         return Ok(Policy::default());
     };
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading the policy {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the policy {}", path.display()))?;
     Policy::from_toml_str(&text).map_err(|e| BadInput(format!("{}: {e}", path.display())).into())
 }
 
 /// Reads a claims file; rejected rows are reported on stderr now and returned.
 fn load_claims(path: &Path, policy: &Policy) -> anyhow::Result<(Vec<Claim>, Vec<RowError>)> {
-    let file = File::open(path).map_err(|e| BadInput(format!("cannot open {}: {e}", path.display())))?;
+    let file =
+        File::open(path).map_err(|e| BadInput(format!("cannot open {}: {e}", path.display())))?;
     let read = read_claims(BufReader::with_capacity(1 << 20, file), policy)
         .map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
     for row in &read.rejected {
@@ -200,17 +245,29 @@ fn bad_input_if_users(e: anomaly::Error) -> anyhow::Error {
 fn rejected_rows_are_bad_input(rejected: &[RowError]) -> anyhow::Result<()> {
     match rejected.len() {
         0 => Ok(()),
-        n => Err(BadInput(format!("{n} row(s) rejected (see the lines above); the other rows were used")).into()),
+        n => Err(BadInput(format!(
+            "{n} row(s) rejected (see the lines above); the other rows were used"
+        ))
+        .into()),
     }
 }
 
 fn write_csv(path: &Path, claims: &[Claim], labels: Option<&[String]>) -> anyhow::Result<()> {
     let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
-    anomaly::write_claims(BufWriter::new(file), claims, labels).with_context(|| format!("writing {}", path.display()))
+    anomaly::write_claims(BufWriter::new(file), claims, labels)
+        .with_context(|| format!("writing {}", path.display()))
 }
 
-fn write_table<W: Write>(out: &mut W, claims: &[Claim], assessments: &[Assessment]) -> std::io::Result<()> {
-    writeln!(out, "{:<10} {:<8} {:>12}  {:>5}  {:<6} {:<12} reasons", "claim", "employee", "amount", "risk", "level", "route")?;
+fn write_table<W: Write>(
+    out: &mut W,
+    claims: &[Claim],
+    assessments: &[Assessment],
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{:<10} {:<8} {:>12}  {:>5}  {:<6} {:<12} reasons",
+        "claim", "employee", "amount", "risk", "level", "route"
+    )?;
     for (c, a) in claims.iter().zip(assessments) {
         let reasons = a
             .reasons
@@ -228,9 +285,21 @@ fn write_table<W: Write>(out: &mut W, claims: &[Claim], assessments: &[Assessmen
             a.risk_score,
             a.risk_level.as_str(),
             a.route.as_str(),
-            if reasons.is_empty() { "-".into() } else { reasons }
+            if reasons.is_empty() {
+                "-".into()
+            } else {
+                reasons
+            }
         )?;
     }
-    let flagged = assessments.iter().filter(|a| a.risk_level != anomaly::RiskLevel::Low).count();
-    writeln!(out, "{} claims, {} need a reviewer", assessments.len(), flagged)
+    let flagged = assessments
+        .iter()
+        .filter(|a| a.risk_level != anomaly::RiskLevel::Low)
+        .count();
+    writeln!(
+        out,
+        "{} claims, {} need a reviewer",
+        assessments.len(),
+        flagged
+    )
 }
