@@ -12,20 +12,13 @@ use crate::exit::BadInput;
 use crate::timewords;
 
 /// One row of the output: where, what kind, and the resolved value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ParsedSpan {
     pub start: usize,
     pub end: usize,
     pub text: String,
     pub kind: &'static str,
     pub value: Json,
-}
-
-impl ParsedSpan {
-    pub fn to_json(&self) -> Json {
-        json!({"start": self.start, "end": self.end, "text": self.text,
-               "kind": self.kind, "value": self.value})
-    }
 }
 
 pub fn run(args: ParseArgs) -> anyhow::Result<()> {
@@ -40,8 +33,11 @@ pub fn run(args: ParseArgs) -> anyhow::Result<()> {
     let spans = parse_text(&args.text, now, tz, &directory);
     tracing::debug!(spans = spans.len(), "parsed");
     if args.json {
-        let doc = json!({"spans": spans.iter().map(ParsedSpan::to_json).collect::<Vec<_>>()});
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        #[derive(serde::Serialize)]
+        struct Doc<'a> {
+            spans: &'a [ParsedSpan],
+        }
+        println!("{}", serde_json::to_string_pretty(&Doc { spans: &spans })?);
     } else {
         print!("{}", table(&spans));
     }
