@@ -8,6 +8,25 @@ pub enum Error {
     BadInput(String),
     #[error("{0}")]
     Engine(String),
+    /// A model file exists but cannot be used (missing or corrupt tensor, bad metadata).
+    #[error("{path}: {detail}")]
+    BadModel {
+        path: std::path::PathBuf,
+        detail: String,
+    },
+    /// The prompt does not fit the model's context window.
+    #[error("the prompt is {prompt_tokens} tokens but the context holds {context} (with {reserved} kept for the answer): shorten the prompt or raise the context size")]
+    ContextOverflow {
+        prompt_tokens: usize,
+        context: usize,
+        reserved: usize,
+    },
+}
+
+impl From<candle_core::Error> for Error {
+    fn from(e: candle_core::Error) -> Self {
+        Error::Engine(format!("tensor engine: {e}"))
+    }
 }
 
 impl Error {
@@ -16,6 +35,8 @@ impl Error {
             Error::Model(e) => e.kind(),
             Error::BadInput(_) => ErrorKind::BadInput,
             Error::Engine(_) => ErrorKind::Other,
+            Error::BadModel { .. } => ErrorKind::ModelMissing,
+            Error::ContextOverflow { .. } => ErrorKind::BadInput,
         }
     }
 }

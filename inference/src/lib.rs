@@ -2,5 +2,6 @@
 //! Nothing here knows about meetings, commands or expenses.
 
 mod error;
+pub mod llm;
 
 pub use error::{Error, ErrorKind, Result};

@@ -1,0 +1,320 @@
+//! [`Llm`]: a loaded GGUF model with its tokenizer and chat template, and the
+//! generation loop (prefill, sampling, stops, streaming, cancellation, constrained
+//! decoding) over a KV cache that keeps the prompt prefix between calls.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::{Mutex, OnceLock};
+use std::time::Instant;
+
+use crate::llm::chat_template::ChatTemplate;
+use crate::llm::constrained::{Matcher, TokenIndex};
+use crate::llm::generate::{FinishReason, GenerateOutput, GenerateRequest, Prompt, TextTracker};
+use crate::llm::gguf::Gguf;
+use crate::llm::kv_cache::KvCache;
+use crate::llm::model::{self, Decoder, DecoderConfig};
+use crate::llm::sampling::Sampler;
+use crate::llm::tokenizer::Tokenizer;
+use crate::{Error, Result};
+
+/// How to load a model.
+#[derive(Debug, Clone)]
+pub struct LlmConfig {
+    /// Most tokens (prompt + answer) one generation may hold. The KV cache grows up
+    /// to this. `None`: the model's trained context, capped at 32,768.
+    pub context: Option<usize>,
+    /// Prompt tokens run per forward pass while prefilling.
+    pub prefill_chunk: usize,
+}
+
+impl Default for LlmConfig {
+    fn default() -> Self {
+        LlmConfig {
+            context: None,
+            prefill_chunk: 512,
+        }
+    }
+}
+
+const DEFAULT_CONTEXT_CAP: usize = 32_768;
+
+/// The cache and the tokens whose keys/values it holds, in order.
+struct Session {
+    cache: KvCache,
+    tokens: Vec<u32>,
+}
+
+pub struct Llm {
+    name: String,
+    path: PathBuf,
+    decoder: Decoder,
+    tokenizer: Tokenizer,
+    template: ChatTemplate,
+    session: Mutex<Session>,
+    token_index: OnceLock<TokenIndex>,
+    prefill_chunk: usize,
+}
+
+impl Llm {
+    /// Loads the GGUF at `path`; `name` is how the model is reported.
+    pub fn load(path: &Path, name: &str, config: &LlmConfig) -> Result<Llm> {
+        let gguf = Gguf::open(path)?;
+        let tokenizer = Tokenizer::from_gguf(&gguf)?;
+        let context = config.context.unwrap_or(DEFAULT_CONTEXT_CAP);
+        let decoder = model::load(&gguf, Some(context))?;
+        if decoder.config().vocab_size < tokenizer.vocab_size() {
+            return Err(gguf.error(format!(
+                "the tokenizer has {} tokens but the embedding table only {}",
+                tokenizer.vocab_size(),
+                decoder.config().vocab_size
+            )));
+        }
+        let text_of = |id: Option<u32>| {
+            id.and_then(|i| tokenizer.token_text(i))
+                .unwrap_or_default()
+        };
+        let template = ChatTemplate::new(
+            gguf.opt_string("tokenizer.chat_template"),
+            text_of(tokenizer.bos_token()),
+            text_of(tokenizer.eos_token()),
+        )?;
+        let cache = decoder.new_cache()?;
+        Ok(Llm {
+            name: name.to_string(),
+            path: path.to_path_buf(),
+            decoder,
+            tokenizer,
+            template,
+            session: Mutex::new(Session {
+                cache,
+                tokens: Vec::new(),
+            }),
+            token_index: OnceLock::new(),
+            prefill_chunk: config.prefill_chunk.max(1),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn config(&self) -> &DecoderConfig {
+        self.decoder.config()
+    }
+
+    /// Tokens one generation may hold (prompt + answer).
+    pub fn context_size(&self) -> usize {
+        self.decoder.max_positions()
+    }
+
+    pub fn tokenizer(&self) -> &Tokenizer {
+        &self.tokenizer
+    }
+
+    /// Each token's text and a prefix tree over them, built on first use.
+    pub fn token_index(&self) -> &TokenIndex {
+        self.token_index
+            .get_or_init(|| TokenIndex::new(&self.tokenizer))
+    }
+
+    /// The prompt text the model sees.
+    pub fn render_prompt(&self, prompt: &Prompt) -> Result<String> {
+        match prompt {
+            Prompt::Raw(text) => Ok(text.clone()),
+            Prompt::Chat(messages) => self.template.render(messages, true),
+        }
+    }
+
+    /// Forgets the cached prompt prefix.
+    pub fn clear_cache(&self) {
+        let mut s = self.session.lock().unwrap_or_else(|e| e.into_inner());
+        s.cache.truncate(0);
+        s.tokens.clear();
+    }
+
+    /// Generates a completion. `on_text` receives the text as it is produced (whole
+    /// characters, never a piece of a stop string).
+    pub fn generate(
+        &self,
+        req: &GenerateRequest,
+        on_text: &mut dyn FnMut(&str),
+    ) -> Result<GenerateOutput> {
+        let text = self.render_prompt(&req.prompt)?;
+        let prompt = self.tokenizer.encode(&text)?;
+        if prompt.is_empty() {
+            return Err(Error::BadInput("the prompt is empty".into()));
+        }
+        let context = self.context_size();
+        if prompt.len() >= context {
+            return Err(Error::ContextOverflow {
+                prompt_tokens: prompt.len(),
+                context,
+                reserved: 1,
+            });
+        }
+        let mut session = self.session.lock().unwrap_or_else(|e| e.into_inner());
+        let session = &mut *session;
+
+        // Reuse the keys/values of the longest shared prefix; at least one prompt token
+        // must run to produce the first logits.
+        let shared = common_prefix(&session.tokens, &prompt).min(prompt.len() - 1);
+        session.cache.truncate(shared);
+        session.tokens.truncate(shared);
+        tracing::debug!(
+            prompt = prompt.len(),
+            cached = shared,
+            "prefill"
+        );
+
+        let t0 = Instant::now();
+        let mut logits = Vec::new();
+        for chunk in prompt[shared..].chunks(self.prefill_chunk) {
+            logits = self.step(session, chunk)?;
+        }
+        let prefill_s = t0.elapsed().as_secs_f64();
+
+        let mut matcher = req.schema.as_ref().map(|s| Matcher::new(s.clone()));
+        let index = matcher.as_ref().map(|_| self.token_index());
+        let mut sampler = Sampler::new(req.sampling.clone());
+        let stop_tokens = self.tokenizer.stop_tokens();
+        let mut tracker = TextTracker::new(if matcher.is_some() { &[] } else { &req.stop });
+        let mut generated: Vec<u32> = Vec::new();
+        let mut allowed: Vec<u32> = Vec::new();
+        let mut masked: Vec<f32> = Vec::new();
+        let mut mask_s = 0.0;
+        let mut decode_steps = 0usize;
+        let t1 = Instant::now();
+        let finish = loop {
+            if req
+                .cancel
+                .as_ref()
+                .is_some_and(|c| c.load(Ordering::Relaxed))
+            {
+                break FinishReason::Cancelled;
+            }
+            if generated.len() >= req.max_tokens {
+                break FinishReason::Length;
+            }
+            if sampler.params().repetition_penalty != 1.0 {
+                let history: Vec<u32> =
+                    prompt.iter().chain(generated.iter()).copied().collect();
+                sampler.penalize(&mut logits, &history);
+            }
+            let next = match (&matcher, index) {
+                (Some(m), Some(index)) => {
+                    let tm = Instant::now();
+                    m.allowed_tokens(index, &mut allowed);
+                    if m.can_stop() {
+                        allowed.extend_from_slice(stop_tokens);
+                    }
+                    masked.clear();
+                    masked.resize(logits.len(), f32::NEG_INFINITY);
+                    for &t in &allowed {
+                        if let Some(l) = logits.get(t as usize) {
+                            masked[t as usize] = *l;
+                        }
+                    }
+                    mask_s += tm.elapsed().as_secs_f64();
+                    sampler.sample(&masked)
+                }
+                _ => sampler.sample(&logits),
+            };
+            let Some(next) = next else {
+                return Err(Error::Engine(
+                    "no token is allowed at this point of the JSON schema".into(),
+                ));
+            };
+            if stop_tokens.contains(&next) {
+                break match &matcher {
+                    Some(_) => FinishReason::SchemaComplete,
+                    None => FinishReason::Stop,
+                };
+            }
+            generated.push(next);
+            let bytes = if self.tokenizer.is_control(next) {
+                &[][..]
+            } else {
+                self.tokenizer.token_bytes(next)
+            };
+            tracker.push(bytes);
+            if let Some(m) = matcher.as_mut() {
+                let tm = Instant::now();
+                let ok = m.advance(bytes);
+                mask_s += tm.elapsed().as_secs_f64();
+                if !ok {
+                    return Err(Error::Engine(format!(
+                        "token {next} broke the JSON schema constraint (a bug)"
+                    )));
+                }
+                if m.is_complete() {
+                    if let Some(s) = tracker.take_ready(true) {
+                        on_text(&s);
+                    }
+                    break FinishReason::SchemaComplete;
+                }
+            } else if let Some(at) = tracker.stop_at() {
+                tracker.cut(at);
+                break FinishReason::Stop;
+            }
+            if let Some(s) = tracker.take_ready(false) {
+                on_text(&s);
+            }
+            if session.cache.len() + 1 > context {
+                break FinishReason::Length;
+            }
+            logits = self.step(session, &[next])?;
+            decode_steps += 1;
+        };
+        // Out of budget inside a JSON document: close it with the shortest valid ending
+        // so the text still parses and validates (the finish reason says it was cut).
+        if let Some(m) = matcher.as_mut() {
+            if !m.is_complete() && !m.can_stop() {
+                let tail = m.completion();
+                tracing::debug!(tail = %String::from_utf8_lossy(&tail), "closing the JSON document");
+                tracker.push(&tail);
+            }
+        }
+        if let Some(s) = tracker.take_ready(true) {
+            on_text(&s);
+        }
+        let decode_s = t1.elapsed().as_secs_f64();
+        let ran = prompt.len() - shared;
+        Ok(GenerateOutput {
+            text: tracker.text(),
+            completion_tokens: generated.len(),
+            tokens: generated,
+            prompt_tokens: prompt.len(),
+            cached_prompt_tokens: shared,
+            prefill_s,
+            decode_s,
+            prefill_tokens_per_s: rate(ran, prefill_s),
+            decode_tokens_per_s: rate(decode_steps, decode_s),
+            mask_s,
+            finish_reason: finish,
+        })
+    }
+
+    /// Runs tokens through the model, keeping the session's token list in step with
+    /// its cache.
+    fn step(&self, session: &mut Session, tokens: &[u32]) -> Result<Vec<f32>> {
+        let logits = self.decoder.forward(tokens, &mut session.cache)?;
+        session.tokens.extend_from_slice(tokens);
+        Ok(logits)
+    }
+}
+
+fn common_prefix(a: &[u32], b: &[u32]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
+fn rate(n: usize, s: f64) -> f64 {
+    if s > 0.0 {
+        n as f64 / s
+    } else {
+        0.0
+    }
+}
