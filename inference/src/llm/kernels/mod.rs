@@ -95,7 +95,7 @@ impl Acts {
     /// Quantizes `x` (`m` rows of `k`, `k` a multiple of 32) for kernels with prefill tile
     /// `tile`, reusing this buffer.
     pub fn quantize(&mut self, x: &[f32], m: usize, k: usize, tile: usize) {
-        debug_assert!(k % 32 == 0 && x.len() >= m * k && tile >= 1);
+        debug_assert!(k.is_multiple_of(32) && x.len() >= m * k && tile >= 1);
         self.m = m;
         self.k = k;
         self.tile = tile;
@@ -121,7 +121,8 @@ impl Acts {
                 let qb = &mut self.qs[q0..q0 + 32];
                 let mut s = [0i32; 2];
                 for (i, (q, v)) in qb.iter_mut().zip(xb).enumerate() {
-                    let r = (v * id).round().clamp(-127.0, 127.0) as i8;
+                    // Round half away from zero (as ggml); `as` saturates, |v·id| ≤ 127.
+                    let r = (v * id + 0.5f32.copysign(*v)) as i32 as i8;
                     *q = r;
                     s[i / 16] += r as i32;
                 }
@@ -148,12 +149,14 @@ pub struct QMatrix<'a> {
 impl<'a> QMatrix<'a> {
     /// Checks the sizes; `None` when `data` does not hold `rows × cols` weights of `ty`.
     pub fn new(ty: QType, rows: usize, cols: usize, data: &'a [u8]) -> Option<QMatrix<'a>> {
-        (cols % ty.block_len() == 0 && data.len() >= rows * ty.row_bytes(cols)).then_some(QMatrix {
-            ty,
-            rows,
-            cols,
-            data,
-        })
+        (cols.is_multiple_of(ty.block_len()) && data.len() >= rows * ty.row_bytes(cols)).then_some(
+            QMatrix {
+                ty,
+                rows,
+                cols,
+                data,
+            },
+        )
     }
 }
 

@@ -1,5 +1,5 @@
-//! x86-64 kernels: one body, stamped out twice by [`isa_kernels!`] — for AVX2 (`vpmaddubsw`
-//! + `vpmaddwd`) and for AVX-512 VNNI (`vpdpbusd` on 256-bit registers, 32 registers, so
+//! x86-64 kernels: one body, stamped out twice by [`isa_kernels!`] — for AVX2
+//! (`vpmaddubsw`, `vpmaddwd`) and for AVX-512 VNNI (`vpdpbusd` on 256-bit registers, 32 registers, so
 //! wider token tiles). Selected at run time by the caller; never compiled for the host.
 //!
 //! Per 32-weight group: the weights are unpacked once into 32 unsigned bytes `u`, then for
@@ -48,6 +48,9 @@ macro_rules! isa_kernels {
             use super::Acts;
             use crate::llm::kernels::formats::QType;
             use core::arch::x86_64::*;
+
+            /// Bytes ahead of the current weight block to prefetch.
+            const PREFETCH: usize = 768;
 
             /// Activation rows per tile for prefill.
             pub(crate) const TILE: usize = $tile;
@@ -179,6 +182,8 @@ macro_rules! isa_kernels {
                 let [offs0, offs1] = &mut offs;
                 let mut b = 0;
                 while b + 2 <= nb {
+                    // Decode streams the weights from memory: ask for them early.
+                    _mm_prefetch::<_MM_HINT_T0>(row.add(b * bytes + PREFETCH) as *const i8);
                     block!(b, acc0, offs0);
                     block!(b + 1, acc1, offs1);
                     b += 2;
@@ -208,6 +213,9 @@ macro_rules! isa_kernels {
                 let m4 = _mm256_set1_epi8(0x0F);
                 for sb in 0..k / 256 {
                     let p = row.add(sb * 144);
+                    _mm_prefetch::<_MM_HINT_T0>(p.add(PREFETCH) as *const i8);
+                    _mm_prefetch::<_MM_HINT_T0>(p.add(PREFETCH + 64) as *const i8);
+                    _mm_prefetch::<_MM_HINT_T0>(p.add(PREFETCH + 128) as *const i8);
                     let d = f16(p);
                     let dmin = f16(p.add(2));
                     let sc = core::slice::from_raw_parts(p.add(4), 12);
@@ -256,6 +264,9 @@ macro_rules! isa_kernels {
                 let m30 = _mm256_set1_epi8(0x30);
                 for sb in 0..k / 256 {
                     let p = row.add(sb * 210);
+                    for l in 0..4 {
+                        _mm_prefetch::<_MM_HINT_T0>(p.add(PREFETCH + 64 * l) as *const i8);
+                    }
                     let d = f16(p.add(208));
                     for n in 0..2 {
                         let ql = p.add(64 * n);
