@@ -41,6 +41,8 @@ pub enum Command {
     Tokens(TokensCommand),
     /// The time words, people and departments found in a text, resolved.
     Parse(ParseArgs),
+    /// Run the local LLM directly (debugging, demos, benchmarks).
+    Generate(GenerateArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -169,6 +171,52 @@ pub struct ParseArgs {
     #[arg(long, default_value = "Asia/Hong_Kong")]
     pub tz: String,
     /// Print one JSON document instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// The user's message (or, with --raw, the whole prompt text).
+    #[arg(long)]
+    pub prompt: String,
+    /// A system message before the prompt.
+    #[arg(long)]
+    pub system: Option<String>,
+    /// A JSON schema file: the output is a JSON document valid against it.
+    #[arg(long)]
+    pub schema: Option<PathBuf>,
+    /// An LLM name (`mishu models list`) or the path of a `.gguf` file.
+    #[arg(long, default_value = "qwen2.5-0.5b")]
+    pub model: String,
+    /// Most tokens to generate.
+    #[arg(long, default_value_t = 256)]
+    pub max_tokens: usize,
+    /// 0 is greedy.
+    #[arg(long, default_value_t = 0.0)]
+    pub temperature: f32,
+    /// Sample only from the most likely tokens whose probability adds up to this.
+    #[arg(long, default_value_t = 1.0)]
+    pub top_p: f32,
+    /// Sample only from this many most likely tokens (0: all).
+    #[arg(long, default_value_t = 0)]
+    pub top_k: usize,
+    /// Penalty for repeating recent tokens (1: none).
+    #[arg(long, default_value_t = 1.0)]
+    pub repeat_penalty: f32,
+    /// Seed of the sampler.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Stop before this text (repeatable).
+    #[arg(long)]
+    pub stop: Vec<String>,
+    /// Context size in tokens (prompt + answer); default: the model's, up to 32,768.
+    #[arg(long)]
+    pub context: Option<usize>,
+    /// Use --prompt as the prompt text as it is, without the model's chat template.
+    #[arg(long)]
+    pub raw: bool,
+    /// Print one JSON document (text, token counts, timings, finish_reason).
     #[arg(long)]
     pub json: bool,
 }

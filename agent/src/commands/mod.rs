@@ -1,6 +1,7 @@
 //! One module per command; `run` dispatches.
 
 pub mod expenses;
+pub mod generate;
 pub mod models;
 pub mod parse;
 pub mod serve;
@@ -15,5 +16,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Expenses(cmd) => expenses::run(cmd),
         Command::Serve(args) => serve::run(args),
         Command::Tokens(cmd) => tokens::run(cmd),
+        Command::Generate(args) => generate::run(&cli.global, args),
     }
 }
