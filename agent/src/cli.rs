@@ -41,6 +41,8 @@ pub enum Command {
     Tokens(TokensCommand),
     /// The time words, people and departments found in a text, resolved.
     Parse(ParseArgs),
+    /// Speech to text: any common audio file to timestamped text.
+    Transcribe(TranscribeArgs),
     /// Run the local LLM directly (debugging, demos, benchmarks).
     Generate(GenerateArgs),
 }
@@ -52,7 +54,122 @@ pub enum ModelsCommand {
         /// Print one JSON document instead of a table.
         #[arg(long)]
         json: bool,
+        /// Trust the manifests instead of re-hashing every file.
+        #[arg(long)]
+        no_verify: bool,
     },
+    /// Obtain the default models (or the named ones), verify every sha256, convert
+    /// Whisper weights to ggml and install them. Does nothing for verified models.
+    Fetch {
+        /// Catalogue names (`mishu models list`); default: the default models.
+        names: Vec<String>,
+        /// Weight type of converted Whisper models: f16 or q8_0 (installed as NAME-q8_0).
+        #[arg(long, default_value = "f16")]
+        quantize: String,
+        /// Fetch and install again even when a verified copy is present.
+        #[arg(long)]
+        force: bool,
+        /// Take the wheels from this folder instead of downloading them (offline install).
+        #[arg(long, env = "MISHU_WHEELS_DIR")]
+        wheels_dir: Option<PathBuf>,
+        /// Print one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Register a model you already have: a whisper.cpp ggml file, a CTranslate2 Whisper
+    /// folder, a Hugging Face Whisper folder, or a GGUF LLM (detected from the bytes).
+    Import {
+        path: PathBuf,
+        /// The name to install it under (default: from the file or folder name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Weight type when Whisper weights are converted: f16 or q8_0.
+        #[arg(long, default_value = "f16")]
+        quantize: String,
+        /// Print one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080; MISHU_ADDR, `addr` in mishu.toml).
+    #[arg(long)]
+    pub addr: Option<std::net::SocketAddr>,
+    /// The data directory: mishu.toml, the SQLite database, the first admin token
+    /// (default: the user's data directory, mishu).
+    #[arg(long, env = "MISHU_DATA_DIR")]
+    pub data: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Create a token and print its secret once (only its sha256 is stored).
+    Create {
+        /// admin, finance, manager, audit or member.
+        #[arg(long)]
+        role: String,
+        /// Who or what the token is for.
+        #[arg(long)]
+        name: String,
+        /// The service's data directory (as for `mishu serve`).
+        #[arg(long, env = "MISHU_DATA_DIR")]
+        data: Option<PathBuf>,
+        /// Print one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct TranscribeArgs {
+    /// The recording: WAV, FLAC, MP3, Ogg Vorbis, M4A/AAC, ALAC, AIFF, CAF, MKV/WebM audio.
+    pub audio: PathBuf,
+    /// A Whisper model name (`mishu models list`) or the path of a whisper.cpp ggml file.
+    #[arg(long, default_value = "whisper-base")]
+    pub model: String,
+    /// auto (detect), en, zh, yue (Cantonese; models without it transcribe as zh), or any
+    /// other Whisper language code.
+    #[arg(long, default_value = "auto")]
+    pub language: String,
+    /// json, txt, srt or vtt.
+    #[arg(long, default_value = "txt")]
+    pub format: String,
+    /// Same as --format json.
+    #[arg(long)]
+    pub json: bool,
+    /// CPU threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Chinese output script: traditional (Hong Kong forms) or simplified.
+    #[arg(long, default_value = "traditional")]
+    pub script: String,
+    /// 1 is greedy decoding; more is beam search (slower, sometimes more accurate).
+    #[arg(long, default_value_t = 1)]
+    pub beam_size: usize,
+    /// Decode the whole recording, silence included, instead of only the speech found.
+    #[arg(long)]
+    pub no_vad: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ParseArgs {
+    /// The text to read.
+    #[arg(long)]
+    pub text: String,
+    /// The company directory (JSON) to find people and departments in.
+    #[arg(long)]
+    pub directory: Option<PathBuf>,
+    /// The reference time, RFC 3339 (default: now).
+    #[arg(long)]
+    pub now: Option<String>,
+    /// The IANA time zone relative words are resolved in.
+    #[arg(long, default_value = "Asia/Hong_Kong")]
+    pub tz: String,
+    /// Print one JSON document instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -127,55 +244,6 @@ pub enum ExpensesCommand {
 }
 
 #[derive(Debug, Args)]
-pub struct ServeArgs {
-    /// Address to listen on (default 127.0.0.1:8080; MISHU_ADDR, `addr` in mishu.toml).
-    #[arg(long)]
-    pub addr: Option<std::net::SocketAddr>,
-    /// The data directory: mishu.toml, the SQLite database, the first admin token
-    /// (default: the user's data directory, mishu).
-    #[arg(long, env = "MISHU_DATA_DIR")]
-    pub data: Option<PathBuf>,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum TokensCommand {
-    /// Create a token and print its secret once (only its sha256 is stored).
-    Create {
-        /// admin, finance, manager, audit or member.
-        #[arg(long)]
-        role: String,
-        /// Who or what the token is for.
-        #[arg(long)]
-        name: String,
-        /// The service's data directory (as for `mishu serve`).
-        #[arg(long, env = "MISHU_DATA_DIR")]
-        data: Option<PathBuf>,
-        /// Print one JSON document.
-        #[arg(long)]
-        json: bool,
-    },
-}
-
-#[derive(Debug, Args)]
-pub struct ParseArgs {
-    /// The text to read.
-    #[arg(long)]
-    pub text: String,
-    /// The company directory (JSON) to find people and departments in.
-    #[arg(long)]
-    pub directory: Option<PathBuf>,
-    /// The reference time, RFC 3339 (default: now).
-    #[arg(long)]
-    pub now: Option<String>,
-    /// The IANA time zone relative words are resolved in.
-    #[arg(long, default_value = "Asia/Hong_Kong")]
-    pub tz: String,
-    /// Print one JSON document instead of a table.
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Args)]
 pub struct GenerateArgs {
     /// The user's message (or, with --raw, the whole prompt text).
     #[arg(long)]
@@ -216,6 +284,9 @@ pub struct GenerateArgs {
     /// Use --prompt as the prompt text as it is, without the model's chat template.
     #[arg(long)]
     pub raw: bool,
+    /// Do not stop at the end-of-sequence token (benchmarks of a fixed length).
+    #[arg(long)]
+    pub ignore_eos: bool,
     /// Print one JSON document (text, token counts, timings, finish_reason).
     #[arg(long)]
     pub json: bool,

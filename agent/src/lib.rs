@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod commands;
 pub mod exit;
+pub mod progress;
 pub mod timewords;
 pub mod directory;
 pub mod server;

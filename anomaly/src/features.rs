@@ -99,6 +99,11 @@ const MIN_LOG_SD: f64 = 0.1;
 
 impl Facts {
     pub fn measure(claim: &Claim, cx: Context<'_>) -> Facts {
+        Facts::measure_normalized(claim, &normalize_merchant(&claim.merchant), cx)
+    }
+
+    /// [`Facts::measure`] with the merchant already normalized.
+    pub fn measure_normalized(claim: &Claim, merchant: &str, cx: Context<'_>) -> Facts {
         let policy = cx.policy;
         let base = cx.base;
         let hkd = profile::amount_hkd(claim, policy);
@@ -161,17 +166,16 @@ impl Facts {
             profile::department_key(&claim.department),
         ))
         .max(0.0);
-        let merchant = normalize_merchant(&claim.merchant);
         let employee_merchant_claims = minus_self(get(
             &base.employee_merchant,
-            profile::employee_merchant_key(&claim.employee_id, &merchant),
+            profile::employee_merchant_key(&claim.employee_id, merchant),
         ))
         .max(0.0);
         let company_merchant_claims =
-            minus_self(get(&base.merchant_claims, profile::merchant_key(&merchant))).max(0.0);
+            minus_self(get(&base.merchant_claims, profile::merchant_key(merchant))).max(0.0);
         let merchant_in_category = minus_self(get(
             &base.merchant_category,
-            profile::merchant_category_key(&merchant, cat),
+            profile::merchant_category_key(merchant, cat),
         ))
         .max(0.0);
         let merchant_category_share = if company_merchant_claims > 0.0 {
@@ -234,10 +238,10 @@ impl Facts {
         };
         let mut day = DayGroup::default();
         for index in indexes {
-            facts.look_for_duplicates(claim, &merchant, index);
+            facts.look_for_duplicates(claim, merchant, index);
             if let Some(group) = index.same_day.get(&profile::same_day_key(
                 &claim.employee_id,
-                &merchant,
+                merchant,
                 claim.expense_date,
             )) {
                 day = merge_groups(day, *group);

@@ -105,16 +105,20 @@ pub struct ClaimIndex {
 
 impl ClaimIndex {
     pub fn add(&mut self, claim: &Claim, amount_hkd: f64) {
+        self.add_normalized(claim, &normalize_merchant(&claim.merchant), amount_hkd);
+    }
+
+    /// [`ClaimIndex::add`] with the merchant already normalized.
+    pub fn add_normalized(&mut self, claim: &Claim, merchant: &str, amount_hkd: f64) {
         if let Some(invoice) = claim.invoice_no.as_deref() {
             self.invoices
                 .entry(invoice_key(invoice))
                 .or_default()
                 .add(claim);
         }
-        let merchant = normalize_merchant(&claim.merchant);
         let fingerprint = fingerprint_key(
             &claim.employee_id,
-            &merchant,
+            merchant,
             claim.amount,
             claim.expense_date,
         );
@@ -122,7 +126,7 @@ impl ClaimIndex {
         self.same_day
             .entry(same_day_key(
                 &claim.employee_id,
-                &merchant,
+                merchant,
                 claim.expense_date,
             ))
             .or_default()

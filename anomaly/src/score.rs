@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::claim::Claim;
 use crate::features::{Context, Facts, N_FEATURES};
+use crate::keys::normalize_merchant;
 use crate::model::{model_row, Model};
 use crate::policy::Policy;
 use crate::profile::{amount_hkd, ClaimIndex};
@@ -62,17 +63,22 @@ impl Scorer {
     /// Scores a batch, in input order. Claims in one batch see each other for duplicates
     /// and splits; they are not added to history (see [`Scorer::observe`]).
     pub fn score(&self, claims: &[Claim]) -> Vec<Assessment> {
-        let batch = self.batch_index(claims);
-        claims.par_iter().map(|c| self.assess(c, &batch)).collect()
+        let (merchants, batch) = self.batch_index(claims);
+        claims
+            .par_iter()
+            .zip(&merchants)
+            .map(|(c, m)| self.assess(c, m, &batch))
+            .collect()
     }
 
     /// The features of [`crate::FEATURE_NAMES`] for a batch of new claims, as `score` sees them.
     pub fn features(&self, claims: &[Claim]) -> Vec<[f64; N_FEATURES]> {
-        let batch = self.batch_index(claims);
+        let (merchants, batch) = self.batch_index(claims);
         let cx = self.context(Some(&batch));
         claims
             .par_iter()
-            .map(|c| Facts::measure(c, cx).vector())
+            .zip(&merchants)
+            .map(|(c, m)| Facts::measure_normalized(c, m, cx).vector())
             .collect()
     }
 
@@ -83,12 +89,18 @@ impl Scorer {
         self.model.header.history_claims += claims.len();
     }
 
-    fn batch_index(&self, claims: &[Claim]) -> ClaimIndex {
+    /// The batch's normalized merchants (computed once, in parallel) and its duplicate
+    /// and split tables.
+    fn batch_index(&self, claims: &[Claim]) -> (Vec<String>, ClaimIndex) {
+        let merchants: Vec<String> = claims
+            .par_iter()
+            .map(|c| normalize_merchant(&c.merchant))
+            .collect();
         let mut batch = ClaimIndex::default();
-        for c in claims {
-            batch.add(c, amount_hkd(c, &self.policy));
+        for (c, m) in claims.iter().zip(&merchants) {
+            batch.add_normalized(c, m, amount_hkd(c, &self.policy));
         }
-        batch
+        (merchants, batch)
     }
 
     fn context<'a>(&'a self, batch: Option<&'a ClaimIndex>) -> Context<'a> {
@@ -100,8 +112,8 @@ impl Scorer {
         }
     }
 
-    fn assess(&self, claim: &Claim, batch: &ClaimIndex) -> Assessment {
-        let facts = Facts::measure(claim, self.context(Some(batch)));
+    fn assess(&self, claim: &Claim, merchant: &str, batch: &ClaimIndex) -> Assessment {
+        let facts = Facts::measure_normalized(claim, merchant, self.context(Some(batch)));
         let mut findings = evaluate(claim, &facts, &self.policy);
         let model_strength = self.model_finding(claim, &facts, &mut findings);
         let risk = combine(&findings, model_strength);

@@ -8,6 +8,8 @@ pub enum Error {
     BadInput(String),
     #[error("{0}")]
     Engine(String),
+    #[error("cancelled")]
+    Cancelled,
     /// A model file exists but cannot be used (missing or corrupt tensor, bad metadata).
     #[error("{path}: {detail}")]
     BadModel {
@@ -34,7 +36,7 @@ impl Error {
         match self {
             Error::Model(e) => e.kind(),
             Error::BadInput(_) => ErrorKind::BadInput,
-            Error::Engine(_) => ErrorKind::Other,
+            Error::Engine(_) | Error::Cancelled => ErrorKind::Other,
             Error::BadModel { .. } => ErrorKind::ModelMissing,
             Error::ContextOverflow { .. } => ErrorKind::BadInput,
         }

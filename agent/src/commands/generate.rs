@@ -82,6 +82,7 @@ pub fn run(global: &GlobalArgs, args: GenerateArgs) -> anyhow::Result<()> {
         stop: args.stop.clone(),
         schema,
         cancel: None,
+        ignore_eos: args.ignore_eos,
     };
 
     let stream = !args.json;

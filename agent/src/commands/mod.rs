@@ -6,16 +6,18 @@ pub mod models;
 pub mod parse;
 pub mod serve;
 pub mod tokens;
+pub mod transcribe;
 
 use crate::cli::{Cli, Command};
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Models(cmd) => models::run(&cli.global, cmd),
-        Command::Parse(args) => parse::run(args),
         Command::Expenses(cmd) => expenses::run(cmd),
         Command::Serve(args) => serve::run(args),
         Command::Tokens(cmd) => tokens::run(cmd),
+        Command::Parse(args) => parse::run(args),
+        Command::Transcribe(args) => transcribe::run(&cli.global, args),
         Command::Generate(args) => generate::run(&cli.global, args),
     }
 }

@@ -20,6 +20,16 @@ impl<'a> Cursor<'a> {
         self.rest().chars().next()
     }
 
+    /// The ASCII word just before the cursor, spaces skipped (`by` in `by Fri`).
+    pub fn word_before(&self) -> &'a str {
+        let before = self.text[..self.pos].trim_end_matches([' ', '\t']);
+        let start = before
+            .bytes()
+            .rposition(|b| !b.is_ascii_alphabetic())
+            .map_or(0, |i| i + 1);
+        &before[start..]
+    }
+
     /// Skips spaces and tabs (not line breaks: an expression does not run across lines).
     pub fn skip_spaces(&mut self) {
         let rest = self.rest();

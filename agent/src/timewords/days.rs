@@ -235,15 +235,15 @@ pub(crate) fn weekday<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<Day> {
             Some(_) => Which::Bare,
             None => Which::Bare,
         };
-        let prefixed = probe.pos > c.pos;
+        // Abbreviations (`wed`, `sat`) only after a word that announces a day.
+        let abbreviations = probe.pos > c.pos
+            || matches!(
+                c.word_before().to_ascii_lowercase().as_str(),
+                "on" | "by" | "before" | "until" | "till" | "due" | "from" | "to" | "every"
+            );
         probe.skip_spaces();
-        if let Some(wd) = en_weekday(&mut probe, prefixed) {
+        if let Some(wd) = en_weekday(&mut probe, abbreviations) {
             consider(probe, which, wd);
-        } else if !prefixed {
-            let mut p2 = *c;
-            if let Some(wd) = en_weekday(&mut p2, false) {
-                consider(p2, Which::Bare, wd);
-            }
         }
     }
     // Chinese: [本|這|呢個|下|下個|上個] 星期/禮拜/週 X

@@ -22,6 +22,7 @@ mod deadlines;
 mod durations;
 mod moment;
 mod numerals;
+mod offsets;
 mod periods;
 mod ranges;
 mod recurrence;
@@ -68,7 +69,7 @@ pub fn find_in(text: &str, ctx: &Context) -> Vec<Span> {
 
 /// Words that can begin a time expression (the grammars are only tried there).
 /// Keep in step with the grammars: a word missing here is never spotted.
-const START_WORDS: [&str; 104] = [
+const START_WORDS: &[&str] = &[
     "a",
     "about",
     "after",
@@ -173,6 +174,17 @@ const START_WORDS: [&str; 104] = [
     "thu",
     "sat",
     "sun",
+    "tues",
+    "thur",
+    "thurs",
+    "weds",
+    "mondays",
+    "tuesdays",
+    "wednesdays",
+    "thursdays",
+    "fridays",
+    "saturdays",
+    "sundays",
 ];
 
 /// Characters that can begin a Chinese time expression: day, week and month words,
@@ -214,12 +226,13 @@ type Grammar = fn(&mut Cursor, &Context) -> Option<Value>;
 
 /// The longest expression starting at `pos`; on a tie the earlier grammar in the list wins.
 fn longest_at(text: &str, pos: usize, ctx: &Context) -> Option<(usize, Value)> {
-    const GRAMMARS: [Grammar; 6] = [
+    const GRAMMARS: [Grammar; 7] = [
         recurrence::recurrence,
         deadlines::deadline,
         ranges::range,
         moment_value,
         period_value,
+        offsets::offset,
         duration_value,
     ];
     let mut best: Option<(usize, Value)> = None;

@@ -186,6 +186,30 @@ fn english_rule(c: &mut Cursor) -> Option<Rule> {
         }
         return Some(rule);
     }
+    // `Mondays`, `on Mondays and Thursdays`: weekly.
+    {
+        let mut probe = *c;
+        let mut days = Vec::new();
+        while let Some(d) = plural_weekday(&mut probe) {
+            push_day(&mut days, d);
+            let mut p = probe;
+            p.skip_spaces();
+            let joined = p.eat(",") | p.eat_spaced("and") | p.eat("&");
+            p.skip_spaces();
+            let mut look = p;
+            if !joined || plural_weekday(&mut look).is_none() {
+                break;
+            }
+            probe = p;
+        }
+        if !days.is_empty() {
+            *c = probe;
+            return Some(Rule {
+                by_day: sorted(days),
+                ..Rule::new(Freq::Weekly)
+            });
+        }
+    }
     if !c.eat("every") {
         return None;
     }
@@ -287,6 +311,21 @@ fn english_rule(c: &mut Cursor) -> Option<Rule> {
         }
     }
     Some(rule)
+}
+
+/// `Mondays`: a weekday name in the plural.
+fn plural_weekday(c: &mut Cursor) -> Option<Weekday> {
+    const PLURALS: [(&str, Weekday); 7] = [
+        ("mondays", Weekday::Mon),
+        ("tuesdays", Weekday::Tue),
+        ("wednesdays", Weekday::Wed),
+        ("thursdays", Weekday::Thu),
+        ("fridays", Weekday::Fri),
+        ("saturdays", Weekday::Sat),
+        ("sundays", Weekday::Sun),
+    ];
+    let i = c.eat_table(&PLURALS)?;
+    Some(PLURALS[i].1)
 }
 
 /// 一三五 / 一、三、五 / 一至五 after 每週, 逢星期, 每個禮拜.

@@ -180,7 +180,11 @@ impl Llm {
         let mut matcher = req.schema.as_ref().map(|s| Matcher::new(s.clone()));
         let index = matcher.as_ref().map(|_| self.token_index());
         let mut sampler = Sampler::new(req.sampling.clone());
-        let stop_tokens = self.tokenizer.stop_tokens();
+        let stop_tokens: &[u32] = if req.ignore_eos && matcher.is_none() {
+            &[]
+        } else {
+            self.tokenizer.stop_tokens()
+        };
         let mut tracker = TextTracker::new(if matcher.is_some() { &[] } else { &req.stop });
         let mut generated: Vec<u32> = Vec::new();
         let mut allowed: Vec<u32> = Vec::new();
@@ -221,7 +225,16 @@ impl Llm {
                     mask_s += tm.elapsed().as_secs_f64();
                     sampler.sample(&masked)
                 }
-                _ => sampler.sample(&logits),
+                _ => {
+                    if req.ignore_eos {
+                        for &t in self.tokenizer.stop_tokens() {
+                            if let Some(l) = logits.get_mut(t as usize) {
+                                *l = f32::NEG_INFINITY;
+                            }
+                        }
+                    }
+                    sampler.sample(&logits)
+                }
             };
             let Some(next) = next else {
                 return Err(Error::Engine(

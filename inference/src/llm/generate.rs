@@ -29,6 +29,8 @@ pub struct GenerateRequest {
     pub schema: Option<Arc<Schema>>,
     /// Set to true (from any thread) to stop generating after the current token.
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Never stop at an end-of-sequence token (benchmarks that need a fixed length).
+    pub ignore_eos: bool,
 }
 
 impl GenerateRequest {
@@ -40,6 +42,7 @@ impl GenerateRequest {
             stop: Vec::new(),
             schema: None,
             cancel: None,
+            ignore_eos: false,
         }
     }
 

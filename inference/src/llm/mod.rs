@@ -15,6 +15,7 @@ pub mod constrained;
 pub mod engine;
 pub mod generate;
 pub mod gguf;
+pub mod kernels;
 pub mod kv_cache;
 pub mod linear;
 pub mod model;

@@ -63,6 +63,9 @@ pub struct ExpenseEngine {
     submit: Mutex<()>,
     since_fit: AtomicUsize,
     refit_queued: AtomicBool,
+    /// Fits run here: one low-priority thread, so a background refit leaves the other
+    /// cores to the requests being served.
+    fit_pool: Arc<rayon::ThreadPool>,
 }
 
 /// Scored claims, as stored: the assessments in input order and the alerts raised.
@@ -87,6 +90,7 @@ impl ExpenseEngine {
             submit: Mutex::new(()),
             since_fit: AtomicUsize::new(0),
             refit_queued: AtomicBool::new(false),
+            fit_pool: Arc::new(fit_pool()),
         }
     }
 
@@ -146,8 +150,9 @@ impl ExpenseEngine {
         }
         let policy = self.policy.clone();
         let fitted_on = history.len();
+        let pool = self.fit_pool.clone();
         let scorer = tokio::task::spawn_blocking(move || {
-            Model::fit(&history, &policy, FIT_SEED).map(|m| Scorer::new(m, policy))
+            pool.install(|| Model::fit(&history, &policy, FIT_SEED).map(|m| Scorer::new(m, policy)))
         })
         .await
         .map_err(|e| EngineError::Task(e.to_string()))??;
@@ -191,13 +196,12 @@ impl ExpenseEngine {
     ) -> Result<Submitted, EngineError> {
         let _order = self.submit.lock().await;
         let fitted = self.fitted.clone();
-        let (claims, assessments) = tokio::task::spawn_blocking(move || {
+        let (claims, assessments) = on_cpu(move || {
             let guard = fitted.read().expect("engine lock poisoned");
             let scored = guard.as_ref().map(|f| f.scorer.score(&claims));
             (claims, scored)
         })
-        .await
-        .map_err(|e| EngineError::Task(e.to_string()))?;
+        .await?;
         let Some(assessments) = assessments else {
             return Err(EngineError::NotFitted {
                 have: self.store.count_claims().await? as usize,
@@ -232,13 +236,12 @@ impl ExpenseEngine {
             .await?;
         let count = claims.len();
         let fitted = self.fitted.clone();
-        tokio::task::spawn_blocking(move || {
+        on_cpu(move || {
             if let Some(f) = fitted.write().expect("engine lock poisoned").as_mut() {
                 f.scorer.observe(&claims);
             }
         })
-        .await
-        .map_err(|e| EngineError::Task(e.to_string()))?;
+        .await?;
         self.since_fit.fetch_add(count, Ordering::Relaxed);
         Ok(Submitted {
             assessments: json,
@@ -261,13 +264,12 @@ impl ExpenseEngine {
         self.store.insert_scored_claims(&rows, &[], None).await?;
         let count = claims.len();
         let fitted = self.fitted.clone();
-        tokio::task::spawn_blocking(move || {
+        on_cpu(move || {
             if let Some(f) = fitted.write().expect("engine lock poisoned").as_mut() {
                 f.scorer.observe(&claims);
             }
         })
-        .await
-        .map_err(|e| EngineError::Task(e.to_string()))?;
+        .await?;
         self.since_fit.fetch_add(count, Ordering::Relaxed);
         Ok(count)
     }
@@ -277,5 +279,44 @@ impl ExpenseEngine {
             RiskLevel::Medium => a.risk_level != RiskLevel::Low,
             _ => a.risk_level == RiskLevel::High,
         }
+    }
+}
+
+/// One thread at the lowest scheduling priority (Unix `nice` 19).
+fn fit_pool() -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .thread_name(|_| "mishu-fit".into())
+        .start_handler(|_| lower_priority())
+        .build()
+        .expect("a one-thread pool can be built")
+}
+
+#[cfg(target_os = "linux")]
+fn lower_priority() {
+    // On Linux, PRIO_PROCESS with id 0 sets the calling thread's nice value only.
+    // SAFETY: setpriority takes plain integers and touches no memory of ours.
+    let rc = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 19) };
+    if rc != 0 {
+        tracing::debug!("cannot lower the fit thread's priority");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lower_priority() {}
+
+/// Runs CPU work on rayon's pool (never on the async executor) and awaits its result.
+/// Scoring is parallel inside (rayon), so running it on a pool thread saves the hand-off
+/// a blocking thread would add; a panic comes back as an error.
+async fn on_cpu<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, EngineError> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    rayon::spawn(move || {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+        let _ = tx.send(result);
+    });
+    match rx.await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(_)) => Err(EngineError::Task("the expense engine panicked".into())),
+        Err(_) => Err(EngineError::Task("the expense engine's worker went away".into())),
     }
 }

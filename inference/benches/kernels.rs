@@ -1,0 +1,118 @@
+//! Quantized matrix kernels vs candle's stock `QMatMul`, per block format, on the shapes
+//! of the default models: mat-vec (decode) in GB/s of weights read, and prefill-shaped
+//! GEMM (128 activation rows) in GOP/s (2 ops per multiply-add).
+//!
+//! `cargo bench -p inference --bench kernels` (MISHU_THREADS sets our threads; candle uses
+//! its own pool). Other processes on the machine disturb absolute numbers: compare the
+//! columns of one run.
+
+use std::time::Instant;
+
+use candle_core::quantized::{ggml_file::qtensor_from_ggml, GgmlDType, QMatMul};
+use candle_core::{Device, Module, Tensor};
+use inference::llm::kernels::{matmul_with, Isa, QMatrix, QType};
+
+fn random_weights(ty: QType, rows: usize, cols: usize) -> Vec<u8> {
+    let mut state = 0x9E3779B97F4A7C15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut data: Vec<u8> = (0..rows * ty.row_bytes(cols))
+        .map(|_| next() as u8)
+        .collect();
+    let scale = |b: &mut [u8], at: usize, v: f32| {
+        b[at..at + 2].copy_from_slice(&half::f16::from_f32(v).to_bits().to_le_bytes())
+    };
+    for blk in data.chunks_exact_mut(ty.block_bytes()) {
+        match ty {
+            QType::Q6K => scale(blk, 208, 0.001),
+            QType::Q4_1 | QType::Q4K => {
+                scale(blk, 0, 0.01);
+                scale(blk, 2, 0.01);
+            }
+            _ => scale(blk, 0, 0.01),
+        }
+    }
+    data
+}
+
+fn ggml_type(ty: QType) -> GgmlDType {
+    match ty {
+        QType::Q4_0 => GgmlDType::Q4_0,
+        QType::Q4_1 => GgmlDType::Q4_1,
+        QType::Q5_0 => GgmlDType::Q5_0,
+        QType::Q8_0 => GgmlDType::Q8_0,
+        QType::Q4K => GgmlDType::Q4K,
+        QType::Q6K => GgmlDType::Q6K,
+    }
+}
+
+/// Median seconds of `reps` runs of `f` (after one warm-up).
+fn time(reps: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    let mut v: Vec<f64> = (0..reps)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn main() {
+    // (format, rows, cols, where): the default models' tensors.
+    let cases = [
+        (QType::Q5_0, 4864, 896, "qwen ffn_gate/up"),
+        (QType::Q8_0, 151936, 896, "qwen output"),
+        (QType::Q4K, 896, 4864, "qwen ffn_down"),
+        (QType::Q6K, 896, 4864, "qwen ffn_down"),
+        (QType::Q4_1, 1536, 576, "smollm2 ffn_gate/up"),
+        (QType::Q4_0, 4864, 896, "(Q4_0 models)"),
+    ];
+    let quick = std::env::args().any(|a| a == "--quick");
+    println!("| format | shape (rows × cols) | tensor | m | candle stock | mishu {:?} | mishu AVX2 | speed-up |", Isa::detect());
+    println!("|---|---|---|---|---|---|---|---|");
+    for (ty, n, k, what) in cases {
+        let data = random_weights(ty, n, k);
+        let w = QMatrix::new(ty, n, k, &data).expect("sizes");
+        let qt =
+            qtensor_from_ggml(ggml_type(ty), &data, vec![n, k], &Device::Cpu).expect("qtensor");
+        let stock = QMatMul::from_qtensor(qt).expect("qmatmul");
+        for m in [1usize, 128] {
+            if quick && m > 1 && n > 100_000 {
+                continue;
+            }
+            let x: Vec<f32> = (0..m * k)
+                .map(|i| ((i * 37 % 101) as f32 - 50.0) / 50.0)
+                .collect();
+            let xt = Tensor::from_vec(x.clone(), (m, k), &Device::Cpu).expect("tensor");
+            let mut y = vec![0f32; m * n];
+            let reps = if m == 1 { 21 } else { 5 };
+            let reps = if n > 100_000 { reps.min(5) } else { reps };
+            let t_stock = time(reps, || {
+                let _ = stock.forward(&xt).expect("forward");
+            });
+            let t_best = time(reps, || matmul_with(Isa::detect(), &w, &x, m, &mut y));
+            let t_avx2 = time(reps, || matmul_with(Isa::Avx2, &w, &x, m, &mut y));
+            let unit = |t: f64| {
+                if m == 1 {
+                    format!("{:.1} GB/s", data.len() as f64 / t / 1e9)
+                } else {
+                    format!("{:.1} GOP/s", 2.0 * (m * n * k) as f64 / t / 1e9)
+                }
+            };
+            println!(
+                "| {ty:?} | {n} × {k} | {what} | {m} | {} | {} | {} | {:.1}× |",
+                unit(t_stock),
+                unit(t_best),
+                unit(t_avx2),
+                t_stock / t_best
+            );
+        }
+    }
+}

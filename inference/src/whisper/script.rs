@@ -1,0 +1,67 @@
+//! Chinese script of the output: Traditional (Hong Kong forms) by default, Simplified on request.
+
+use std::str::FromStr;
+
+use zhconv::{zhconv, Variant};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Script {
+    /// Traditional characters with Hong Kong forms (zhconv's zh-HK).
+    #[default]
+    Traditional,
+    Simplified,
+}
+
+impl Script {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Script::Traditional => "traditional",
+            Script::Simplified => "simplified",
+        }
+    }
+
+    /// Converts Chinese text to this script; other text passes through unchanged.
+    pub fn convert(self, text: &str) -> String {
+        if !text.chars().any(is_han) {
+            return text.to_string();
+        }
+        match self {
+            Script::Traditional => zhconv(text, Variant::ZhHK),
+            Script::Simplified => zhconv(text, Variant::ZhHans),
+        }
+    }
+}
+
+impl FromStr for Script {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "traditional" | "hant" | "zh-hant" | "zh-hk" => Ok(Script::Traditional),
+            "simplified" | "hans" | "zh-hans" | "zh-cn" => Ok(Script::Simplified),
+            other => Err(format!(
+                "unknown script {other:?}: use traditional or simplified"
+            )),
+        }
+    }
+}
+
+pub(crate) fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn converts_both_ways_and_leaves_latin_alone() {
+        assert_eq!(
+            Script::Traditional.convert("会议记录和财务报告"),
+            "會議記錄和財務報告"
+        );
+        assert_eq!(Script::Simplified.convert("會議記錄"), "会议记录");
+        assert_eq!(Script::Traditional.convert("Ask not what"), "Ask not what");
+        assert_eq!("simplified".parse::<Script>().unwrap(), Script::Simplified);
+        assert!("klingon".parse::<Script>().is_err());
+    }
+}
