@@ -10,9 +10,10 @@
 //! - output rows are split across a small persistent pool ([`pool`], `MISHU_THREADS`).
 //!
 //! Error bound of the activation quantization, used by the tests: each activation `x` in a
-//! block with maximum magnitude `amax` is rounded to a multiple of `amax / 127`, an error
-//! of at most `amax / 254`; a dot product therefore moves by at most
-//! `Σ |w_i| · amax(block(i)) / 254`, plus f32 rounding.
+//! block with maximum magnitude `amax` becomes `q · d'` with `q = round(x / d)`,
+//! `d = amax / 127` and `d'` = `d` rounded to f16 (as ggml stores it, relative error
+//! ≤ 2⁻¹¹): an error of at most `d / 2 + 127 · d · 2⁻¹¹ < amax / 225`. A dot product
+//! therefore moves by at most `Σ |w_i| · amax(block(i)) / 225`, plus f32 rounding.
 
 mod formats;
 mod pool;
@@ -115,8 +116,11 @@ impl Acts {
             let xr = &x[t * k..(t + 1) * k];
             for (b, xb) in xr.chunks_exact(32).enumerate() {
                 let amax = xb.iter().fold(0f32, |a, v| a.max(v.abs()));
+                // As ggml's quantize_row_q8_0 / q8_1: quantize with the exact scale, keep
+                // it rounded to f16 (so results track llama.cpp's and candle's).
                 let d = amax / 127.0;
                 let id = if d > 0.0 { 1.0 / d } else { 0.0 };
+                let d = half::f16::from_f32(d).to_f32();
                 let q0 = g0 * k + (b * w + ti) * 32;
                 let qb = &mut self.qs[q0..q0 + 32];
                 let mut s = [0i32; 2];

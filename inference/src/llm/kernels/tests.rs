@@ -82,7 +82,7 @@ fn check(ty: QType, n: usize, k: usize, m: usize, seed: u64) {
                     let amax = xb.iter().fold(0f32, |a, v| a.max(v.abs())) as f64;
                     for (wi, xi) in wb.iter().zip(xb) {
                         exact += *wi as f64 * *xi as f64;
-                        bound += (*wi as f64).abs() * amax / 254.0;
+                        bound += (*wi as f64).abs() * amax / 225.0;
                         mag += (*wi as f64 * *xi as f64).abs();
                     }
                     let _ = b;
