@@ -76,6 +76,7 @@ pub struct Transcript {
 impl Transcript {
     /// The segments' text, joined (with spaces, except between Chinese segments).
     pub fn text(&self) -> String {
+        let chinese = self.language == "zh" || self.language == "yue";
         let mut out = String::new();
         for s in &self.segments {
             let t = s.text.trim();
@@ -84,9 +85,8 @@ impl Transcript {
             }
             let cjk_join = out.chars().last().is_some_and(super::script::is_han)
                 || t.chars().next().is_some_and(super::script::is_han);
-            if !out.is_empty()
-                && !(cjk_join && self.language.starts_with("zh") || self.language == "yue")
-            {
+            let glued = out.is_empty() || (cjk_join && chinese);
+            if !glued {
                 out.push(' ');
             }
             out.push_str(t);
