@@ -178,3 +178,40 @@ fn odd_input_never_panics_and_spans_stay_on_char_boundaries() {
         let _ = run("2026-02-28T23:59:59+08:00", "Asia/Hong_Kong", &mixed[i..]);
     }
 }
+
+/// Random mixes of time words, numbers, punctuation and filler (a fixed-seed generator):
+/// spans are in order, never overlap, sit on character boundaries, carry their own text
+/// and never start or end with a space.
+#[test]
+fn random_mixes_keep_the_span_invariants() {
+    const TOKENS: [&str; 48] = [
+        "聽日", "下午", "三點", "半", "到", "四點", "每", "週", "三", "逢", "星期", "禮拜", "下個",
+        "月", "號", "日", "前", "之前", "個", "鐘", "第", "兩", "十", "廿", "by", "every", "next",
+        "Friday", "Mon", "at", "3", "15", "pm", ":", "/", "-", "12", "2026", "Dec", "of", "in",
+        "minutes", "hour", " ", "，", "。", "and", "🙂",
+    ];
+    let mut state: u64 = 0x5eed_1234_abcd_0001;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) as usize
+    };
+    for _ in 0..3000 {
+        let len = 1 + next() % 12;
+        let text: String = (0..len).map(|_| TOKENS[next() % TOKENS.len()]).collect();
+        let spans = run("2026-11-29T23:59:00+08:00", "Asia/Hong_Kong", &text);
+        let mut last_end = 0;
+        for s in &spans {
+            assert!(
+                s.start >= last_end && s.start < s.end,
+                "{text:?}: {spans:?}"
+            );
+            assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end));
+            assert_eq!(&text[s.start..s.end], s.text);
+            assert_eq!(s.text.trim(), s.text, "{text:?}");
+            let _ = s.value.render();
+            last_end = s.end;
+        }
+    }
+}

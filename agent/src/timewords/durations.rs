@@ -95,13 +95,17 @@ fn english_duration(c: &mut Cursor) -> Option<u32> {
             }
         }
     }
-    let article = c.rest().starts_with(['a', 'A']);
+    let rest = c.rest().as_bytes();
+    let first_word = &rest[..rest.iter().take_while(|b| b.is_ascii_alphabetic()).count()];
+    let article = [&b"a"[..], b"an", b"one"]
+        .iter()
+        .any(|w| first_word.eq_ignore_ascii_case(w));
     let count = match tenths {
         Some(_) => 0,
         None => en_count(c)?,
     };
     let unit = en_unit(c)?;
-    // `a day`, `a week` are mostly not lengths (`twice a day`); `an hour` is.
+    // `a day`, `one day`, `a week` are mostly not lengths (`twice a day`); `an hour` is.
     if tenths.is_none() && article && unit >= DAY {
         return None;
     }
