@@ -287,6 +287,9 @@ pub struct GenerateArgs {
     /// Do not stop at the end-of-sequence token (benchmarks of a fixed length).
     #[arg(long)]
     pub ignore_eos: bool,
+    /// Do not stop at the end-of-sequence token (benchmarks of a fixed length).
+    #[arg(long)]
+    pub ignore_eos: bool,
     /// Print one JSON document (text, token counts, timings, finish_reason).
     #[arg(long)]
     pub json: bool,

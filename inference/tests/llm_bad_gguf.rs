@@ -21,11 +21,19 @@ fn missing_tensor_is_named() {
     let mut tensors = Vec::new();
     for name in content.tensor_infos.keys() {
         if name != dropped {
-            tensors.push((name.clone(), content.tensor(&mut f, name, &candle_core::Device::Cpu).unwrap()));
+            tensors.push((
+                name.clone(),
+                content
+                    .tensor(&mut f, name, &candle_core::Device::Cpu)
+                    .unwrap(),
+            ));
         }
     }
-    let metadata: Vec<(&str, &gguf_file::Value)> =
-        content.metadata.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    let metadata: Vec<(&str, &gguf_file::Value)> = content
+        .metadata
+        .iter()
+        .map(|(k, v)| (k.as_str(), v))
+        .collect();
     let tensor_refs: Vec<(&str, &candle_core::quantized::QTensor)> =
         tensors.iter().map(|(k, v)| (k.as_str(), v)).collect();
     let dir = tempfile::tempdir().unwrap();
@@ -47,7 +55,10 @@ fn truncated_file_names_the_first_tensor_cut_off() {
     let path = dir.path().join("truncated.gguf");
     std::fs::write(&path, &bytes[..bytes.len() * 2 / 3]).unwrap();
     let msg = load_err(&path).to_string();
-    assert!(msg.contains("tensor '") && msg.contains("truncated"), "{msg}");
+    assert!(
+        msg.contains("tensor '") && msg.contains("truncated"),
+        "{msg}"
+    );
 }
 
 #[test]

@@ -15,8 +15,24 @@ use inference::llm::{FinishReason, GenerateRequest, Message, SamplingParams};
 use serde_json::{json, Value};
 
 const NAMES: &[&str] = &[
-    "owner", "task", "due", "priority", "done", "notes", "amount", "tags", "room", "attendees",
-    "title", "intent", "start", "count", "score", "summary", "decisions", "location",
+    "owner",
+    "task",
+    "due",
+    "priority",
+    "done",
+    "notes",
+    "amount",
+    "tags",
+    "room",
+    "attendees",
+    "title",
+    "intent",
+    "start",
+    "count",
+    "score",
+    "summary",
+    "decisions",
+    "location",
 ];
 
 /// A random schema from the supported subset.
@@ -52,7 +68,9 @@ fn gen_schema(rng: &mut Rng, depth: usize) -> Value {
                 }
             }
             7 if depth < 2 => gen_schema(rng, depth + 1),
-            8 if depth < 2 => json!({"type": "array", "items": gen_schema(rng, depth + 1), "maxItems": 3}),
+            8 if depth < 2 => {
+                json!({"type": "array", "items": gen_schema(rng, depth + 1), "maxItems": 3})
+            }
             _ => leaf(rng),
         }
     };
@@ -102,7 +120,11 @@ fn random_walks_over_allowed_tokens_always_validate() {
                 break;
             }
             index.allowed(&m, &mut allowed);
-            assert!(!allowed.is_empty(), "dead end after {:?}", String::from_utf8_lossy(&bytes));
+            assert!(
+                !allowed.is_empty(),
+                "dead end after {:?}",
+                String::from_utf8_lossy(&bytes)
+            );
             // Prefer short tokens and closing brackets now and then so walks finish.
             let t = allowed[(rng.next_u64() % allowed.len() as u64) as usize];
             let b = tok.token_bytes(t);
@@ -118,7 +140,11 @@ fn random_walks_over_allowed_tokens_always_validate() {
             bytes.extend_from_slice(&tail);
         }
         let text = String::from_utf8(bytes).expect("constrained output is UTF-8");
-        check(&schema, &text, &format!("walk {case} with schema {schema_json}"));
+        check(
+            &schema,
+            &text,
+            &format!("walk {case} with schema {schema_json}"),
+        );
     }
     println!("{completed_naturally} of 400 walks closed the document themselves");
 }
@@ -157,7 +183,11 @@ fn the_fast_mask_equals_brute_force() {
         let mut m = Matcher::new(schema.clone());
         let pb = p.as_bytes();
         // "會" is three bytes: stop inside it to test a split character too.
-        let pb = if p.ends_with('會') { &pb[..pb.len() - 1] } else { pb };
+        let pb = if p.ends_with('會') {
+            &pb[..pb.len() - 1]
+        } else {
+            pb
+        };
         assert!(m.advance(pb), "prefix {p:?} refused");
         index.allowed(&m, &mut fast);
         fast.sort_unstable();
@@ -174,9 +204,18 @@ fn the_fast_mask_equals_brute_force() {
 fn unsupported_schemas_are_refused_with_the_place() {
     for (schema, needle) in [
         (json!({"$ref": "#/defs/x"}), "$ref"),
-        (json!({"type": "object", "properties": {"a": {}}}), "#/properties/a"),
-        (json!({"anyOf": [{"type": "object"}, {"type": "object"}]}), "union"),
-        (json!({"type": "object", "properties": {}, "required": ["x"]}), "'x'"),
+        (
+            json!({"type": "object", "properties": {"a": {}}}),
+            "#/properties/a",
+        ),
+        (
+            json!({"anyOf": [{"type": "object"}, {"type": "object"}]}),
+            "union",
+        ),
+        (
+            json!({"type": "object", "properties": {}, "required": ["x"]}),
+            "'x'",
+        ),
     ] {
         let err = Schema::from_json(&schema).unwrap_err().to_string();
         assert!(err.contains(needle), "{schema}: {err}");
@@ -206,7 +245,11 @@ fn smollm_outputs_validate_for_200_schemas() {
             ),
             Message::new(
                 "user",
-                format!("Notes: {}\nSchema: {}", texts[case % texts.len()], schema_json),
+                format!(
+                    "Notes: {}\nSchema: {}",
+                    texts[case % texts.len()],
+                    schema_json
+                ),
             ),
         ]);
         req.max_tokens = 40;
@@ -220,7 +263,11 @@ fn smollm_outputs_validate_for_200_schemas() {
             };
         }
         let out = llm.generate(&req, &mut |_| {}).unwrap();
-        check(&schema, &out.text, &format!("case {case}, schema {schema_json}"));
+        check(
+            &schema,
+            &out.text,
+            &format!("case {case}, schema {schema_json}"),
+        );
         if out.finish_reason == FinishReason::SchemaComplete {
             natural += 1;
         } else {
@@ -233,5 +280,8 @@ fn smollm_outputs_validate_for_200_schemas() {
         "{natural} of 200 finished the document within 40 tokens; mask {:.1}% of decode time",
         100.0 * mask_s / decode_s
     );
-    assert!(natural >= 100, "only {natural} of 200 documents finished on their own");
+    assert!(
+        natural >= 100,
+        "only {natural} of 200 documents finished on their own"
+    );
 }

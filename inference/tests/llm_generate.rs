@@ -44,10 +44,14 @@ fn prefix_cache_is_reused_and_changes_nothing() {
         r
     };
     llm.clear_cache();
-    let cold = llm.generate(&req("Peter will send the budget on Friday."), &mut |_| {}).unwrap();
+    let cold = llm
+        .generate(&req("Peter will send the budget on Friday."), &mut |_| {})
+        .unwrap();
     assert_eq!(cold.cached_prompt_tokens, 0);
     // A different question after the same system prompt reuses its keys/values.
-    let other = llm.generate(&req("Mary books the room."), &mut |_| {}).unwrap();
+    let other = llm
+        .generate(&req("Mary books the room."), &mut |_| {})
+        .unwrap();
     assert!(
         other.cached_prompt_tokens >= 15,
         "only {} of {} prompt tokens reused",
@@ -55,7 +59,9 @@ fn prefix_cache_is_reused_and_changes_nothing() {
         other.prompt_tokens
     );
     // Same question again, warm: identical output to the cold run.
-    let warm = llm.generate(&req("Peter will send the budget on Friday."), &mut |_| {}).unwrap();
+    let warm = llm
+        .generate(&req("Peter will send the budget on Friday."), &mut |_| {})
+        .unwrap();
     assert_eq!(warm.cached_prompt_tokens, other.cached_prompt_tokens);
     assert_eq!(cold.tokens, warm.tokens);
 }
@@ -65,7 +71,9 @@ fn streaming_delivers_exactly_the_text() {
     let llm = common::smollm();
     let mut streamed = String::new();
     let out = llm
-        .generate(&ask("Write a haiku about rain."), &mut |s| streamed.push_str(s))
+        .generate(&ask("Write a haiku about rain."), &mut |s| {
+            streamed.push_str(s)
+        })
         .unwrap();
     assert_eq!(streamed, out.text);
     assert!(!out.text.is_empty());
@@ -145,7 +153,10 @@ fn sampling_with_a_seed_repeats() {
             llm.generate(&req, &mut |_| {}).unwrap().tokens
         })
         .collect();
-    assert!(outputs.iter().any(|o| o != &a.tokens), "seeds change nothing");
+    assert!(
+        outputs.iter().any(|o| o != &a.tokens),
+        "seeds change nothing"
+    );
 }
 
 #[test]
@@ -157,7 +168,10 @@ fn a_prompt_longer_than_the_context_is_an_error() {
         .unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("context"), "{msg}");
-    assert!(matches!(err, inference::Error::ContextOverflow { .. }), "{err:?}");
+    assert!(
+        matches!(err, inference::Error::ContextOverflow { .. }),
+        "{err:?}"
+    );
     assert_eq!(err.kind(), inference::ErrorKind::BadInput);
 }
 

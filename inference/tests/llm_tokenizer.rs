@@ -26,13 +26,21 @@ fn check(model: &str, fixture: &str) {
             .collect();
         let got = tok.encode(text).unwrap();
         if got != want {
-            failures.push(format!("{label}: {text:?}\n  llama.cpp {want:?}\n  mishu     {got:?}"));
+            failures.push(format!(
+                "{label}: {text:?}\n  llama.cpp {want:?}\n  mishu     {got:?}"
+            ));
         }
-        let plain: Vec<u32> = got.iter().copied().filter(|&t| !tok.is_control(t)).collect();
-        let without_control = text
-            .replace("<|im_start|>", "")
-            .replace("<|im_end|>", "");
-        assert_eq!(tok.decode(&plain), without_control, "{label} does not round-trip");
+        let plain: Vec<u32> = got
+            .iter()
+            .copied()
+            .filter(|&t| !tok.is_control(t))
+            .collect();
+        let without_control = text.replace("<|im_start|>", "").replace("<|im_end|>", "");
+        assert_eq!(
+            tok.decode(&plain),
+            without_control,
+            "{label} does not round-trip"
+        );
     }
     assert!(failures.is_empty(), "{model}:\n{}", failures.join("\n"));
 }

@@ -30,7 +30,9 @@ struct Report<'a> {
 }
 
 pub fn run(global: &GlobalArgs, args: GenerateArgs) -> anyhow::Result<()> {
-    if !(args.temperature >= 0.0) || !(args.top_p > 0.0 && args.top_p <= 1.0) {
+    let temperature_ok = args.temperature.is_finite() && args.temperature >= 0.0;
+    let top_p_ok = args.top_p > 0.0 && args.top_p <= 1.0;
+    if !temperature_ok || !top_p_ok {
         return Err(BadInput("--temperature must be ≥ 0 and --top-p in (0, 1]".into()).into());
     }
     if args.max_tokens == 0 {
@@ -41,8 +43,8 @@ pub fn run(global: &GlobalArgs, args: GenerateArgs) -> anyhow::Result<()> {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
-            let schema = Schema::from_str(&text)
-                .map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
+            let schema =
+                Schema::parse(&text).map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
             Some(Arc::new(schema))
         }
     };

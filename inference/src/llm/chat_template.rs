@@ -37,9 +37,12 @@ impl ChatTemplate {
     pub fn new(source: Option<&str>, bos: String, eos: String) -> Result<ChatTemplate> {
         let mut env = Environment::new();
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
-        env.add_function("raise_exception", |msg: String| -> Result<String, JinjaError> {
-            Err(JinjaError::new(JinjaErrorKind::InvalidOperation, msg))
-        });
+        env.add_function(
+            "raise_exception",
+            |msg: String| -> Result<String, JinjaError> {
+                Err(JinjaError::new(JinjaErrorKind::InvalidOperation, msg))
+            },
+        );
         env.add_function("strftime_now", |_fmt: String| -> String {
             // Templates print today's date into system prompts; keep runs reproducible.
             String::new()
@@ -78,7 +81,10 @@ mod tests {
         let t = ChatTemplate::new(None, String::new(), "<|im_end|>".into()).unwrap();
         let s = t
             .render(
-                &[Message::new("system", "Be brief."), Message::new("user", "Hi")],
+                &[
+                    Message::new("system", "Be brief."),
+                    Message::new("user", "Hi"),
+                ],
                 true,
             )
             .unwrap();

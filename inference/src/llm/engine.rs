@@ -69,10 +69,8 @@ impl Llm {
                 decoder.config().vocab_size
             )));
         }
-        let text_of = |id: Option<u32>| {
-            id.and_then(|i| tokenizer.token_text(i))
-                .unwrap_or_default()
-        };
+        let text_of =
+            |id: Option<u32>| id.and_then(|i| tokenizer.token_text(i)).unwrap_or_default();
         let template = ChatTemplate::new(
             gguf.opt_string("tokenizer.chat_template"),
             text_of(tokenizer.bos_token()),
@@ -164,11 +162,7 @@ impl Llm {
         let shared = common_prefix(&session.tokens, &prompt).min(prompt.len() - 1);
         session.cache.truncate(shared);
         session.tokens.truncate(shared);
-        tracing::debug!(
-            prompt = prompt.len(),
-            cached = shared,
-            "prefill"
-        );
+        tracing::debug!(prompt = prompt.len(), cached = shared, "prefill");
 
         let t0 = Instant::now();
         let mut logits = Vec::new();
@@ -204,8 +198,7 @@ impl Llm {
                 break FinishReason::Length;
             }
             if sampler.params().repetition_penalty != 1.0 {
-                let history: Vec<u32> =
-                    prompt.iter().chain(generated.iter()).copied().collect();
+                let history: Vec<u32> = prompt.iter().chain(generated.iter()).copied().collect();
                 sampler.penalize(&mut logits, &history);
             }
             let next = match (&matcher, index) {

@@ -161,7 +161,7 @@ impl Gguf {
         }
         let elems: usize = dims.iter().product();
         let block = info.ggml_dtype.block_size();
-        if elems % block != 0 {
+        if !elems.is_multiple_of(block) {
             return Err(self.error(format!(
                 "tensor '{name}': {elems} elements is not a whole number of {:?} blocks",
                 info.ggml_dtype
@@ -187,7 +187,7 @@ impl Gguf {
         let bytes = &self.mmap[start..end];
         // Blocks are read in place; copy first if the data is not aligned for them.
         let aligned;
-        let bytes = if (bytes.as_ptr() as usize) % 8 == 0 {
+        let bytes = if (bytes.as_ptr() as usize).is_multiple_of(8) {
             bytes
         } else {
             aligned = bytes.to_vec();

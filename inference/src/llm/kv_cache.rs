@@ -78,8 +78,11 @@ impl KvCache {
         tracing::debug!(from = self.capacity, to = cap, "growing the KV cache");
         for (k, v) in self.layers.iter_mut() {
             for t in [k, v] {
-                let bigger =
-                    Tensor::zeros((1, self.kv_heads, cap, self.head_dim), DType::F32, &Device::Cpu)?;
+                let bigger = Tensor::zeros(
+                    (1, self.kv_heads, cap, self.head_dim),
+                    DType::F32,
+                    &Device::Cpu,
+                )?;
                 if self.len > 0 {
                     let old = t.narrow(2, 0, self.len)?.contiguous()?;
                     bigger.slice_set(&old, 2, 0)?;

@@ -180,7 +180,9 @@ mod tests {
         let logits: Vec<f32> = (0..50).map(|i| (i as f32 * 0.37).sin()).collect();
         let run = || {
             let mut s = Sampler::new(params.clone());
-            (0..20).map(|_| s.sample(&logits).unwrap()).collect::<Vec<_>>()
+            (0..20)
+                .map(|_| s.sample(&logits).unwrap())
+                .collect::<Vec<_>>()
         };
         let a = run();
         assert_eq!(a, run());

@@ -266,7 +266,9 @@ fn pre_tokenizer(pre: &str) -> std::result::Result<PreTokenizerWrapper, String> 
                     "unknown pre-tokenizer; using GPT-2's split rule, tokens may differ from llama.cpp"
                 );
             }
-            vec![PreTokenizerWrapper::ByteLevel(ByteLevel::new(false, false, true))]
+            vec![PreTokenizerWrapper::ByteLevel(ByteLevel::new(
+                false, false, true,
+            ))]
         }
     };
     Ok(PreTokenizerWrapper::Sequence(Sequence::new(seq)))

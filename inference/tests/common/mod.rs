@@ -13,7 +13,9 @@ pub fn model_path(name: &str) -> PathBuf {
     let store = models::ModelStore::open(dir).expect("model directory");
     match store.primary_path(name) {
         Ok(p) => p,
-        Err(e) => panic!("model {name} is needed by this test: {e} (run `mishu models fetch {name}`)"),
+        Err(e) => {
+            panic!("model {name} is needed by this test: {e} (run `mishu models fetch {name}`)")
+        }
     }
 }
 

@@ -53,7 +53,9 @@ impl NumSt {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Frame {
     /// A value of this schema node must start here.
-    Value { node: NodeId },
+    Value {
+        node: NodeId,
+    },
     Object {
         node: NodeId,
         /// Index of the first property that may still be written.
@@ -78,7 +80,12 @@ enum Frame {
     },
     /// Inside a free string: `esc` 1 after a backslash, 2..=5 inside `\uXXXX`;
     /// `need` continuation bytes of a UTF-8 character still due, the next in lo..=hi.
-    Str { esc: u8, need: u8, lo: u8, hi: u8 },
+    Str {
+        esc: u8,
+        need: u8,
+        lo: u8,
+        hi: u8,
+    },
     Enum {
         node: NodeId,
         lo: u16,
@@ -90,7 +97,10 @@ enum Frame {
         st: NumSt,
         digits: u8,
     },
-    Lit { lit: u8, pos: u8 },
+    Lit {
+        lit: u8,
+        pos: u8,
+    },
 }
 
 #[derive(Clone, Copy)]
@@ -302,13 +312,19 @@ impl Stack {
     /// in progress. Then any token without quote, backslash or control bytes, made of
     /// whole characters, is accepted and leaves the state as it was.
     pub(crate) fn in_plain_string(&self) -> bool {
-        matches!(self.top(), Some(Frame::Str { esc: 0, need: 0, .. }))
+        matches!(
+            self.top(),
+            Some(Frame::Str {
+                esc: 0,
+                need: 0,
+                ..
+            })
+        )
     }
 
     fn can_stop(&self) -> bool {
         self.len == 0
-            || (self.len == 1
-                && matches!(self.frames[0], Frame::Num { st, .. } if st.accepting()))
+            || (self.len == 1 && matches!(self.frames[0], Frame::Num { st, .. } if st.accepting()))
     }
 
     /// `next` of the object below the top frame.
@@ -397,7 +413,12 @@ impl Stack {
                         0xF4 => (3, 0x80, 0x8F),
                         _ => return false,
                     };
-                    *f = Frame::Str { esc: 0, need, lo, hi };
+                    *f = Frame::Str {
+                        esc: 0,
+                        need,
+                        lo,
+                        hi,
+                    };
                     return true;
                 }
                 Frame::Enum { node, lo, hi, pos } => {
@@ -736,11 +757,7 @@ fn narrow<'a>(
 ) -> Option<(u16, u16)> {
     let mut first = None;
     let mut last = 0;
-    for (i, v) in items
-        .enumerate()
-        .skip(lo as usize)
-        .take((hi - lo) as usize)
-    {
+    for (i, v) in items.enumerate().skip(lo as usize).take((hi - lo) as usize) {
         if v.get(pos as usize) == Some(&b) {
             if first.is_none() {
                 first = Some(i as u16);

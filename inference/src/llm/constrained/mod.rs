@@ -7,8 +7,10 @@
 //! - [`token_index`]: the per-tokenizer token bytes and prefix tree that make the mask
 //!   cheap.
 //!
-//! Properties are written in the order the schema lists them (as serde_json reads the
-//! schema: alphabetical), optional ones may be skipped, others are never added.
+//! Properties are written in the order the schema text lists them ([`Schema::parse`];
+//! [`Schema::from_json`] gets them alphabetically from serde_json's map), optional ones
+//! may be skipped, others are never added. Strings carry whole UTF-8 characters; numbers
+//! are capped at 15 integer digits; at most 24 whitespace bytes sit between two tokens.
 
 pub mod matcher;
 pub mod schema;

@@ -3,6 +3,10 @@
 //! booleans, null, arrays of these, and unions (`anyOf` / `oneOf` / `type: [..]`) whose
 //! branches start with different characters (e.g. nullable values).
 
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::{Error, Result};
@@ -75,6 +79,9 @@ impl Start {
 pub struct Schema {
     pub(crate) nodes: Vec<Node>,
     pub(crate) root: NodeId,
+    /// While compiling from text: the property names of each `properties` object in
+    /// the order the text lists them, by JSON pointer of the object holding them.
+    key_order: HashMap<String, Vec<String>>,
 }
 
 /// Deepest nesting of objects/arrays a schema may have.
@@ -82,18 +89,29 @@ pub const MAX_DEPTH: usize = 12;
 
 impl Schema {
     pub fn from_json(schema: &Value) -> Result<Schema> {
+        Schema::compile_root(schema, HashMap::new())
+    }
+
+    /// Compiles schema text. Properties are generated in the order the text lists
+    /// them (`from_json` sees them alphabetically, as serde_json's map keeps them).
+    pub fn parse(text: &str) -> Result<Schema> {
+        let bad = |e: serde_json::Error| Error::BadInput(format!("the schema is not JSON: {e}"));
+        let v: Value = serde_json::from_str(text).map_err(bad)?;
+        let tree: Tree = serde_json::from_str(text).map_err(bad)?;
+        let mut order = HashMap::new();
+        tree.collect_order("#".to_string(), &mut order);
+        Schema::compile_root(&v, order)
+    }
+
+    fn compile_root(schema: &Value, key_order: HashMap<String, Vec<String>>) -> Result<Schema> {
         let mut s = Schema {
             nodes: Vec::new(),
             root: 0,
+            key_order,
         };
         s.root = s.compile(schema, "#", 0)?;
+        s.key_order.clear();
         Ok(s)
-    }
-
-    pub fn from_str(text: &str) -> Result<Schema> {
-        let v: Value = serde_json::from_str(text)
-            .map_err(|e| Error::BadInput(format!("the schema is not JSON: {e}")))?;
-        Schema::from_json(&v)
     }
 
     pub(crate) fn node(&self, id: NodeId) -> &Node {
@@ -142,13 +160,16 @@ impl Schema {
                 return Err(bad(format!("'{key}' is not supported")));
             }
         }
-        if let Some(alts) = obj.get("anyOf").or_else(|| obj.get("oneOf")) {
-            let alts = alts
+        let union_key = ["anyOf", "oneOf"]
+            .into_iter()
+            .find(|k| obj.contains_key(*k));
+        if let Some(key) = union_key {
+            let alts = obj[key]
                 .as_array()
-                .ok_or_else(|| bad("anyOf/oneOf must be an array".into()))?;
+                .ok_or_else(|| bad(format!("{key} must be an array")))?;
             let mut branches = Vec::new();
             for (i, a) in alts.iter().enumerate() {
-                branches.push(self.compile(a, &format!("{at}/anyOf/{i}"), depth)?);
+                branches.push(self.compile(a, &format!("{at}/{key}/{i}"), depth)?);
             }
             return self.union(branches, at);
         }
@@ -165,7 +186,10 @@ impl Schema {
             Some(Value::String(t)) => vec![t.as_str()],
             Some(Value::Array(ts)) => ts
                 .iter()
-                .map(|t| t.as_str().ok_or_else(|| bad("type names must be strings".into())))
+                .map(|t| {
+                    t.as_str()
+                        .ok_or_else(|| bad("type names must be strings".into()))
+                })
                 .collect::<Result<_>>()?,
             Some(_) => return Err(bad("'type' must be a string or an array".into())),
             None if obj.contains_key("properties") => vec!["object"],
@@ -240,8 +264,13 @@ impl Schema {
                         )));
                     }
                 }
+                let mut names: Vec<&String> = props_json.keys().collect();
+                if let Some(order) = self.key_order.get(at) {
+                    names.sort_by_key(|n| order.iter().position(|o| o == *n));
+                }
                 let mut props = Vec::new();
-                for (name, p) in props_json {
+                for name in names {
+                    let p = &props_json[name.as_str()];
                     let node = self.compile(p, &format!("{at}/properties/{name}"), depth + 1)?;
                     props.push(Property {
                         name: name.clone(),
@@ -366,12 +395,21 @@ impl Schema {
         let fail = |what: &str| Err(format!("{at}: expected {what}, got {v}"));
         match self.node(id) {
             Node::Null => v.is_null().then_some(()).map_or_else(|| fail("null"), Ok),
-            Node::Boolean => v.is_boolean().then_some(()).map_or_else(|| fail("a boolean"), Ok),
+            Node::Boolean => v
+                .is_boolean()
+                .then_some(())
+                .map_or_else(|| fail("a boolean"), Ok),
             Node::Integer => (v.is_i64() || v.is_u64())
                 .then_some(())
                 .map_or_else(|| fail("an integer"), Ok),
-            Node::Number => v.is_number().then_some(()).map_or_else(|| fail("a number"), Ok),
-            Node::String => v.is_string().then_some(()).map_or_else(|| fail("a string"), Ok),
+            Node::Number => v
+                .is_number()
+                .then_some(())
+                .map_or_else(|| fail("a number"), Ok),
+            Node::String => v
+                .is_string()
+                .then_some(())
+                .map_or_else(|| fail("a string"), Ok),
             Node::Enum { escaped } => match v {
                 Value::String(s) if escaped.contains(&escape(s)) => Ok(()),
                 _ => fail("one of the enum values"),
@@ -426,4 +464,106 @@ impl Schema {
 fn escape(s: &str) -> Vec<u8> {
     let quoted = serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""));
     quoted.as_bytes()[1..quoted.len() - 1].to_vec()
+}
+
+/// The shape of a JSON document with object keys in the order of the text: just
+/// enough to know the order of each `properties` object.
+enum Tree {
+    Map(Vec<(String, Tree)>),
+    Seq(Vec<Tree>),
+    Leaf,
+}
+
+impl Tree {
+    fn collect_order(&self, at: String, out: &mut HashMap<String, Vec<String>>) {
+        match self {
+            Tree::Map(entries) => {
+                for (k, v) in entries {
+                    if let (true, Tree::Map(props)) = (k == "properties", v) {
+                        out.insert(at.clone(), props.iter().map(|(n, _)| n.clone()).collect());
+                    }
+                    v.collect_order(format!("{at}/{k}"), out);
+                }
+            }
+            Tree::Seq(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    v.collect_order(format!("{at}/{i}"), out);
+                }
+            }
+            Tree::Leaf => {}
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Tree {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Tree, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Tree;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_bool<E>(self, _: bool) -> std::result::Result<Tree, E> {
+                Ok(Tree::Leaf)
+            }
+            fn visit_i64<E>(self, _: i64) -> std::result::Result<Tree, E> {
+                Ok(Tree::Leaf)
+            }
+            fn visit_u64<E>(self, _: u64) -> std::result::Result<Tree, E> {
+                Ok(Tree::Leaf)
+            }
+            fn visit_f64<E>(self, _: f64) -> std::result::Result<Tree, E> {
+                Ok(Tree::Leaf)
+            }
+            fn visit_str<E>(self, _: &str) -> std::result::Result<Tree, E> {
+                Ok(Tree::Leaf)
+            }
+            fn visit_unit<E>(self) -> std::result::Result<Tree, E> {
+                Ok(Tree::Leaf)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> std::result::Result<Tree, A::Error> {
+                let mut items = Vec::new();
+                while let Some(t) = a.next_element()? {
+                    items.push(t);
+                }
+                Ok(Tree::Seq(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> std::result::Result<Tree, A::Error> {
+                let mut entries = Vec::new();
+                while let Some((k, v)) = a.next_entry::<String, Tree>()? {
+                    entries.push((k, v));
+                }
+                Ok(Tree::Map(entries))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_keeps_the_property_order_of_the_text() {
+        let s = Schema::parse(
+            r#"{"type": "object", "properties": {"task": {"type": "string"},
+                "owner": {"anyOf": [{"type": "object", "properties": {"z": {"type": "null"}, "a": {"type": "null"}}}, {"type": "null"}]},
+                "due": {"type": "string"}}}"#,
+        )
+        .unwrap();
+        let names = |id: NodeId| match s.node(id) {
+            Node::Object { props, .. } => props.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
+            _ => panic!("not an object"),
+        };
+        assert_eq!(names(s.root), ["task", "owner", "due"]);
+        let owner = match s.node(s.root) {
+            Node::Object { props, .. } => props[1].node,
+            _ => unreachable!(),
+        };
+        let Node::Union(branches) = s.node(owner) else {
+            panic!("not a union")
+        };
+        assert_eq!(names(branches[0]), ["z", "a"]);
+    }
 }

@@ -140,7 +140,9 @@ impl TokenIndex {
 /// Whole UTF-8 characters, none of them `"`, `\` or a control character.
 fn is_plain(bytes: &[u8]) -> bool {
     match std::str::from_utf8(bytes) {
-        Ok(s) => s.chars().all(|c| c != '"' && c != '\\' && (c as u32) >= 0x20),
+        Ok(s) => s
+            .chars()
+            .all(|c| c != '"' && c != '\\' && (c as u32) >= 0x20),
         Err(_) => false,
     }
 }

@@ -250,7 +250,10 @@ impl Decoder {
             let h = block.ffn_norm.forward(&x)?;
             let gate = block.mlp.gate.forward(&h)?;
             let up = block.mlp.up.forward(&h)?;
-            let h = block.mlp.down.forward(&(candle_nn::ops::silu(&gate)? * up)?)?;
+            let h = block
+                .mlp
+                .down
+                .forward(&(candle_nn::ops::silu(&gate)? * up)?)?;
             x = (x + h)?;
         }
         cache.advance(seq);
