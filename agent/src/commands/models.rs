@@ -60,10 +60,7 @@ fn list(store: &ModelStore, json: bool, verify: bool) -> anyhow::Result<()> {
     };
     let listings = store.list(verify, &progress)?;
     if json {
-        println!(
-            "{}",
-            json!({"models_dir": store.dir(), "models": listings})
-        );
+        println!("{}", json!({"models_dir": store.dir(), "models": listings}));
         return Ok(());
     }
     println!("models in {}", store.dir().display());

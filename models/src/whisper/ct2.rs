@@ -77,14 +77,26 @@ pub fn read_ct2(bytes: &[u8], vocab: Vec<Vec<u8>>) -> Result<WhisperWeights, Str
         let (src, dst) = (format!("decoder/layer_{i}"), format!("decoder.blocks.{i}"));
         out.extend(self_attention(&get, &src, &dst, d)?);
         let att = format!("{src}/attention");
-        out.extend(layer_norm(&get, &format!("{att}/layer_norm"), &format!("{dst}.cross_attn_ln"))?);
-        out.extend(linear(&get, &format!("{att}/linear_0"), &format!("{dst}.cross_attn.query"))?);
+        out.extend(layer_norm(
+            &get,
+            &format!("{att}/layer_norm"),
+            &format!("{dst}.cross_attn_ln"),
+        )?);
+        out.extend(linear(
+            &get,
+            &format!("{att}/linear_0"),
+            &format!("{dst}.cross_attn.query"),
+        )?);
         let kv_w = get(&format!("{att}/linear_1/weight"))?;
         let kv_b = get(&format!("{att}/linear_1/bias"))?;
         out.push(kv_w.rows(format!("{dst}.cross_attn.key.weight"), 0, d));
         out.push(kv_w.rows(format!("{dst}.cross_attn.value.weight"), d, 2 * d));
         out.push(kv_b.rows(format!("{dst}.cross_attn.value.bias"), d, 2 * d));
-        out.extend(linear(&get, &format!("{att}/linear_2"), &format!("{dst}.cross_attn.out"))?);
+        out.extend(linear(
+            &get,
+            &format!("{att}/linear_2"),
+            &format!("{dst}.cross_attn.out"),
+        )?);
         out.extend(ffn(&get, &src, &dst)?);
     }
     Ok(WhisperWeights {
@@ -129,14 +141,30 @@ fn self_attention(get: &Get, src: &str, dst: &str, d: usize) -> Result<Vec<Tenso
     out.push(qkv_w.rows(format!("{dst}.attn.key.weight"), d, 2 * d));
     out.push(qkv_w.rows(format!("{dst}.attn.value.weight"), 2 * d, 3 * d));
     out.push(qkv_b.rows(format!("{dst}.attn.value.bias"), 2 * d, 3 * d));
-    out.extend(linear(get, &format!("{att}/linear_1"), &format!("{dst}.attn.out"))?);
+    out.extend(linear(
+        get,
+        &format!("{att}/linear_1"),
+        &format!("{dst}.attn.out"),
+    )?);
     Ok(out)
 }
 
 fn ffn(get: &Get, src: &str, dst: &str) -> Result<Vec<Tensor>, String> {
-    let mut out = layer_norm(get, &format!("{src}/ffn/layer_norm"), &format!("{dst}.mlp_ln"))?;
-    out.extend(linear(get, &format!("{src}/ffn/linear_0"), &format!("{dst}.mlp.0"))?);
-    out.extend(linear(get, &format!("{src}/ffn/linear_1"), &format!("{dst}.mlp.2"))?);
+    let mut out = layer_norm(
+        get,
+        &format!("{src}/ffn/layer_norm"),
+        &format!("{dst}.mlp_ln"),
+    )?;
+    out.extend(linear(
+        get,
+        &format!("{src}/ffn/linear_0"),
+        &format!("{dst}.mlp.0"),
+    )?);
+    out.extend(linear(
+        get,
+        &format!("{src}/ffn/linear_1"),
+        &format!("{dst}.mlp.2"),
+    )?);
     Ok(out)
 }
 
@@ -144,9 +172,21 @@ fn to_tensor(vars: &HashMap<String, Variable>, name: &str) -> Result<Tensor, Str
     let v = vars.get(name).ok_or(format!("missing variable {name}"))?;
     let n: usize = v.shape.iter().product();
     let data: Vec<f32> = match v.dtype {
-        0 => v.data.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().expect("4"))).collect(),
-        4 => v.data.chunks_exact(2).map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
-        5 => v.data.chunks_exact(2).map(|b| bf16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
+        0 => v
+            .data
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes(b.try_into().expect("4")))
+            .collect(),
+        4 => v
+            .data
+            .chunks_exact(2)
+            .map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32())
+            .collect(),
+        5 => v
+            .data
+            .chunks_exact(2)
+            .map(|b| bf16::from_le_bytes([b[0], b[1]]).to_f32())
+            .collect(),
         1 => {
             // int8 weights carry one scale per output row: w = q / scale.
             let scale = to_tensor(vars, &format!("{name}_scale"))?;
@@ -160,7 +200,10 @@ fn to_tensor(vars: &HashMap<String, Variable>, name: &str) -> Result<Tensor, Str
         t => return Err(format!("variable {name} has unsupported dtype {t}")),
     };
     if data.len() != n {
-        return Err(format!("variable {name} holds {} values, its shape says {n}", data.len()));
+        return Err(format!(
+            "variable {name} holds {} values, its shape says {n}",
+            data.len()
+        ));
     }
     Ok(Tensor::new(name, v.shape.clone(), data))
 }
@@ -169,7 +212,9 @@ fn parse(bytes: &[u8]) -> Result<HashMap<String, Variable<'_>>, String> {
     let mut r = Reader { bytes, pos: 0 };
     let version = r.u32()?;
     if !(5..=6).contains(&version) {
-        return Err(format!("not a CTranslate2 model (binary version {version})"));
+        return Err(format!(
+            "not a CTranslate2 model (binary version {version})"
+        ));
     }
     let spec = r.string()?;
     if spec != "WhisperSpec" {
@@ -181,7 +226,9 @@ fn parse(bytes: &[u8]) -> Result<HashMap<String, Variable<'_>>, String> {
     for _ in 0..count {
         let name = r.string()?;
         let rank = r.u8()? as usize;
-        let shape = (0..rank).map(|_| r.u32().map(|d| d as usize)).collect::<Result<Vec<_>, _>>()?;
+        let shape = (0..rank)
+            .map(|_| r.u32().map(|d| d as usize))
+            .collect::<Result<Vec<_>, _>>()?;
         let dtype = r.u8()?;
         let nbytes = r.u32()? as usize;
         let data = r.take(nbytes)?;
@@ -191,7 +238,9 @@ fn parse(bytes: &[u8]) -> Result<HashMap<String, Variable<'_>>, String> {
             _ => 1,
         };
         if shape.iter().product::<usize>() * width != nbytes {
-            return Err(format!("variable {name}: {nbytes} bytes do not fit shape {shape:?}"));
+            return Err(format!(
+                "variable {name}: {nbytes} bytes do not fit shape {shape:?}"
+            ));
         }
         vars.insert(name, Variable { shape, dtype, data });
     }

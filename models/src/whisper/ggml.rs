@@ -7,7 +7,9 @@ use std::io::{self, Write};
 use half::f16;
 
 use super::mel::filterbank;
-use super::quantize::{q8_0, Quantization, GGML_TYPE_F16, GGML_TYPE_F32, GGML_TYPE_Q8_0, Q8_0_BLOCK};
+use super::quantize::{
+    q8_0, Quantization, GGML_TYPE_F16, GGML_TYPE_F32, GGML_TYPE_Q8_0, Q8_0_BLOCK,
+};
 use super::tensors::{Hparams, Tensor, WhisperWeights};
 
 const MAGIC: u32 = 0x6767_6d6c;
@@ -16,16 +18,32 @@ const SAMPLE_RATE: u32 = 16_000;
 
 /// Tensors that whisper.cpp keeps in f32 whatever the file's weight type.
 fn always_f32(t: &Tensor) -> bool {
-    t.shape.len() < 2 || t.name.ends_with("positional_embedding") || t.name.ends_with("conv1.bias")
+    t.shape.len() < 2
+        || t.name.ends_with("positional_embedding")
+        || t.name.ends_with("conv1.bias")
         || t.name.ends_with("conv2.bias")
 }
 
 /// Writes `weights` as a whisper.cpp ggml file, with large matrices stored as `quant`.
-pub fn write_ggml(weights: &WhisperWeights, quant: Quantization, out: &mut dyn Write) -> io::Result<()> {
+pub fn write_ggml(
+    weights: &WhisperWeights,
+    quant: Quantization,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let h = &weights.hparams;
     for v in [
-        MAGIC as i32, h.n_vocab, h.n_audio_ctx, h.n_audio_state, h.n_audio_head, h.n_audio_layer,
-        h.n_text_ctx, h.n_text_state, h.n_text_head, h.n_text_layer, h.n_mels, quant.ftype(),
+        MAGIC as i32,
+        h.n_vocab,
+        h.n_audio_ctx,
+        h.n_audio_state,
+        h.n_audio_head,
+        h.n_audio_layer,
+        h.n_text_ctx,
+        h.n_text_state,
+        h.n_text_head,
+        h.n_text_layer,
+        h.n_mels,
+        quant.ftype(),
     ] {
         out.write_all(&v.to_le_bytes())?;
     }
@@ -43,14 +61,18 @@ pub fn write_ggml(weights: &WhisperWeights, quant: Quantization, out: &mut dyn W
     let mut buf = Vec::new();
     for t in &weights.tensors {
         // Conv biases are [d] in the sources and [1, d] (ne) in whisper.cpp.
-        let shape: Vec<usize> = if t.name.ends_with("conv1.bias") || t.name.ends_with("conv2.bias") {
+        let shape: Vec<usize> = if t.name.ends_with("conv1.bias") || t.name.ends_with("conv2.bias")
+        {
             vec![t.shape[0], 1]
         } else {
             t.shape.clone()
         };
         let ttype = if always_f32(t) {
             GGML_TYPE_F32
-        } else if quant == Quantization::Q8_0 && shape.len() == 2 && shape[1] % Q8_0_BLOCK == 0 {
+        } else if quant == Quantization::Q8_0
+            && shape.len() == 2
+            && shape[1].is_multiple_of(Q8_0_BLOCK)
+        {
             GGML_TYPE_Q8_0
         } else {
             GGML_TYPE_F16
@@ -65,8 +87,14 @@ pub fn write_ggml(weights: &WhisperWeights, quant: Quantization, out: &mut dyn W
         out.write_all(name)?;
         buf.clear();
         match ttype {
-            GGML_TYPE_F32 => t.data.iter().for_each(|v| buf.extend_from_slice(&v.to_le_bytes())),
-            GGML_TYPE_F16 => t.data.iter().for_each(|v| buf.extend_from_slice(&f16::from_f32(*v).to_le_bytes())),
+            GGML_TYPE_F32 => t
+                .data
+                .iter()
+                .for_each(|v| buf.extend_from_slice(&v.to_le_bytes())),
+            GGML_TYPE_F16 => t
+                .data
+                .iter()
+                .for_each(|v| buf.extend_from_slice(&f16::from_f32(*v).to_le_bytes())),
             _ => q8_0(&t.data, &mut buf),
         }
         out.write_all(&buf)?;
@@ -89,11 +117,11 @@ fn type_size(ttype: i32) -> Option<(usize, usize)> {
     Some(match ttype {
         0 => (4, 1),
         1 => (2, 1),
-        2 => (18, 32),  // q4_0
-        3 => (20, 32),  // q4_1
-        6 => (22, 32),  // q5_0
-        7 => (24, 32),  // q5_1
-        8 => (34, 32),  // q8_0
+        2 => (18, 32),   // q4_0
+        3 => (20, 32),   // q4_1
+        6 => (22, 32),   // q5_0
+        7 => (24, 32),   // q5_1
+        8 => (34, 32),   // q8_0
         10 => (84, 256), // q2_k
         11 => (110, 256),
         12 => (144, 256),
@@ -134,7 +162,9 @@ const REQUIRED: [&str; 6] = [
 pub fn read_ggml_info(bytes: &[u8]) -> Result<GgmlInfo, String> {
     let mut pos = 0usize;
     let i32_at = |pos: &mut usize| -> Result<i32, String> {
-        let b = bytes.get(*pos..*pos + 4).ok_or_else(|| format!("file is truncated at byte {pos}"))?;
+        let b = bytes
+            .get(*pos..*pos + 4)
+            .ok_or_else(|| format!("file is truncated at byte {pos}"))?;
         *pos += 4;
         Ok(i32::from_le_bytes(b.try_into().expect("4")))
     };
@@ -146,9 +176,16 @@ pub fn read_ggml_info(bytes: &[u8]) -> Result<GgmlInfo, String> {
         *v = i32_at(&mut pos)?;
     }
     let hparams = Hparams {
-        n_vocab: hp[0], n_audio_ctx: hp[1], n_audio_state: hp[2], n_audio_head: hp[3],
-        n_audio_layer: hp[4], n_text_ctx: hp[5], n_text_state: hp[6], n_text_head: hp[7],
-        n_text_layer: hp[8], n_mels: hp[9],
+        n_vocab: hp[0],
+        n_audio_ctx: hp[1],
+        n_audio_state: hp[2],
+        n_audio_head: hp[3],
+        n_audio_layer: hp[4],
+        n_text_ctx: hp[5],
+        n_text_state: hp[6],
+        n_text_head: hp[7],
+        n_text_layer: hp[8],
+        n_mels: hp[9],
     };
     let ftype = hp[10];
     if hp[..10].iter().any(|&v| v <= 0 || v > 1 << 20) {
@@ -189,10 +226,14 @@ pub fn read_ggml_info(bytes: &[u8]) -> Result<GgmlInfo, String> {
             .ok_or_else(|| format!("file is truncated at byte {pos}"))?;
         let name = String::from_utf8_lossy(name).into_owned();
         pos += name_len as usize;
-        let (size, block) = type_size(ttype).ok_or_else(|| format!("tensor {name} has unknown type {ttype}"))?;
+        let (size, block) =
+            type_size(ttype).ok_or_else(|| format!("tensor {name} has unknown type {ttype}"))?;
         let nbytes = n / block * size;
         if pos + nbytes > bytes.len() {
-            return Err(format!("tensor {name} is truncated (file ends at byte {})", bytes.len()));
+            return Err(format!(
+                "tensor {name} is truncated (file ends at byte {})",
+                bytes.len()
+            ));
         }
         pos += nbytes;
         names.insert(name);
@@ -214,8 +255,16 @@ mod tests {
 
     fn tiny_model() -> WhisperWeights {
         let hparams = Hparams {
-            n_vocab: 4, n_audio_ctx: 2, n_audio_state: 32, n_audio_head: 1, n_audio_layer: 1,
-            n_text_ctx: 2, n_text_state: 32, n_text_head: 1, n_text_layer: 1, n_mels: 80,
+            n_vocab: 4,
+            n_audio_ctx: 2,
+            n_audio_state: 32,
+            n_audio_head: 1,
+            n_audio_layer: 1,
+            n_text_ctx: 2,
+            n_text_state: 32,
+            n_text_head: 1,
+            n_text_layer: 1,
+            n_mels: 80,
         };
         let t = |name: &str, shape: Vec<usize>| {
             let n = shape.iter().product();

@@ -20,7 +20,11 @@ struct Config {
 }
 
 /// `config` is the folder's `config.json`; `files` the bytes of its safetensors files.
-pub fn read_hf(config: &[u8], files: &[&[u8]], vocab: Vec<Vec<u8>>) -> Result<WhisperWeights, String> {
+pub fn read_hf(
+    config: &[u8],
+    files: &[&[u8]],
+    vocab: Vec<Vec<u8>>,
+) -> Result<WhisperWeights, String> {
     let c: Config = serde_json::from_slice(config)
         .map_err(|e| format!("config.json is not a Whisper config: {e}"))?;
     let hparams = Hparams {
@@ -37,15 +41,28 @@ pub fn read_hf(config: &[u8], files: &[&[u8]], vocab: Vec<Vec<u8>>) -> Result<Wh
     };
     let mut tensors = Vec::new();
     for bytes in files {
-        let st = SafeTensors::deserialize(bytes).map_err(|e| format!("bad safetensors file: {e}"))?;
+        let st =
+            SafeTensors::deserialize(bytes).map_err(|e| format!("bad safetensors file: {e}"))?;
         for (name, view) in st.tensors() {
             let Some(ggml_name) = ggml_name(&name) else {
                 continue;
             };
             let data: Vec<f32> = match view.dtype() {
-                Dtype::F32 => view.data().chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().expect("4"))).collect(),
-                Dtype::F16 => view.data().chunks_exact(2).map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
-                Dtype::BF16 => view.data().chunks_exact(2).map(|b| bf16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
+                Dtype::F32 => view
+                    .data()
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes(b.try_into().expect("4")))
+                    .collect(),
+                Dtype::F16 => view
+                    .data()
+                    .chunks_exact(2)
+                    .map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32())
+                    .collect(),
+                Dtype::BF16 => view
+                    .data()
+                    .chunks_exact(2)
+                    .map(|b| bf16::from_le_bytes([b[0], b[1]]).to_f32())
+                    .collect(),
                 other => return Err(format!("tensor {name} has unsupported dtype {other:?}")),
             };
             tensors.push(Tensor::new(ggml_name, view.shape().to_vec(), data));
@@ -102,13 +119,34 @@ mod tests {
     #[test]
     fn maps_hugging_face_names() {
         let cases = [
-            ("model.encoder.layers.3.self_attn.q_proj.weight", "encoder.blocks.3.attn.query.weight"),
-            ("model.decoder.layers.0.encoder_attn.v_proj.bias", "decoder.blocks.0.cross_attn.value.bias"),
-            ("model.decoder.layers.1.encoder_attn_layer_norm.weight", "decoder.blocks.1.cross_attn_ln.weight"),
-            ("model.encoder.layers.0.final_layer_norm.bias", "encoder.blocks.0.mlp_ln.bias"),
-            ("model.encoder.layers.0.fc2.weight", "encoder.blocks.0.mlp.2.weight"),
-            ("model.encoder.embed_positions.weight", "encoder.positional_embedding"),
-            ("model.decoder.embed_tokens.weight", "decoder.token_embedding.weight"),
+            (
+                "model.encoder.layers.3.self_attn.q_proj.weight",
+                "encoder.blocks.3.attn.query.weight",
+            ),
+            (
+                "model.decoder.layers.0.encoder_attn.v_proj.bias",
+                "decoder.blocks.0.cross_attn.value.bias",
+            ),
+            (
+                "model.decoder.layers.1.encoder_attn_layer_norm.weight",
+                "decoder.blocks.1.cross_attn_ln.weight",
+            ),
+            (
+                "model.encoder.layers.0.final_layer_norm.bias",
+                "encoder.blocks.0.mlp_ln.bias",
+            ),
+            (
+                "model.encoder.layers.0.fc2.weight",
+                "encoder.blocks.0.mlp.2.weight",
+            ),
+            (
+                "model.encoder.embed_positions.weight",
+                "encoder.positional_embedding",
+            ),
+            (
+                "model.decoder.embed_tokens.weight",
+                "decoder.token_embedding.weight",
+            ),
             ("model.encoder.layer_norm.weight", "encoder.ln_post.weight"),
             ("model.decoder.layer_norm.bias", "decoder.ln.bias"),
             ("model.encoder.conv1.weight", "encoder.conv1.weight"),

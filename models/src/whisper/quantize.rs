@@ -59,7 +59,9 @@ mod tests {
 
     #[test]
     fn q8_0_round_trips_within_half_a_step() {
-        let values: Vec<f32> = (0..64).map(|i| ((i * 37 % 19) as f32 - 9.0) / 3.0).collect();
+        let values: Vec<f32> = (0..64)
+            .map(|i| ((i * 37 % 19) as f32 - 9.0) / 3.0)
+            .collect();
         let mut bytes = Vec::new();
         q8_0(&values, &mut bytes);
         assert_eq!(bytes.len(), 2 * 34);

@@ -40,7 +40,10 @@ pub fn vocab_from_tokenizer_json(json: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     for added in tok.added_tokens {
         by_id.insert(added.id, added.content.into_bytes());
     }
-    let max = *by_id.keys().max().ok_or("tokenizer.json has an empty vocabulary")?;
+    let max = *by_id
+        .keys()
+        .max()
+        .ok_or("tokenizer.json has an empty vocabulary")?;
     (0..=max)
         .map(|id| {
             by_id
