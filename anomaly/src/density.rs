@@ -96,32 +96,55 @@ impl Mixture {
         })
     }
 
-    /// Negative log-density of one row: higher is more unusual.
+    /// Negative log-density of one row: higher is more unusual. Missing trailing values
+    /// count as the history mean.
     pub fn surprise(&self, row: &[f64]) -> f64 {
         let d = self.center.len();
-        let mut z = [0.0f64; 16];
-        let z = &mut z[..d.min(16)];
-        for (j, v) in z.iter_mut().enumerate() {
-            *v = ((row[j] - self.center[j]) / self.scale[j]).clamp(-CLIP, CLIP);
+        let z: Vec<f64> = (0..d)
+            .map(|j| {
+                let x = row.get(j).copied().unwrap_or(self.center[j]);
+                ((x - self.center[j]) / self.scale[j]).clamp(-CLIP, CLIP)
+            })
+            .collect();
+        let logs: Vec<f64> = self
+            .components
+            .iter()
+            .map(|comp| {
+                // ‖Lᵀ(z − μ)‖²: the Mahalanobis distance under this component.
+                let dist: f64 = (0..d)
+                    .map(|col| {
+                        let s: f64 = (col..d)
+                            .map(|r| comp.precision_cholesky[r * d + col] * (z[r] - comp.mean[r]))
+                            .sum();
+                        s * s
+                    })
+                    .sum();
+                comp.log_constant - 0.5 * dist
+            })
+            .collect();
+        let best = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if !best.is_finite() {
+            return f64::MAX;
         }
-        let mut best = f64::NEG_INFINITY;
-        let mut logs = [0.0f64; 8];
-        let k = self.components.len().min(8);
-        for (c, comp) in self.components.iter().take(k).enumerate() {
-            // ‖Lᵀ(x − μ)‖²: the Mahalanobis distance under this component.
-            let mut dist = 0.0;
-            for col in 0..d {
-                let mut s = 0.0;
-                for row_i in col..d {
-                    s += comp.precision_cholesky[row_i * d + col] * (z[row_i] - comp.mean[row_i]);
-                }
-                dist += s * s;
-            }
-            logs[c] = comp.log_constant - 0.5 * dist;
-            best = best.max(logs[c]);
-        }
-        let sum: f64 = logs[..k].iter().map(|l| (l - best).exp()).sum();
+        let sum: f64 = logs.iter().map(|l| (l - best).exp()).sum();
         -(best + sum.ln())
+    }
+
+    /// Whether the numbers fit together (a model file may have been edited or damaged).
+    pub fn is_consistent(&self, d: usize) -> bool {
+        let finite = |v: &[f64]| v.iter().all(|x| x.is_finite());
+        self.center.len() == d
+            && self.scale.len() == d
+            && finite(&self.center)
+            && self.scale.iter().all(|s| s.is_finite() && *s > 0.0)
+            && !self.components.is_empty()
+            && self.components.iter().all(|c| {
+                c.mean.len() == d
+                    && c.precision_cholesky.len() == d * d
+                    && finite(&c.mean)
+                    && finite(&c.precision_cholesky)
+                    && c.log_constant.is_finite()
+            })
     }
 }
 

@@ -34,7 +34,9 @@ const MIN_CATEGORY_CLAIMS: usize = 60;
 const CALIBRATION_POINTS: usize = 201;
 /// A mixture of a few components is fitted well by this many claims; more only costs time.
 /// (Calibration still uses every claim.)
-const MAX_FIT_ROWS: usize = 3000;
+const MAX_FIT_ROWS: usize = 2000;
+/// The company-wide mixture only stands in for categories with little history.
+const FALLBACK_FIT_ROWS: usize = 1000;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelHeader {
@@ -117,7 +119,7 @@ impl Model {
             .map(|c| model_row(&Facts::measure(c, cx)))
             .collect();
 
-        let company = calibrate(&rows, seed)?;
+        let company = calibrate(&rows, FALLBACK_FIT_ROWS, seed)?;
         let categories = Category::ALL
             .par_iter()
             .map(|&cat| {
@@ -130,7 +132,12 @@ impl Model {
                 if rows.len() < MIN_CATEGORY_CLAIMS {
                     return Ok(None);
                 }
-                calibrate(&rows, seed.wrapping_add(1 + cat.index() as u64)).map(Some)
+                calibrate(
+                    &rows,
+                    MAX_FIT_ROWS,
+                    seed.wrapping_add(1 + cat.index() as u64),
+                )
+                .map(Some)
             })
             .collect::<Result<Vec<_>>>()?;
 
@@ -207,7 +214,18 @@ impl Model {
                 header.version
             ));
         }
-        serde_json::from_value(value).map_err(|e| format!("damaged model file: {e}"))
+        let model: Model =
+            serde_json::from_value(value).map_err(|e| format!("damaged model file: {e}"))?;
+        let d = MODEL_FEATURES.len();
+        let consistent = |m: &CalibratedMixture| {
+            m.mixture.is_consistent(d)
+                && !m.quantiles.is_empty()
+                && m.quantiles.windows(2).all(|w| w[0] <= w[1])
+        };
+        if !consistent(&model.company) || !model.categories.iter().flatten().all(consistent) {
+            return Err("damaged model file: mixture sizes or numbers do not fit together".into());
+        }
+        Ok(model)
     }
 }
 
@@ -221,9 +239,9 @@ pub(crate) fn model_row(facts: &Facts) -> Vec<f64> {
     row
 }
 
-fn calibrate(rows: &[Vec<f64>], seed: u64) -> Result<CalibratedMixture> {
+fn calibrate(rows: &[Vec<f64>], max_fit_rows: usize, seed: u64) -> Result<CalibratedMixture> {
     let mixture = Mixture::fit(
-        &sample(rows, MAX_FIT_ROWS, seed),
+        &sample(rows, max_fit_rows, seed),
         &MODEL_FEATURE_MIN_SCALE,
         COMPONENTS,
         seed,
