@@ -70,7 +70,12 @@ async fn send(
     match client.request(request).await {
         Ok(response) => {
             let status = response.status().as_u16();
-            let body = response.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
             (status, body)
         }
         Err(_) => (0, Bytes::new()),
@@ -98,7 +103,10 @@ fn cpu_seconds(pid: u32) -> Option<f64> {
 fn main() {
     let args = args();
     let dir = tempfile::tempdir().unwrap();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_mishu"))
+    // MISHU_BENCH_BIN: another build of mishu (e.g. when the bench is copied elsewhere).
+    let bin =
+        std::env::var("MISHU_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_mishu").into());
+    let mut server = Command::new(bin)
         .args(["serve", "--addr", "127.0.0.1:0", "--data"])
         .arg(dir.path())
         .env("MISHU_LOG", "warn")
@@ -114,7 +122,10 @@ fn main() {
     };
     // Keep draining the server's stderr.
     std::thread::spawn(move || for _ in lines {});
-    let token = std::fs::read_to_string(dir.path().join("admin-token")).unwrap().trim().to_string();
+    let token = std::fs::read_to_string(dir.path().join("admin-token"))
+        .unwrap()
+        .trim()
+        .to_string();
     let base = format!("http://{addr}");
 
     let policy = Policy::default();
@@ -145,17 +156,41 @@ fn main() {
     let report = runtime.block_on(async {
         let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
         let started = Instant::now();
-        let (status, body) = send(&client, "POST", &format!("{base}/v1/expenses/history"), &token, "text/csv", Bytes::from(csv)).await;
+        let (status, body) = send(
+            &client,
+            "POST",
+            &format!("{base}/v1/expenses/history"),
+            &token,
+            "text/csv",
+            Bytes::from(csv),
+        )
+        .await;
         assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
         let load_s = started.elapsed().as_secs_f64();
         let started = Instant::now();
-        let (status, body) = send(&client, "POST", &format!("{base}/v1/expenses/model/fit"), &token, "application/json", Bytes::new()).await;
+        let (status, body) = send(
+            &client,
+            "POST",
+            &format!("{base}/v1/expenses/model/fit"),
+            &token,
+            "application/json",
+            Bytes::new(),
+        )
+        .await;
         assert_eq!(status, 202, "{}", String::from_utf8_lossy(&body));
         let job: Value = serde_json::from_slice(&body).unwrap();
         let job_url = format!("{base}/v1/jobs/{}", job["id"].as_str().unwrap());
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
-            let (_, body) = send(&client, "GET", &job_url, &token, "application/json", Bytes::new()).await;
+            let (_, body) = send(
+                &client,
+                "GET",
+                &job_url,
+                &token,
+                "application/json",
+                Bytes::new(),
+            )
+            .await;
             let job: Value = serde_json::from_slice(&body).unwrap();
             match job["state"].as_str() {
                 Some("done") => break,
@@ -177,12 +212,15 @@ fn main() {
             tokio::time::sleep_until(due).await;
             let (client, url, token) = (client.clone(), url.clone(), token.clone());
             tasks.push(tokio::spawn(async move {
-                let (status, _) = send(&client, "POST", &url, &token, "application/json", body).await;
+                let (status, _) =
+                    send(&client, "POST", &url, &token, "application/json", body).await;
                 (i, status, due.elapsed().as_secs_f64() * 1000.0)
             }));
         }
         let sent_over = start.elapsed().as_secs_f64();
-        let cpu = cpu_seconds(pid).zip(cpu_before).map(|(after, before)| after - before);
+        let cpu = cpu_seconds(pid)
+            .zip(cpu_before)
+            .map(|(after, before)| after - before);
         let mut latencies = Vec::new();
         let mut errors = 0usize;
         for task in tasks {
@@ -204,7 +242,10 @@ fn main() {
 
     let (load_s, fit_s, sent_over, lat, errors, warmup, cpu) = report;
     let measured = lat.len() + errors;
-    println!("history: {} claims loaded in {load_s:.2} s, fitted in {fit_s:.2} s", data.history.len());
+    println!(
+        "history: {} claims loaded in {load_s:.2} s, fitted in {fit_s:.2} s",
+        data.history.len()
+    );
     println!(
         "POST /v1/expenses/claims, one claim each: {measured} requests measured at {} req/s \
          (after {warmup} warm-up), sent over {sent_over:.1} s",

@@ -59,15 +59,31 @@ impl Harness {
         self.service.router()
     }
 
-    async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let (status, _, bytes) = self
-            .raw(method, path, token, body.map(|b| b.to_string().into_bytes()), "application/json")
+            .raw(
+                method,
+                path,
+                token,
+                body.map(|b| b.to_string().into_bytes()),
+                "application/json",
+            )
             .await;
         let value = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|e| panic!("{method} {path}: not JSON ({e}): {}", String::from_utf8_lossy(&bytes)))
+            serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                panic!(
+                    "{method} {path}: not JSON ({e}): {}",
+                    String::from_utf8_lossy(&bytes)
+                )
+            })
         };
         (status, value)
     }
@@ -87,11 +103,19 @@ impl Harness {
         if body.is_some() {
             request = request.header("content-type", content_type);
         }
-        let request = request.body(body.map(Body::from).unwrap_or_else(Body::empty)).unwrap();
+        let request = request
+            .body(body.map(Body::from).unwrap_or_else(Body::empty))
+            .unwrap();
         let response = self.router().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
         (status, headers, bytes)
     }
 
@@ -109,7 +133,14 @@ impl Harness {
     async fn load_history(&self) -> Vec<Claim> {
         let history = history();
         let body = serde_json::to_value(&history).unwrap();
-        let (status, out) = self.call("POST", "/v1/expenses/history", Some(&self.admin), Some(body)).await;
+        let (status, out) = self
+            .call(
+                "POST",
+                "/v1/expenses/history",
+                Some(&self.admin),
+                Some(body),
+            )
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{out}");
         assert_eq!(out["stored"], history.len());
         self.service.state().expenses.fit().await.expect("fit");
@@ -149,7 +180,12 @@ fn blatant_claim(history: &[Claim], id: &str) -> Value {
 
 fn assert_error(body: &Value, code: &str) {
     assert_eq!(body["error"]["code"], code, "{body}");
-    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
     assert_eq!(body.as_object().unwrap().len(), 1, "{body}");
     assert_eq!(body["error"].as_object().unwrap().len(), 2, "{body}");
 }
@@ -164,7 +200,9 @@ async fn tokens_and_roles_decide_401_and_403() {
     let (status, body) = h.call("GET", "/v1/alerts", None, None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_error(&body, "unauthorized");
-    let (status, body) = h.call("GET", "/v1/alerts", Some("mishu_not-a-token"), None).await;
+    let (status, body) = h
+        .call("GET", "/v1/alerts", Some("mishu_not-a-token"), None)
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_error(&body, "unauthorized");
 
@@ -172,15 +210,21 @@ async fn tokens_and_roles_decide_401_and_403() {
     let (status, body) = h.call("GET", "/v1/alerts", Some(&member), None).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_error(&body, "forbidden");
-    let (status, _) = h.call("POST", "/v1/expenses/model/fit", Some(&member), None).await;
+    let (status, _) = h
+        .call("POST", "/v1/expenses/model/fit", Some(&member), None)
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = h.call("GET", "/v1/alerts/stream", Some(&member), None).await;
+    let (status, _) = h
+        .call("GET", "/v1/alerts/stream", Some(&member), None)
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     let audit = h.token("audit").await;
     let (status, body) = h.call("GET", "/v1/alerts", Some(&audit), None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, _) = h.call("GET", "/v1/alerts?route=manager", Some(&audit), None).await;
+    let (status, _) = h
+        .call("GET", "/v1/alerts?route=manager", Some(&audit), None)
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = h.call("GET", "/v1/alerts", Some(&h.admin), None).await;
     assert_eq!(status, StatusCode::OK);
@@ -189,7 +233,10 @@ async fn tokens_and_roles_decide_401_and_403() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(h.data.join(ADMIN_TOKEN_FILE)).unwrap().permissions().mode();
+        let mode = std::fs::metadata(h.data.join(ADMIN_TOKEN_FILE))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
 }
@@ -203,19 +250,47 @@ async fn bad_requests_get_4xx_json_errors() {
     let admin = h.admin.clone();
 
     let big = vec![b' '; 10_000];
-    let (status, _, body) = h.raw("POST", "/v1/expenses/claims", Some(&admin), Some(big), "application/json").await;
+    let (status, _, body) = h
+        .raw(
+            "POST",
+            "/v1/expenses/claims",
+            Some(&admin),
+            Some(big),
+            "application/json",
+        )
+        .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_error(&serde_json::from_slice(&body).unwrap(), "payload_too_large");
 
     let (status, _, body) = h
-        .raw("POST", "/v1/expenses/claims", Some(&admin), Some(b"{\"claim_id\": ".to_vec()), "application/json")
+        .raw(
+            "POST",
+            "/v1/expenses/claims",
+            Some(&admin),
+            Some(b"{\"claim_id\": ".to_vec()),
+            "application/json",
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let body: Value = serde_json::from_slice(&body).unwrap();
     assert_error(&body, "invalid_json");
-    assert!(body["error"]["message"].as_str().unwrap().contains("EOF while parsing"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("EOF while parsing"),
+        "{body}"
+    );
 
-    let (status, _, _) = h.raw("POST", "/v1/expenses/claims", Some(&admin), Some(b"a,b".to_vec()), "text/plain").await;
+    let (status, _, _) = h
+        .raw(
+            "POST",
+            "/v1/expenses/claims",
+            Some(&admin),
+            Some(b"a,b".to_vec()),
+            "text/plain",
+        )
+        .await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 
     let (status, body) = h.call("GET", "/v1/nowhere", Some(&admin), None).await;
@@ -245,27 +320,68 @@ async fn a_bad_claim_field_is_named_and_nothing_is_stored() {
     let mut bad = good.clone();
     bad["claim_id"] = json!("NEW-2");
     bad["amount"] = json!("-120");
-    let (status, body) = h.call("POST", "/v1/expenses/claims", Some(&h.admin), Some(json!([good, bad]))).await;
+    let (status, body) = h
+        .call(
+            "POST",
+            "/v1/expenses/claims",
+            Some(&h.admin),
+            Some(json!([good, bad])),
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_error(&body, "invalid_field");
-    assert!(body["error"]["message"].as_str().unwrap().starts_with("[1].amount:"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("[1].amount:"),
+        "{body}"
+    );
 
     let mut bad_date = good.clone();
     bad_date["expense_date"] = json!("20/11/2026");
-    let (status, body) = h.call("POST", "/v1/expenses/claims", Some(&h.admin), Some(bad_date)).await;
+    let (status, body) = h
+        .call(
+            "POST",
+            "/v1/expenses/claims",
+            Some(&h.admin),
+            Some(bad_date),
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(body["error"]["message"].as_str().unwrap().starts_with("expense_date:"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("expense_date:"),
+        "{body}"
+    );
 
-    assert_eq!(h.service.state().store.count_claims().await.unwrap(), before);
-    let (status, _) = h.call("GET", "/v1/expenses/claims/NEW-1", Some(&h.admin), None).await;
+    assert_eq!(
+        h.service.state().store.count_claims().await.unwrap(),
+        before
+    );
+    let (status, _) = h
+        .call("GET", "/v1/expenses/claims/NEW-1", Some(&h.admin), None)
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // A claim id that is already stored is a conflict, and stores nothing either.
     let mut again = claim_json(&history[1]);
     again["claim_id"] = json!(history[0].claim_id.clone());
-    let (status, body) = h.call("POST", "/v1/expenses/claims", Some(&h.admin), Some(json!([good, again]))).await;
+    let (status, body) = h
+        .call(
+            "POST",
+            "/v1/expenses/claims",
+            Some(&h.admin),
+            Some(json!([good, again])),
+        )
+        .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert_eq!(h.service.state().store.count_claims().await.unwrap(), before);
+    assert_eq!(
+        h.service.state().store.count_claims().await.unwrap(),
+        before
+    );
 }
 
 #[tokio::test]
@@ -295,32 +411,53 @@ async fn claims_are_scored_stored_and_alerts_stream() {
     normal["amount"] = json!((past.amount * 1.07).round());
     normal["expense_date"] = json!("2026-11-18");
     normal["submitted_at"] = json!("2026-11-19T09:30:00+08:00");
-    let (status, ordinary) = h.call("POST", "/v1/expenses/claims", Some(&member), Some(normal)).await;
+    let (status, ordinary) = h
+        .call("POST", "/v1/expenses/claims", Some(&member), Some(normal))
+        .await;
     assert_eq!(status, StatusCode::OK, "{ordinary}");
     assert_eq!(ordinary["claim_id"], "OK-1");
     assert_ne!(ordinary["risk_level"], "high", "{ordinary}");
 
     // A blatant one: high risk, routed to the manager (over HKD 5,000).
     let (status, scored) = h
-        .call("POST", "/v1/expenses/claims", Some(&member), Some(json!([blatant_claim(&history, "BAD-1")])))
+        .call(
+            "POST",
+            "/v1/expenses/claims",
+            Some(&member),
+            Some(json!([blatant_claim(&history, "BAD-1")])),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{scored}");
     let a = &scored[0];
     assert_eq!(a["claim_id"], "BAD-1");
     assert_eq!(a["risk_level"], "high", "{a}");
     assert_eq!(a["route"], "manager", "{a}");
-    let codes: Vec<&str> = a["reasons"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
-    assert!(codes.contains(&"DUPLICATE") && codes.contains(&"OVER_LIMIT"), "{codes:?}");
+    let codes: Vec<&str> = a["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        codes.contains(&"DUPLICATE") && codes.contains(&"OVER_LIMIT"),
+        "{codes:?}"
+    );
 
     // The stored claim reads back with the same assessment; a member only its own.
-    let (status, stored) = h.call("GET", "/v1/expenses/claims/BAD-1", Some(&audit), None).await;
+    let (status, stored) = h
+        .call("GET", "/v1/expenses/claims/BAD-1", Some(&audit), None)
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(&stored["assessment"], a);
     assert_eq!(stored["claim"]["amount"], 9800.0);
-    let (status, _) = h.call("GET", "/v1/expenses/claims/BAD-1", Some(&member), None).await;
+    let (status, _) = h
+        .call("GET", "/v1/expenses/claims/BAD-1", Some(&member), None)
+        .await;
     assert_eq!(status, StatusCode::OK);
     let other = h.token("member").await;
-    let (status, _) = h.call("GET", "/v1/expenses/claims/BAD-1", Some(&other), None).await;
+    let (status, _) = h
+        .call("GET", "/v1/expenses/claims/BAD-1", Some(&other), None)
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     // The alert arrives on the stream.
@@ -337,7 +474,10 @@ async fn claims_are_scored_stored_and_alerts_stream() {
         }
     }
     assert!(text.contains("event: alert"), "{text}");
-    let data = text.lines().find_map(|l| l.strip_prefix("data: ")).expect("a data line");
+    let data = text
+        .lines()
+        .find_map(|l| l.strip_prefix("data: "))
+        .expect("a data line");
     let alert: Value = serde_json::from_str(data).unwrap();
     assert_eq!(alert["claim_id"], "BAD-1");
     assert_eq!(alert["route"], "manager");
@@ -356,15 +496,27 @@ async fn claims_are_scored_stored_and_alerts_stream() {
     dup["invoice_no"] = json!("INV-NEW-77");
     let mut first = dup.clone();
     first["claim_id"] = json!("BAD-3");
-    let (_, _) = h.call("POST", "/v1/expenses/claims", Some(&member), Some(first)).await;
-    let (_, second) = h.call("POST", "/v1/expenses/claims", Some(&member), Some(dup)).await;
-    let codes: Vec<&str> = second["reasons"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
+    let (_, _) = h
+        .call("POST", "/v1/expenses/claims", Some(&member), Some(first))
+        .await;
+    let (_, second) = h
+        .call("POST", "/v1/expenses/claims", Some(&member), Some(dup))
+        .await;
+    let codes: Vec<&str> = second["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
     assert!(codes.contains(&"DUPLICATE"), "{second}");
 }
 
+/// The requests a receiver got: headers and raw body.
+type Received = Arc<Mutex<Vec<(HeaderMap, Vec<u8>)>>>;
+
 /// A receiver on 127.0.0.1 that fails its first request and records every one.
-async fn receiver() -> (String, Arc<Mutex<Vec<(HeaderMap, Vec<u8>)>>>) {
-    let seen: Arc<Mutex<Vec<(HeaderMap, Vec<u8>)>>> = Arc::default();
+async fn receiver() -> (String, Received) {
+    let seen: Received = Arc::default();
     let record = seen.clone();
     let app = Router::new().route(
         "/hook",
@@ -400,24 +552,39 @@ async fn webhooks_are_signed_and_retried() {
     let history = h.load_history().await;
 
     let (status, scored) = h
-        .call("POST", "/v1/expenses/claims", Some(&h.admin), Some(blatant_claim(&history, "HOOK-1")))
+        .call(
+            "POST",
+            "/v1/expenses/claims",
+            Some(&h.admin),
+            Some(blatant_claim(&history, "HOOK-1")),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(scored["risk_level"], "high");
 
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while seen.lock().unwrap().len() < 2 {
-        assert!(tokio::time::Instant::now() < deadline, "no retry within 10 s");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no retry within 10 s"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     let seen = seen.lock().unwrap();
-    assert_eq!(seen.len(), 2, "delivered once after one failure, then no more");
+    assert_eq!(
+        seen.len(),
+        2,
+        "delivered once after one failure, then no more"
+    );
     for (i, (headers, body)) in seen.iter().enumerate() {
         assert_eq!(headers["x-mishu-attempt"], (i + 1).to_string());
         assert_eq!(headers["x-mishu-event"], "alert");
         let signature = headers["x-mishu-signature"].to_str().unwrap();
-        assert_eq!(signature, agent::server::webhooks::signature("hook-secret", body));
+        assert_eq!(
+            signature,
+            agent::server::webhooks::signature("hook-secret", body)
+        );
         assert!(signature.starts_with("sha256=") && signature.len() == 7 + 64);
         let alert: Value = serde_json::from_slice(body).unwrap();
         assert_eq!(alert["claim_id"], "HOOK-1");
@@ -434,7 +601,10 @@ async fn a_restart_puts_interrupted_jobs_back_in_the_queue() {
         h.load_history().await;
         h.service.stop().await;
         let store = Store::open(&Store::default_url(dir.path())).await.unwrap();
-        let job = store.enqueue_job("expenses.fit", &json!({}), None).await.unwrap();
+        let job = store
+            .enqueue_job("expenses.fit", &json!({}), None)
+            .await
+            .unwrap();
         let taken = store.claim_next_job("local").await.unwrap().unwrap();
         assert_eq!(taken.id, job.id);
         assert_eq!(taken.attempts, 1);
@@ -450,7 +620,11 @@ async fn a_restart_puts_interrupted_jobs_back_in_the_queue() {
         if job.state.is_finished() {
             break job;
         }
-        assert!(tokio::time::Instant::now() < deadline, "job still {:?}", job.state);
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "job still {:?}",
+            job.state
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(job.state.as_str(), "done", "{job:?}");
@@ -463,11 +637,17 @@ async fn a_restart_puts_interrupted_jobs_back_in_the_queue() {
 async fn a_job_interrupted_too_often_fails_instead() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&Store::default_url(dir.path())).await.unwrap();
-    let job = store.enqueue_job("expenses.fit", &json!({}), None).await.unwrap();
+    let job = store
+        .enqueue_job("expenses.fit", &json!({}), None)
+        .await
+        .unwrap();
     for _ in 0..3 {
         store.claim_next_job("node-a").await.unwrap().unwrap();
         // Another node's restart leaves this node's job alone.
-        assert_eq!(store.requeue_interrupted("node-b", 3).await.unwrap(), (0, 0));
+        assert_eq!(
+            store.requeue_interrupted("node-b", 3).await.unwrap(),
+            (0, 0)
+        );
         let (requeued, failed) = store.requeue_interrupted("node-a", 3).await.unwrap();
         let job = store.job(&job.id).await.unwrap().unwrap();
         if job.attempts < 3 {
@@ -488,24 +668,42 @@ async fn data_persists_across_a_restart() {
     let history = h.load_history().await;
     let admin = h.admin.clone();
     let (status, scored) = h
-        .call("POST", "/v1/expenses/claims", Some(&admin), Some(blatant_claim(&history, "KEEP-1")))
+        .call(
+            "POST",
+            "/v1/expenses/claims",
+            Some(&admin),
+            Some(blatant_claim(&history, "KEEP-1")),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let (_, fit) = h.call("POST", "/v1/expenses/model/fit", Some(&admin), None).await;
+    let (_, fit) = h
+        .call("POST", "/v1/expenses/model/fit", Some(&admin), None)
+        .await;
     assert_eq!(fit["state"], "queued", "{fit}");
     h.service.stop().await;
 
     let h = start_with(None, config(dir.path())).await;
     assert_eq!(h.admin, admin, "no second admin token on restart");
-    let (status, stored) = h.call("GET", "/v1/expenses/claims/KEEP-1", Some(&admin), None).await;
+    let (status, stored) = h
+        .call("GET", "/v1/expenses/claims/KEEP-1", Some(&admin), None)
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(stored["assessment"], scored);
     let (_, alerts) = h.call("GET", "/v1/alerts", Some(&admin), None).await;
     assert_eq!(alerts["alerts"][0]["claim_id"], "KEEP-1");
     // Fitted on start from the stored history, the new claim included.
-    let (_, model) = h.call("GET", "/v1/expenses/model", Some(&admin), None).await;
+    let (_, model) = h
+        .call("GET", "/v1/expenses/model", Some(&admin), None)
+        .await;
     assert_eq!(model["fitted"], true, "{model}");
     assert_eq!(model["fitted_on_claims"], history.len() + 1);
-    let (status, job) = h.call("GET", &format!("/v1/jobs/{}", fit["id"].as_str().unwrap()), Some(&admin), None).await;
+    let (status, job) = h
+        .call(
+            "GET",
+            &format!("/v1/jobs/{}", fit["id"].as_str().unwrap()),
+            Some(&admin),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{job}");
 }

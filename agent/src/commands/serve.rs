@@ -14,16 +14,17 @@ pub fn data_dir(flag: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     match flag {
         Some(dir) => Ok(dir),
         None => dirs::data_dir().map(|d| d.join("mishu")).ok_or_else(|| {
-            BadInput("no data directory for this user: pass --data DIR or set MISHU_DATA_DIR".into())
-                .into()
+            BadInput(
+                "no data directory for this user: pass --data DIR or set MISHU_DATA_DIR".into(),
+            )
+            .into()
         }),
     }
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let data = data_dir(args.data)?;
-    let mut config =
-        Config::load(&data, std::env::vars()).map_err(|e| BadInput(e.to_string()))?;
+    let mut config = Config::load(&data, std::env::vars()).map_err(|e| BadInput(e.to_string()))?;
     if let Some(addr) = args.addr {
         config.addr = addr;
     }

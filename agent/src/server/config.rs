@@ -53,7 +53,7 @@ impl Default for ExpensesConfig {
         ExpensesConfig {
             policy: None,
             min_history: 50,
-            refit_after: 1000,
+            refit_after: 10_000,
             max_batch: 1000,
         }
     }
@@ -303,10 +303,13 @@ impl Config {
 
     /// The policy file, resolved against the data directory.
     pub fn policy_path(&self) -> Option<PathBuf> {
-        self.expenses
-            .policy
-            .as_ref()
-            .map(|p| if p.is_absolute() { p.clone() } else { self.data_dir.join(p) })
+        self.expenses.policy.as_ref().map(|p| {
+            if p.is_absolute() {
+                p.clone()
+            } else {
+                self.data_dir.join(p)
+            }
+        })
     }
 }
 
@@ -346,7 +349,10 @@ routes = ["audit"]
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(FILE_NAME), "adress = \"x\"\n").unwrap();
         let err = Config::load(dir.path(), []).unwrap_err().to_string();
-        assert!(err.contains("mishu.toml") && err.contains("adress"), "{err}");
+        assert!(
+            err.contains("mishu.toml") && err.contains("adress"),
+            "{err}"
+        );
         let err = Config::load(
             tempfile::tempdir().unwrap().path(),
             [("MISHU_MAX_BODY_BYTES".into(), "lots".into())],
@@ -361,7 +367,9 @@ routes = ["audit"]
         let mut hook = WebhookConfig::new("http://127.0.0.1:1/", "k");
         hook.initial_backoff_ms = 100;
         hook.max_backoff_ms = 350;
-        let waits: Vec<u64> = (1..=4).map(|a| hook.backoff(a).as_millis() as u64).collect();
+        let waits: Vec<u64> = (1..=4)
+            .map(|a| hook.backoff(a).as_millis() as u64)
+            .collect();
         assert_eq!(waits, vec![100, 200, 350, 350]);
     }
 }

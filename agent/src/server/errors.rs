@@ -99,7 +99,12 @@ pub async fn read_json_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<
         let json = content_type
             .to_str()
             .map(|v| {
-                let mime = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                let mime = v
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
                 mime == "application/json" || mime.ends_with("+json")
             })
             .unwrap_or(false);
@@ -131,11 +136,15 @@ fn body_rejection(rejection: BytesRejection) -> ApiError {
 /// Parses JSON, naming the path of a value of the wrong shape.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::bad_request("invalid_json", "the request body is empty"));
+        return Err(ApiError::bad_request(
+            "invalid_json",
+            "the request body is empty",
+        ));
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
-    de.end().map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))?;
+    de.end()
+        .map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))?;
     Ok(value)
 }
 

@@ -36,7 +36,11 @@ pub struct Progress {
 impl Progress {
     /// `fraction` in [0, 1]; `message` says what the job is doing.
     pub async fn report(&self, fraction: f64, message: &str) {
-        if let Err(e) = self.store.set_job_progress(&self.job_id, fraction, message).await {
+        if let Err(e) = self
+            .store
+            .set_job_progress(&self.job_id, fraction, message)
+            .await
+        {
             tracing::warn!(job = %self.job_id, "cannot record progress: {e}");
         }
         self.events.publish_current(&self.store, &self.job_id).await;
@@ -156,8 +160,7 @@ impl JobRunner {
                     job_id: id.clone(),
                 };
                 // Its own task, so that a panicking handler fails the job, not the runner.
-                let task =
-                    tokio::spawn(async move { handler.run(&job, progress).await });
+                let task = tokio::spawn(async move { handler.run(&job, progress).await });
                 task.await
                     .unwrap_or_else(|e| Err(format!("the job crashed: {e}")))
             }
@@ -180,7 +183,9 @@ async fn visible_job(state: &AppState, principal: &Principal, id: &str) -> Resul
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no job {id:?}")))?;
     if principal.role != Role::Admin && job.created_by.as_deref() != Some(&principal.token_id) {
-        return Err(ApiError::forbidden("only its creator and admin may see a job"));
+        return Err(ApiError::forbidden(
+            "only its creator and admin may see a job",
+        ));
     }
     Ok(job)
 }

@@ -58,7 +58,10 @@ impl Service {
     /// starts the job runner.
     pub async fn start(config: Config) -> anyhow::Result<Service> {
         std::fs::create_dir_all(&config.data_dir).with_context(|| {
-            format!("cannot create the data directory {}", config.data_dir.display())
+            format!(
+                "cannot create the data directory {}",
+                config.data_dir.display()
+            )
         })?;
         let store = Store::open(&config.database_url()).await?;
         if let Some(path) = bootstrap_admin(&store, &config.data_dir).await? {

@@ -43,7 +43,11 @@ pub async fn alerts(
         None => Vec::new(),
     };
     let seen = replay.last().map(|a| a.id.clone());
-    let replay = replay.into_iter().map(Arc::new).collect::<Vec<_>>().into_iter();
+    let replay = replay
+        .into_iter()
+        .map(Arc::new)
+        .collect::<Vec<_>>()
+        .into_iter();
     let events = stream::unfold(
         (replay, live, seen),
         move |(mut replay, mut live, seen)| async move {
@@ -72,5 +76,8 @@ pub async fn alerts(
 
 fn event(alert: &Alert) -> Result<Event, Infallible> {
     let data = serde_json::to_string(alert).unwrap_or_else(|_| "{}".into());
-    Ok(Event::default().event("alert").id(alert.id.clone()).data(data))
+    Ok(Event::default()
+        .event("alert")
+        .id(alert.id.clone())
+        .data(data))
 }

@@ -59,8 +59,12 @@ impl Webhooks {
         }
         let body = Bytes::from(serde_json::to_vec(alert).unwrap_or_default());
         for hook in matching {
-            let (client, hook, body, id) =
-                (self.client.clone(), hook.clone(), body.clone(), alert.id.clone());
+            let (client, hook, body, id) = (
+                self.client.clone(),
+                hook.clone(),
+                body.clone(),
+                alert.id.clone(),
+            );
             tokio::spawn(async move {
                 match deliver(&client, &hook, &id, body).await {
                     Outcome::Delivered { attempts } => {

@@ -188,14 +188,13 @@ impl Store {
         for value in binds {
             query = query.bind(value);
         }
-        let rows = query
-        .fetch_all(self.pool())
-        .await?;
-        let mut claims = rows.iter().map(claim_from_row).collect::<Result<Vec<_>>>()?;
+        let rows = query.fetch_all(self.pool()).await?;
+        let mut claims = rows
+            .iter()
+            .map(claim_from_row)
+            .collect::<Result<Vec<_>>>()?;
         // Offsets differ between claims: order by the instant, not the text.
-        claims.sort_by(|a, b| {
-            (a.submitted_at, &a.claim_id).cmp(&(b.submitted_at, &b.claim_id))
-        });
+        claims.sort_by(|a, b| (a.submitted_at, &a.claim_id).cmp(&(b.submitted_at, &b.claim_id)));
         Ok(claims)
     }
 

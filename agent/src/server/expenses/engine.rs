@@ -4,8 +4,8 @@
 //!
 //! Fitting: on start when the database holds at least `min_history` claims, on
 //! `POST /v1/expenses/model/fit`, and in the background after `refit_after` new claims.
-//! A fit reads the history, fits on a blocking thread while submissions go on, then adds
-//! the claims that arrived meanwhile and swaps the new scorer in.
+//! A fit reads the history, fits on one low-priority thread while submissions go on,
+//! then adds the claims that arrived meanwhile and swaps the new scorer in.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
@@ -122,7 +122,9 @@ impl ExpenseEngine {
             fitted_on_claims: guard.as_ref().map_or(0, |f| f.fitted_on),
             claims_since_fit: self.claims_since_fit(),
             fitted_at: guard.as_ref().map(|f| f.fitted_at.clone()),
-            engine: guard.as_ref().map(|f| f.scorer.model().header.engine.clone()),
+            engine: guard
+                .as_ref()
+                .map(|f| f.scorer.model().header.engine.clone()),
         })
     }
 
@@ -308,7 +310,9 @@ fn lower_priority() {}
 /// Runs CPU work on rayon's pool (never on the async executor) and awaits its result.
 /// Scoring is parallel inside (rayon), so running it on a pool thread saves the hand-off
 /// a blocking thread would add; a panic comes back as an error.
-async fn on_cpu<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, EngineError> {
+async fn on_cpu<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, EngineError> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     rayon::spawn(move || {
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
@@ -317,6 +321,8 @@ async fn on_cpu<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) ->
     match rx.await {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(_)) => Err(EngineError::Task("the expense engine panicked".into())),
-        Err(_) => Err(EngineError::Task("the expense engine's worker went away".into())),
+        Err(_) => Err(EngineError::Task(
+            "the expense engine's worker went away".into(),
+        )),
     }
 }

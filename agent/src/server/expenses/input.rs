@@ -53,12 +53,16 @@ pub fn claims_from_json(
             Shape::One => String::new(),
             Shape::Many => format!("[{i}]."),
         };
-        let claim = claim_from_json(item, policy)
-            .map_err(|(field, message)| ApiError::bad_request("invalid_field", format!("{at}{field}: {message}")))?;
+        let claim = claim_from_json(item, policy).map_err(|(field, message)| {
+            ApiError::bad_request("invalid_field", format!("{at}{field}: {message}"))
+        })?;
         if claims.iter().any(|c: &Claim| c.claim_id == claim.claim_id) {
             return Err(ApiError::bad_request(
                 "invalid_field",
-                format!("{at}claim_id: {:?} appears twice in the request", claim.claim_id),
+                format!(
+                    "{at}claim_id: {:?} appears twice in the request",
+                    claim.claim_id
+                ),
             ));
         }
         claims.push(claim);
@@ -71,7 +75,11 @@ fn claim_from_json(item: &Value, policy: &Policy) -> Result<Claim, (String, Stri
     let Value::Object(fields) = item else {
         return Err(("claim".into(), "must be a JSON object".into()));
     };
-    let columns: Vec<&str> = REQUIRED_COLUMNS.iter().chain(OPTIONAL_COLUMNS.iter()).copied().collect();
+    let columns: Vec<&str> = REQUIRED_COLUMNS
+        .iter()
+        .chain(OPTIONAL_COLUMNS.iter())
+        .copied()
+        .collect();
     let mut row = Vec::with_capacity(columns.len());
     for &name in &columns {
         row.push(field_text(fields, name)?);
@@ -152,17 +160,29 @@ mod tests {
         bad["amount"] = json!(-5);
         let err = claims_from_json(&json!([claim(), bad]), &Policy::default(), 10).unwrap_err();
         assert_eq!(err.code, "invalid_field");
-        assert!(err.message.starts_with("[1].amount: negative"), "{}", err.message);
+        assert!(
+            err.message.starts_with("[1].amount: negative"),
+            "{}",
+            err.message
+        );
 
         let mut bad = claim();
         bad["expense_date"] = json!(true);
         let err = claims_from_json(&bad, &Policy::default(), 10).unwrap_err();
-        assert!(err.message.starts_with("expense_date: must be"), "{}", err.message);
+        assert!(
+            err.message.starts_with("expense_date: must be"),
+            "{}",
+            err.message
+        );
 
         let mut bad = claim();
         bad.as_object_mut().unwrap().remove("merchant");
         let err = claims_from_json(&bad, &Policy::default(), 10).unwrap_err();
-        assert!(err.message.starts_with("merchant: empty"), "{}", err.message);
+        assert!(
+            err.message.starts_with("merchant: empty"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

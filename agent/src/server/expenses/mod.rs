@@ -33,9 +33,11 @@ pub const MAX_HISTORY_CLAIMS: usize = 1_000_000;
 impl From<EngineError> for ApiError {
     fn from(err: EngineError) -> ApiError {
         match err {
-            e @ EngineError::NotFitted { .. } => {
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "model_not_ready", e.to_string())
-            }
+            e @ EngineError::NotFitted { .. } => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "model_not_ready",
+                e.to_string(),
+            ),
             EngineError::Store(e) => e.into(),
             other => ApiError::internal(other),
         }
@@ -58,7 +60,11 @@ pub async fn submit(
         state.alert_bus.publish(Arc::new(alert));
     }
     if engine.take_refit_due(state.config.expenses.refit_after) {
-        if let Err(e) = state.jobs.submit(FIT_JOB, &json!({"reason": "refit_after"}), None).await {
+        if let Err(e) = state
+            .jobs
+            .submit(FIT_JOB, &json!({"reason": "refit_after"}), None)
+            .await
+        {
             tracing::error!("cannot queue a refit: {e}");
         }
     }
@@ -153,7 +159,10 @@ pub async fn model_info(
     State(state): State<AppState>,
     principal: Principal,
 ) -> Result<Json<ModelInfo>, ApiError> {
-    principal.require(&[Role::Finance, Role::Manager, Role::Audit], "see the model")?;
+    principal.require(
+        &[Role::Finance, Role::Manager, Role::Audit],
+        "see the model",
+    )?;
     Ok(Json(state.expenses.info().await?))
 }
 
@@ -165,7 +174,11 @@ pub async fn fit(
     principal.require(&[Role::Finance], "fit the model")?;
     let job = state
         .jobs
-        .submit(FIT_JOB, &json!({"reason": "requested"}), Some(&principal.token_id))
+        .submit(
+            FIT_JOB,
+            &json!({"reason": "requested"}),
+            Some(&principal.token_id),
+        )
         .await?;
     let location = format!("/v1/jobs/{}", job.id);
     Ok((
@@ -180,9 +193,15 @@ pub async fn fit(
 pub struct FitHandler(pub Arc<ExpenseEngine>);
 
 impl JobHandler for FitHandler {
-    fn run<'a>(&'a self, _job: &'a Job, progress: Progress) -> BoxFuture<'a, Result<Value, String>> {
+    fn run<'a>(
+        &'a self,
+        _job: &'a Job,
+        progress: Progress,
+    ) -> BoxFuture<'a, Result<Value, String>> {
         Box::pin(async move {
-            progress.report(0.05, "fitting the expense model on stored claims").await;
+            progress
+                .report(0.05, "fitting the expense model on stored claims")
+                .await;
             let info = self.0.fit().await.map_err(|e| e.to_string())?;
             serde_json::to_value(info).map_err(|e| e.to_string())
         })
