@@ -707,3 +707,60 @@ async fn data_persists_across_a_restart() {
         .await;
     assert_eq!(status, StatusCode::OK, "{job}");
 }
+
+#[tokio::test]
+async fn a_fit_job_reports_on_its_event_stream_until_done() {
+    let h = start().await;
+    h.load_history().await;
+    let finance = h.token("finance").await;
+    let (status, headers, body) = h
+        .raw(
+            "POST",
+            "/v1/expenses/model/fit",
+            Some(&finance),
+            None,
+            "application/json",
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let job: Value = serde_json::from_slice(&body).unwrap();
+    let id = job["id"].as_str().unwrap();
+    assert_eq!(headers["location"], format!("/v1/jobs/{id}"));
+
+    // Another member may not watch it; its creator may.
+    let member = h.token("member").await;
+    let (status, _) = h
+        .call("GET", &format!("/v1/jobs/{id}"), Some(&member), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let request = Request::get(format!("/v1/jobs/{id}/events"))
+        .header("authorization", format!("Bearer {finance}"))
+        .body(Body::empty())
+        .unwrap();
+    let response = h.router().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    // The stream ends by itself once the job is done; read it whole, within 30 s.
+    let text = tokio::time::timeout(Duration::from_secs(30), response.into_body().collect())
+        .await
+        .expect("the job stream ends when the job is done")
+        .unwrap()
+        .to_bytes();
+    let text = String::from_utf8(text.to_vec()).unwrap();
+    let states: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .map(|d| {
+            serde_json::from_str::<Value>(d).unwrap()["state"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(states.last().map(String::as_str), Some("done"), "{text}");
+    let (_, job) = h
+        .call("GET", &format!("/v1/jobs/{id}"), Some(&finance), None)
+        .await;
+    assert_eq!(job["state"], "done");
+    assert_eq!(job["progress"], 1.0);
+    assert_eq!(job["result"]["fitted"], true, "{job}");
+}
