@@ -74,6 +74,11 @@ fn a_wrong_file_or_version_is_refused_with_a_reason() {
         err.contains("version 99") && err.contains("retrain"),
         "{err}"
     );
+    let mut v = serde_json::to_value(&model).unwrap();
+    v["company"]["mixture"]["center"] = serde_json::json!([1.0]);
+    std::fs::write(&path, v.to_string()).unwrap();
+    let err = Model::load(&path).unwrap_err().to_string();
+    assert!(err.contains("damaged"), "{err}");
 }
 
 #[test]
