@@ -9,7 +9,15 @@ fn mishu() -> Command {
 
 fn synth(dir: &std::path::Path) {
     mishu()
-        .args(["expenses", "synth", "--employees", "40", "--seed", "5", "--out-dir"])
+        .args([
+            "expenses",
+            "synth",
+            "--employees",
+            "40",
+            "--seed",
+            "5",
+            "--out-dir",
+        ])
         .arg(dir)
         .assert()
         .success();
@@ -38,7 +46,11 @@ fn synth_train_score_json() {
         .stdout
         .clone();
     let scores: Vec<serde_json::Value> = serde_json::from_slice(&out).unwrap();
-    let rows = std::fs::read_to_string(dir.path().join("new.csv")).unwrap().lines().count() - 1;
+    let rows = std::fs::read_to_string(dir.path().join("new.csv"))
+        .unwrap()
+        .lines()
+        .count()
+        - 1;
     assert_eq!(scores.len(), rows);
     let levels = ["low", "medium", "high"];
     let routes = ["auto_approve", "manager", "finance", "audit"];
