@@ -147,7 +147,10 @@ impl Scorer {
             let how = if beyond > 0.0 {
                 "stranger than every past claim".to_string()
             } else {
-                format!("stranger than {:.1}% of past claims", rank * 100.0)
+                format!(
+                    "stranger than {:.1}% of past claims",
+                    (rank * 100.0).min(99.9)
+                )
             };
             findings.push(Finding {
                 code: ReasonCode::ModelOutlier,
