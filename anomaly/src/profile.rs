@@ -227,9 +227,16 @@ impl Profile {
     }
 }
 
-/// The claim's amount in HKD (a currency the policy no longer lists counts at par).
+/// The claim's amount in HKD (a currency the policy no longer lists counts at par). A
+/// claim built by hand with a zero, negative or non-finite amount counts as one cent, so
+/// the arithmetic downstream stays finite; `read_claims` rejects such rows.
 pub fn amount_hkd(claim: &Claim, policy: &Policy) -> f64 {
-    claim.amount * policy.rate_to_hkd(&claim.currency).unwrap_or(1.0)
+    let hkd = claim.amount * policy.rate_to_hkd(&claim.currency).unwrap_or(1.0);
+    if hkd.is_finite() && hkd >= 0.01 {
+        hkd
+    } else {
+        0.01
+    }
 }
 
 /// ln(1 + submission delay in days), negative delays counted as none.

@@ -347,3 +347,18 @@ fn observed_claims_become_history() {
     s.observe(&[first]);
     assert!(codes(&s, &[again])[0].contains(&ReasonCode::Duplicate));
 }
+
+#[test]
+fn hand_built_nonsense_amounts_do_not_panic_or_make_nan() {
+    let s = scorer();
+    for amount in [0.0, -5.0, f64::NAN, f64::INFINITY, 1e300] {
+        let mut c = ordinary();
+        c.amount = amount;
+        let a = &s.score(&[c])[0];
+        assert!(
+            (0.0..=1.0).contains(&a.risk_score),
+            "{amount}: {}",
+            a.risk_score
+        );
+    }
+}
