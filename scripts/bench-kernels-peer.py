@@ -9,7 +9,6 @@ import json
 import sys
 import time
 
-import numpy as np
 from llama_cpp import Llama
 
 PARA = ("The finance team met on Tuesday to review the quarterly budget. Alice said the "
@@ -34,7 +33,7 @@ def main():
         prefill = time.perf_counter() - t
         t = time.perf_counter()
         for _ in range(n_new):
-            tok = int(np.argmax(llm.scores[llm.n_tokens - 1]))
+            tok = llm.sample(temp=0.0, top_k=1)
             llm.eval([tok])
         decode = time.perf_counter() - t
         print(json.dumps({"engine": "llama.cpp", "prompt_tokens": len(toks), "new_tokens": n_new,

@@ -100,8 +100,15 @@ fn logits_close_to_stock_candle() {
     }
 }
 
+/// Greedy decoding with our kernels must reproduce stock candle's tokens. The two quantize
+/// activations differently for the K-quant tensors (candle: one scale per 256, Q8_K; ours:
+/// one per 32), so logits differ by a few tenths (see above) and a *near tie* may resolve
+/// the other way. The test therefore requires identical tokens up to the end, or up to a
+/// step where stock candle's own top-2 logit gap is below `TIE` — checked by recomputing
+/// stock candle's logits on the shared prefix — and prints every such divergence.
 #[test]
 fn greedy_tokens_match_stock_candle() {
+    const TIE: f32 = 0.5;
     let fixture: BTreeMap<String, Vec<Vec<u32>>> = serde_json::from_str(
         &std::fs::read_to_string(fixture_path()).expect("read the stock-candle fixture"),
     )
@@ -114,13 +121,47 @@ fn greedy_tokens_match_stock_candle() {
             panic!("{name}: no stock-candle tokens in the fixture (see the module doc)")
         };
         let llm = Llm::load(&path, name, &LlmConfig::default()).expect("load");
+        let mut identical = 0;
         for (i, prompt) in PROMPTS.iter().enumerate() {
             let got = greedy(&llm, prompt);
-            assert_eq!(
-                &got, &expected[i],
-                "{name}, prompt {i}: greedy tokens differ from stock candle"
+            let want = &expected[i];
+            let same = got.iter().zip(want).take_while(|(a, b)| a == b).count();
+            if got == *want {
+                identical += 1;
+                continue;
+            }
+            // A sequence that ends here chose the end-of-turn token (not kept in `tokens`).
+            let end = llm
+                .tokenizer()
+                .eos_token()
+                .expect("the model has an end token");
+            let (w, g) = (
+                want.get(same).copied().unwrap_or(end),
+                got.get(same).copied().unwrap_or(end),
+            );
+            // Stock candle's logits at the divergence, on the shared prefix.
+            let gguf = Gguf::open(&path).expect("open");
+            let dec = model::load(&gguf, Some(1024)).expect("load");
+            let text = llm
+                .render_prompt(&GenerateRequest::chat(vec![Message::new("user", *prompt)]).prompt)
+                .expect("render");
+            let mut ids = llm.tokenizer().encode(&text).expect("encode");
+            ids.extend_from_slice(&got[..same]);
+            let mut cache = dec.new_cache().expect("cache");
+            let logits = with_stock_candle(|| dec.forward(&ids, &mut cache)).expect("forward");
+            let (a, b) = (logits[w as usize], logits[g as usize]);
+            eprintln!(
+                "{name}, prompt {i}: identical for {same} steps, then stock {w} ({a:.3}) vs ours {g} ({b:.3})"
+            );
+            assert!(
+                (a - b).abs() < TIE,
+                "{name}, prompt {i}: tokens differ at step {same} where stock candle is not near a tie ({a} vs {b})"
             );
         }
+        eprintln!(
+            "{name}: {identical}/{} prompts identical to the end",
+            PROMPTS.len()
+        );
     }
 }
 
