@@ -193,8 +193,21 @@ impl Gguf {
             aligned = bytes.to_vec();
             &aligned[..]
         };
-        ggml_file::qtensor_from_ggml(info.ggml_dtype, bytes, dims, &Device::Cpu)
-            .map_err(|e| self.error(format!("tensor '{name}': {e}")))
+        let q = ggml_file::qtensor_from_ggml(info.ggml_dtype, bytes, dims, &Device::Cpu)
+            .map_err(|e| self.error(format!("tensor '{name}': {e}")))?;
+        // The weights now live in the QTensor: let the kernel drop the mapped pages, so
+        // the file is not counted twice in the resident memory.
+        #[cfg(unix)]
+        // SAFETY: the map is read-only and no slice of this range is alive any more; a
+        // dropped page of a file mapping is read again from the file if touched.
+        unsafe {
+            let _ = self.mmap.unchecked_advise_range(
+                memmap2::UncheckedAdvice::DontNeed,
+                start,
+                end - start,
+            );
+        }
+        Ok(q)
     }
 
     /// A small tensor (norm weights, biases) as f32, checking its shape.
