@@ -51,7 +51,9 @@ impl Default for TranscribeOptions {
             vad_options: VadOptions::default(),
             trim_window: false,
             no_speech_threshold: 0.6,
-            temperature_fallback: true,
+            // Off: on music and noise the fallback re-decodes each window up to five more
+            // times (minutes of CPU for seconds of audio); loops are cut by the filters.
+            temperature_fallback: false,
         }
     }
 }
@@ -213,7 +215,12 @@ impl Transcriber {
                 language = Some(detected);
             }
             for seg in found {
-                let previous = segments.last().map(|s| s.text.as_str());
+                // A loop repeats a sentence back to back; the same sentence said again
+                // later (after a pause of more than 2 s) is kept.
+                let previous = segments
+                    .last()
+                    .filter(|p| seg.start - p.end < 2.0)
+                    .map(|p| p.text.as_str());
                 if filters::repeats_previous(&seg.text, previous) {
                     tracing::debug!("dropped a repeated segment: {:?}", seg.text);
                     continue;
