@@ -68,7 +68,17 @@ pub fn is_non_speech(text: &str) -> bool {
     {
         return true;
     }
-    t.contains('♪') || t.contains('♫')
+    if t.contains('♪') || t.contains('♫') || t.contains('\u{FFFD}') {
+        return true;
+    }
+    // Phonetic symbols (IPA) are what Whisper writes when it decodes music as a language
+    // it barely knows ("ʃən ʃə"); no transcript of speech is made of them.
+    let letters = t.chars().filter(|c| c.is_alphabetic()).count();
+    let ipa = t
+        .chars()
+        .filter(|&c| matches!(c as u32, 0x0250..=0x02FF | 0x1D00..=0x1DBF))
+        .count();
+    letters > 0 && ipa * 10 >= letters * 3
 }
 
 /// A known hallucination phrase, alone in its segment.
@@ -181,6 +191,8 @@ mod tests {
             "[Music]",
             " (applause)",
             "♪ la la ♪",
+            "ʃən ʃə",
+            "ʻ‿ʻ \u{FFFD}",
             "...",
             "（音樂）",
             "【字幕】",
@@ -188,6 +200,8 @@ mod tests {
             assert!(is_non_speech(t), "{t}");
         }
         assert!(!is_non_speech("We agreed on the budget."));
+        assert!(!is_non_speech("會議記錄已經發出。"));
+        assert!(!is_non_speech("Café résumé naïve"));
     }
 
     #[test]
