@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "mishu", version, about = "mishu (秘書): a self-hosted AI office agent")]
+#[command(
+    name = "mishu",
+    version,
+    about = "mishu (秘書): a self-hosted AI office agent"
+)]
 pub struct Cli {
     /// More log lines on stderr (-v info, -vv debug). MISHU_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -284,9 +288,6 @@ pub struct GenerateArgs {
     /// Use --prompt as the prompt text as it is, without the model's chat template.
     #[arg(long)]
     pub raw: bool,
-    /// Do not stop at the end-of-sequence token (benchmarks of a fixed length).
-    #[arg(long)]
-    pub ignore_eos: bool,
     /// Do not stop at the end-of-sequence token (benchmarks of a fixed length).
     #[arg(long)]
     pub ignore_eos: bool,

@@ -3,9 +3,9 @@
 
 pub mod cli;
 pub mod commands;
+pub mod directory;
 pub mod exit;
 pub mod progress;
-pub mod timewords;
-pub mod directory;
 pub mod server;
 pub mod store;
+pub mod timewords;

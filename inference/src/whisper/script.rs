@@ -1,12 +1,14 @@
 //! Chinese script of the output: Traditional (Hong Kong forms) by default, Simplified on request.
 
 use std::str::FromStr;
+use std::sync::OnceLock;
 
-use zhconv::{zhconv, Variant};
+use ferrous_opencc::config::BuiltinConfig;
+use ferrous_opencc::OpenCC;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Script {
-    /// Traditional characters with Hong Kong forms (zhconv's zh-HK).
+    /// Traditional characters with Hong Kong forms (OpenCC's s2hk).
     #[default]
     Traditional,
     Simplified,
@@ -25,9 +27,23 @@ impl Script {
         if !text.chars().any(is_han) {
             return text.to_string();
         }
-        match self {
-            Script::Traditional => zhconv(text, Variant::ZhHK),
-            Script::Simplified => zhconv(text, Variant::ZhHans),
+        // OpenCC's dictionaries are built into the binary; each converter loads once.
+        static TO_HK: OnceLock<Option<OpenCC>> = OnceLock::new();
+        static TO_SIMPLIFIED: OnceLock<Option<OpenCC>> = OnceLock::new();
+        let (cell, config) = match self {
+            Script::Traditional => (&TO_HK, BuiltinConfig::S2hk),
+            Script::Simplified => (&TO_SIMPLIFIED, BuiltinConfig::T2s),
+        };
+        let converter = cell.get_or_init(|| match OpenCC::from_config(config) {
+            Ok(cc) => Some(cc),
+            Err(e) => {
+                tracing::warn!("Chinese script conversion unavailable: {e}");
+                None
+            }
+        });
+        match converter {
+            Some(cc) => cc.convert(text),
+            None => text.to_string(),
         }
     }
 }
