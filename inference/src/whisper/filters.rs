@@ -87,6 +87,25 @@ pub fn is_known_hallucination(text: &str) -> bool {
     !n.is_empty() && HALLUCINATIONS.iter().any(|h| normalize(h) == n)
 }
 
+/// Spoken words (Han characters count half: about two make a word).
+fn word_count(text: &str) -> f64 {
+    let han = text.chars().filter(|&c| is_han(c)).count() as f64;
+    let latin = text
+        .split(|c: char| c.is_whitespace() || is_han(c))
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count() as f64;
+    latin + han / 2.0
+}
+
+/// A segment whose words are far too few for its length ("Thank you." over 18 s of
+/// music). People speak 2–3 words a second; Whisper stretches an invented phrase over
+/// the whole stretch of non-speech it was given.
+pub fn too_sparse(text: &str, duration_s: f64) -> bool {
+    const MIN_SECONDS: f64 = 8.0;
+    const MIN_WORDS_PER_SECOND: f64 = 0.3;
+    duration_s >= MIN_SECONDS && word_count(text) < duration_s * MIN_WORDS_PER_SECOND
+}
+
 /// Splits text into units for loop detection: words for spaced scripts, characters for Han.
 fn units(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
@@ -183,6 +202,19 @@ mod tests {
             "Thank you for watching the budget so closely, Peter."
         ));
         assert!(!is_known_hallucination("Thank you."));
+    }
+
+    #[test]
+    fn a_phrase_stretched_over_many_seconds_is_not_speech() {
+        assert!(too_sparse("Thank you.", 18.5));
+        assert!(too_sparse(" Thank you.", 10.5));
+        assert!(
+            !too_sparse("Thank you.", 1.2),
+            "a short real thank-you stays"
+        );
+        let sentence = "And so my fellow Americans, ask not what your country can do for you";
+        assert!(!too_sparse(sentence, 8.0));
+        assert!(!too_sparse("我哋下個禮拜三下午兩點開會討論預算", 8.0));
     }
 
     #[test]

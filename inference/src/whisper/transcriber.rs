@@ -328,8 +328,11 @@ impl Transcriber {
             } else {
                 f32::NEG_INFINITY
             };
+            let t0 = (segment.start_timestamp() as f64 / 100.0).clamp(0.0, chunk_s);
+            let t1 = (segment.end_timestamp() as f64 / 100.0).clamp(t0, chunk_s);
             if let Some(why) = reject(
                 &text,
+                t1 - t0,
                 no_speech_prob,
                 avg_logprob,
                 options.no_speech_threshold,
@@ -338,8 +341,6 @@ impl Transcriber {
                 continue;
             }
             let text = filters::cut_loops(&text);
-            let t0 = (segment.start_timestamp() as f64 / 100.0).clamp(0.0, chunk_s);
-            let t1 = (segment.end_timestamp() as f64 / 100.0).clamp(t0, chunk_s);
             let start = chunk.to_source_s(t0);
             let end = chunk.to_source_s(t1).max(start);
             out.push(Segment {
@@ -357,6 +358,7 @@ impl Transcriber {
 /// Why a decoded segment is not kept, if it is not.
 fn reject(
     text: &str,
+    duration_s: f64,
     no_speech_prob: f32,
     avg_logprob: f32,
     threshold: f32,
@@ -366,6 +368,9 @@ fn reject(
     }
     if filters::is_known_hallucination(text) {
         return Some("a phrase Whisper invents in silence and music");
+    }
+    if filters::too_sparse(text, duration_s) {
+        return Some("a word or two stretched over many seconds: music or noise, not speech");
     }
     // OpenAI's rule: silence is a high no-speech probability with an unsure decoding.
     if no_speech_prob > threshold && avg_logprob < -1.0 {
