@@ -5,8 +5,8 @@
 //! kept in `tests/fixtures/greedy_stock_candle.json`; regenerate them with
 //! `cargo test --release -p inference --test llm_kernels_parity -- --ignored`.
 //!
-//! The models are looked up in `MISHU_TEST_LLM_DIR` (default `/tmp/llm`) as
-//! `qwen2.5-0.5b.gguf` and `smollm2-135m.gguf`; a missing model skips its checks.
+//! The models come from the model store (`mishu models fetch`, which the test command
+//! runs; `MISHU_MODELS_DIR` overrides its place); a missing model fails the test.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -32,14 +32,12 @@ const PROMPTS: [&str; 10] = [
 ];
 
 fn model_path(name: &str) -> Option<PathBuf> {
-    let dir = std::env::var("MISHU_TEST_LLM_DIR").unwrap_or_else(|_| "/tmp/llm".into());
-    let p = PathBuf::from(dir).join(format!("{name}.gguf"));
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("skipping {name}: {} not found", p.display());
-        None
-    }
+    let store = models::ModelStore::open(std::env::var_os("MISHU_MODELS_DIR").map(PathBuf::from))
+        .expect("model store");
+    let path = store
+        .primary_path(name)
+        .unwrap_or_else(|e| panic!("{e} (the test command fetches the models first)"));
+    Some(path)
 }
 
 fn fixture_path() -> PathBuf {
