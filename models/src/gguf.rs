@@ -10,8 +10,9 @@ pub struct GgufInfo {
     pub n_tensors: usize,
 }
 
-/// Bytes per block and elements per block of the ggml types GGUF files use.
-fn type_size(t: u32) -> Option<(u64, u64)> {
+/// Bytes per block and elements per block of the ggml types (GGUF and whisper.cpp's
+/// ggml files number them alike).
+pub(crate) fn type_size(t: u32) -> Option<(u64, u64)> {
     Some(match t {
         0 => (4, 1),
         1 => (2, 1),

@@ -112,25 +112,6 @@ pub struct GgmlInfo {
     pub multilingual: bool,
 }
 
-/// Bytes per `block` elements of each ggml type whisper files use.
-fn type_size(ttype: i32) -> Option<(usize, usize)> {
-    Some(match ttype {
-        0 => (4, 1),
-        1 => (2, 1),
-        2 => (18, 32),   // q4_0
-        3 => (20, 32),   // q4_1
-        6 => (22, 32),   // q5_0
-        7 => (24, 32),   // q5_1
-        8 => (34, 32),   // q8_0
-        10 => (84, 256), // q2_k
-        11 => (110, 256),
-        12 => (144, 256),
-        13 => (176, 256),
-        14 => (210, 256),
-        _ => return None,
-    })
-}
-
 fn ftype_name(ftype: i32) -> &'static str {
     match ftype % 1000 {
         0 => "f32",
@@ -226,8 +207,11 @@ pub fn read_ggml_info(bytes: &[u8]) -> Result<GgmlInfo, String> {
             .ok_or_else(|| format!("file is truncated at byte {pos}"))?;
         let name = String::from_utf8_lossy(name).into_owned();
         pos += name_len as usize;
-        let (size, block) =
-            type_size(ttype).ok_or_else(|| format!("tensor {name} has unknown type {ttype}"))?;
+        let (size, block) = u32::try_from(ttype)
+            .ok()
+            .and_then(crate::gguf::type_size)
+            .map(|(s, b)| (s as usize, b as usize))
+            .ok_or_else(|| format!("tensor {name} has unknown type {ttype}"))?;
         let nbytes = n / block * size;
         if pos + nbytes > bytes.len() {
             return Err(format!(
