@@ -73,22 +73,17 @@ impl<'a> Cursor<'a> {
 
     /// Consumes the longest of `lits` found here; returns its index.
     pub fn eat_any(&mut self, lits: &[&str]) -> Option<usize> {
-        let mut best: Option<(usize, usize)> = None;
-        for (i, lit) in lits.iter().enumerate() {
-            let mut c = *self;
-            if c.eat(lit) && best.is_none_or(|(_, len)| lit.len() > len) {
-                best = Some((i, lit.len()));
-            }
-        }
-        let (i, len) = best?;
-        self.pos += len;
-        Some(i)
+        self.eat_longest(lits.iter().copied())
     }
 
     /// Consumes the longest word of a `(word, value)` table found here; returns its index.
     pub fn eat_table<T>(&mut self, table: &[(&str, T)]) -> Option<usize> {
+        self.eat_longest(table.iter().map(|(lit, _)| *lit))
+    }
+
+    fn eat_longest<'l>(&mut self, lits: impl Iterator<Item = &'l str>) -> Option<usize> {
         let mut best: Option<(usize, usize)> = None;
-        for (i, (lit, _)) in table.iter().enumerate() {
+        for (i, lit) in lits.enumerate() {
             let mut c = *self;
             if c.eat(lit) && best.is_none_or(|(_, len)| lit.len() > len) {
                 best = Some((i, lit.len()));

@@ -6,7 +6,7 @@ use chrono::{Datelike, NaiveDate};
 
 use super::context::{days_in_month, month_start, Context};
 use super::cursor::Cursor;
-use super::days::Day;
+use super::days::{self, Day};
 use super::numerals::{cjk_number, number};
 
 /// A date said, or the reason it cannot exist.
@@ -204,18 +204,7 @@ fn month_relative_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
         .is_some()
     {
         1
-    } else if probe
-        .eat_any(&[
-            "本月",
-            "今個月",
-            "今个月",
-            "呢個月",
-            "呢个月",
-            "這個月",
-            "这个月",
-        ])
-        .is_some()
-    {
+    } else if probe.eat_any(&days::ZH_THIS_MONTH).is_some() {
         0
     } else {
         return None;

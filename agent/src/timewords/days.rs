@@ -214,6 +214,16 @@ const ZH_THIS: [&str; 12] = [
     "這一個",
     "这一个",
 ];
+/// "This month" in Cantonese, Traditional and Simplified.
+pub(crate) const ZH_THIS_MONTH: [&str; 7] = [
+    "本月",
+    "今個月",
+    "今个月",
+    "呢個月",
+    "呢个月",
+    "這個月",
+    "这个月",
+];
 const ZH_NEXT: [&str; 6] = ["下", "下個", "下个", "下一個", "下一个", "下一"];
 const ZH_LAST: [&str; 4] = ["上", "上個", "上个", "上一個"];
 
@@ -317,18 +327,7 @@ pub(crate) fn month_end_day(c: &mut Cursor, ctx: &Context) -> Option<Day> {
     let ahead = if probe.eat_any(&["下個月", "下个月", "下月"]).is_some() {
         probe.eat_any(&["尾", "底"])?;
         1
-    } else if probe
-        .eat_any(&[
-            "本月",
-            "今個月",
-            "今个月",
-            "呢個月",
-            "呢个月",
-            "這個月",
-            "这个月",
-        ])
-        .is_some()
-    {
+    } else if probe.eat_any(&ZH_THIS_MONTH).is_some() {
         probe.eat_any(&["尾", "底"])?;
         0
     } else if probe

@@ -236,15 +236,7 @@ impl ExpenseEngine {
         self.store
             .insert_scored_claims(&scored, &alerts, submitted_by)
             .await?;
-        let count = claims.len();
-        let fitted = self.fitted.clone();
-        on_cpu(move || {
-            if let Some(f) = fitted.write().expect("engine lock poisoned").as_mut() {
-                f.scorer.observe(&claims);
-            }
-        })
-        .await?;
-        self.since_fit.fetch_add(count, Ordering::Relaxed);
+        self.observe(claims).await?;
         Ok(Submitted {
             assessments: json,
             alerts,
@@ -265,6 +257,14 @@ impl ExpenseEngine {
             .collect();
         self.store.insert_scored_claims(&rows, &[], None).await?;
         let count = claims.len();
+        self.observe(claims).await?;
+        Ok(count)
+    }
+
+    /// Adds stored claims to the fitted model's history statistics and counts them
+    /// towards the next refit.
+    async fn observe(&self, claims: Vec<Claim>) -> Result<(), EngineError> {
+        let count = claims.len();
         let fitted = self.fitted.clone();
         on_cpu(move || {
             if let Some(f) = fitted.write().expect("engine lock poisoned").as_mut() {
@@ -273,7 +273,7 @@ impl ExpenseEngine {
         })
         .await?;
         self.since_fit.fetch_add(count, Ordering::Relaxed);
-        Ok(count)
+        Ok(())
     }
 
     fn raises_alert(&self, a: &Assessment) -> bool {
