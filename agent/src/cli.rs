@@ -128,7 +128,7 @@ pub enum TokensCommand {
 
 #[derive(Debug, Args)]
 pub struct TranscribeArgs {
-    /// The recording: WAV, FLAC, MP3, Ogg Vorbis, M4A/AAC, ALAC, AIFF, CAF, MKV/WebM audio.
+    /// The recording: WAV, FLAC, MP3, Ogg Vorbis, Opus (Ogg/WebM), M4A/AAC, ALAC, AIFF, CAF, MKV/WebM audio.
     pub audio: PathBuf,
     /// A Whisper model name (`mishu models list`) or the path of a whisper.cpp ggml file.
     #[arg(long, default_value = "whisper-base")]

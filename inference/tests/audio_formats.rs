@@ -191,6 +191,13 @@ fn every_format_decodes_to_the_samples_of_the_wav_original() {
         &["-c:a", "libmp3lame", "-b:a", "128k"],
     );
     ffmpeg(&src, &d("jfk.m4a"), &["-c:a", "aac", "-b:a", "128k"]);
+    // Opus (phones, voice notes, video calls) in Ogg and in WebM; always 48 kHz inside.
+    ffmpeg(&src, &d("jfk.opus"), &["-c:a", "libopus", "-b:a", "32k"]);
+    ffmpeg(
+        &d("stereo-48k-f32.wav"),
+        &d("stereo-48k.webm"),
+        &["-c:a", "libopus", "-b:a", "64k"],
+    );
     ffmpeg(
         &d("stereo-48k-f32.wav"),
         &d("stereo-48k.m4a"),
@@ -261,6 +268,14 @@ fn every_format_decodes_to_the_samples_of_the_wav_original() {
         },
         Case {
             file: "stereo-48k.m4a",
+            min_snr: 15.0,
+        },
+        Case {
+            file: "jfk.opus",
+            min_snr: 15.0,
+        },
+        Case {
+            file: "stereo-48k.webm",
             min_snr: 15.0,
         },
     ];

@@ -11,6 +11,7 @@ use symphonia::core::formats::{FormatOptions, TrackType};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
+use super::codecs;
 use super::resample::StreamResampler;
 use super::SAMPLE_RATE;
 use crate::error::{Error, Result};
@@ -32,8 +33,8 @@ impl Audio {
     }
 }
 
-/// Decodes an audio file (WAV 8/16/24/32-bit and float, FLAC, MP3, Ogg Vorbis, M4A/AAC,
-/// ALAC, AIFF, CAF, MKV/WebM audio) to 16 kHz mono.
+/// Decodes an audio file (WAV 8/16/24/32-bit and float, FLAC, MP3, Ogg Vorbis, Ogg/WebM
+/// Opus, M4A/AAC, ALAC, AIFF, CAF, MKV/WebM audio) to 16 kHz mono.
 ///
 /// Errors are [`Error::BadInput`] naming the file and the problem: empty, not audio,
 /// no audio track, a 0 Hz or 0-channel header, no samples, or a stream that ends before
@@ -76,10 +77,10 @@ pub fn decode_file(path: &Path) -> Result<Audio> {
     if params.channels.as_ref().is_some_and(|c| c.count() == 0) {
         return Err(bad("the header says there are 0 channels".into()));
     }
-    let mut decoder = symphonia::default::get_codecs()
+    let mut decoder = codecs::registry()
         .make_audio_decoder(&params, &AudioDecoderOptions::default())
         .map_err(|e| bad(format!("its codec cannot be decoded ({})", describe(&e))))?;
-    let codec = symphonia::default::get_codecs()
+    let codec = codecs::registry()
         .get_audio_decoder(params.codec)
         .map(|d| d.codec.info.short_name.to_string())
         .unwrap_or_else(|| format!("{:?}", params.codec));

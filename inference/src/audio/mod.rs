@@ -1,6 +1,7 @@
 //! Audio in: files of any common format, rate and channel count decoded to 16 kHz mono f32
 //! (what Whisper wants), and a segmenter that finds the speech in long recordings.
 
+mod codecs;
 mod decode;
 mod resample;
 pub mod vad;
