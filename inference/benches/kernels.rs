@@ -75,6 +75,10 @@ fn main() {
         (QType::Q4_0, 4864, 896, "(Q4_0 models)"),
     ];
     let quick = std::env::args().any(|a| a == "--quick");
+    if std::env::args().any(|a| a == "--prefill") {
+        prefill_only(&cases);
+        return;
+    }
     println!("| format | shape (rows × cols) | tensor | m | candle stock | mishu {:?} | mishu AVX2 | speed-up |", Isa::detect());
     println!("|---|---|---|---|---|---|---|---|");
     for (ty, n, k, what) in cases {
@@ -114,5 +118,33 @@ fn main() {
                 t_stock / t_best
             );
         }
+    }
+}
+
+/// `--prefill`: only our best kernels on the prefill shape the engine runs (512-token
+/// chunks), for quick A/B runs of the GEMM path; no candle, no AVX2 column.
+fn prefill_only(cases: &[(QType, usize, usize, &str)]) {
+    let m = 512;
+    println!(
+        "| format | shape (rows × cols) | tensor | m | mishu {:?} |",
+        Isa::detect()
+    );
+    println!("|---|---|---|---|---|");
+    for &(ty, n, k, what) in cases {
+        // The output matrix runs for one token per prefill chunk, never 512.
+        if n > 100_000 {
+            continue;
+        }
+        let data = random_weights(ty, n, k);
+        let w = QMatrix::new(ty, n, k, &data).expect("sizes");
+        let x: Vec<f32> = (0..m * k)
+            .map(|i| ((i * 37 % 101) as f32 - 50.0) / 50.0)
+            .collect();
+        let mut y = vec![0f32; m * n];
+        let t = time(5, || matmul_with(Isa::detect(), &w, &x, m, &mut y));
+        println!(
+            "| {ty:?} | {n} × {k} | {what} | {m} | {:.1} GOP/s |",
+            2.0 * (m * n * k) as f64 / t / 1e9
+        );
     }
 }

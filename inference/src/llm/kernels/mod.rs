@@ -16,7 +16,9 @@
 //! therefore moves by at most `Σ |w_i| · amax(block(i)) / 225`, plus f32 rounding.
 
 mod formats;
-mod pool;
+#[cfg(target_arch = "x86_64")]
+mod panel;
+pub(crate) mod pool;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
@@ -214,14 +216,14 @@ pub fn matmul_quantized(isa: Isa, w: &QMatrix, acts: &Acts, y: &mut [f32]) {
         unsafe { rows(isa, w, acts, 0, n, yp.get(), n) };
         return;
     }
-    // Chunks of output rows (~32 KiB of weights, a multiple of 8 rows, at least 8 per
-    // thread) taken from a shared counter, so a thread that loses its core to another
-    // process holds nobody up.
+    // Chunks of output rows (~32 KiB of weights, about 8 per thread, a multiple of the
+    // panel height) taken from a shared counter, so a thread that loses its core to
+    // another process holds nobody up.
     let rb = w.ty.row_bytes(w.cols);
     let per = (32 * 1024 / rb.max(1))
         .min(n.div_ceil(8 * pool.threads()))
         .max(1)
-        .next_multiple_of(8);
+        .next_multiple_of(16);
     let chunks = n.div_ceil(per);
     let next = std::sync::atomic::AtomicUsize::new(0);
     let job = || loop {
@@ -250,13 +252,29 @@ impl SendPtr {
     }
 }
 
+/// Activation rows from which AVX-512 uses the panel GEMM ([`panel`]).
+#[cfg(target_arch = "x86_64")]
+const PANEL_MIN_M: usize = 16;
+
 /// # Safety
 /// `y` holds `acts.m · n` floats; `isa` is supported; `w` matches `acts`.
 unsafe fn rows(isa: Isa, w: &QMatrix, acts: &Acts, r0: usize, r1: usize, y: *mut f32, n: usize) {
     match isa {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: the caller checked the CPU supports AVX-512 VNNI.
-        Isa::Avx512Vnni => unsafe { x86::avx512::rows(w.ty, w.data, acts, r0, r1, y, n) },
+        Isa::Avx512Vnni => {
+            // Panels of 16 rows for prefill, the per-row kernel for decode and the rest.
+            let rp = if acts.m >= PANEL_MIN_M {
+                r0 + (r1 - r0) / panel::ROWS * panel::ROWS
+            } else {
+                r0
+            };
+            // SAFETY: the caller checked the CPU supports AVX-512 VNNI; rp − r0 is a
+            // multiple of the panel height.
+            unsafe {
+                panel::rows(w.ty, w.data, acts, r0, rp, y, n);
+                x86::avx512::rows(w.ty, w.data, acts, rp, r1, y, n)
+            }
+        }
         #[cfg(target_arch = "x86_64")]
         // SAFETY: the caller checked the CPU supports AVX2, FMA and F16C.
         Isa::Avx2 => unsafe { x86::avx2::rows(w.ty, w.data, acts, r0, r1, y, n) },

@@ -139,6 +139,34 @@ fn every_type_every_isa_threaded() {
 }
 
 #[test]
+fn every_type_every_isa_prefill_panels() {
+    // AVX-512's panel GEMM (m ≥ 16): whole panels of 16 rows plus a row tail, full
+    // activation tiles plus a tail, one and several blocks.
+    for ty in QType::ALL {
+        let k0 = ty.block_len();
+        for (i, &(n, kb, m)) in [(16, 1, 16), (35, 3, 27), (48, 2, 40), (20, 5, 19)]
+            .iter()
+            .enumerate()
+        {
+            check(ty, n, kb * k0, m, 50 + i as u64);
+        }
+    }
+}
+
+#[test]
+fn every_type_every_isa_prefill_threaded() {
+    // Split over the pool: several chunks of panels, and rows left over.
+    for ty in QType::ALL {
+        let k = if ty.block_len() == 256 {
+            256 * 3
+        } else {
+            32 * 19
+        };
+        check(ty, 150, k, 21, 11);
+    }
+}
+
+#[test]
 fn zero_activations_give_zero() {
     let mut rng = Rng(3);
     for ty in QType::ALL {
