@@ -1,6 +1,8 @@
 //! The HTTP service, driven in-process through its real router (`tower::ServiceExt::
-//! oneshot`), with a real SQLite database in a temporary directory. Webhooks go to a
-//! small receiver on 127.0.0.1.
+//! oneshot`), with a real SQLite database in a temporary directory — or, when
+//! `MISHU_TEST_POSTGRES_URL` names a PostgreSQL server (`scripts/test` starts one and runs
+//! these tests a second time), a fresh PostgreSQL database per data directory. Webhooks
+//! go to a small receiver on 127.0.0.1.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -29,7 +31,46 @@ fn config(dir: &std::path::Path) -> Config {
     let mut config = Config::new(dir);
     config.expenses.min_history = 30;
     config.expenses.refit_after = 0;
+    config.database_url = postgres_database(dir);
     config
+}
+
+/// With `MISHU_TEST_POSTGRES_URL` (`postgres://user:password@host:port`, a role that may
+/// create databases): the URL of a database that belongs to `dir`, created on first use,
+/// so a restarted service finds its data again. `None`: SQLite in `dir`.
+fn postgres_database(dir: &std::path::Path) -> Option<String> {
+    use std::hash::{Hash, Hasher};
+    let server = std::env::var("MISHU_TEST_POSTGRES_URL").ok()?;
+    let server = server.trim_end_matches('/');
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    dir.hash(&mut hasher);
+    let name = format!("mishu_test_{:016x}", hasher.finish());
+    let exists = std::process::Command::new("psql")
+        .args([&format!("{server}/postgres"), "-Atqc"])
+        .arg(format!(
+            "SELECT 1 FROM pg_database WHERE datname = '{name}'"
+        ))
+        .output()
+        .expect("psql runs (apt-get install postgresql-client)");
+    assert!(
+        exists.status.success(),
+        "cannot reach {server}: {}",
+        String::from_utf8_lossy(&exists.stderr)
+    );
+    if exists.stdout.is_empty() {
+        let created = std::process::Command::new("psql")
+            .args([&format!("{server}/postgres"), "-qc"])
+            .arg(format!("CREATE DATABASE {name}"))
+            .status()
+            .expect("psql runs");
+        assert!(created.success(), "cannot create database {name}");
+    }
+    Some(format!("{server}/{name}"))
+}
+
+/// Where the service stores its data: the test's PostgreSQL database or SQLite in `dir`.
+fn database_url(dir: &std::path::Path) -> String {
+    postgres_database(dir).unwrap_or_else(|| Store::default_url(dir))
 }
 
 /// A service on `config` (its data directory outlives the service when `dir` is `None`).
@@ -600,7 +641,7 @@ async fn a_restart_puts_interrupted_jobs_back_in_the_queue() {
         let h = start_with(None, config(dir.path())).await;
         h.load_history().await;
         h.service.stop().await;
-        let store = Store::open(&Store::default_url(dir.path())).await.unwrap();
+        let store = Store::open(&database_url(dir.path())).await.unwrap();
         let job = store
             .enqueue_job("expenses.fit", &json!({}), None)
             .await
@@ -636,7 +677,7 @@ async fn a_restart_puts_interrupted_jobs_back_in_the_queue() {
 #[tokio::test]
 async fn a_job_interrupted_too_often_fails_instead() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&Store::default_url(dir.path())).await.unwrap();
+    let store = Store::open(&database_url(dir.path())).await.unwrap();
     let job = store
         .enqueue_job("expenses.fit", &json!({}), None)
         .await
