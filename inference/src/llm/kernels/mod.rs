@@ -20,6 +20,8 @@ mod formats;
 mod panel;
 pub(crate) mod pool;
 #[cfg(target_arch = "x86_64")]
+mod quant_x86;
+#[cfg(target_arch = "x86_64")]
 mod x86;
 
 pub use formats::{dequantize_row, QType};
@@ -108,6 +110,7 @@ impl Acts {
         self.c32.resize(m * nbr, 0.0);
         self.c16.resize(2 * m * nbr, 0.0);
         let full = m / tile * tile;
+        let simd = Isa::detect_best() == Isa::Avx512Vnni;
         for t in 0..m {
             // (first row of the tile, its width, position in it)
             let (g0, w, ti) = if t < full {
@@ -117,30 +120,42 @@ impl Acts {
             };
             let xr = &x[t * k..(t + 1) * k];
             for (b, xb) in xr.chunks_exact(32).enumerate() {
-                let amax = xb.iter().fold(0f32, |a, v| a.max(v.abs()));
-                // As ggml's quantize_row_q8_0 / q8_1: quantize with the exact scale, keep
-                // it rounded to f16 (so results track llama.cpp's and candle's).
-                let d = amax / 127.0;
-                let id = if d > 0.0 { 1.0 / d } else { 0.0 };
-                let d = half::f16::from_f32(d).to_f32();
                 let q0 = g0 * k + (b * w + ti) * 32;
                 let qb = &mut self.qs[q0..q0 + 32];
-                let mut s = [0i32; 2];
-                for (i, (q, v)) in qb.iter_mut().zip(xb).enumerate() {
-                    // Round half away from zero (as ggml); `as` saturates, |v·id| ≤ 127.
-                    let r = (v * id + 0.5f32.copysign(*v)) as i32 as i8;
-                    *q = r;
-                    s[i / 16] += r as i32;
-                }
+                let (d, s0, s1) = match () {
+                    #[cfg(target_arch = "x86_64")]
+                    // SAFETY: `simd` is only set where the CPU has AVX-512; xb and qb hold
+                    // 32 values each.
+                    _ if simd => unsafe { quant_x86::block(xb.as_ptr(), qb.as_mut_ptr()) },
+                    _ => quantize_block(xb, qb),
+                };
                 let di = g0 * nbr + b * w + ti;
                 self.d[di] = d;
-                self.c32[di] = d * (s[0] + s[1]) as f32;
+                self.c32[di] = d * (s0 + s1) as f32;
                 let ci = 2 * g0 * nbr + 2 * b * w + ti;
-                self.c16[ci] = d * s[0] as f32;
-                self.c16[ci + w] = d * s[1] as f32;
+                self.c16[ci] = d * s0 as f32;
+                self.c16[ci + w] = d * s1 as f32;
             }
         }
     }
+}
+
+/// The portable quantization of one block of 32: (f16-rounded scale, sums of the halves).
+fn quantize_block(xb: &[f32], qb: &mut [i8]) -> (f32, i32, i32) {
+    let amax = xb.iter().fold(0f32, |a, v| a.max(v.abs()));
+    // As ggml's quantize_row_q8_0 / q8_1: quantize with the exact scale, keep it rounded
+    // to f16 (so results track llama.cpp's and candle's).
+    let d = amax / 127.0;
+    let id = if d > 0.0 { 1.0 / d } else { 0.0 };
+    let d = half::f16::from_f32(d).to_f32();
+    let mut s = [0i32; 2];
+    for (i, (q, v)) in qb.iter_mut().zip(xb).enumerate() {
+        // Round half away from zero (as ggml); `as` saturates, |v·id| ≤ 127.
+        let r = (v * id + 0.5f32.copysign(*v)) as i32 as i8;
+        *q = r;
+        s[i / 16] += r as i32;
+    }
+    (d, s[0], s[1])
 }
 
 /// A quantized weight matrix: `rows` rows of `cols` weights, GGUF blocks row by row.

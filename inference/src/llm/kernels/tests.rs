@@ -166,6 +166,35 @@ fn every_type_every_isa_prefill_threaded() {
     }
 }
 
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn simd_activation_quantization_is_exact() {
+    if !Isa::supported().contains(&Isa::Avx512Vnni) {
+        return;
+    }
+    let mut rng = Rng(17);
+    let mut blocks: Vec<[f32; 32]> = (0..2000)
+        .map(|i| {
+            let scale = [1e-3, 1.0, 40.0][i % 3];
+            std::array::from_fn(|_| scale * rng.f())
+        })
+        .collect();
+    // Ties (x · id exactly ±k.5), all zeros, one outlier, negative zero.
+    blocks.push(std::array::from_fn(|i| (i as f32 - 16.0) * 0.5));
+    blocks.push([0.0; 32]);
+    blocks.push(std::array::from_fn(|i| if i == 7 { -300.0 } else { 0.01 }));
+    blocks.push([-0.0; 32]);
+    for x in &blocks {
+        let (mut qa, mut qb) = ([0i8; 32], [0i8; 32]);
+        let want = quantize_block(x, &mut qa);
+        // SAFETY: AVX-512 checked above; both buffers hold 32 values.
+        let got = unsafe { quant_x86::block(x.as_ptr(), qb.as_mut_ptr()) };
+        assert_eq!(qa, qb, "{x:?}");
+        assert_eq!(want.0.to_bits(), got.0.to_bits());
+        assert_eq!((want.1, want.2), (got.1, got.2));
+    }
+}
+
 #[test]
 fn zero_activations_give_zero() {
     let mut rng = Rng(3);
