@@ -231,11 +231,20 @@ pub fn matmul_quantized(isa: Isa, w: &QMatrix, acts: &Acts, y: &mut [f32]) {
         unsafe { rows(isa, w, acts, 0, n, yp.get(), n) };
         return;
     }
-    // Chunks of output rows (~32 KiB of weights, about 8 per thread, a multiple of the
-    // panel height) taken from a shared counter, so a thread that loses its core to
+    // Chunks of output rows (~32 KiB of weights, or a pass of panels; about 8 per thread;
+    // a multiple of the panel height) taken from a shared counter, so a thread that loses its core to
     // another process holds nobody up.
     let rb = w.ty.row_bytes(w.cols);
-    let per = (32 * 1024 / rb.max(1))
+    let per = if uses_panels(isa, acts.m) {
+        #[cfg(target_arch = "x86_64")]
+        let rows = panel::pass_panels(w.ty, w.cols) * panel::ROWS;
+        #[cfg(not(target_arch = "x86_64"))]
+        let rows = 16;
+        rows
+    } else {
+        32 * 1024 / rb.max(1)
+    };
+    let per = per
         .min(n.div_ceil(8 * pool.threads()))
         .max(1)
         .next_multiple_of(16);
@@ -268,8 +277,12 @@ impl SendPtr {
 }
 
 /// Activation rows from which AVX-512 uses the panel GEMM ([`panel`]).
-#[cfg(target_arch = "x86_64")]
 const PANEL_MIN_M: usize = 16;
+
+/// Whether `rows` runs the panel GEMM for `m` activation rows.
+fn uses_panels(isa: Isa, m: usize) -> bool {
+    cfg!(target_arch = "x86_64") && isa == Isa::Avx512Vnni && m >= PANEL_MIN_M
+}
 
 /// # Safety
 /// `y` holds `acts.m · n` floats; `isa` is supported; `w` matches `acts`.
@@ -278,7 +291,7 @@ unsafe fn rows(isa: Isa, w: &QMatrix, acts: &Acts, r0: usize, r1: usize, y: *mut
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512Vnni => {
             // Panels of 16 rows for prefill, the per-row kernel for decode and the rest.
-            let rp = if acts.m >= PANEL_MIN_M {
+            let rp = if uses_panels(isa, acts.m) {
                 r0 + (r1 - r0) / panel::ROWS * panel::ROWS
             } else {
                 r0

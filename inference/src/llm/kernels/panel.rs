@@ -34,7 +34,21 @@ struct Panel {
 }
 
 thread_local! {
-    static PANEL: RefCell<Panel> = RefCell::new(Panel::default());
+    static PANELS: RefCell<Vec<Panel>> = const { RefCell::new(Vec::new()) };
+}
+
+/// L2 bytes for the panels of one pass: every activation tile runs against all of them
+/// while they stay in L2, so the activations stream from L3 once per pass, not per panel.
+const PASS_BYTES: usize = 1 << 20;
+
+/// Bytes of one unpacked panel of `k` weights per row.
+fn panel_bytes(ty: QType, k: usize) -> usize {
+    k / 32 * 8 * 64 + 2 * 64 * (k / group_len(ty))
+}
+
+/// Panels per pass for rows of `k` weights of `ty`.
+pub(crate) fn pass_panels(ty: QType, k: usize) -> usize {
+    (PASS_BYTES / panel_bytes(ty, k).max(1)).clamp(1, 8)
 }
 
 #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
@@ -289,23 +303,32 @@ pub(crate) unsafe fn rows(
         acts.c32.as_ptr()
     };
     let halves = 32 / group_len(ty);
-    PANEL.with(|cell| {
-        let mut p = cell.borrow_mut();
+    PANELS.with(|cell| {
+        let mut panels = cell.borrow_mut();
+        let per_pass = pass_panels(ty, k);
+        if panels.len() < per_pass {
+            panels.resize_with(per_pass, Panel::default);
+        }
         let mut r = r0;
         while r < r1 {
-            build(&mut p, ty, w.as_ptr(), rb, r, k);
+            let np = ((r1 - r) / ROWS).min(per_pass);
+            for (i, p) in panels[..np].iter_mut().enumerate() {
+                build(p, ty, w.as_ptr(), rb, r + i * ROWS, k);
+            }
             let mut t0 = 0;
             while t0 < full {
                 let qa = acts.qs.as_ptr().add(t0 * k);
                 let da = acts.d.as_ptr().add(t0 * nb);
                 let ca = c.add(t0 * nb * halves);
-                let f = if halves == 1 {
-                    micro::<T, 1>(&p, nb, T, qa, da, ca)
-                } else {
-                    micro::<T, 2>(&p, nb, T, qa, da, ca)
-                };
-                for (t, v) in f.iter().enumerate() {
-                    _mm512_storeu_ps(y.add((t0 + t) * n + r), *v);
+                for (i, p) in panels[..np].iter().enumerate() {
+                    let f = if halves == 1 {
+                        micro::<T, 1>(p, nb, T, qa, da, ca)
+                    } else {
+                        micro::<T, 2>(p, nb, T, qa, da, ca)
+                    };
+                    for (t, v) in f.iter().enumerate() {
+                        _mm512_storeu_ps(y.add((t0 + t) * n + r + i * ROWS), *v);
+                    }
                 }
                 t0 += T;
             }
@@ -313,15 +336,17 @@ pub(crate) unsafe fn rows(
                 let qa = acts.qs.as_ptr().add(t0 * k);
                 let da = acts.d.as_ptr().add(t0 * nb);
                 let ca = c.add(t0 * nb * halves);
-                let f = if halves == 1 {
-                    micro::<1, 1>(&p, nb, 1, qa, da, ca)
-                } else {
-                    micro::<1, 2>(&p, nb, 1, qa, da, ca)
-                };
-                _mm512_storeu_ps(y.add(t0 * n + r), f[0]);
+                for (i, p) in panels[..np].iter().enumerate() {
+                    let f = if halves == 1 {
+                        micro::<1, 1>(p, nb, 1, qa, da, ca)
+                    } else {
+                        micro::<1, 2>(p, nb, 1, qa, da, ca)
+                    };
+                    _mm512_storeu_ps(y.add(t0 * n + r + i * ROWS), f[0]);
+                }
                 t0 += 1;
             }
-            r += ROWS;
+            r += np * ROWS;
         }
     });
 }
