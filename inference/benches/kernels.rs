@@ -131,10 +131,12 @@ fn cpu_seconds() -> f64 {
 }
 
 /// `--prefill`: only our best kernels on the prefill shape the engine runs (512-token
-/// chunks), for quick A/B runs of the GEMM path; no candle, no AVX2 column. The CPU-time
+/// chunks; `--m=N` for another), for quick A/B runs of the GEMM path; no candle, no AVX2 column. The CPU-time
 /// column means something with `MISHU_THREADS=1` only (the pool's workers are not counted).
 fn prefill_only(cases: &[(QType, usize, usize, &str)]) {
-    let m = 512;
+    let m = std::env::args()
+        .find_map(|a| a.strip_prefix("--m=")?.parse().ok())
+        .unwrap_or(512);
     println!(
         "| format | shape (rows × cols) | tensor | m | mishu {:?} |",
         Isa::detect()
@@ -142,7 +144,7 @@ fn prefill_only(cases: &[(QType, usize, usize, &str)]) {
     println!("|---|---|---|---|---|");
     for &(ty, n, k, what) in cases {
         // The output matrix runs for one token per prefill chunk, never 512.
-        if n > 100_000 {
+        if n > 100_000 && m > 1 {
             continue;
         }
         let data = random_weights(ty, n, k);
@@ -162,9 +164,10 @@ fn prefill_only(cases: &[(QType, usize, usize, &str)]) {
         let cpu = (cpu_seconds() - cpu0) / reps as f64;
         let gops = |t: f64| 2.0 * (m * n * k) as f64 / t / 1e9;
         println!(
-            "| {ty:?} | {n} × {k} | {what} | {m} | {:.1} GOP/s | {:.1} GOP/s |",
+            "| {ty:?} | {n} × {k} | {what} | {m} | {:.1} GOP/s | {:.1} GOP/s | {:.1} GB/s |",
             gops(best),
-            gops(cpu)
+            gops(cpu),
+            data.len() as f64 / best / 1e9
         );
     }
 }

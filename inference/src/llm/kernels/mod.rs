@@ -277,7 +277,7 @@ impl SendPtr {
 }
 
 /// Activation rows from which AVX-512 uses the panel GEMM ([`panel`]).
-const PANEL_MIN_M: usize = 16;
+const PANEL_MIN_M: usize = 8;
 
 /// Whether `rows` runs the panel GEMM for `m` activation rows.
 fn uses_panels(isa: Isa, m: usize) -> bool {
