@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use candle_core::quantized::{ggml_file::qtensor_from_ggml, GgmlDType, QMatMul};
 use candle_core::{Device, Module, Tensor};
-use inference::llm::kernels::{matmul_with, Isa, QMatrix, QType};
+use inference::llm::kernels::{matmul_packed, matmul_with, Isa, PackedMatrix, QMatrix, QType};
 
 fn random_weights(ty: QType, rows: usize, cols: usize) -> Vec<u8> {
     let mut state = 0x9E3779B97F4A7C15u64;
@@ -153,21 +153,35 @@ fn prefill_only(cases: &[(QType, usize, usize, &str)]) {
             .map(|i| ((i * 37 % 101) as f32 - 50.0) / 50.0)
             .collect();
         let mut y = vec![0f32; m * n];
-        matmul_with(Isa::detect(), &w, &x, m, &mut y);
-        let reps = 7;
-        let (mut best, cpu0) = (f64::MAX, cpu_seconds());
-        for _ in 0..reps {
-            let t = Instant::now();
-            matmul_with(Isa::detect(), &w, &x, m, &mut y);
-            best = best.min(t.elapsed().as_secs_f64());
+        let packed = PackedMatrix::new(&w);
+        let layouts: [(&str, &dyn Fn(&mut [f32])); 2] = [
+            ("gguf", &|y| matmul_with(Isa::detect(), &w, &x, m, y)),
+            ("packed", &|y| {
+                if let Some(p) = &packed {
+                    matmul_packed(p, &x, m, y)
+                }
+            }),
+        ];
+        for (layout, run) in layouts {
+            if layout == "packed" && packed.is_none() {
+                continue;
+            }
+            run(&mut y);
+            let reps = if m == 1 { 51 } else { 7 };
+            let (mut best, cpu0) = (f64::MAX, cpu_seconds());
+            for _ in 0..reps {
+                let t = Instant::now();
+                run(&mut y);
+                best = best.min(t.elapsed().as_secs_f64());
+            }
+            let cpu = (cpu_seconds() - cpu0) / reps as f64;
+            let gops = |t: f64| 2.0 * (m * n * k) as f64 / t / 1e9;
+            println!(
+                "| {ty:?} {layout} | {n} × {k} | {what} | {m} | {:.1} GOP/s | {:.1} GOP/s | {:.1} GB/s |",
+                gops(best),
+                gops(cpu),
+                data.len() as f64 / best / 1e9
+            );
         }
-        let cpu = (cpu_seconds() - cpu0) / reps as f64;
-        let gops = |t: f64| 2.0 * (m * n * k) as f64 / t / 1e9;
-        println!(
-            "| {ty:?} | {n} × {k} | {what} | {m} | {:.1} GOP/s | {:.1} GOP/s | {:.1} GB/s |",
-            gops(best),
-            gops(cpu),
-            data.len() as f64 / best / 1e9
-        );
     }
 }

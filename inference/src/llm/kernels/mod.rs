@@ -16,6 +16,9 @@
 //! therefore moves by at most `Σ |w_i| · amax(block(i)) / 225`, plus f32 rounding.
 
 mod formats;
+mod packed;
+#[cfg(target_arch = "x86_64")]
+mod packed_x86;
 #[cfg(target_arch = "x86_64")]
 mod panel;
 pub(crate) mod pool;
@@ -25,6 +28,7 @@ mod quant_x86;
 mod x86;
 
 pub use formats::{dequantize_row, QType};
+pub use packed::PackedMatrix;
 
 use std::cell::RefCell;
 
@@ -140,6 +144,22 @@ impl Acts {
     }
 }
 
+impl Acts {
+    /// Block `b` of activation row `t`: its 32 values, scale and `scale · Σq`.
+    pub(crate) fn block(&self, t: usize, b: usize) -> (&[i8], f32, f32) {
+        let nbr = self.k / 32;
+        let full = self.m / self.tile * self.tile;
+        let (g0, w, ti) = if t < full {
+            (t / self.tile * self.tile, self.tile, t % self.tile)
+        } else {
+            (t, 1, 0)
+        };
+        let q0 = g0 * self.k + (b * w + ti) * 32;
+        let di = g0 * nbr + b * w + ti;
+        (&self.qs[q0..q0 + 32], self.d[di], self.c32[di])
+    }
+}
+
 /// The portable quantization of one block of 32: (f16-rounded scale, sums of the halves).
 fn quantize_block(xb: &[f32], qb: &mut [i8]) -> (f32, i32, i32) {
     let amax = xb.iter().fold(0f32, |a, v| a.max(v.abs()));
@@ -224,16 +244,7 @@ pub fn matmul_quantized(isa: Isa, w: &QMatrix, acts: &Acts, y: &mut [f32]) {
     let isa = isa.min(Isa::detect_best());
     let n = w.rows;
     assert!(acts.k == w.cols && y.len() >= acts.m * n && acts.tile == isa.tile());
-    let pool = pool::global();
     let yp = SendPtr(y.as_mut_ptr());
-    if pool.threads() == 1 || n * acts.m * w.cols < 64 * 1024 {
-        // SAFETY: y holds m · n floats (asserted above); w and acts match.
-        unsafe { rows(isa, w, acts, 0, n, yp.get(), n) };
-        return;
-    }
-    // Chunks of output rows (~32 KiB of weights, or a pass of panels; about 8 per thread;
-    // a multiple of the panel height) taken from a shared counter, so a thread that loses its core to
-    // another process holds nobody up.
     let rb = w.ty.row_bytes(w.cols);
     let per = if uses_panels(isa, acts.m) {
         #[cfg(target_arch = "x86_64")]
@@ -244,6 +255,25 @@ pub fn matmul_quantized(isa: Isa, w: &QMatrix, acts: &Acts, y: &mut [f32]) {
     } else {
         32 * 1024 / rb.max(1)
     };
+    split_rows(n, per, n * acts.m * w.cols, &|r0, r1| {
+        // SAFETY: split_rows hands out disjoint row ranges, so threads write disjoint
+        // output columns r0..r1 of y, which holds m · n floats (asserted above); w and
+        // acts match.
+        unsafe { rows(isa, w, acts, r0, r1, yp.get(), n) }
+    });
+}
+
+/// Runs `f` on ranges of `0..n` rows — chunks of about `per` rows, a multiple of 16 (the
+/// panel height), about 8 per thread — over the pool's threads; small products (`work`
+/// multiply-adds) on this thread alone.
+fn split_rows(n: usize, per: usize, work: usize, f: &(dyn Fn(usize, usize) + Sync)) {
+    let pool = pool::global();
+    if pool.threads() == 1 || work < 64 * 1024 {
+        f(0, n);
+        return;
+    }
+    // Chunks are taken from a shared counter, so a thread that loses its core to another
+    // process holds nobody up.
     let per = per
         .min(n.div_ceil(8 * pool.threads()))
         .max(1)
@@ -256,12 +286,47 @@ pub fn matmul_quantized(isa: Isa, w: &QMatrix, acts: &Acts, y: &mut [f32]) {
             break;
         }
         let r0 = c * per;
-        let r1 = (r0 + per).min(n);
-        // SAFETY: each chunk is taken once, so threads write disjoint output columns
-        // r0..r1 of y, which holds m · n floats (asserted above); w and acts match.
-        unsafe { rows(isa, w, acts, r0, r1, yp.get(), n) };
+        f(r0, (r0 + per).min(n));
     };
     pool.run(&job);
+}
+
+/// `y = x · Wᵀ` on repacked weights: `x` is `m × cols`, `y` is `m × rows`.
+pub fn matmul_packed(w: &PackedMatrix, x: &[f32], m: usize, y: &mut [f32]) {
+    matmul_packed_with(Isa::detect(), w, x, m, y)
+}
+
+/// [`matmul_packed`] with a chosen instruction set: AVX-512 VNNI where supported, else
+/// the portable kernel (one thread; packing is refused on such CPUs anyway).
+pub fn matmul_packed_with(isa: Isa, w: &PackedMatrix, x: &[f32], m: usize, y: &mut [f32]) {
+    let isa = isa.min(Isa::detect_best());
+    assert!(x.len() >= m * w.cols && y.len() >= m * w.rows);
+    SCRATCH.with(|s| {
+        let mut acts = s.borrow_mut();
+        acts.quantize(x, m, w.cols, isa.tile());
+        matmul_packed_quantized(isa, w, &acts, y);
+    });
+}
+
+/// `y = acts · Wᵀ` on repacked weights and already quantized activations (quantized with
+/// `isa.tile()`), split over the pool's threads on AVX-512.
+pub fn matmul_packed_quantized(isa: Isa, w: &PackedMatrix, acts: &Acts, y: &mut [f32]) {
+    let isa = isa.min(Isa::detect_best());
+    let m = acts.m;
+    assert!(acts.k == w.cols && y.len() >= m * w.rows && acts.tile == isa.tile());
+    match isa {
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512Vnni => {
+            let yp = SendPtr(y.as_mut_ptr());
+            let per = (32 * 1024 / w.ty.row_bytes(w.cols).max(1)).max(64);
+            split_rows(w.rows, per, w.rows * m * w.cols, &|r0, r1| {
+                // SAFETY: AVX-512 VNNI is supported (capped above); disjoint row ranges
+                // (multiples of 16, as rows is) of y's m · rows floats; acts match w.
+                unsafe { packed_x86::rows(w, acts, r0, r1, yp.get()) }
+            });
+        }
+        _ => packed::rows_scalar(w, acts, 0, w.rows, y),
+    }
 }
 
 #[derive(Clone, Copy)]

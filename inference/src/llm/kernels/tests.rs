@@ -195,6 +195,62 @@ fn simd_activation_quantization_is_exact() {
     }
 }
 
+/// Repacked weights against the unpacked scalar kernel (same integers; f32 order differs).
+fn check_packed(ty: QType, n: usize, k: usize, m: usize, seed: u64) {
+    let mut rng = Rng(seed);
+    let data = random_matrix(ty, n, k, &mut rng);
+    let x = random_acts(m, k, &mut rng);
+    let w = QMatrix::new(ty, n, k, &data).expect("sizes");
+    let p = PackedMatrix::pack(&w).expect("packable");
+    assert_eq!(p.bytes(), data.len(), "{ty:?}: packing keeps the size");
+    let mut want = vec![0f32; m * n];
+    matmul_with(Isa::Scalar, &w, &x, m, &mut want);
+    let rb = ty.row_bytes(k);
+    for isa in Isa::supported() {
+        let mut y = vec![f32::NAN; m * n];
+        matmul_packed_with(isa, &p, &x, m, &mut y);
+        for r in 0..n {
+            let row = &data[r * rb..(r + 1) * rb];
+            let mut wf = vec![0f32; k];
+            dequantize_row(ty, row, &mut wf);
+            for t in 0..m {
+                let mag: f64 = (0..k)
+                    .map(|i| (wf[i] as f64 * x[t * k + i] as f64).abs())
+                    .sum();
+                let (got, exp) = (y[t * n + r] as f64, want[t * n + r] as f64);
+                assert!(
+                    (got - exp).abs() <= 1e-5 * mag + 1e-6,
+                    "{ty:?} {isa:?} n={n} k={k} m={m} row {r} tok {t}: {got} vs {exp}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn packed_every_isa() {
+    for ty in [QType::Q4_0, QType::Q4_1, QType::Q5_0, QType::Q8_0] {
+        for (i, &(n, kb, m)) in [(16, 1, 1), (32, 3, 1), (48, 2, 9), (16, 5, 19)]
+            .iter()
+            .enumerate()
+        {
+            check_packed(ty, n, 32 * kb, m, 70 + i as u64);
+        }
+        // Split over the pool, decode and prefill shapes.
+        check_packed(ty, 160, 32 * 19, 1, 5);
+        check_packed(ty, 160, 32 * 19, 21, 6);
+    }
+}
+
+#[test]
+fn packing_refuses_what_it_does_not_cover() {
+    let mut rng = Rng(4);
+    let q4k = random_matrix(QType::Q4K, 16, 256, &mut rng);
+    assert!(PackedMatrix::pack(&QMatrix::new(QType::Q4K, 16, 256, &q4k).unwrap()).is_none());
+    let q8 = random_matrix(QType::Q8_0, 20, 64, &mut rng);
+    assert!(PackedMatrix::pack(&QMatrix::new(QType::Q8_0, 20, 64, &q8).unwrap()).is_none());
+}
+
 #[test]
 fn zero_activations_give_zero() {
     let mut rng = Rng(3);
