@@ -75,6 +75,10 @@ fn main() {
         (QType::Q4_0, 4864, 896, "(Q4_0 models)"),
     ];
     let quick = std::env::args().any(|a| a == "--quick");
+    if std::env::args().any(|a| a == "--decode-model") {
+        decode_model();
+        return;
+    }
     if std::env::args().any(|a| a == "--prefill") {
         prefill_only(&cases);
         return;
@@ -183,5 +187,60 @@ fn prefill_only(cases: &[(QType, usize, usize, &str)]) {
                 data.len() as f64 / best / 1e9
             );
         }
+    }
+}
+
+/// `--decode-model`: one decode step's matrix products of qwen2.5-0.5b (24 layers of q, k,
+/// v, o, gate, up, down with the GGUF's formats, then the output matrix), random weights,
+/// ~390 MB streamed per step: the kernels' decode ceiling in tokens/s, GGUF layout vs
+/// repacked ([`PackedMatrix`], where the format has one).
+fn decode_model() {
+    let layer = [
+        (QType::Q5_0, 896, 896),
+        (QType::Q5_0, 128, 896),
+        (QType::Q8_0, 128, 896),
+        (QType::Q5_0, 896, 896),
+        (QType::Q5_0, 4864, 896),
+        (QType::Q5_0, 4864, 896),
+    ];
+    let mut shapes = Vec::new();
+    for l in 0..24 {
+        shapes.extend(layer);
+        shapes.push((if l % 2 == 0 { QType::Q6K } else { QType::Q4K }, 896, 4864));
+    }
+    shapes.push((QType::Q8_0, 151936, 896));
+    let datas: Vec<Vec<u8>> = shapes
+        .iter()
+        .map(|&(ty, n, k)| random_weights(ty, n, k))
+        .collect();
+    let mats: Vec<QMatrix> = shapes
+        .iter()
+        .zip(&datas)
+        .map(|(&(ty, n, k), d)| QMatrix::new(ty, n, k, d).expect("sizes"))
+        .collect();
+    let packed: Vec<Option<PackedMatrix>> = mats.iter().map(PackedMatrix::new).collect();
+    let bytes: usize = datas.iter().map(|d| d.len()).sum();
+    let x: Vec<f32> = (0..4864)
+        .map(|i| ((i * 37 % 101) as f32 - 50.0) / 50.0)
+        .collect();
+    let mut y = vec![0f32; 151936];
+    for use_packed in [false, true, false, true] {
+        let step = |y: &mut [f32]| {
+            for (w, p) in mats.iter().zip(&packed) {
+                match p {
+                    Some(p) if use_packed => matmul_packed(p, &x[..w.cols], 1, y),
+                    _ => matmul_with(Isa::detect(), w, &x[..w.cols], 1, y),
+                }
+            }
+        };
+        let t = time(9, || step(&mut y));
+        println!(
+            "decode step, {}: {:.1} ms, {:.1} tok/s, {:.1} GB/s ({} MB)",
+            if use_packed { "packed" } else { "gguf layout" },
+            t * 1e3,
+            1.0 / t,
+            bytes as f64 / t / 1e9,
+            bytes / 1_000_000
+        );
     }
 }
