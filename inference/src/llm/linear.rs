@@ -6,8 +6,8 @@ use std::sync::Arc;
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_core::{CpuStorage, CustomOp1, DType, Layout, Module, Shape, Tensor};
 
-use crate::llm::kernels::{self, QMatrix, QType};
-use crate::Result;
+use crate::llm::kernels::{self, Acts, Isa, QMatrix, QType};
+use crate::{Error, Result};
 
 /// `y = x · Wᵀ` for a quantized weight `W` of shape (out, in).
 #[derive(Debug)]
@@ -42,6 +42,20 @@ impl QLinear {
         Ok(self.inner.forward(x)?)
     }
 
+    /// `y = x · Wᵀ` on slices: `x` is `m × in`, `y` is `m × out`.
+    pub fn matmul(&self, x: &[f32], m: usize, y: &mut [f32]) -> Result<()> {
+        project(x, m, &mut [(self, y)], &mut Acts::default())
+    }
+
+    /// candle's `QMatMul` (formats our kernels do not cover, and the stock mode).
+    fn matmul_candle(&self, x: &[f32], m: usize, y: &mut [f32]) -> Result<()> {
+        let (k, n) = (self.in_features, self.out_features);
+        let t = Tensor::from_slice(&x[..m * k], (m, k), &candle_core::Device::Cpu)?;
+        let out = self.inner.forward(&t)?.flatten_all()?.to_vec1::<f32>()?;
+        y[..m * n].copy_from_slice(&out);
+        Ok(())
+    }
+
     pub fn in_features(&self) -> usize {
         self.in_features
     }
@@ -49,6 +63,43 @@ impl QLinear {
     pub fn out_features(&self) -> usize {
         self.out_features
     }
+}
+
+/// `y_i = x · W_iᵀ` for projections that read the same input `x` (`m × in`): with our
+/// kernels `x` is quantized once, into `acts`, for all of them.
+pub fn project(
+    x: &[f32],
+    m: usize,
+    outs: &mut [(&QLinear, &mut [f32])],
+    acts: &mut Acts,
+) -> Result<()> {
+    let isa = Isa::detect();
+    let mut quantized = None;
+    for (l, y) in outs.iter_mut() {
+        let (k, n) = (l.in_features, l.out_features);
+        if x.len() < m * k || y.len() < m * n {
+            return Err(Error::Engine(format!(
+                "projection ({n} x {k}) given {} inputs and {} outputs for {m} rows",
+                x.len(),
+                y.len()
+            )));
+        }
+        match &l.kernel {
+            Some(op) if kernels_on() => {
+                if quantized != Some(k) {
+                    acts.quantize(&x[..m * k], m, k, isa.tile());
+                    quantized = Some(k);
+                }
+                let data = op.w.data()?;
+                let w = QMatrix::new(op.ty, n, k, &data).ok_or_else(|| {
+                    Error::Engine(format!("weight data does not hold {n} x {k} {:?}", op.ty))
+                })?;
+                kernels::matmul_quantized(isa, &w, acts, &mut y[..m * n]);
+            }
+            _ => l.matmul_candle(x, m, y)?,
+        }
+    }
+    Ok(())
 }
 
 thread_local! {

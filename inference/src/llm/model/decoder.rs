@@ -1,14 +1,22 @@
 //! The decoder-only transformer shared by the Llama family (Llama, SmolLM2, Qwen2,
 //! Qwen3): RMS norms, rotary attention with grouped KV heads, a SwiGLU MLP. Each
 //! architecture's file reads its [`DecoderConfig`] and says which variant it is.
+//!
+//! The forward pass runs on plain f32 buffers kept with the sequence's cache
+//! ([`Scratch`]): the quantized projections write into them ([`project`]), the norms,
+//! rotations, SwiGLU and residual adds work in place ([`ops`]), attention reads the f16
+//! cache directly ([`attention`]), and only the last token's logits are computed.
 
 use candle_core::quantized::QTensor;
-use candle_core::{DType, Device, Tensor};
+use candle_core::{Device, Tensor};
 
+use super::attention::{self, Heads};
+use super::ops;
+use super::scratch::Scratch;
 use crate::llm::gguf::Gguf;
 use crate::llm::kv_cache::KvCache;
-use crate::llm::linear::QLinear;
-use crate::Result;
+use crate::llm::linear::{project, QLinear};
+use crate::{Error, Result};
 
 /// Which pairs of dimensions rotary embeddings rotate together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,21 +96,21 @@ impl DecoderConfig {
 }
 
 struct RmsNorm {
-    weight: Tensor,
+    weight: Vec<f32>,
     eps: f32,
 }
 
 impl RmsNorm {
     fn load(gguf: &Gguf, name: &str, dim: usize, eps: f32) -> Result<RmsNorm> {
         Ok(RmsNorm {
-            weight: gguf.f32_tensor(name, &[dim])?,
+            weight: f32_vec(gguf, name, dim)?,
             eps,
         })
     }
+}
 
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        Ok(candle_nn::ops::rms_norm(x, &self.weight, self.eps)?)
-    }
+fn f32_vec(gguf: &Gguf, name: &str, dim: usize) -> Result<Vec<f32>> {
+    Ok(gguf.f32_tensor(name, &[dim])?.to_vec1::<f32>()?)
 }
 
 struct Attention {
@@ -110,7 +118,7 @@ struct Attention {
     k: QLinear,
     v: QLinear,
     o: QLinear,
-    bias: Option<(Tensor, Tensor, Tensor)>,
+    bias: Option<(Vec<f32>, Vec<f32>, Vec<f32>)>,
     qk_norm: Option<(RmsNorm, RmsNorm)>,
 }
 
@@ -133,8 +141,9 @@ pub struct Decoder {
     blocks: Vec<Block>,
     norm: RmsNorm,
     output: QLinear,
-    cos: Tensor,
-    sin: Tensor,
+    /// Rotary tables, `max_positions × head_dim / 2`.
+    cos: Vec<f32>,
+    sin: Vec<f32>,
     max_positions: usize,
 }
 
@@ -148,6 +157,9 @@ impl Decoder {
     pub fn load(gguf: &Gguf, cfg: DecoderConfig, max_positions: usize) -> Result<Decoder> {
         let (d, hd) = (cfg.n_embd, cfg.head_dim);
         let (q_dim, kv_dim) = (cfg.n_head * hd, cfg.n_kv_head * hd);
+        if hd == 0 || hd % 2 != 0 {
+            return Err(gguf.error(format!("head size {hd} is not a positive even number")));
+        }
         let embeddings = gguf.qtensor("token_embd.weight", Some(&[cfg.vocab_size, d]))?;
         let output_name = if gguf.has_tensor("output.weight") {
             "output.weight"
@@ -162,9 +174,9 @@ impl Decoder {
             let p = format!("blk.{i}");
             let bias = if cfg.qkv_bias {
                 Some((
-                    gguf.f32_tensor(&format!("{p}.attn_q.bias"), &[q_dim])?,
-                    gguf.f32_tensor(&format!("{p}.attn_k.bias"), &[kv_dim])?,
-                    gguf.f32_tensor(&format!("{p}.attn_v.bias"), &[kv_dim])?,
+                    f32_vec(gguf, &format!("{p}.attn_q.bias"), q_dim)?,
+                    f32_vec(gguf, &format!("{p}.attn_k.bias"), kv_dim)?,
+                    f32_vec(gguf, &format!("{p}.attn_v.bias"), kv_dim)?,
                 ))
             } else {
                 None
@@ -195,7 +207,7 @@ impl Decoder {
                 },
             });
         }
-        let (cos, sin) = rope_tables(hd, cfg.rope_base, max_positions)?;
+        let (cos, sin) = ops::rope_tables(hd, cfg.rope_base, max_positions);
         Ok(Decoder {
             cfg,
             embeddings,
@@ -228,135 +240,102 @@ impl Decoder {
     /// Runs `tokens` at positions `cache.len()..`, appends their keys and values to the
     /// cache and returns the logits of the last token.
     pub fn forward(&self, tokens: &[u32], cache: &mut KvCache) -> Result<Vec<f32>> {
-        let seq = tokens.len();
-        if seq == 0 {
-            return Err(crate::Error::BadInput("no tokens to run".into()));
+        if tokens.is_empty() {
+            return Err(Error::BadInput("no tokens to run".into()));
         }
-        let pos = cache.len();
-        cache.reserve(seq)?;
+        if let Some(t) = tokens.iter().find(|&&t| t as usize >= self.cfg.vocab_size) {
+            return Err(Error::BadInput(format!(
+                "token id {t} is outside the vocabulary ({} tokens)",
+                self.cfg.vocab_size
+            )));
+        }
+        cache.reserve(tokens.len())?;
+        let mut scratch = std::mem::take(&mut cache.scratch);
+        let logits = self.run(tokens, cache, &mut scratch);
+        cache.scratch = scratch;
+        logits
+    }
+
+    fn run(&self, tokens: &[u32], cache: &mut KvCache, s: &mut Scratch) -> Result<Vec<f32>> {
+        let cfg = &self.cfg;
+        let (seq, pos) = (tokens.len(), cache.len());
+        let (d, hd, ff) = (cfg.n_embd, cfg.head_dim, cfg.n_ff);
+        let (q_dim, kv_dim) = (cfg.n_head * hd, cfg.n_kv_head * hd);
+        s.ensure(seq, d, q_dim, kv_dim, ff);
         let ids = Tensor::new(tokens, &Device::Cpu)?;
-        let mut x = self.embeddings.embedding(&ids)?; // (seq, d)
-        let mask = if seq > 1 {
-            Some(causal_mask(seq, pos)?)
-        } else {
-            None
+        let emb = self
+            .embeddings
+            .embedding(&ids)?
+            .flatten_all()?
+            .to_vec1::<f32>()?;
+        let Scratch {
+            x,
+            h,
+            q,
+            k,
+            v,
+            att,
+            gate,
+            up,
+            partial,
+            acts,
+        } = s;
+        let (x, h) = (&mut x[..seq * d], &mut h[..seq * d]);
+        let (q, k, v) = (
+            &mut q[..seq * q_dim],
+            &mut k[..seq * kv_dim],
+            &mut v[..seq * kv_dim],
+        );
+        let att = &mut att[..seq * q_dim];
+        let (gate, up) = (&mut gate[..seq * ff], &mut up[..seq * ff]);
+        x.copy_from_slice(&emb);
+        let heads = Heads {
+            n_head: cfg.n_head,
+            n_kv_head: cfg.n_kv_head,
+            head_dim: hd,
         };
-        let cos = self.cos.narrow(0, pos, seq)?;
-        let sin = self.sin.narrow(0, pos, seq)?;
-        for (i, block) in self.blocks.iter().enumerate() {
-            let h = block.attn_norm.forward(&x)?;
-            let h = self.attention(i, &block.attn, &h, &cos, &sin, mask.as_ref(), cache)?;
-            x = (x + h)?;
-            let h = block.ffn_norm.forward(&x)?;
-            let gate = block.mlp.gate.forward(&h)?;
-            let up = block.mlp.up.forward(&h)?;
-            let h = block
-                .mlp
-                .down
-                .forward(&(candle_nn::ops::silu(&gate)? * up)?)?;
-            x = (x + h)?;
+        for (layer, b) in self.blocks.iter().enumerate() {
+            let a = &b.attn;
+            ops::rms_norm(x, &b.attn_norm.weight, b.attn_norm.eps, h);
+            project(
+                h,
+                seq,
+                &mut [(&a.q, &mut *q), (&a.k, &mut *k), (&a.v, &mut *v)],
+                acts,
+            )?;
+            if let Some((bq, bk, bv)) = &a.bias {
+                ops::add_bias(q, bq);
+                ops::add_bias(k, bk);
+                ops::add_bias(v, bv);
+            }
+            if let Some((qn, kn)) = &a.qk_norm {
+                ops::rms_norm_in_place(q, &qn.weight, qn.eps);
+                ops::rms_norm_in_place(k, &kn.weight, kn.eps);
+            }
+            ops::rope(q, q_dim, hd, &self.cos, &self.sin, pos, cfg.rope_style);
+            ops::rope(k, kv_dim, hd, &self.cos, &self.sin, pos, cfg.rope_style);
+            cache.write(layer, k, v);
+            let (kc, vc) = cache.layer(layer, pos + seq);
+            attention::attention(heads, q, kc, vc, pos, seq, att, partial);
+            project(att, seq, &mut [(&a.o, &mut *h)], acts)?;
+            ops::add(x, h);
+            ops::rms_norm(x, &b.ffn_norm.weight, b.ffn_norm.eps, h);
+            project(
+                h,
+                seq,
+                &mut [(&b.mlp.gate, &mut *gate), (&b.mlp.up, &mut *up)],
+                acts,
+            )?;
+            ops::silu_mul(gate, up);
+            project(gate, seq, &mut [(&b.mlp.down, &mut *h)], acts)?;
+            ops::add(x, h);
         }
         cache.advance(seq);
-        let last = x.narrow(0, seq - 1, 1)?;
-        let last = self.norm.forward(&last)?;
-        let logits = self.output.forward(&last)?;
-        Ok(logits.flatten_all()?.to_vec1::<f32>()?)
+        let last = &x[(seq - 1) * d..];
+        let hl = &mut h[..d];
+        ops::rms_norm(last, &self.norm.weight, self.norm.eps, hl);
+        let mut logits = vec![0f32; cfg.vocab_size];
+        self.output.matmul(hl, 1, &mut logits)?;
+        Ok(logits)
     }
-
-    #[allow(clippy::too_many_arguments)]
-    fn attention(
-        &self,
-        layer: usize,
-        a: &Attention,
-        x: &Tensor,
-        cos: &Tensor,
-        sin: &Tensor,
-        mask: Option<&Tensor>,
-        cache: &mut KvCache,
-    ) -> Result<Tensor> {
-        let cfg = &self.cfg;
-        let seq = x.dim(0)?;
-        let (nh, nkv, hd) = (cfg.n_head, cfg.n_kv_head, cfg.head_dim);
-        let mut q = a.q.forward(x)?;
-        let mut k = a.k.forward(x)?;
-        let mut v = a.v.forward(x)?;
-        if let Some((bq, bk, bv)) = &a.bias {
-            q = q.broadcast_add(bq)?;
-            k = k.broadcast_add(bk)?;
-            v = v.broadcast_add(bv)?;
-        }
-        let heads = |t: Tensor, n: usize| -> Result<Tensor> {
-            Ok(t.reshape((1, seq, n, hd))?.transpose(1, 2)?.contiguous()?)
-        };
-        let (mut q, mut k, v) = (heads(q, nh)?, heads(k, nkv)?, heads(v, nkv)?);
-        if let Some((qn, kn)) = &a.qk_norm {
-            q = qn.forward(&q)?;
-            k = kn.forward(&k)?;
-        }
-        let (q, k) = match cfg.rope_style {
-            RopeStyle::Neox => (
-                candle_nn::rotary_emb::rope(&q, cos, sin)?,
-                candle_nn::rotary_emb::rope(&k, cos, sin)?,
-            ),
-            RopeStyle::Interleaved => (
-                candle_nn::rotary_emb::rope_i(&q, cos, sin)?,
-                candle_nn::rotary_emb::rope_i(&k, cos, sin)?,
-            ),
-        };
-        let (k_all, v_all) = cache.append(layer, &k, &v)?; // (1, nkv, L, hd)
-        let kv_len = k_all.dim(2)?;
-        // Grouped-query attention without copying K/V: the `group` query heads that
-        // share one KV head become rows of one matrix product.
-        let group = nh / nkv;
-        let q = q.reshape((1, nkv, group * seq, hd))?;
-        let scale = 1.0 / (hd as f64).sqrt();
-        let att = (q.matmul(&k_all.t()?)? * scale)?; // (1, nkv, group*seq, L)
-        let att = match mask {
-            Some(m) => att
-                .reshape((nkv, group, seq, kv_len))?
-                .broadcast_add(m)?
-                .reshape((1, nkv, group * seq, kv_len))?,
-            None => att,
-        };
-        let att = candle_nn::ops::softmax_last_dim(&att)?;
-        let y = att.matmul(&v_all)?; // (1, nkv, group*seq, hd)
-        let y = y
-            .reshape((nh, seq, hd))?
-            .transpose(0, 1)?
-            .contiguous()?
-            .reshape((seq, nh * hd))?;
-        a.o.forward(&y)
-    }
-}
-
-/// (seq, pos + seq): 0 where a query may look, -inf at later positions.
-fn causal_mask(seq: usize, pos: usize) -> Result<Tensor> {
-    let total = pos + seq;
-    let mut m = vec![0f32; seq * total];
-    for i in 0..seq {
-        for j in (pos + i + 1)..total {
-            m[i * total + j] = f32::NEG_INFINITY;
-        }
-    }
-    Ok(Tensor::from_vec(m, (seq, total), &Device::Cpu)?)
-}
-
-fn rope_tables(head_dim: usize, base: f32, positions: usize) -> Result<(Tensor, Tensor)> {
-    let inv: Vec<f32> = (0..head_dim)
-        .step_by(2)
-        .map(|i| 1.0 / base.powf(i as f32 / head_dim as f32))
-        .collect();
-    let half = inv.len();
-    let mut cos = Vec::with_capacity(positions * half);
-    let mut sin = Vec::with_capacity(positions * half);
-    for p in 0..positions {
-        for f in &inv {
-            let a = p as f32 * f;
-            cos.push(a.cos());
-            sin.push(a.sin());
-        }
-    }
-    let cos = Tensor::from_vec(cos, (positions, half), &Device::Cpu)?;
-    let sin = Tensor::from_vec(sin, (positions, half), &Device::Cpu)?;
-    Ok((cos.to_dtype(DType::F32)?, sin.to_dtype(DType::F32)?))
 }

@@ -1,9 +1,12 @@
 //! The model architectures mishu runs, each a configuration of one decoder.
 
+mod attention;
 pub mod decoder;
 pub mod llama;
+pub(crate) mod ops;
 pub mod qwen2;
 pub mod qwen3;
+pub mod scratch;
 
 pub use decoder::{Decoder, DecoderConfig, RopeStyle};
 
