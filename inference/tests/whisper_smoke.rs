@@ -4,37 +4,12 @@
 use std::path::PathBuf;
 
 use inference::audio::read_wav_16k_mono;
+use inference::whisper::wer::word_error_rate;
 use inference::whisper::{TranscribeOptions, Transcriber};
 use models::ModelStore;
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/audio")
-}
-
-fn words(text: &str) -> Vec<String> {
-    text.split_whitespace()
-        .map(|w| {
-            w.chars()
-                .filter(|c| c.is_alphanumeric())
-                .collect::<String>()
-                .to_lowercase()
-        })
-        .filter(|w| !w.is_empty())
-        .collect()
-}
-
-/// Word-level Levenshtein distance.
-fn word_errors(reference: &[String], hypothesis: &[String]) -> usize {
-    let mut prev: Vec<usize> = (0..=hypothesis.len()).collect();
-    for (i, r) in reference.iter().enumerate() {
-        let mut cur = vec![i + 1; hypothesis.len() + 1];
-        for (j, h) in hypothesis.iter().enumerate() {
-            let sub = prev[j] + usize::from(r != h);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[hypothesis.len()]
 }
 
 fn transcribe_jfk(model: &str) -> (String, usize) {
@@ -53,7 +28,7 @@ fn transcribe_jfk(model: &str) -> (String, usize) {
         .unwrap();
     let reference = std::fs::read_to_string(fixtures().join("jfk.txt")).unwrap();
     let text = transcript.text();
-    let errors = word_errors(&words(&reference), &words(&text));
+    let errors = word_error_rate(&reference, &text).errors;
     (text, errors)
 }
 
@@ -73,18 +48,6 @@ fn whisper_tiny_en_transcribes_jfk_with_at_most_one_word_wrong() {
 fn whisper_base_q8_0_transcribes_jfk_with_at_most_one_word_wrong() {
     let (text, errors) = transcribe_jfk("whisper-base-q8_0");
     assert!(errors <= 1, "{errors} words wrong: {text}");
-}
-
-#[test]
-fn word_errors_counts_edits() {
-    let w = |s: &str| words(s);
-    assert_eq!(word_errors(&w("a b c"), &w("a b c")), 0);
-    assert_eq!(word_errors(&w("a b c"), &w("a x c")), 1);
-    assert_eq!(word_errors(&w("a b c"), &w("a c")), 1);
-    assert_eq!(
-        word_errors(&w("Ask not, what"), &w("ask not what extra")),
-        1
-    );
 }
 
 /// ggml (openai-whisper) names → Hugging Face transformers names.
@@ -201,6 +164,6 @@ fn hugging_face_folder_imports_and_transcribes() {
         .unwrap()
         .text();
     let reference = std::fs::read_to_string(fixtures().join("jfk.txt")).unwrap();
-    let errors = word_errors(&words(&reference), &words(&text));
+    let errors = word_error_rate(&reference, &text).errors;
     assert!(errors <= 1, "{errors} words wrong: {text}");
 }

@@ -103,6 +103,63 @@ impl Chunk {
         0.0
     }
 
+    /// Maps a segment Whisper timed at `t0..t1` in the chunk to the recording (seconds).
+    /// Whisper's timestamps are loose by a few hundred ms, so a segment that starts just
+    /// before the end of one span and carries on in the next is taken to start in the
+    /// next (and one that ends just past the start of a span, to end in the one before):
+    /// spans the segment overlaps by less than `min_overlap_s` at either end are skipped.
+    pub fn to_source_range(&self, t0: f64, t1: f64, min_overlap_s: f64) -> (f64, f64) {
+        let sr = SAMPLE_RATE as f64;
+        // Each span's place in the chunk (seconds) and the segment's overlap with it.
+        let mut offset = 0.0;
+        let mut kept: Vec<(usize, f64, f64)> = Vec::new();
+        for (i, s) in self.spans.iter().enumerate() {
+            let end = offset + s.len() as f64 / sr;
+            if t1.min(end) - t0.max(offset) >= min_overlap_s {
+                kept.push((i, offset, end));
+            }
+            offset = end + self.join_gap as f64 / sr;
+        }
+        let (Some(&(first, first_at, _)), Some(&(last, last_at, last_end))) =
+            (kept.first(), kept.last())
+        else {
+            let start = self.to_source_s(t0);
+            return (start, self.to_source_s(t1).max(start));
+        };
+        let at = |span: usize, span_at: f64, t: f64| {
+            let s = self.spans[span];
+            (s.start as f64 + (t - span_at).max(0.0) * sr).min(s.end as f64) / sr
+        };
+        let start = at(first, first_at, t0);
+        let end = at(last, last_at, t1.min(last_end));
+        (start, end.max(start))
+    }
+
+    /// The rest of the chunk from chunk time `t` (seconds) on: the span `t` falls in,
+    /// cut there, and every span after it. A time in a gap starts at the next span.
+    pub fn from_time(&self, t: f64) -> Chunk {
+        let mut at = (t.max(0.0) * SAMPLE_RATE as f64).round() as usize;
+        let mut spans = Vec::new();
+        for s in &self.spans {
+            if !spans.is_empty() {
+                spans.push(*s);
+                continue;
+            }
+            if at < s.len() {
+                spans.push(Span {
+                    start: s.start + at,
+                    end: s.end,
+                });
+                continue;
+            }
+            at = (at - s.len()).saturating_sub(self.join_gap);
+        }
+        Chunk {
+            spans,
+            join_gap: self.join_gap,
+        }
+    }
+
     /// Start of the chunk in the recording, in seconds.
     pub fn start_s(&self) -> f64 {
         self.spans
@@ -296,6 +353,76 @@ mod tests {
         assert!((chunks[0].to_source_s(0.0) - 4.75).abs() < 0.15);
         let second = spans[0].len() as f64 / 16_000.0 + 0.3 + 1.0;
         assert!((chunks[0].to_source_s(second) - 18.75).abs() < 0.15);
+    }
+
+    #[test]
+    fn segments_map_to_the_spans_they_are_in() {
+        let sr = SAMPLE_RATE as usize;
+        // Spans 0–11 s and 51–62 s of the recording, 0.3 s apart in the chunk.
+        let chunk = Chunk {
+            spans: vec![
+                Span {
+                    start: 0,
+                    end: 11 * sr,
+                },
+                Span {
+                    start: 51 * sr,
+                    end: 62 * sr,
+                },
+            ],
+            join_gap: sr * 3 / 10,
+        };
+        let close = |(a, b): (f64, f64), (x, y): (f64, f64)| {
+            assert!(
+                (a - x).abs() < 0.02 && (b - y).abs() < 0.02,
+                "{a}..{b}, want {x}..{y}"
+            )
+        };
+        // Whisper starts the second sentence at 11.0 s, the end of the first span.
+        close(chunk.to_source_range(11.0, 22.26, 0.3), (51.0, 61.96));
+        // The first sentence ends a little into the second span.
+        close(chunk.to_source_range(0.0, 11.4, 0.3), (0.0, 11.0));
+        // Inside one span, and across both.
+        close(chunk.to_source_range(2.0, 7.5, 0.3), (2.0, 7.5));
+        close(chunk.to_source_range(9.0, 13.3, 0.3), (9.0, 53.0));
+        // Too short for any span: the plain mapping.
+        close(chunk.to_source_range(11.1, 11.2, 0.3), (11.0, 11.0));
+    }
+
+    #[test]
+    fn the_rest_of_a_chunk_from_a_time() {
+        let sr = SAMPLE_RATE as usize;
+        let chunk = Chunk {
+            spans: vec![
+                Span {
+                    start: sr,
+                    end: 3 * sr,
+                },
+                Span {
+                    start: 10 * sr,
+                    end: 14 * sr,
+                },
+            ],
+            join_gap: sr / 2,
+        };
+        // Inside the first span: its cut end and all of the second.
+        let rest = chunk.from_time(1.5);
+        assert_eq!(rest.spans[0].start, sr * 5 / 2);
+        assert_eq!(rest.spans[1], chunk.spans[1]);
+        assert!((rest.to_source_s(0.0) - 2.5).abs() < 1e-9);
+        // In the gap (chunk time 2.0–2.5): the second span whole.
+        assert_eq!(chunk.from_time(2.2).spans, vec![chunk.spans[1]]);
+        // Inside the second span, and past the end.
+        let rest = chunk.from_time(3.5);
+        assert_eq!(
+            rest.spans,
+            vec![Span {
+                start: 11 * sr,
+                end: 14 * sr
+            }]
+        );
+        assert!(chunk.from_time(7.0).is_empty());
+        assert_eq!(chunk.from_time(0.0), chunk);
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //! transcribe many recordings of 16 kHz mono samples into timestamped segments.
 
 mod filters;
+mod plan;
 mod script;
 mod transcriber;
+pub mod wer;
 
 pub use script::Script;
 pub use transcriber::{

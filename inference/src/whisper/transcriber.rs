@@ -4,14 +4,15 @@
 //! invents, and write Chinese in the requested script.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use whisper_rs::{
     FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
 };
 
 use super::filters;
+use super::plan::{split_consecutive, Plan};
 use super::script::Script;
 use crate::audio::vad::{self, Chunk, VadOptions};
 use crate::error::{Error, Result};
@@ -23,7 +24,16 @@ pub use crate::audio::SAMPLE_RATE;
 pub struct TranscribeOptions {
     /// `None` detects the language; otherwise a Whisper language code (`en`, `zh`, `yue`, …).
     pub language: Option<String>,
+    /// CPU threads in all.
     pub threads: usize,
+    /// Whisper states decoding chunks at the same time, `threads / workers` threads
+    /// each; 0 picks one per thread (up to 4). Whisper-base's decoder works on small
+    /// matrices that gain little from a second thread, so on 2 cores two states with
+    /// one thread each finish sooner than one state with two.
+    pub workers: usize,
+    /// Give each chunk the text of the chunk before it (decoded by the same state) as
+    /// context, as Whisper does between its 30-s windows.
+    pub condition_on_previous: bool,
     /// 1 is greedy decoding; more is beam search.
     pub beam_size: usize,
     /// Script of Chinese output.
@@ -45,6 +55,10 @@ impl Default for TranscribeOptions {
         TranscribeOptions {
             language: None,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            workers: 0,
+            // On: 2.3 points less word error rate on the meeting benchmark
+            // (docs/BENCHMARKS.md); loops it could carry over are cut by the filters.
+            condition_on_previous: true,
             beam_size: 1,
             script: Script::Traditional,
             vad: true,
@@ -174,7 +188,7 @@ impl Transcriber {
         &self,
         samples: &[f32],
         options: &TranscribeOptions,
-        mut progress: Option<ProgressFn>,
+        progress: Option<ProgressFn>,
         cancel: Option<Arc<AtomicBool>>,
     ) -> Result<Transcript> {
         let mut language = self.resolve_language(options.language.as_deref())?;
@@ -184,53 +198,130 @@ impl Transcriber {
             vad::fixed_chunks(samples.len(), 30.0)
         };
         let speech: usize = chunks.iter().map(Chunk::len).sum();
+        let plan = Plan::new(options.threads, options.workers, chunks.len());
         tracing::info!(
-            "{} chunks, {:.1} s of speech in {:.1} s of audio",
+            "{} chunks, {:.1} s of speech in {:.1} s of audio; {} whisper state(s) × {} thread(s)",
             chunks.len(),
             speech as f64 / SAMPLE_RATE as f64,
-            samples.len() as f64 / SAMPLE_RATE as f64
+            samples.len() as f64 / SAMPLE_RATE as f64,
+            plan.workers,
+            plan.threads_per_worker,
         );
-        let mut state = self
-            .ctx
-            .create_state()
-            .map_err(|e| Error::Engine(format!("cannot create a whisper state: {e}")))?;
-        let cancelled = || cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed));
-        let mut segments: Vec<Segment> = Vec::new();
-        let mut done = 0usize;
-        for chunk in &chunks {
-            if cancelled() {
-                return Err(Error::Cancelled);
-            }
-            let audio = chunk.samples(samples);
+        // Set by the caller's cancel flag or by a worker that failed: every state stops.
+        let stop = Arc::new(AtomicBool::new(false));
+        let abort: Abort = {
+            let stop = stop.clone();
+            Arc::new(move || {
+                stop.load(Ordering::Relaxed)
+                    || cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed))
+            })
+        };
+        let progress = Progress::new(progress, speech);
+        let mut states = (0..plan.workers)
+            .map(|_| {
+                self.ctx
+                    .create_state()
+                    .map_err(|e| Error::Engine(format!("cannot create a whisper state: {e}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+
+        let mut decoded: Vec<Vec<Segment>> = vec![Vec::new(); chunks.len()];
+        let mut first = 0;
+        if language.is_none() && !chunks.is_empty() {
+            // The language is detected on the first chunk, with every thread, before the
+            // rest is shared out in that language.
             let (found, detected) = self.decode_chunk(
-                &mut state,
-                &audio,
-                chunk,
-                language.as_deref(),
+                &mut states[0],
+                samples,
+                &chunks[0],
+                None,
                 options,
-                cancel.clone(),
+                options.threads,
+                &abort,
             )?;
-            if language.is_none() {
-                tracing::info!("detected language: {detected}");
-                language = Some(detected);
-            }
-            for seg in found {
-                // A loop repeats a sentence back to back; the same sentence said again
-                // later (after a pause of more than 2 s) is kept.
-                let previous = segments
-                    .last()
-                    .filter(|p| seg.start - p.end < 2.0)
-                    .map(|p| p.text.as_str());
-                if filters::repeats_previous(&seg.text, previous) {
-                    tracing::debug!("dropped a repeated segment: {:?}", seg.text);
-                    continue;
+            tracing::info!("detected language: {detected}");
+            language = Some(detected);
+            decoded[0] = found;
+            progress.advance(chunks[0].len());
+            first = 1;
+        }
+        let lengths: Vec<usize> = chunks[first..].iter().map(Chunk::len).collect();
+        let ranges = split_consecutive(&lengths, plan.workers);
+        let lang = language.as_deref();
+        let results: Vec<Result<WorkerOutput>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = states
+                .iter_mut()
+                .zip(ranges)
+                .map(|(state, range)| {
+                    let (chunks, abort, progress, stop) = (&chunks, &abort, &progress, &stop);
+                    scope.spawn(move || {
+                        let mut out = Vec::with_capacity(range.len());
+                        for i in range {
+                            let i = i + first;
+                            if abort() {
+                                return Err(Error::Cancelled);
+                            }
+                            let run = self.decode_chunk(
+                                state,
+                                samples,
+                                &chunks[i],
+                                lang,
+                                options,
+                                plan.threads_per_worker,
+                                abort,
+                            );
+                            match run {
+                                Ok((found, _)) => out.push((i, found)),
+                                Err(e) => {
+                                    stop.store(true, Ordering::Relaxed);
+                                    return Err(e);
+                                }
+                            }
+                            progress.advance(chunks[i].len());
+                        }
+                        Ok(out)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(Error::Engine("a whisper decoding thread panicked".into()))
+                    })
+                })
+                .collect()
+        });
+        // A real failure explains more than the cancellations it caused in other workers.
+        let mut cancelled = false;
+        for result in results {
+            match result {
+                Ok(found) => {
+                    for (i, segs) in found {
+                        decoded[i] = segs;
+                    }
                 }
-                segments.push(seg);
+                Err(Error::Cancelled) => cancelled = true,
+                Err(e) => return Err(e),
             }
-            done += chunk.len();
-            if let Some(p) = progress.as_mut() {
-                p((done * 100 / speech.max(1)) as i32);
+        }
+        if cancelled {
+            return Err(Error::Cancelled);
+        }
+
+        let mut segments: Vec<Segment> = Vec::new();
+        for seg in decoded.into_iter().flatten() {
+            // A loop repeats a sentence back to back; the same sentence said again
+            // later (after a pause of more than 2 s) is kept.
+            let previous = segments
+                .last()
+                .filter(|p| seg.start - p.end < 2.0)
+                .map(|p| p.text.as_str());
+            if filters::repeats_previous(&seg.text, previous) {
+                tracing::debug!("dropped a repeated segment: {:?}", seg.text);
+                continue;
             }
+            segments.push(seg);
         }
         let language = language.unwrap_or_else(|| "en".into());
         if language == "zh" || language == "yue" {
@@ -241,17 +332,66 @@ impl Transcriber {
         Ok(Transcript { language, segments })
     }
 
-    /// Decodes one chunk (≤ 30 s); returns its kept segments in file time and the
-    /// language it was decoded in.
+    /// Decodes one chunk (≤ 30 s) with `threads` threads; returns its kept segments in
+    /// file time and the language it was decoded in.
+    ///
+    /// Whisper sometimes ends its output early: given the same sentence twice in one
+    /// window it writes it once and stops, and the rest of the window is skipped. When
+    /// the last segment is real speech and ends well before the chunk does, the rest of
+    /// the chunk is decoded again on its own.
+    #[allow(clippy::too_many_arguments)]
     fn decode_chunk(
         &self,
         state: &mut WhisperState,
-        audio: &[f32],
+        samples: &[f32],
         chunk: &Chunk,
         language: Option<&str>,
         options: &TranscribeOptions,
-        cancel: Option<Arc<AtomicBool>>,
+        threads: usize,
+        abort: &Abort,
     ) -> Result<(Vec<Segment>, String)> {
+        let (mut segments, detected, mut resume) =
+            self.decode_once(state, samples, chunk, language, options, threads, abort)?;
+        let language = language.unwrap_or(&detected);
+        let mut rest = chunk.clone();
+        for _ in 0..MAX_TAIL_PASSES {
+            let Some(t) = resume else { break };
+            rest = rest.from_time(t);
+            tracing::debug!(
+                "whisper stopped {:.1} s before the end of its chunk; decoding the rest from {:.2} s",
+                rest.len() as f64 / SAMPLE_RATE as f64,
+                rest.start_s()
+            );
+            let (more, _, next) = self.decode_once(
+                state,
+                samples,
+                &rest,
+                Some(language),
+                options,
+                threads,
+                abort,
+            )?;
+            segments.extend(more);
+            resume = next;
+        }
+        Ok((segments, detected))
+    }
+
+    /// One whisper.cpp run over a chunk: its kept segments in file time, the language, and
+    /// the chunk time to decode again from when whisper stopped early after real speech.
+    #[allow(clippy::too_many_arguments)]
+    fn decode_once(
+        &self,
+        state: &mut WhisperState,
+        samples: &[f32],
+        chunk: &Chunk,
+        language: Option<&str>,
+        options: &TranscribeOptions,
+        threads: usize,
+        abort: &Abort,
+    ) -> Result<(Vec<Segment>, String, Option<f64>)> {
+        let audio = chunk.samples(samples);
+        let audio = &audio[..];
         let strategy = if options.beam_size > 1 {
             SamplingStrategy::BeamSearch {
                 beam_size: options.beam_size as i32,
@@ -261,14 +401,15 @@ impl Transcriber {
             SamplingStrategy::Greedy { best_of: 1 }
         };
         let mut params = FullParams::new(strategy);
-        params.set_n_threads(options.threads.max(1) as i32);
+        params.set_n_threads(threads.max(1) as i32);
         params.set_language(Some(language.unwrap_or("auto")));
         params.set_print_progress(false);
         params.set_print_realtime(false);
         params.set_print_special(false);
         params.set_print_timestamps(false);
-        // Each chunk stands alone: text from an earlier chunk cannot seed a loop here.
-        params.set_no_context(true);
+        // Without context each chunk stands alone: text from an earlier chunk cannot seed
+        // a loop here. With it, the state carries the previous chunk's text.
+        params.set_no_context(!options.condition_on_previous);
         params.set_suppress_nst(true);
         params.set_suppress_blank(true);
         params.set_no_speech_thold(options.no_speech_threshold);
@@ -282,9 +423,13 @@ impl Transcriber {
             let ctx = ((chunk_s + 1.0).max(10.0) * 50.0).ceil() as i32;
             params.set_audio_ctx(ctx.min(1500));
         }
-        if let Some(flag) = cancel.clone() {
-            params.set_abort_callback_safe(move || flag.load(Ordering::Relaxed));
-        }
+        // whisper-rs 0.16 boxes the closure as `Box<dyn FnMut>` but its trampoline reads
+        // the pointer back as the closure's own type: only a closure that already is a
+        // `Box<dyn FnMut() -> bool>` is read back correctly (any other type is called
+        // through the wrong layout, which crashed here).
+        let should_abort = abort.clone();
+        let callback: Box<dyn FnMut() -> bool> = Box::new(move || should_abort());
+        params.set_abort_callback_safe(callback);
         // whisper.cpp needs at least a second of audio; pad very short chunks with silence.
         let mut padded;
         let input = if audio.len() < SAMPLE_RATE as usize + SAMPLE_RATE as usize / 10 {
@@ -295,7 +440,7 @@ impl Transcriber {
             audio
         };
         let run = state.full(params, input);
-        if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+        if abort() {
             return Err(Error::Cancelled);
         }
         run.map_err(|e| Error::Engine(format!("whisper.cpp failed: {e}")))?;
@@ -305,6 +450,7 @@ impl Transcriber {
             .to_string();
         let eot = self.ctx.token_eot();
         let mut out = Vec::new();
+        let mut last_kept_end: Option<f64> = None;
         for segment in state.as_iter() {
             let text = segment
                 .to_str_lossy()
@@ -338,11 +484,12 @@ impl Transcriber {
                 options.no_speech_threshold,
             ) {
                 tracing::debug!("dropped {text:?}: {why}");
+                last_kept_end = None;
                 continue;
             }
+            last_kept_end = Some(t1);
             let text = filters::cut_loops(&text);
-            let start = chunk.to_source_s(t0);
-            let end = chunk.to_source_s(t1).max(start);
+            let (start, end) = chunk.to_source_range(t0, t1, MIN_SPAN_OVERLAP_S);
             out.push(Segment {
                 start: round2(start),
                 end: round2(end),
@@ -351,7 +498,50 @@ impl Transcriber {
                 avg_logprob,
             });
         }
-        Ok((out, detected))
+        let resume = last_kept_end.filter(|&t| t >= MIN_PROGRESS_S && chunk_s - t >= MIN_TAIL_S);
+        Ok((out, detected, resume))
+    }
+}
+
+/// Speech left after whisper's last segment that is decoded again (seconds). Shorter
+/// remainders are the slack of its timestamps.
+const MIN_TAIL_S: f64 = 2.0;
+/// A rerun must start this far into its chunk, so that it always makes progress.
+const MIN_PROGRESS_S: f64 = 1.0;
+/// A segment overlapping a span of its chunk by less than this (seconds) at its start or
+/// end is not placed in that span: whisper's timestamps are that loose.
+const MIN_SPAN_OVERLAP_S: f64 = 0.3;
+/// Reruns per chunk at most.
+const MAX_TAIL_PASSES: usize = 2;
+
+/// What one worker decoded: each chunk's index and kept segments.
+type WorkerOutput = Vec<(usize, Vec<Segment>)>;
+
+/// Whether to stop decoding (the caller cancelled, or another worker failed).
+type Abort = Arc<dyn Fn() -> bool + Send + Sync>;
+
+/// Progress shared by the workers: speech samples done, reported in percent.
+struct Progress {
+    callback: Mutex<Option<ProgressFn>>,
+    done: AtomicUsize,
+    total: usize,
+}
+
+impl Progress {
+    fn new(callback: Option<ProgressFn>, total: usize) -> Progress {
+        Progress {
+            callback: Mutex::new(callback),
+            done: AtomicUsize::new(0),
+            total: total.max(1),
+        }
+    }
+
+    fn advance(&self, samples: usize) {
+        let done = self.done.fetch_add(samples, Ordering::Relaxed) + samples;
+        let mut callback = self.callback.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(f) = callback.as_mut() {
+            f((done.min(self.total) * 100 / self.total) as i32);
+        }
     }
 }
 
