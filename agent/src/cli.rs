@@ -130,9 +130,10 @@ pub enum TokensCommand {
 pub struct TranscribeArgs {
     /// The recording: WAV, FLAC, MP3, Ogg Vorbis, Opus (Ogg/WebM), M4A/AAC, ALAC, AIFF, CAF, MKV/WebM audio.
     pub audio: PathBuf,
-    /// A Whisper model name (`mishu models list`) or the path of a whisper.cpp ggml file.
-    #[arg(long, default_value = "whisper-base")]
-    pub model: String,
+    /// A Whisper model name (`mishu models list`) or the path of a whisper.cpp ggml file
+    /// (default: whisper-base-q8_0 when installed, else whisper-base).
+    #[arg(long)]
+    pub model: Option<String>,
     /// auto (detect), en, zh, yue (Cantonese; models without it transcribe as zh), or any
     /// other Whisper language code.
     #[arg(long, default_value = "auto")]
@@ -146,6 +147,10 @@ pub struct TranscribeArgs {
     /// CPU threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Parts of the recording decoded at once, threads/workers threads each (default:
+    /// one per thread, at most 4).
+    #[arg(long)]
+    pub workers: Option<usize>,
     /// Chinese output script: traditional (Hong Kong forms) or simplified.
     #[arg(long, default_value = "traditional")]
     pub script: String,

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use assert_cmd::Command;
+use inference::whisper::wer::{word_errors, words};
 use serde_json::Value;
 
 fn mishu() -> Command {
@@ -29,33 +30,6 @@ fn tool(name: &str, args: &[&str]) {
         "{name} {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-fn words(text: &str) -> Vec<String> {
-    text.split_whitespace()
-        .map(|w| {
-            w.chars()
-                .filter(|c| c.is_alphanumeric())
-                .collect::<String>()
-                .to_lowercase()
-        })
-        .filter(|w| !w.is_empty())
-        .collect()
-}
-
-/// Word-level edit distance.
-fn word_errors(reference: &[String], hypothesis: &[String]) -> usize {
-    let mut prev: Vec<usize> = (0..=hypothesis.len()).collect();
-    for (i, r) in reference.iter().enumerate() {
-        let mut cur = vec![i + 1; hypothesis.len() + 1];
-        for (j, h) in hypothesis.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(r != h))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[hypothesis.len()]
 }
 
 fn transcribe_json(audio: &Path, extra: &[&str]) -> Value {
@@ -134,7 +108,6 @@ fn jfk_with_whisper_base_has_at_most_one_word_wrong_and_the_interface_fields() {
 }
 
 #[test]
-#[ignore = "known bug (issue 3): when two speech spans are packed into one chunk and say the same sentence, whisper-base emits it once and the second span is lost; run with --ignored"]
 fn timestamps_count_from_the_start_of_the_file_across_cut_silence() {
     let dir = tempfile::tempdir().unwrap();
     let wav = dir.path().join("gap.wav");
