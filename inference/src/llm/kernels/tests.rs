@@ -150,6 +150,9 @@ fn every_type_every_isa_prefill_panels() {
         {
             check(ty, n, kb * k0, m, 50 + i as u64);
         }
+        // Several K slices (the panel kernel accumulates over slices of 1,024).
+        let k = if k0 == 256 { 256 * 9 } else { 32 * 70 };
+        check(ty, 32, k, 19, 60);
     }
 }
 
