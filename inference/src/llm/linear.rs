@@ -6,7 +6,7 @@ use std::sync::Arc;
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_core::{CpuStorage, CustomOp1, DType, Layout, Module, Shape, Tensor};
 
-use crate::llm::kernels::{self, Acts, Isa, QMatrix, QType};
+use crate::llm::kernels::{self, Acts, Isa, PackedMatrix, QMatrix, QType};
 use crate::{Error, Result};
 
 /// `y = x · Wᵀ` for a quantized weight `W` of shape (out, in).
@@ -15,6 +15,8 @@ pub struct QLinear {
     inner: QMatMul,
     /// Our kernels, for the block formats they cover (candle's `QMatMul` otherwise).
     kernel: Option<KernelMatMul>,
+    /// The weights repacked for the AVX-512 kernels, where they cover the format.
+    packed: Option<PackedMatrix>,
     in_features: usize,
     out_features: usize,
 }
@@ -23,10 +25,19 @@ impl QLinear {
     pub fn from_qtensor(w: QTensor) -> Result<QLinear> {
         let (out_features, in_features) = w.shape().dims2()?;
         let ty = kernel_type(w.dtype()).filter(|ty| in_features % ty.block_len() == 0);
+        let packed = match ty {
+            Some(ty) => {
+                let data = w.data()?;
+                QMatrix::new(ty, out_features, in_features, &data)
+                    .and_then(|m| PackedMatrix::new(&m))
+            }
+            None => None,
+        };
         let w = Arc::new(w);
         Ok(QLinear {
             inner: QMatMul::from_arc(w.clone())?,
             kernel: ty.map(|ty| KernelMatMul { w, ty }),
+            packed,
             in_features,
             out_features,
         })
@@ -89,6 +100,10 @@ pub fn project(
                 if quantized != Some(k) {
                     acts.quantize(&x[..m * k], m, k, isa.tile());
                     quantized = Some(k);
+                }
+                if let Some(p) = &l.packed {
+                    kernels::matmul_packed_quantized(isa, p, acts, &mut y[..m * n]);
+                    continue;
                 }
                 let data = op.w.data()?;
                 let w = QMatrix::new(op.ty, n, k, &data).ok_or_else(|| {
