@@ -10,11 +10,13 @@
 
 use half::f16;
 
+use crate::llm::model::attention::KvLayout;
+use crate::llm::model::ops::to_f16;
 use crate::llm::model::scratch::Scratch;
 use crate::{Error, Result};
 
-/// Keys and values of every layer, position-major: position `p`, KV head `h` starts at
-/// `(p · kv_heads + h) · head_dim`.
+/// Keys and values of every layer, head-major: position `p` of KV head `h` starts at
+/// `(h · capacity + p) · head_dim`, so attention streams each head's rows contiguously.
 pub struct KvCache {
     k: Vec<Vec<f16>>,
     v: Vec<Vec<f16>>,
@@ -83,9 +85,14 @@ impl KvCache {
         }
         let cap = cap.min(self.max_len);
         tracing::debug!(from = self.capacity, to = cap, "growing the KV cache");
-        let size = cap * self.kv_heads * self.head_dim;
+        let (hd, old) = (self.head_dim, self.capacity);
         for buf in self.k.iter_mut().chain(self.v.iter_mut()) {
-            buf.resize(size, f16::ZERO);
+            let mut bigger = vec![f16::ZERO; cap * self.kv_heads * hd];
+            for h in 0..self.kv_heads {
+                bigger[h * cap * hd..][..self.len * hd]
+                    .copy_from_slice(&buf[h * old * hd..][..self.len * hd]);
+            }
+            *buf = bigger;
         }
         self.capacity = cap;
         Ok(())
@@ -95,20 +102,64 @@ impl KvCache {
     /// at the current end. [`KvCache::advance`] moves the end once every layer has been
     /// written; the caller has reserved the room.
     pub(crate) fn write(&mut self, layer: usize, k: &[f32], v: &[f32]) {
-        let start = self.len * self.kv_heads * self.head_dim;
-        let (kc, vc) = (&mut self.k[layer], &mut self.v[layer]);
-        debug_assert!(start + k.len() <= kc.len() && k.len() == v.len());
-        crate::llm::model::ops::to_f16(k, &mut kc[start..start + k.len()]);
-        crate::llm::model::ops::to_f16(v, &mut vc[start..start + v.len()]);
+        let (hd, nkv, cap) = (self.head_dim, self.kv_heads, self.capacity);
+        let seq = k.len() / (nkv * hd);
+        debug_assert!(self.len + seq <= cap && k.len() == v.len());
+        for (buf, src) in [(&mut self.k[layer], k), (&mut self.v[layer], v)] {
+            for (i, row) in src.chunks_exact(nkv * hd).enumerate() {
+                for (h, x) in row.chunks_exact(hd).enumerate() {
+                    to_f16(x, &mut buf[(h * cap + self.len + i) * hd..][..hd]);
+                }
+            }
+        }
     }
 
-    /// Keys and values of `layer` for the first `n` positions (position-major).
-    pub(crate) fn layer(&self, layer: usize, n: usize) -> (&[f16], &[f16]) {
-        let end = n * self.kv_heads * self.head_dim;
-        (&self.k[layer][..end], &self.v[layer][..end])
+    /// Keys and values of `layer` and where each position lies in them.
+    pub(crate) fn layer(&self, layer: usize) -> (&[f16], &[f16], KvLayout) {
+        let layout = KvLayout {
+            row: self.head_dim,
+            head: self.capacity * self.head_dim,
+        };
+        (&self.k[layer], &self.v[layer], layout)
     }
 
     pub fn advance(&mut self, seq: usize) {
         self.len += seq;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_survive_growth_and_truncation() {
+        let (nkv, hd) = (2, 4);
+        let mut c = KvCache::new(1, nkv, hd, 2000).unwrap();
+        let row =
+            |p: usize| -> Vec<f32> { (0..nkv * hd).map(|i| (p % 250 * 8 + i) as f32).collect() };
+        let mut next = 0;
+        for chunk in [3, 500, 1, 600] {
+            c.reserve(chunk).unwrap();
+            let k: Vec<f32> = (next..next + chunk).flat_map(row).collect();
+            let v: Vec<f32> = k.iter().map(|x| -x).collect();
+            c.write(0, &k, &v);
+            c.advance(chunk);
+            next += chunk;
+        }
+        assert_eq!(c.len(), 1104);
+        c.truncate(1000);
+        c.reserve(1000).unwrap();
+        assert!(c.reserve(1001).is_err(), "past the context");
+        let (k, v, l) = c.layer(0);
+        for p in [0, 2, 3, 502, 503, 999] {
+            for h in 0..nkv {
+                for d in 0..hd {
+                    let want = (p % 250 * 8 + h * hd + d) as f32;
+                    assert_eq!(k[p * l.row + h * l.head + d].to_f32(), want, "{p} {h} {d}");
+                    assert_eq!(v[p * l.row + h * l.head + d].to_f32(), -want);
+                }
+            }
+        }
     }
 }

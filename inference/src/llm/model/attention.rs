@@ -22,6 +22,14 @@ pub(crate) struct Heads {
     pub head_dim: usize,
 }
 
+/// Where a key or value lies in the cache's buffers: row `p` of KV head `h` starts at
+/// `p · row + h · head` (f16 elements).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KvLayout {
+    pub row: usize,
+    pub head: usize,
+}
+
 /// Below this many multiply-adds (per forward) the attention runs on the calling thread.
 const PARALLEL_MIN: usize = 1 << 16;
 /// Decoding splits the keys into ranges of at least this many positions.
@@ -33,7 +41,7 @@ thread_local! {
 
 /// `out` (rows of `n_head · head_dim`) = attention of the `seq` query rows `q` (same
 /// layout, already rotated), at positions `pos..pos + seq`, over the keys and values
-/// `k`, `v` of positions `0..pos + seq` (rows of `n_kv_head · head_dim`, f16).
+/// `k`, `v` (f16, laid out as `layout` says) of positions `0..pos + seq`.
 /// `partial` is scratch space for decoding's split key ranges.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn attention(
@@ -41,6 +49,7 @@ pub(crate) fn attention(
     q: &[f32],
     k: &[f16],
     v: &[f16],
+    layout: KvLayout,
     pos: usize,
     seq: usize,
     out: &mut [f32],
@@ -52,9 +61,10 @@ pub(crate) fn attention(
         head_dim: hd,
     } = heads;
     let group = n_head / n_kv_head;
-    let (q_dim, kv_dim) = (n_head * hd, n_kv_head * hd);
+    let q_dim = n_head * hd;
     assert!(q.len() >= seq * q_dim && out.len() >= seq * q_dim);
-    assert!(k.len() >= (pos + seq) * kv_dim && v.len() >= (pos + seq) * kv_dim);
+    let end = (pos + seq - 1) * layout.row + (n_kv_head - 1) * layout.head + hd;
+    assert!(k.len() >= end && v.len() >= end);
     let pool = pool::global();
     let parallel = seq * (pos + seq) * n_head * hd >= PARALLEL_MIN && pool.threads() > 1;
     // Key ranges per row: several only when decoding, enough for 4 tasks per thread.
@@ -99,8 +109,8 @@ pub(crate) fn attention(
             let kv = Task {
                 k,
                 v,
-                kv_dim,
-                off: h * hd,
+                row: layout.row,
+                off: h * layout.head,
                 hd,
                 scale,
             };
@@ -179,11 +189,11 @@ fn merge(
     }
 }
 
-/// The keys and values a task reads: the KV head at offset `off` of each row.
+/// The keys and values a task reads: position `p` of its KV head at `p · row + off`.
 struct Task<'a> {
     k: &'a [f16],
     v: &'a [f16],
-    kv_dim: usize,
+    row: usize,
     off: usize,
     hd: usize,
     scale: f32,
@@ -242,8 +252,8 @@ impl Kernel {
         let hd = t.hd;
         assert!(p1 > p0 && q.len() >= ng * hd && scores.len() >= ng * (p1 - p0));
         assert!(out.len() >= (ng - 1) * stride + hd && ml.len() >= 2 * ng);
-        assert!(t.k.len() >= (p1 - 1) * t.kv_dim + t.off + hd);
-        assert!(t.v.len() >= (p1 - 1) * t.kv_dim + t.off + hd);
+        assert!(t.k.len() >= (p1 - 1) * t.row + t.off + hd);
+        assert!(t.v.len() >= (p1 - 1) * t.row + t.off + hd);
         match self {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: AVX2/FMA/F16C are present (Kernel::pick); the sizes are checked above.
@@ -280,7 +290,7 @@ fn task_scalar(
     let (hd, len) = (t.hd, p1 - p0);
     let mut row = vec![0f32; hd];
     for p in p0..p1 {
-        let kr = &t.k[p * t.kv_dim + t.off..][..hd];
+        let kr = &t.k[p * t.row + t.off..][..hd];
         for (r, k) in row.iter_mut().zip(kr) {
             *r = k.to_f32();
         }
@@ -303,7 +313,7 @@ fn task_scalar(
         out[g * stride..g * stride + hd].fill(0.0);
     }
     for p in p0..p1 {
-        let vr = &t.v[p * t.kv_dim + t.off..][..hd];
+        let vr = &t.v[p * t.row + t.off..][..hd];
         for (r, v) in row.iter_mut().zip(vr) {
             *r = v.to_f32();
         }
@@ -358,7 +368,7 @@ mod x86 {
             let mut kb = [[_mm256_setzero_ps(); NC]; 8];
             while p + 8 <= p1 {
                 for (j, kj) in kb.iter_mut().enumerate() {
-                    let kr = kp.add((p + j) * t.kv_dim + t.off);
+                    let kr = kp.add((p + j) * t.row + t.off);
                     for (c, r) in kj.iter_mut().enumerate() {
                         *r = _mm256_cvtph_ps(_mm_loadu_si128(kr.add(8 * c) as *const __m128i));
                     }
@@ -378,7 +388,7 @@ mod x86 {
                 p += 8;
             }
             for p in p..p1 {
-                let kr = kp.add(p * t.kv_dim + t.off);
+                let kr = kp.add(p * t.row + t.off);
                 let row = &mut kb[0];
                 for (c, r) in row.iter_mut().enumerate() {
                     *r = _mm256_cvtph_ps(_mm_loadu_si128(kr.add(8 * c) as *const __m128i));
@@ -403,7 +413,7 @@ mod x86 {
             while b0 < p1 {
                 let b1 = (b0 + BLOCK).min(p1);
                 for (p, vj) in (b0..b1).zip(vb.iter_mut()) {
-                    let vr = vp.add(p * t.kv_dim + t.off);
+                    let vr = vp.add(p * t.row + t.off);
                     for (c, r) in vj.iter_mut().enumerate() {
                         *r = _mm256_cvtph_ps(_mm_loadu_si128(vr.add(8 * c) as *const __m128i));
                     }
@@ -677,14 +687,51 @@ mod tests {
                 .map(|&x| f16::from_f32(x))
                 .collect();
             let want = reference(h, &q, &k, &v, pos, seq);
-            let mut got = vec![f32::NAN; seq * q_dim];
-            attention(h, &q, &k, &v, pos, seq, &mut got, &mut Vec::new());
-            let err = got
-                .iter()
-                .zip(&want)
-                .map(|(a, b)| (a - b).abs())
-                .fold(0f32, f32::max);
-            assert!(err < 1e-4, "{h:?} pos {pos} seq {seq}: max error {err}");
+            // Position-major as generated, and head-major (as the cache keeps them) with
+            // room for 7 more positions per head.
+            let hd = h.head_dim;
+            let cap = total + 7;
+            let head_major = |x: &[f16]| {
+                let mut y = vec![f16::NAN; h.n_kv_head * cap * hd];
+                for p in 0..total {
+                    for kh in 0..h.n_kv_head {
+                        y[(kh * cap + p) * hd..][..hd]
+                            .copy_from_slice(&x[p * kv_dim + kh * hd..][..hd]);
+                    }
+                }
+                y
+            };
+            let (kh, vh) = (head_major(&k), head_major(&v));
+            for (k, v, layout) in [
+                (
+                    &k,
+                    &v,
+                    KvLayout {
+                        row: kv_dim,
+                        head: hd,
+                    },
+                ),
+                (
+                    &kh,
+                    &vh,
+                    KvLayout {
+                        row: hd,
+                        head: cap * hd,
+                    },
+                ),
+            ] {
+                let mut got = vec![f32::NAN; seq * q_dim];
+                attention(h, &q, k, v, layout, pos, seq, &mut got, &mut Vec::new());
+                let err = got
+                    .iter()
+                    .zip(&want)
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0f32, f32::max);
+                assert!(
+                    err < 1e-4,
+                    "{h:?} {layout:?} pos {pos} seq {seq}: max error {err}"
+                );
+            }
         }
     }
 
@@ -704,7 +751,7 @@ mod tests {
             let t = Task {
                 k: &k,
                 v: &v,
-                kv_dim,
+                row: kv_dim,
                 off: hd,
                 hd,
                 scale: 0.125,

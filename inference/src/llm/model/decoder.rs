@@ -315,8 +315,8 @@ impl Decoder {
             ops::rope(q, q_dim, hd, &self.cos, &self.sin, pos, cfg.rope_style);
             ops::rope(k, kv_dim, hd, &self.cos, &self.sin, pos, cfg.rope_style);
             cache.write(layer, k, v);
-            let (kc, vc) = cache.layer(layer, pos + seq);
-            attention::attention(heads, q, kc, vc, pos, seq, att, partial);
+            let (kc, vc, layout) = cache.layer(layer);
+            attention::attention(heads, q, kc, vc, layout, pos, seq, att, partial);
             project(att, seq, &mut [(&a.o, &mut *h)], acts)?;
             ops::add(x, h);
             ops::rms_norm(x, &b.ffn_norm.weight, b.ffn_norm.eps, h);

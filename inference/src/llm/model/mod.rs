@@ -1,6 +1,6 @@
 //! The model architectures mishu runs, each a configuration of one decoder.
 
-mod attention;
+pub(crate) mod attention;
 pub mod decoder;
 pub mod llama;
 pub(crate) mod ops;
