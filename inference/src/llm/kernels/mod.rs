@@ -318,11 +318,24 @@ pub fn matmul_packed_quantized(isa: Isa, w: &PackedMatrix, acts: &Acts, y: &mut 
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512Vnni => {
             let yp = SendPtr(y.as_mut_ptr());
-            let per = (32 * 1024 / w.ty.row_bytes(w.cols).max(1)).max(64);
+            // Prefill: unpack panels once per call (the per-tile unpacking of
+            // `packed_x86` costs more from a few tiles up).
+            let panels = m >= PACKED_PANEL_MIN_M;
+            let per = if panels {
+                panel::pass_panels(w.ty, w.cols) * panel::ROWS
+            } else {
+                (32 * 1024 / w.ty.row_bytes(w.cols).max(1)).max(64)
+            };
             split_rows(w.rows, per, w.rows * m * w.cols, &|r0, r1| {
                 // SAFETY: AVX-512 VNNI is supported (capped above); disjoint row ranges
                 // (multiples of 16, as rows is) of y's m · rows floats; acts match w.
-                unsafe { packed_x86::rows(w, acts, r0, r1, yp.get()) }
+                unsafe {
+                    if panels {
+                        panel::rows_packed(w, acts, r0, r1, yp.get())
+                    } else {
+                        packed_x86::rows(w, acts, r0, r1, yp.get())
+                    }
+                }
             });
         }
         _ => packed::rows_scalar(w, acts, 0, w.rows, y),
@@ -343,6 +356,10 @@ impl SendPtr {
 
 /// Activation rows from which AVX-512 uses the panel GEMM ([`panel`]).
 const PANEL_MIN_M: usize = 8;
+
+/// Activation rows from which packed weights go through the panel GEMM.
+#[cfg(target_arch = "x86_64")]
+const PACKED_PANEL_MIN_M: usize = 32;
 
 /// Whether `rows` runs the panel GEMM for `m` activation rows.
 fn uses_panels(isa: Isa, m: usize) -> bool {

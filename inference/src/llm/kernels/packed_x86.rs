@@ -9,6 +9,55 @@ use core::arch::x86_64::*;
 /// Activation rows per prefill tile; equal to the AVX-512 tile of [`Acts`].
 const T: usize = super::x86::avx512::TILE;
 
+/// Unsigned weights `4c..4c+4` of the 16 rows of block record `rec` (one row per lane).
+/// `Q`: 0 Q4_0, 1 Q4_1, 2 Q5_0, 3 Q8_0.
+#[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+#[inline]
+pub(crate) unsafe fn unpack<const Q: u8>(p: &PackedMatrix, rec: usize, c: usize) -> __m512i {
+    let q = p.q.as_ptr() as *const __m512i;
+    if Q == 3 {
+        return _mm512_xor_si512(
+            _mm512_load_si512(q.add(rec * 8 + c)),
+            _mm512_set1_epi8(-128),
+        );
+    }
+    let l = _mm512_load_si512(q.add(rec * 4 + c % 4));
+    let l = if c < 4 { l } else { _mm512_srli_epi16(l, 4) };
+    let u = _mm512_and_si512(l, _mm512_set1_epi8(0x0F));
+    if Q == 2 {
+        // Bit 4 is clear, so adding 0x10 under the mask sets it.
+        _mm512_mask_add_epi8(
+            u,
+            *p.hb.as_ptr().add(rec * 8 + c),
+            u,
+            _mm512_set1_epi8(0x10),
+        )
+    } else {
+        u
+    }
+}
+
+/// Scales and offsets of the 16 rows of block record `rec` (weight = `ws · u − wc`).
+#[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+#[inline]
+pub(crate) unsafe fn scales<const Q: u8>(p: &PackedMatrix, rec: usize) -> (__m512, __m512) {
+    let dv = _mm512_cvtph_ps(_mm256_loadu_si256(
+        p.d.as_ptr().add(rec * ROWS) as *const __m256i
+    ));
+    let wc = match Q {
+        0 => _mm512_mul_ps(dv, _mm512_set1_ps(8.0)),
+        1 => _mm512_sub_ps(
+            _mm512_setzero_ps(),
+            _mm512_cvtph_ps(_mm256_loadu_si256(
+                p.mn.as_ptr().add(rec * ROWS) as *const __m256i
+            )),
+        ),
+        2 => _mm512_mul_ps(dv, _mm512_set1_ps(16.0)),
+        _ => _mm512_mul_ps(dv, _mm512_set1_ps(128.0)),
+    };
+    (dv, wc)
+}
+
 /// One group of 16 rows against `TT` activation rows stored with tile width `tw`
 /// ([`Acts`]); `qa`, `da`, `ca` point at the first row's values, scales and block sums.
 /// `Q`: 0 Q4_0, 1 Q4_1, 2 Q5_0, 3 Q8_0.
@@ -23,8 +72,6 @@ unsafe fn group<const TT: usize, const Q: u8>(
     ca: *const f32,
 ) -> [__m512; TT] {
     let nb = p.cols / 32;
-    let q = p.q.as_ptr() as *const __m512i;
-    let m4 = _mm512_set1_epi8(0x0F);
     let mut f = [_mm512_setzero_ps(); TT];
     for b in 0..nb {
         let rec = g * nb + b;
@@ -40,43 +87,10 @@ unsafe fn group<const TT: usize, const Q: u8>(
                 }
             }};
         }
-        if Q == 3 {
-            let lines = q.add(rec * 8);
-            for c in 0..8 {
-                let u = _mm512_xor_si512(_mm512_load_si512(lines.add(c)), _mm512_set1_epi8(-128));
-                dot!(u, c);
-            }
-        } else {
-            let lines = q.add(rec * 4);
-            for i in 0..4 {
-                let l = _mm512_load_si512(lines.add(i));
-                let mut lo = _mm512_and_si512(l, m4);
-                let mut hi = _mm512_and_si512(_mm512_srli_epi16(l, 4), m4);
-                if Q == 2 {
-                    let hb = p.hb.as_ptr().add(rec * 8);
-                    let bit = _mm512_set1_epi8(0x10);
-                    // Bit 4 is clear, so adding 0x10 under the mask sets it.
-                    lo = _mm512_mask_add_epi8(lo, *hb.add(i), lo, bit);
-                    hi = _mm512_mask_add_epi8(hi, *hb.add(i + 4), hi, bit);
-                }
-                dot!(lo, i);
-                dot!(hi, i + 4);
-            }
+        for c in 0..8 {
+            dot!(unpack::<Q>(p, rec, c), c);
         }
-        let dv = _mm512_cvtph_ps(_mm256_loadu_si256(
-            p.d.as_ptr().add(rec * ROWS) as *const __m256i
-        ));
-        let wc = match Q {
-            0 => _mm512_mul_ps(dv, _mm512_set1_ps(8.0)),
-            1 => _mm512_sub_ps(
-                _mm512_setzero_ps(),
-                _mm512_cvtph_ps(_mm256_loadu_si256(
-                    p.mn.as_ptr().add(rec * ROWS) as *const __m256i
-                )),
-            ),
-            2 => _mm512_mul_ps(dv, _mm512_set1_ps(16.0)),
-            _ => _mm512_mul_ps(dv, _mm512_set1_ps(128.0)),
-        };
+        let (dv, wc) = scales::<Q>(p, rec);
         for (t, (a, fv)) in acc.iter().zip(f.iter_mut()).enumerate() {
             let s = _mm512_mul_ps(dv, _mm512_set1_ps(*da.add(b * tw + t)));
             *fv = _mm512_fmadd_ps(_mm512_cvtepi32_ps(*a), s, *fv);

@@ -10,7 +10,8 @@
 //! shared by every tile of the call, so this path pays from a couple of tiles up.
 
 use super::formats::{q4k_scale_min, QType};
-use super::Acts;
+use super::packed::PackedMatrix;
+use super::{packed_x86, Acts};
 use core::arch::x86_64::*;
 use std::cell::RefCell;
 
@@ -291,10 +292,67 @@ pub(crate) unsafe fn rows(
     y: *mut f32,
     n: usize,
 ) {
+    let rb = ty.row_bytes(acts.k);
+    let k = acts.k;
+    // SAFETY: (for the closure) rows r..r + 16 lie inside w, as the caller guarantees.
+    gemm(ty, acts, r0, r1, y, n, &|p, r| unsafe {
+        build(p, ty, w.as_ptr(), rb, r, k)
+    });
+}
+
+/// [`rows`] on repacked weights: panels are unpacked from [`PackedMatrix`] records.
+///
+/// # Safety
+/// As [`rows`], with `w` the weights (`n` = `w.rows`) and `r0`, `r1` multiples of 16.
+#[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+pub(crate) unsafe fn rows_packed(w: &PackedMatrix, acts: &Acts, r0: usize, r1: usize, y: *mut f32) {
+    // SAFETY: (for the closures) the CPU features are this function's; r is a row of w.
+    let build: &dyn Fn(&mut Panel, usize) = match w.ty {
+        QType::Q4_0 => &|p, r| unsafe { build_packed::<0>(p, w, r / ROWS) },
+        QType::Q4_1 => &|p, r| unsafe { build_packed::<1>(p, w, r / ROWS) },
+        QType::Q5_0 => &|p, r| unsafe { build_packed::<2>(p, w, r / ROWS) },
+        QType::Q8_0 => &|p, r| unsafe { build_packed::<3>(p, w, r / ROWS) },
+        // Never packed.
+        QType::Q4K | QType::Q6K => return,
+    };
+    gemm(w.ty, acts, r0, r1, y, w.rows, build);
+}
+
+/// Unpacks group `g` (rows `16g..16g + 16`) of packed weights into `p`.
+#[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+unsafe fn build_packed<const Q: u8>(p: &mut Panel, w: &PackedMatrix, g: usize) {
+    let nb = w.cols / 32;
+    p.u.resize(nb * 8, Line([0; 64]));
+    p.ws.resize(nb, Line([0; 64]));
+    p.wc.resize(nb, Line([0; 64]));
+    let u = p.u.as_mut_ptr() as *mut __m512i;
+    let ws = p.ws.as_mut_ptr() as *mut f32;
+    let wc = p.wc.as_mut_ptr() as *mut f32;
+    for b in 0..nb {
+        let rec = g * nb + b;
+        for c in 0..8 {
+            _mm512_store_si512(u.add(b * 8 + c), packed_x86::unpack::<Q>(w, rec, c));
+        }
+        let (s, o) = packed_x86::scales::<Q>(w, rec);
+        _mm512_store_ps(ws.add(b * ROWS), s);
+        _mm512_store_ps(wc.add(b * ROWS), o);
+    }
+}
+
+/// The panel GEMM over rows `r0..r1`, panels made by `build(panel, first row)`.
+#[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+unsafe fn gemm(
+    ty: QType,
+    acts: &Acts,
+    r0: usize,
+    r1: usize,
+    y: *mut f32,
+    n: usize,
+    build: &dyn Fn(&mut Panel, usize),
+) {
     debug_assert!((r1 - r0).is_multiple_of(ROWS) && acts.tile == T);
     let k = acts.k;
     let nb = k / 32;
-    let rb = ty.row_bytes(k);
     let m = acts.m;
     let full = m / T * T;
     let c = if ty == QType::Q6K {
@@ -313,7 +371,7 @@ pub(crate) unsafe fn rows(
         while r < r1 {
             let np = ((r1 - r) / ROWS).min(per_pass);
             for (i, p) in panels[..np].iter_mut().enumerate() {
-                build(p, ty, w.as_ptr(), rb, r + i * ROWS, k);
+                build(p, r + i * ROWS);
             }
             let mut t0 = 0;
             while t0 < full {

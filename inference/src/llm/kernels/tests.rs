@@ -242,6 +242,9 @@ fn packed_every_isa() {
         // Split over the pool, decode and prefill shapes.
         check_packed(ty, 160, 32 * 19, 1, 5);
         check_packed(ty, 160, 32 * 19, 21, 6);
+        // Prefill through panels unpacked from the packed records (m ≥ 32).
+        check_packed(ty, 48, 32 * 5, 37, 8);
+        check_packed(ty, 160, 32 * 19, 40, 9);
     }
 }
 
