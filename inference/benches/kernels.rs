@@ -125,6 +125,9 @@ fn main() {
     }
 }
 
+/// One way of running the product, writing `y`.
+type Run<'a> = dyn Fn(&mut [f32]) + 'a;
+
 /// CPU time of the calling thread (Linux), so that one-thread numbers hold up when other
 /// processes share the cores; 0 where unavailable.
 fn cpu_seconds() -> f64 {
@@ -158,7 +161,7 @@ fn prefill_only(cases: &[(QType, usize, usize, &str)]) {
             .collect();
         let mut y = vec![0f32; m * n];
         let packed = PackedMatrix::new(&w);
-        let layouts: [(&str, &dyn Fn(&mut [f32])); 2] = [
+        let layouts: [(&str, &Run); 2] = [
             ("gguf", &|y| matmul_with(Isa::detect(), &w, &x, m, y)),
             ("packed", &|y| {
                 if let Some(p) = &packed {
