@@ -327,7 +327,7 @@ fn task_scalar(
 }
 
 #[cfg(target_arch = "x86_64")]
-mod x86 {
+pub(crate) mod x86 {
     use std::arch::x86_64::*;
 
     use super::Task;
@@ -510,11 +510,14 @@ mod x86 {
         _mm_cvtss_f32(s)
     }
 
-    /// e^x for x ≤ 0 (softmax arguments), relative error ~2e-7: x = k·ln2 + r with
+    /// e^x for |x| ≤ 87 (clamped beyond), relative error ~2e-7: x = k·ln2 + r with
     /// |r| ≤ ln2/2, e^r by a degree-6 polynomial, 2^k put into the exponent bits.
     #[target_feature(enable = "avx2,fma")]
-    pub(super) fn exp(x: __m256) -> __m256 {
-        let x = _mm256_max_ps(x, _mm256_set1_ps(-87.0));
+    pub(crate) fn exp(x: __m256) -> __m256 {
+        let x = _mm256_min_ps(
+            _mm256_max_ps(x, _mm256_set1_ps(-87.0)),
+            _mm256_set1_ps(88.0),
+        );
         let k = _mm256_round_ps(
             _mm256_mul_ps(x, _mm256_set1_ps(std::f32::consts::LOG2_E)),
             _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC,
