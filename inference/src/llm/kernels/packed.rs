@@ -93,12 +93,7 @@ impl PackedMatrix {
                 }
             ],
         };
-        // Offset of the quant bytes inside a block.
-        let qo = match ty {
-            QType::Q4_0 | QType::Q8_0 => 2,
-            QType::Q4_1 => 4,
-            _ => 6,
-        };
+        let qo = quant_offset(ty);
         for g in 0..groups {
             for b in 0..nb {
                 let rec = g * nb + b;
@@ -123,6 +118,42 @@ impl PackedMatrix {
             }
         }
         Some(p)
+    }
+
+    /// The original GGUF bytes (`rows × row_bytes(cols)`), rebuilt exactly from the packed
+    /// records: a caller that keeps only the packed copy can still hand the matrix to
+    /// another engine (e.g. candle's stock `QMatMul` for comparisons) on demand.
+    pub fn to_gguf(&self) -> Vec<u8> {
+        let ty = self.ty;
+        let nb = self.cols / 32;
+        let rb = ty.row_bytes(self.cols);
+        let bb = ty.block_bytes();
+        let lines = if ty == QType::Q8_0 { 8 } else { 4 };
+        let qo = quant_offset(ty);
+        let mut out = vec![0u8; self.rows * rb];
+        for g in 0..self.rows / ROWS {
+            for b in 0..nb {
+                let rec = g * nb + b;
+                for r in 0..ROWS {
+                    let blk = &mut out[(g * ROWS + r) * rb + b * bb..][..bb];
+                    blk[..2].copy_from_slice(&self.d[rec * ROWS + r].to_le_bytes());
+                    if ty == QType::Q4_1 {
+                        blk[2..4].copy_from_slice(&self.mn[rec * ROWS + r].to_le_bytes());
+                    }
+                    for i in 0..lines {
+                        blk[qo + 4 * i..qo + 4 * i + 4]
+                            .copy_from_slice(&self.q[rec * lines + i].0[4 * r..4 * r + 4]);
+                    }
+                    if ty == QType::Q5_0 {
+                        let qh = (0..8).fold(0u32, |qh, c| {
+                            qh | ((((self.hb[rec * 8 + c] >> (4 * r)) & 0xF) as u32) << (4 * c))
+                        });
+                        blk[2..6].copy_from_slice(&qh.to_le_bytes());
+                    }
+                }
+            }
+        }
+        out
     }
 
     pub fn rows(&self) -> usize {
@@ -165,6 +196,15 @@ impl PackedMatrix {
                 (u, d, wc)
             }
         }
+    }
+}
+
+/// Offset of the quant bytes inside a block of the packable formats.
+fn quant_offset(ty: QType) -> usize {
+    match ty {
+        QType::Q4_0 | QType::Q8_0 => 2,
+        QType::Q4_1 => 4,
+        _ => 6,
     }
 }
 

@@ -206,6 +206,10 @@ fn check_packed(ty: QType, n: usize, k: usize, m: usize, seed: u64) {
     let w = QMatrix::new(ty, n, k, &data).expect("sizes");
     let p = PackedMatrix::pack(&w).expect("packable");
     assert_eq!(p.bytes(), data.len(), "{ty:?}: packing keeps the size");
+    assert!(
+        p.to_gguf() == data,
+        "{ty:?}: unpacking gives back the GGUF bytes"
+    );
     let mut want = vec![0f32; m * n];
     matmul_with(Isa::Scalar, &w, &x, m, &mut want);
     let rb = ty.row_bytes(k);
