@@ -1,7 +1,7 @@
 //! Every quantized matrix multiply of the LLM goes through [`QLinear`], so the CPU
 //! kernels behind it can change without touching the models.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_core::{CpuStorage, CustomOp1, DType, Layout, Module, Shape, Tensor};
@@ -12,13 +12,34 @@ use crate::{Error, Result};
 /// `y = x · Wᵀ` for a quantized weight `W` of shape (out, in).
 #[derive(Debug)]
 pub struct QLinear {
+    /// The weights in their GGUF layout, for candle's `QMatMul` and our per-row kernels.
+    /// Where the weights are repacked this copy is dropped at load and rebuilt from the
+    /// packed one only if asked for (stock-candle comparisons).
+    gguf: OnceLock<GgufWeights>,
+    /// The weights repacked for the AVX-512 kernels, where they cover the format.
+    packed: Option<PackedMatrix>,
+    dtype: GgmlDType,
+    in_features: usize,
+    out_features: usize,
+}
+
+#[derive(Debug)]
+struct GgufWeights {
     inner: QMatMul,
     /// Our kernels, for the block formats they cover (candle's `QMatMul` otherwise).
     kernel: Option<KernelMatMul>,
-    /// The weights repacked for the AVX-512 kernels, where they cover the format.
-    packed: Option<PackedMatrix>,
-    in_features: usize,
-    out_features: usize,
+}
+
+impl GgufWeights {
+    fn new(w: QTensor) -> Result<GgufWeights> {
+        let in_features = w.shape().dims2()?.1;
+        let ty = kernel_type(w.dtype()).filter(|ty| in_features % ty.block_len() == 0);
+        let w = Arc::new(w);
+        Ok(GgufWeights {
+            inner: QMatMul::from_arc(w.clone())?,
+            kernel: ty.map(|ty| KernelMatMul { w, ty }),
+        })
+    }
 }
 
 impl QLinear {
@@ -33,24 +54,47 @@ impl QLinear {
             }
             None => None,
         };
-        let w = Arc::new(w);
+        let gguf = OnceLock::new();
+        let dtype = w.dtype();
+        if packed.is_none() {
+            let _ = gguf.set(GgufWeights::new(w)?);
+        }
         Ok(QLinear {
-            inner: QMatMul::from_arc(w.clone())?,
-            kernel: ty.map(|ty| KernelMatMul { w, ty }),
+            gguf,
             packed,
+            dtype,
             in_features,
             out_features,
         })
     }
 
+    fn gguf(&self) -> Result<&GgufWeights> {
+        if let Some(g) = self.gguf.get() {
+            return Ok(g);
+        }
+        let Some(p) = &self.packed else {
+            return Err(Error::Engine("linear layer without weights".into()));
+        };
+        let dims = vec![self.out_features, self.in_features];
+        let w = candle_core::quantized::ggml_file::qtensor_from_ggml(
+            self.dtype,
+            &p.to_gguf(),
+            dims,
+            &candle_core::Device::Cpu,
+        )?;
+        let built = GgufWeights::new(w)?;
+        Ok(self.gguf.get_or_init(|| built))
+    }
+
     /// `x` is (…, in); the result is (…, out).
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        if let Some(op) = &self.kernel {
+        let g = self.gguf()?;
+        if let Some(op) = &g.kernel {
             if x.device().is_cpu() && x.dtype() == DType::F32 && x.rank() >= 2 && kernels_on() {
                 return Ok(x.contiguous()?.apply_op1_no_bwd(op)?);
             }
         }
-        Ok(self.inner.forward(x)?)
+        Ok(g.inner.forward(x)?)
     }
 
     /// `y = x · Wᵀ` on slices: `x` is `m × in`, `y` is `m × out`.
@@ -62,7 +106,12 @@ impl QLinear {
     fn matmul_candle(&self, x: &[f32], m: usize, y: &mut [f32]) -> Result<()> {
         let (k, n) = (self.in_features, self.out_features);
         let t = Tensor::from_slice(&x[..m * k], (m, k), &candle_core::Device::Cpu)?;
-        let out = self.inner.forward(&t)?.flatten_all()?.to_vec1::<f32>()?;
+        let out = self
+            .gguf()?
+            .inner
+            .forward(&t)?
+            .flatten_all()?
+            .to_vec1::<f32>()?;
         y[..m * n].copy_from_slice(&out);
         Ok(())
     }
@@ -95,15 +144,23 @@ pub fn project(
                 y.len()
             )));
         }
-        match &l.kernel {
-            Some(op) if kernels_on() => {
+        if !kernels_on() {
+            l.matmul_candle(x, m, y)?;
+            continue;
+        }
+        if let Some(p) = &l.packed {
+            if quantized != Some(k) {
+                acts.quantize(&x[..m * k], m, k, isa.tile());
+                quantized = Some(k);
+            }
+            kernels::matmul_packed_quantized(isa, p, acts, &mut y[..m * n]);
+            continue;
+        }
+        match &l.gguf()?.kernel {
+            Some(op) => {
                 if quantized != Some(k) {
                     acts.quantize(&x[..m * k], m, k, isa.tile());
                     quantized = Some(k);
-                }
-                if let Some(p) = &l.packed {
-                    kernels::matmul_packed_quantized(isa, p, acts, &mut y[..m * n]);
-                    continue;
                 }
                 let data = op.w.data()?;
                 let w = QMatrix::new(op.ty, n, k, &data).ok_or_else(|| {
