@@ -108,7 +108,10 @@ fn logits_close_to_stock_candle() {
 /// stock candle's logits on the shared prefix — and prints every such divergence.
 #[test]
 fn greedy_tokens_match_stock_candle() {
-    const TIE: f32 = 0.5;
+    // About the largest logit difference the logits test measures (smollm2-135m: up to
+    // 0.97); stock candle's own decode and prefill paths disagree by as much (e.g.
+    // smollm2 prompt 5 at step 30: its prefill path prefers our token by 0.63).
+    const TIE: f32 = 1.0;
     let fixture: BTreeMap<String, Vec<Vec<u32>>> = serde_json::from_str(
         &std::fs::read_to_string(fixture_path()).expect("read the stock-candle fixture"),
     )
