@@ -373,21 +373,17 @@ pub(crate) mod x86 {
                         *r = _mm256_cvtph_ps(_mm_loadu_si128(kr.add(8 * c) as *const __m128i));
                     }
                 }
-                // Up to 3 heads × 4 keys per pass: 7 loads feed 12 multiply-adds.
-                let mut g = 0;
-                while g < ng {
-                    let gs = (ng - g).min(3);
-                    for half in 0..2 {
-                        let qg = qp.add(g * hd);
-                        let out = sp.add(g * len + p - p0 + 4 * half);
-                        let kh = &kb[4 * half..4 * half + 4];
-                        match gs {
-                            3 => qk4::<NC, 3>(kh, qg, hd, out, len, t.scale),
-                            2 => qk4::<NC, 2>(kh, qg, hd, out, len, t.scale),
-                            _ => qk4::<NC, 1>(kh, qg, hd, out, len, t.scale),
+                for g in 0..ng {
+                    let qg = qp.add(g * hd);
+                    let mut acc = [_mm256_setzero_ps(); 8];
+                    for c in 0..NC {
+                        let qv = _mm256_loadu_ps(qg.add(8 * c));
+                        for (a, kj) in acc.iter_mut().zip(&kb) {
+                            *a = _mm256_fmadd_ps(qv, kj[c], *a);
                         }
                     }
-                    g += gs;
+                    let s = _mm256_mul_ps(hsum8(&acc), _mm256_set1_ps(t.scale));
+                    _mm256_storeu_ps(sp.add(g * len + p - p0), s);
                 }
                 p += 8;
             }
@@ -446,45 +442,19 @@ pub(crate) mod x86 {
         }
     }
 
-    /// Scores of `G` heads (`q`, rows `hd` apart) against 4 converted key rows, scaled,
-    /// written at `out + g · len`.
-    ///
-    /// # Safety
-    /// The CPU has AVX2 and FMA; `q` holds `G` rows of `8 · NC`; `out + g · len` has 4
-    /// floats for each head.
+    /// The eight horizontal sums of `a`, in order.
     #[target_feature(enable = "avx2,fma")]
-    #[inline]
-    unsafe fn qk4<const NC: usize, const G: usize>(
-        kb: &[[__m256; NC]],
-        q: *const f32,
-        hd: usize,
-        out: *mut f32,
-        len: usize,
-        scale: f32,
-    ) {
-        let mut acc = [[_mm256_setzero_ps(); 4]; G];
-        // SAFETY: the reads and writes stay in the ranges the caller vouches for.
-        unsafe {
-            for c in 0..NC {
-                let mut qv = [_mm256_setzero_ps(); G];
-                for (g, v) in qv.iter_mut().enumerate() {
-                    *v = _mm256_loadu_ps(q.add(g * hd + 8 * c));
-                }
-                for (j, kj) in kb.iter().enumerate().take(4) {
-                    let k = kj[c];
-                    for g in 0..G {
-                        acc[g][j] = _mm256_fmadd_ps(qv[g], k, acc[g][j]);
-                    }
-                }
-            }
-            for (g, a) in acc.iter().enumerate() {
-                let t0 = _mm256_hadd_ps(a[0], a[1]);
-                let t1 = _mm256_hadd_ps(a[2], a[3]);
-                let u = _mm256_hadd_ps(t0, t1);
-                let s = _mm_add_ps(_mm256_castps256_ps128(u), _mm256_extractf128_ps(u, 1));
-                _mm_storeu_ps(out.add(g * len), _mm_mul_ps(s, _mm_set1_ps(scale)));
-            }
-        }
+    fn hsum8(a: &[__m256; 8]) -> __m256 {
+        let t0 = _mm256_hadd_ps(a[0], a[1]);
+        let t1 = _mm256_hadd_ps(a[2], a[3]);
+        let t2 = _mm256_hadd_ps(a[4], a[5]);
+        let t3 = _mm256_hadd_ps(a[6], a[7]);
+        let u0 = _mm256_hadd_ps(t0, t1);
+        let u1 = _mm256_hadd_ps(t2, t3);
+        _mm256_add_ps(
+            _mm256_permute2f128_ps(u0, u1, 0x20),
+            _mm256_permute2f128_ps(u0, u1, 0x31),
+        )
     }
 
     #[target_feature(enable = "avx2,fma")]
