@@ -151,6 +151,10 @@ pub struct TranscribeArgs {
     /// one per thread, at most 4).
     #[arg(long)]
     pub workers: Option<usize>,
+    /// Decode each part without the previous part's text as context: faster, less
+    /// accurate (names and wording are not carried from one 30-s window to the next).
+    #[arg(long)]
+    pub no_context: bool,
     /// Chinese output script: traditional (Hong Kong forms) or simplified.
     #[arg(long, default_value = "traditional")]
     pub script: String,

@@ -79,6 +79,7 @@ pub fn run(global: &GlobalArgs, args: TranscribeArgs) -> anyhow::Result<()> {
         beam_size: args.beam_size,
         script,
         vad: !args.no_vad,
+        condition_on_previous: !args.no_context,
         ..TranscribeOptions::default()
     };
     if let Some(n) = args.threads {
