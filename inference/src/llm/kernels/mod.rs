@@ -32,6 +32,8 @@ pub use packed::PackedMatrix;
 
 use std::cell::RefCell;
 
+use pool::SendPtr;
+
 /// The instruction set a kernel runs with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Isa {
@@ -339,18 +341,6 @@ pub fn matmul_packed_quantized(isa: Isa, w: &PackedMatrix, acts: &Acts, y: &mut 
             });
         }
         _ => packed::rows_scalar(w, acts, 0, w.rows, y),
-    }
-}
-
-#[derive(Clone, Copy)]
-struct SendPtr(*mut f32);
-// SAFETY: used only to hand disjoint output ranges to the pool's threads.
-unsafe impl Send for SendPtr {}
-// SAFETY: as above.
-unsafe impl Sync for SendPtr {}
-impl SendPtr {
-    fn get(self) -> *mut f32 {
-        self.0
     }
 }
 

@@ -131,6 +131,20 @@ fn worker(s: &'static Shared) {
 }
 
 /// The process-wide pool: `MISHU_THREADS`, or the number of cores the OS gives us.
+/// An output buffer's pointer, handed to the pool's threads, each of which writes its own
+/// disjoint part of the buffer.
+#[derive(Clone, Copy)]
+pub(crate) struct SendPtr(pub(crate) *mut f32);
+// SAFETY: only used to hand disjoint parts of one output buffer to the pool's threads.
+unsafe impl Send for SendPtr {}
+// SAFETY: as above.
+unsafe impl Sync for SendPtr {}
+impl SendPtr {
+    pub(crate) fn get(self) -> *mut f32 {
+        self.0
+    }
+}
+
 pub(crate) fn global() -> &'static Pool {
     static POOL: OnceLock<Pool> = OnceLock::new();
     POOL.get_or_init(|| {

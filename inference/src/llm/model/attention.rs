@@ -13,7 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use half::f16;
 
-use crate::llm::kernels::{pool, Isa};
+use crate::llm::kernels::pool::{self, SendPtr};
+use crate::llm::kernels::Isa;
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Heads {
@@ -537,18 +538,6 @@ pub(crate) mod x86 {
             23,
         );
         _mm256_mul_ps(p, _mm256_castsi256_ps(e))
-    }
-}
-
-#[derive(Clone, Copy)]
-struct SendPtr(*mut f32);
-// SAFETY: hands disjoint parts of one output buffer to the pool's threads.
-unsafe impl Send for SendPtr {}
-// SAFETY: as above.
-unsafe impl Sync for SendPtr {}
-impl SendPtr {
-    fn get(self) -> *mut f32 {
-        self.0
     }
 }
 
