@@ -164,6 +164,10 @@ pub struct TranscribeArgs {
     /// Decode the whole recording, silence included, instead of only the speech found.
     #[arg(long)]
     pub no_vad: bool,
+    /// auto (mishu's own engine for greedy decoding, whisper.cpp for beam search and
+    /// formats it does not read), native (mishu's engine) or whisper.cpp.
+    #[arg(long, default_value = "auto")]
+    pub engine: String,
 }
 
 #[derive(Debug, Args)]

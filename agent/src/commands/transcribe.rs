@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use inference::whisper::{ProgressFn, Script, TranscribeOptions, Transcriber, Transcript};
+use inference::whisper::{Engine, ProgressFn, Script, TranscribeOptions, Transcriber, Transcript};
 use models::ModelStore;
 use serde::Serialize;
 
@@ -53,6 +53,12 @@ pub fn run(global: &GlobalArgs, args: TranscribeArgs) -> anyhow::Result<()> {
             BadInput("--threads, --workers and --beam-size must be at least 1".into()).into(),
         );
     }
+    let engine = Engine::parse(&args.engine).ok_or_else(|| {
+        BadInput(format!(
+            "unknown engine {:?}: use auto, native or whisper.cpp",
+            args.engine
+        ))
+    })?;
     let store = ModelStore::open(global.models_dir.clone())?;
     let model = args
         .model
@@ -80,6 +86,7 @@ pub fn run(global: &GlobalArgs, args: TranscribeArgs) -> anyhow::Result<()> {
         script,
         vad: !args.no_vad,
         condition_on_previous: !args.no_context,
+        engine,
         ..TranscribeOptions::default()
     };
     if let Some(n) = args.threads {

@@ -1,7 +1,9 @@
-//! Speech to text with whisper.cpp (through whisper-rs): load a ggml model once,
-//! transcribe many recordings of 16 kHz mono samples into timestamped segments.
+//! Speech to text: load a whisper.cpp ggml model once, transcribe many recordings of
+//! 16 kHz mono samples into timestamped segments — with mishu's own engine on the int8
+//! kernels ([`native`]) or whisper.cpp (through whisper-rs).
 
 mod filters;
+mod native;
 mod plan;
 mod script;
 mod transcriber;
@@ -9,5 +11,5 @@ pub mod wer;
 
 pub use script::Script;
 pub use transcriber::{
-    ProgressFn, Segment, TranscribeOptions, Transcriber, Transcript, SAMPLE_RATE,
+    Engine, ProgressFn, Segment, TranscribeOptions, Transcriber, Transcript, SAMPLE_RATE,
 };

@@ -3,15 +3,16 @@
 //! most one 30-s window, silence cut out), map times back to the file, drop what Whisper
 //! invents, and write Chinese in the requested script.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use whisper_rs::{
     FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
 };
 
 use super::filters;
+use super::native::{NativeState, NativeWhisper, WindowSegment};
 use super::plan::{split_consecutive, Plan};
 use super::script::Script;
 use crate::audio::vad::{self, Chunk, VadOptions};
@@ -48,6 +49,32 @@ pub struct TranscribeOptions {
     pub no_speech_threshold: f32,
     /// Re-decode at higher temperatures when a window's decoding looks degenerate.
     pub temperature_fallback: bool,
+    /// Which engine decodes.
+    pub engine: Engine,
+}
+
+/// The code that runs the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Engine {
+    /// mishu's own engine where it can (greedy decoding, no temperature fallback, a
+    /// weight format its kernels read), whisper.cpp otherwise.
+    #[default]
+    Auto,
+    /// mishu's own engine on the LLM's int8 kernels ([`super::native`]).
+    Native,
+    /// whisper.cpp through whisper-rs.
+    WhisperCpp,
+}
+
+impl Engine {
+    pub fn parse(s: &str) -> Option<Engine> {
+        match s.to_ascii_lowercase().as_str() {
+            "auto" => Some(Engine::Auto),
+            "native" | "mishu" => Some(Engine::Native),
+            "whisper.cpp" | "whisper-cpp" | "whispercpp" => Some(Engine::WhisperCpp),
+            _ => None,
+        }
+    }
 }
 
 impl Default for TranscribeOptions {
@@ -68,6 +95,7 @@ impl Default for TranscribeOptions {
             // Off: on music and noise the fallback re-decodes each window up to five more
             // times (minutes of CPU for seconds of audio); loops are cut by the filters.
             temperature_fallback: false,
+            engine: Engine::Auto,
         }
     }
 }
@@ -117,7 +145,13 @@ pub type ProgressFn = Box<dyn FnMut(i32) + Send + 'static>;
 /// A loaded Whisper model. Load once, transcribe many recordings; share behind an `Arc`
 /// (each call gets its own decoding state).
 pub struct Transcriber {
-    ctx: WhisperContext,
+    path: PathBuf,
+    /// mishu's engine, when it reads the file.
+    native: Option<NativeWhisper>,
+    /// whisper.cpp, loaded when first needed (at once when `native` is `None`).
+    cpp: OnceLock<WhisperContext>,
+    cpp_loading: Mutex<()>,
+    n_vocab: usize,
 }
 
 impl Transcriber {
@@ -130,22 +164,81 @@ impl Transcriber {
             });
         }
         crate::logging::route_whisper_logs();
-        let ctx = WhisperContext::new_with_params(path, WhisperContextParameters::default()).map_err(|e| {
+        let native = match NativeWhisper::load(path) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                tracing::info!(
+                    "mishu's Whisper engine cannot run {}: {e}; using whisper.cpp",
+                    path.display()
+                );
+                None
+            }
+        };
+        let t = Transcriber {
+            path: path.to_path_buf(),
+            n_vocab: native.as_ref().map_or(0, NativeWhisper::n_vocab),
+            native,
+            cpp: OnceLock::new(),
+            cpp_loading: Mutex::new(()),
+        };
+        if t.native.is_none() {
+            let n_vocab = t.cpp()?.n_vocab() as usize;
+            return Ok(Transcriber { n_vocab, ..t });
+        }
+        Ok(t)
+    }
+
+    /// whisper.cpp's context, loaded on first use.
+    fn cpp(&self) -> Result<&WhisperContext> {
+        if let Some(ctx) = self.cpp.get() {
+            return Ok(ctx);
+        }
+        let _guard = self
+            .cpp_loading
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(ctx) = self.cpp.get() {
+            return Ok(ctx);
+        }
+        let ctx = WhisperContext::new_with_params(&self.path, WhisperContextParameters::default()).map_err(|e| {
             Error::BadModel {
-                path: path.to_path_buf(),
+                path: self.path.clone(),
                 detail: format!("whisper.cpp cannot load it ({e}); fetch or import it again with `mishu models fetch`"),
             }
         })?;
-        Ok(Transcriber { ctx })
+        Ok(self.cpp.get_or_init(|| ctx))
     }
 
     pub fn is_multilingual(&self) -> bool {
-        self.ctx.is_multilingual()
+        self.n_vocab >= 51_865
     }
 
     /// Whether the model knows Cantonese (`<|yue|>`, only large-v3 and its descendants).
     pub fn has_cantonese(&self) -> bool {
-        self.ctx.n_vocab() >= 51_866
+        self.n_vocab >= 51_866
+    }
+
+    /// mishu's engine when `options` pick it (`None`: whisper.cpp decodes).
+    fn native_for(&self, options: &TranscribeOptions) -> Result<Option<&NativeWhisper>> {
+        let needs_cpp =
+            options.beam_size > 1 || options.temperature_fallback || options.trim_window;
+        match options.engine {
+            Engine::WhisperCpp => Ok(None),
+            Engine::Auto => Ok(self.native.as_ref().filter(|_| !needs_cpp)),
+            Engine::Native => {
+                if needs_cpp {
+                    return Err(Error::BadInput(
+                        "mishu's engine decodes greedily: beam search, temperature fallback and window trimming need the whisper.cpp engine".into(),
+                    ));
+                }
+                self.native.as_ref().map(Some).ok_or_else(|| {
+                    Error::BadInput(format!(
+                        "mishu's engine cannot run {} (see the log); use the whisper.cpp engine",
+                        self.path.display()
+                    ))
+                })
+            }
+        }
     }
 
     /// The language Whisper is asked to decode in, after checking the model can.
@@ -217,11 +310,15 @@ impl Transcriber {
             })
         };
         let progress = Progress::new(progress, speech);
+        let native = self.native_for(options)?;
         let mut states = (0..plan.workers)
-            .map(|_| {
-                self.ctx
+            .map(|_| match native {
+                Some(n) => Ok(WorkerState::Native(Box::new(n.new_state()))),
+                None => self
+                    .cpp()?
                     .create_state()
-                    .map_err(|e| Error::Engine(format!("cannot create a whisper state: {e}")))
+                    .map(WorkerState::Cpp)
+                    .map_err(|e| Error::Engine(format!("cannot create a whisper state: {e}"))),
             })
             .collect::<Result<Vec<_>>>()?;
 
@@ -254,32 +351,41 @@ impl Transcriber {
                 .zip(ranges)
                 .map(|(state, range)| {
                     let (chunks, abort, progress, stop) = (&chunks, &abort, &progress, &stop);
+                    let alone = plan.workers > 1;
                     scope.spawn(move || {
-                        let mut out = Vec::with_capacity(range.len());
-                        for i in range {
-                            let i = i + first;
-                            if abort() {
-                                return Err(Error::Cancelled);
-                            }
-                            let run = self.decode_chunk(
-                                state,
-                                samples,
-                                &chunks[i],
-                                lang,
-                                options,
-                                plan.threads_per_worker,
-                                abort,
-                            );
-                            match run {
-                                Ok((found, _)) => out.push((i, found)),
-                                Err(e) => {
-                                    stop.store(true, Ordering::Relaxed);
-                                    return Err(e);
+                        let work = || {
+                            let mut out = Vec::with_capacity(range.len());
+                            for i in range {
+                                let i = i + first;
+                                if abort() {
+                                    return Err(Error::Cancelled);
                                 }
+                                let run = self.decode_chunk(
+                                    state,
+                                    samples,
+                                    &chunks[i],
+                                    lang,
+                                    options,
+                                    plan.threads_per_worker,
+                                    abort,
+                                );
+                                match run {
+                                    Ok((found, _)) => out.push((i, found)),
+                                    Err(e) => {
+                                        stop.store(true, Ordering::Relaxed);
+                                        return Err(e);
+                                    }
+                                }
+                                progress.advance(chunks[i].len());
                             }
-                            progress.advance(chunks[i].len());
+                            Ok(out)
+                        };
+                        // Each state has a core of its own: its kernels stay on its thread.
+                        if alone {
+                            crate::llm::kernels::pool::alone(work)
+                        } else {
+                            work()
                         }
-                        Ok(out)
                     })
                 })
                 .collect();
@@ -342,7 +448,7 @@ impl Transcriber {
     #[allow(clippy::too_many_arguments)]
     fn decode_chunk(
         &self,
-        state: &mut WhisperState,
+        state: &mut WorkerState,
         samples: &[f32],
         chunk: &Chunk,
         language: Option<&str>,
@@ -382,7 +488,7 @@ impl Transcriber {
     #[allow(clippy::too_many_arguments)]
     fn decode_once(
         &self,
-        state: &mut WhisperState,
+        state: &mut WorkerState,
         samples: &[f32],
         chunk: &Chunk,
         language: Option<&str>,
@@ -391,7 +497,68 @@ impl Transcriber {
         abort: &Abort,
     ) -> Result<(Vec<Segment>, String, Option<f64>)> {
         let audio = chunk.samples(samples);
-        let audio = &audio[..];
+        let chunk_s = audio.len() as f64 / SAMPLE_RATE as f64;
+        let (found, detected) = match state {
+            WorkerState::Native(st) => {
+                let native = self
+                    .native
+                    .as_ref()
+                    .ok_or_else(|| Error::Engine("mishu's engine is not loaded".into()))?;
+                native.transcribe(
+                    st,
+                    &audio,
+                    language,
+                    options.condition_on_previous,
+                    options.no_speech_threshold,
+                    &**abort,
+                )?
+            }
+            WorkerState::Cpp(st) => self.run_cpp(st, &audio, language, options, threads, abort)?,
+        };
+        let mut out = Vec::new();
+        let mut last_kept_end: Option<f64> = None;
+        for segment in found {
+            let text = segment.text;
+            let t0 = segment.start.clamp(0.0, chunk_s);
+            let t1 = segment.end.clamp(t0, chunk_s);
+            let (no_speech_prob, avg_logprob) = (segment.no_speech_prob, segment.avg_logprob);
+            if let Some(why) = reject(
+                &text,
+                t1 - t0,
+                no_speech_prob,
+                avg_logprob,
+                options.no_speech_threshold,
+            ) {
+                tracing::debug!("dropped {text:?}: {why}");
+                last_kept_end = None;
+                continue;
+            }
+            last_kept_end = Some(t1);
+            let text = filters::cut_loops(&text);
+            let (start, end) = chunk.to_source_range(t0, t1, MIN_SPAN_OVERLAP_S);
+            out.push(Segment {
+                start: round2(start),
+                end: round2(end),
+                text,
+                no_speech_prob,
+                avg_logprob,
+            });
+        }
+        let resume = last_kept_end.filter(|&t| t >= MIN_PROGRESS_S && chunk_s - t >= MIN_TAIL_S);
+        Ok((out, detected, resume))
+    }
+
+    /// One whisper.cpp run over a chunk's samples: its segments (chunk seconds) and the
+    /// language.
+    fn run_cpp(
+        &self,
+        state: &mut WhisperState,
+        audio: &[f32],
+        language: Option<&str>,
+        options: &TranscribeOptions,
+        threads: usize,
+        abort: &Abort,
+    ) -> Result<(Vec<WindowSegment>, String)> {
         let strategy = if options.beam_size > 1 {
             SamplingStrategy::BeamSearch {
                 beam_size: options.beam_size as i32,
@@ -448,16 +615,14 @@ impl Transcriber {
         let detected = whisper_rs::get_lang_str(lang_id)
             .unwrap_or("en")
             .to_string();
-        let eot = self.ctx.token_eot();
+        let eot = self.cpp()?.token_eot();
         let mut out = Vec::new();
-        let mut last_kept_end: Option<f64> = None;
         for segment in state.as_iter() {
             let text = segment
                 .to_str_lossy()
                 .map_err(|e| Error::Engine(format!("cannot read a segment: {e}")))?
                 .trim()
                 .to_string();
-            let no_speech_prob = segment.no_speech_probability();
             let mut logprob_sum = 0.0f32;
             let mut n = 0usize;
             for i in 0..segment.n_tokens() {
@@ -474,32 +639,15 @@ impl Transcriber {
             } else {
                 f32::NEG_INFINITY
             };
-            let t0 = (segment.start_timestamp() as f64 / 100.0).clamp(0.0, chunk_s);
-            let t1 = (segment.end_timestamp() as f64 / 100.0).clamp(t0, chunk_s);
-            if let Some(why) = reject(
-                &text,
-                t1 - t0,
-                no_speech_prob,
-                avg_logprob,
-                options.no_speech_threshold,
-            ) {
-                tracing::debug!("dropped {text:?}: {why}");
-                last_kept_end = None;
-                continue;
-            }
-            last_kept_end = Some(t1);
-            let text = filters::cut_loops(&text);
-            let (start, end) = chunk.to_source_range(t0, t1, MIN_SPAN_OVERLAP_S);
-            out.push(Segment {
-                start: round2(start),
-                end: round2(end),
+            out.push(WindowSegment {
+                start: segment.start_timestamp() as f64 / 100.0,
+                end: segment.end_timestamp() as f64 / 100.0,
                 text,
-                no_speech_prob,
+                no_speech_prob: segment.no_speech_probability(),
                 avg_logprob,
             });
         }
-        let resume = last_kept_end.filter(|&t| t >= MIN_PROGRESS_S && chunk_s - t >= MIN_TAIL_S);
-        Ok((out, detected, resume))
+        Ok((out, detected))
     }
 }
 
@@ -513,6 +661,12 @@ const MIN_PROGRESS_S: f64 = 1.0;
 const MIN_SPAN_OVERLAP_S: f64 = 0.3;
 /// Reruns per chunk at most.
 const MAX_TAIL_PASSES: usize = 2;
+
+/// One worker's decoding state, in the engine it uses.
+enum WorkerState {
+    Native(Box<NativeState>),
+    Cpp(WhisperState),
+}
 
 /// What one worker decoded: each chunk's index and kept segments.
 type WorkerOutput = Vec<(usize, Vec<Segment>)>;

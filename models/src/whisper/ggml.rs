@@ -139,8 +139,44 @@ const REQUIRED: [&str; 6] = [
     "decoder.ln.weight",
 ];
 
-/// Walks a whole ggml whisper file; any inconsistency is an error naming it.
-pub fn read_ggml_info(bytes: &[u8]) -> Result<GgmlInfo, String> {
+/// A whole ggml whisper file, its tensors borrowed from the file's bytes.
+#[derive(Debug, Clone)]
+pub struct GgmlFile<'a> {
+    pub hparams: Hparams,
+    /// The header's weight type (`ftype`).
+    pub ftype: i32,
+    /// The mel filterbank: `n_mel` rows of `n_fft` (frequency bins) weights.
+    pub mel_filters: Vec<f32>,
+    pub n_mel: usize,
+    pub n_fft: usize,
+    /// Token bytes by id (the file's tokens; whisper.cpp names the rest itself).
+    pub vocab: Vec<&'a [u8]>,
+    pub tensors: Vec<GgmlTensor<'a>>,
+}
+
+/// One tensor of a ggml file.
+#[derive(Debug, Clone)]
+pub struct GgmlTensor<'a> {
+    pub name: String,
+    /// ggml type id (0 f32, 1 f16, 8 q5_0, …, as in GGUF).
+    pub ttype: u32,
+    /// Dimensions outermost first (numpy order; ggml stores them innermost first).
+    pub shape: Vec<usize>,
+    pub data: &'a [u8],
+}
+
+impl GgmlFile<'_> {
+    pub fn tensor(&self, name: &str) -> Option<&GgmlTensor<'_>> {
+        self.tensors.iter().find(|t| t.name == name)
+    }
+
+    pub fn weight_type(&self) -> &'static str {
+        ftype_name(self.ftype)
+    }
+}
+
+/// Reads a whole ggml whisper file; any inconsistency is an error naming it.
+pub fn parse_ggml(bytes: &[u8]) -> Result<GgmlFile<'_>, String> {
     let mut pos = 0usize;
     let i32_at = |pos: &mut usize| -> Result<i32, String> {
         let b = bytes
@@ -148,6 +184,13 @@ pub fn read_ggml_info(bytes: &[u8]) -> Result<GgmlInfo, String> {
             .ok_or_else(|| format!("file is truncated at byte {pos}"))?;
         *pos += 4;
         Ok(i32::from_le_bytes(b.try_into().expect("4")))
+    };
+    let take = |pos: &mut usize, n: usize| -> Result<&[u8], String> {
+        let b = bytes
+            .get(*pos..*pos + n)
+            .ok_or_else(|| format!("file is truncated at byte {pos}"))?;
+        *pos += n;
+        Ok(b)
     };
     if i32_at(&mut pos)? as u32 != MAGIC {
         return Err("not a whisper.cpp ggml file (bad magic)".into());
@@ -176,24 +219,31 @@ pub fn read_ggml_info(bytes: &[u8]) -> Result<GgmlInfo, String> {
     if n_mel <= 0 || n_fft <= 0 || n_mel > 1024 || n_fft > 4096 {
         return Err(format!("implausible mel filter size {n_mel}×{n_fft}"));
     }
-    pos += (n_mel * n_fft) as usize * 4;
+    let (n_mel, n_fft) = (n_mel as usize, n_fft as usize);
+    let mel_filters = take(&mut pos, n_mel * n_fft * 4)?
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes(b.try_into().expect("4")))
+        .collect();
     let n_tokens = i32_at(&mut pos)?;
     if !(0..=1 << 20).contains(&n_tokens) {
         return Err(format!("implausible vocabulary size {n_tokens}"));
     }
+    let mut vocab = Vec::with_capacity(n_tokens as usize);
     for _ in 0..n_tokens {
         let len = i32_at(&mut pos)? as u32 as usize;
         if len > 1 << 16 {
             return Err(format!("implausible token length {len} at byte {pos}"));
         }
-        pos += len;
+        vocab.push(take(&mut pos, len)?);
     }
+    let mut tensors: Vec<GgmlTensor> = Vec::new();
     let mut names = HashSet::new();
     while pos < bytes.len() {
         let (n_dims, name_len, ttype) = (i32_at(&mut pos)?, i32_at(&mut pos)?, i32_at(&mut pos)?);
         if !(1..=4).contains(&n_dims) || !(1..=512).contains(&name_len) {
             return Err(format!("bad tensor header at byte {pos}"));
         }
+        let mut shape = Vec::with_capacity(n_dims as usize);
         let mut n = 1usize;
         for _ in 0..n_dims {
             let d = i32_at(&mut pos)?;
@@ -201,15 +251,13 @@ pub fn read_ggml_info(bytes: &[u8]) -> Result<GgmlInfo, String> {
                 return Err(format!("bad tensor dimension {d} at byte {pos}"));
             }
             n = n.checked_mul(d as usize).ok_or("tensor too large")?;
+            shape.push(d as usize);
         }
-        let name = bytes
-            .get(pos..pos + name_len as usize)
-            .ok_or_else(|| format!("file is truncated at byte {pos}"))?;
-        let name = String::from_utf8_lossy(name).into_owned();
-        pos += name_len as usize;
-        let (size, block) = u32::try_from(ttype)
-            .ok()
-            .and_then(crate::gguf::type_size)
+        shape.reverse();
+        let name = String::from_utf8_lossy(take(&mut pos, name_len as usize)?).into_owned();
+        let ttype =
+            u32::try_from(ttype).map_err(|_| format!("tensor {name} has unknown type {ttype}"))?;
+        let (size, block) = crate::gguf::type_size(ttype)
             .map(|(s, b)| (s as usize, b as usize))
             .ok_or_else(|| format!("tensor {name} has unknown type {ttype}"))?;
         let nbytes = n / block * size;
@@ -219,17 +267,40 @@ pub fn read_ggml_info(bytes: &[u8]) -> Result<GgmlInfo, String> {
                 bytes.len()
             ));
         }
+        let data = &bytes[pos..pos + nbytes];
         pos += nbytes;
-        names.insert(name);
+        if !names.insert(name.clone()) {
+            return Err(format!("tensor {name} appears twice"));
+        }
+        tensors.push(GgmlTensor {
+            name,
+            ttype,
+            shape,
+            data,
+        });
     }
     if let Some(missing) = REQUIRED.iter().find(|r| !names.contains(**r)) {
         return Err(format!("tensor {missing} is missing"));
     }
-    Ok(GgmlInfo {
+    Ok(GgmlFile {
         hparams,
-        weight_type: ftype_name(ftype).to_string(),
-        n_tensors: names.len(),
-        multilingual: hparams.n_vocab >= 51865,
+        ftype,
+        mel_filters,
+        n_mel,
+        n_fft,
+        vocab,
+        tensors,
+    })
+}
+
+/// Walks a whole ggml whisper file; any inconsistency is an error naming it.
+pub fn read_ggml_info(bytes: &[u8]) -> Result<GgmlInfo, String> {
+    let file = parse_ggml(bytes)?;
+    Ok(GgmlInfo {
+        hparams: file.hparams,
+        weight_type: file.weight_type().to_string(),
+        n_tensors: file.tensors.len(),
+        multilingual: file.hparams.n_vocab >= 51865,
     })
 }
 
@@ -278,6 +349,12 @@ mod tests {
             assert_eq!(info.n_tensors, 7);
             assert_eq!(info.weight_type, q.name());
             assert_eq!(info.hparams, tiny_model().hparams);
+            let file = parse_ggml(&bytes).unwrap();
+            assert_eq!(file.vocab, [b"a".as_slice(), b"b".as_slice()]);
+            assert_eq!(file.mel_filters.len(), 80 * 201);
+            let conv = file.tensor("encoder.conv1.weight").unwrap();
+            assert_eq!(conv.shape, [32, 80, 3]);
+            assert_eq!(conv.data.len(), 32 * 80 * 3 * 2, "f16 in both files");
         }
     }
 

@@ -10,8 +10,8 @@ mod tensors;
 mod vocab;
 
 pub use ct2::read_ct2;
-pub use ggml::{read_ggml_info, write_ggml, GgmlInfo};
+pub use ggml::{parse_ggml, read_ggml_info, write_ggml, GgmlFile, GgmlInfo, GgmlTensor};
 pub use hf::read_hf;
-pub use quantize::Quantization;
+pub use quantize::{q8_0, Quantization};
 pub use tensors::{Hparams, Tensor, WhisperWeights};
 pub use vocab::vocab_from_tokenizer_json;

@@ -11,6 +11,21 @@ use std::time::{Duration, Instant};
 
 type Job = dyn Fn() + Sync;
 
+thread_local! {
+    /// Set while this thread runs its kernels without the pool ([`alone`]).
+    static ALONE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with every kernel it calls on this thread only. For callers that already
+/// keep each core busy with a thread of their own (several Whisper states at once):
+/// sharing the pool's threads among them would only put two threads on one core.
+pub(crate) fn alone<R>(f: impl FnOnce() -> R) -> R {
+    let before = ALONE.with(|a| a.replace(true));
+    let out = f();
+    ALONE.with(|a| a.set(before));
+    out
+}
+
 struct State {
     epoch: usize,
     /// The current job (a `&Job` with its lifetime erased), `None` once closed.
@@ -64,13 +79,22 @@ impl Pool {
         }
     }
 
+    /// Threads a job of this thread's gets: 1 inside [`alone`].
     pub(crate) fn threads(&self) -> usize {
-        self.threads
+        if ALONE.with(|a| a.get()) {
+            1
+        } else {
+            self.threads
+        }
     }
 
     /// Runs `f` on this thread and on every worker that joins before this thread's own
     /// call returns; `f` must share its work out itself (e.g. an atomic chunk counter).
     pub(crate) fn run<'a>(&self, f: &'a (dyn Fn() + Sync + 'a)) {
+        if ALONE.with(|a| a.get()) {
+            f();
+            return;
+        }
         let Ok(_guard) = self.busy.try_lock() else {
             f();
             return;
