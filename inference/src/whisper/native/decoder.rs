@@ -5,7 +5,7 @@
 use half::{f16, slice::HalfFloatSliceExt};
 
 use super::model::{Model, Norm};
-use super::ops::{add, add_bias, gelu, layer_norm};
+use super::ops::{add, add_bias, gelu, layer_norm, matmul, matmul_t, softmax_rows};
 use crate::llm::kernels::Acts;
 use crate::llm::linear::project;
 use crate::llm::model::attention::{attention, Heads, KvLayout};
@@ -15,8 +15,9 @@ use crate::{Error, Result};
 pub(crate) struct DecoderState {
     self_k: Vec<Vec<f16>>,
     self_v: Vec<Vec<f16>>,
-    cross_k: Vec<Vec<f16>>,
-    cross_v: Vec<Vec<f16>>,
+    /// Keys and values of the audio, per layer, `n_audio_ctx` rows of `n_text_state`.
+    cross_k: Vec<Vec<f32>>,
+    cross_v: Vec<Vec<f32>>,
     /// Tokens in the self-attention cache.
     pub n_past: usize,
     x: Vec<f32>,
@@ -30,6 +31,7 @@ pub(crate) struct DecoderState {
     /// The logits of the rows asked for, `n_vocab` (padded) each.
     pub logits: Vec<f32>,
     partial: Vec<f32>,
+    scores: Vec<f32>,
     acts: Acts,
 }
 
@@ -38,11 +40,12 @@ impl DecoderState {
         let d = model.dims.n_text_state;
         let layers = model.decoder.len();
         let cache = |len: usize| (0..layers).map(|_| vec![f16::ZERO; len]).collect();
+        let audio = |len: usize| (0..layers).map(|_| vec![0f32; len]).collect();
         DecoderState {
             self_k: cache(model.dims.n_text_ctx * d),
             self_v: cache(model.dims.n_text_ctx * d),
-            cross_k: cache(model.dims.n_audio_ctx * d),
-            cross_v: cache(model.dims.n_audio_ctx * d),
+            cross_k: audio(model.dims.n_audio_ctx * d),
+            cross_v: audio(model.dims.n_audio_ctx * d),
             n_past: 0,
             x: Vec::new(),
             h: Vec::new(),
@@ -54,6 +57,7 @@ impl DecoderState {
             rows: Vec::new(),
             logits: Vec::new(),
             partial: Vec::new(),
+            scores: Vec::new(),
             acts: Acts::default(),
         }
     }
@@ -62,25 +66,16 @@ impl DecoderState {
     /// (`n_audio_ctx` rows of `n_text_state`), and empties the token cache.
     pub fn set_audio(&mut self, model: &Model, audio: &[f32]) -> Result<()> {
         let n = model.dims.n_audio_ctx;
-        let d = model.dims.n_text_state;
-        self.k.resize(n * d, 0.0);
-        self.v.resize(n * d, 0.0);
         for (l, layer) in model.decoder.iter().enumerate() {
             let c = &layer.cross;
-            project(
-                audio,
-                n,
-                &mut [(&c.key.w, &mut self.k), (&c.value.w, &mut self.v)],
-                &mut self.acts,
-            )?;
+            let (k, v) = (&mut self.cross_k[l], &mut self.cross_v[l]);
+            project(audio, n, &mut [(&c.key.w, k), (&c.value.w, v)], &mut self.acts)?;
             if let Some(b) = &c.key.b {
-                add_bias(&mut self.k, b);
+                add_bias(&mut self.cross_k[l], b);
             }
             if let Some(b) = &c.value.b {
-                add_bias(&mut self.v, b);
+                add_bias(&mut self.cross_v[l], b);
             }
-            self.cross_k[l].convert_from_f32_slice(&self.k[..n * d]);
-            self.cross_v[l].convert_from_f32_slice(&self.v[..n * d]);
         }
         self.n_past = 0;
         Ok(())
@@ -174,24 +169,20 @@ impl DecoderState {
             a.out.forward(&self.attended, m, &mut self.h)?;
             add(&mut self.x, &self.h);
 
-            // Cross-attention: every token sees all of the audio. As a query at the last
-            // audio position of a causal attention, each row reaches every key.
+            // Cross-attention: every token sees all of the audio.
             norm(&self.x, &layer.cross_ln, &mut self.h);
             let c = &layer.cross;
             c.query.forward(&self.h, m, &mut self.q)?;
-            for i in 0..m {
-                attention(
-                    heads,
-                    &self.q[i * d..(i + 1) * d],
-                    &self.cross_k[l],
-                    &self.cross_v[l],
-                    layout,
-                    dims.n_audio_ctx - 1,
-                    1,
-                    &mut self.attended[i * d..(i + 1) * d],
-                    &mut self.partial,
-                );
-            }
+            cross_attention(
+                &self.q,
+                &self.cross_k[l],
+                &self.cross_v[l],
+                &mut self.attended,
+                m,
+                dims.n_audio_ctx,
+                heads,
+                &mut self.scores,
+            );
             c.out.forward(&self.attended, m, &mut self.h)?;
             add(&mut self.x, &self.h);
 
@@ -216,6 +207,31 @@ impl DecoderState {
         self.logits.resize(r * model.logits.out_features(), 0.0);
         model.logits.matmul(&self.rows, r, &mut self.logits)?;
         Ok(())
+    }
+}
+
+/// `out` (`m` rows of `d`) = attention of the query rows `q` over all `n` audio
+/// positions' keys `k` and values `v` (`n` rows of `d`), head by head.
+#[allow(clippy::too_many_arguments)]
+fn cross_attention(
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    out: &mut [f32],
+    m: usize,
+    n: usize,
+    heads: Heads,
+    scores: &mut Vec<f32>,
+) {
+    let hd = heads.head_dim;
+    let d = heads.n_head * hd;
+    let scale = 1.0 / (hd as f32).sqrt();
+    scores.resize(m * n, 0.0);
+    for h in 0..heads.n_head {
+        let off = h * hd;
+        matmul_t(&q[off..], d, &k[off..], d, scores, n, (m, n, hd), scale);
+        softmax_rows(scores, n);
+        matmul(scores, n, &v[off..], d, &mut out[off..], d, (m, hd, n));
     }
 }
 
