@@ -331,6 +331,16 @@ fn bad_audio_exits_2_naming_the_problem() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    for (args, says) in [
+        (&["--engine", "vulkan"][..], "unknown engine \"vulkan\""),
+        (&["--beam-size", "0"][..], "at least 1"),
+        (&["--beam-size", "50"][..], "at most 8"),
+    ] {
+        let out = run_transcribe(&jfk, args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
 }
 
 #[test]

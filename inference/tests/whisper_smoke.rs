@@ -1,11 +1,12 @@
-//! The converted Whisper models load in whisper.cpp and transcribe real speech.
+//! The converted Whisper models transcribe real speech, in mishu's engine and in
+//! whisper.cpp.
 //! Needs `mishu models fetch` (the test command runs it); a missing model fails.
 
 use std::path::PathBuf;
 
 use inference::audio::read_wav_16k_mono;
 use inference::whisper::wer::word_error_rate;
-use inference::whisper::{TranscribeOptions, Transcriber};
+use inference::whisper::{Engine, TranscribeOptions, Transcriber};
 use models::ModelStore;
 
 fn fixtures() -> PathBuf {
@@ -13,6 +14,10 @@ fn fixtures() -> PathBuf {
 }
 
 fn transcribe_jfk(model: &str) -> (String, usize) {
+    transcribe_jfk_with(model, Engine::Auto, TranscribeOptions::default().beam_size)
+}
+
+fn transcribe_jfk_with(model: &str, engine: Engine, beam_size: usize) -> (String, usize) {
     let store = ModelStore::open(std::env::var_os("MISHU_MODELS_DIR").map(PathBuf::from)).unwrap();
     let path = store
         .primary_path(model)
@@ -21,6 +26,8 @@ fn transcribe_jfk(model: &str) -> (String, usize) {
     let samples = read_wav_16k_mono(&fixtures().join("jfk.wav")).unwrap();
     let options = TranscribeOptions {
         language: Some("en".into()),
+        engine,
+        beam_size,
         ..TranscribeOptions::default()
     };
     let transcript = transcriber
@@ -48,6 +55,32 @@ fn whisper_tiny_en_transcribes_jfk_with_at_most_one_word_wrong() {
 fn whisper_base_q8_0_transcribes_jfk_with_at_most_one_word_wrong() {
     let (text, errors) = transcribe_jfk("whisper-base-q8_0");
     assert!(errors <= 1, "{errors} words wrong: {text}");
+}
+
+#[test]
+fn both_engines_and_both_searches_transcribe_jfk_with_at_most_one_word_wrong() {
+    for engine in [Engine::Native, Engine::WhisperCpp] {
+        for beam in [1, 3] {
+            let (text, errors) = transcribe_jfk_with("whisper-base-q8_0", engine, beam);
+            assert!(
+                errors <= 1,
+                "{engine:?}, beam {beam}: {errors} words wrong: {text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn mishus_engine_and_whisper_cpp_agree_word_for_word_when_greedy() {
+    for model in ["whisper-base-q8_0", "whisper-tiny.en"] {
+        let (native, _) = transcribe_jfk_with(model, Engine::Native, 1);
+        let (cpp, _) = transcribe_jfk_with(model, Engine::WhisperCpp, 1);
+        let differ = word_error_rate(&cpp, &native).errors;
+        assert_eq!(
+            differ, 0,
+            "{model}: mishu {native:?} vs whisper.cpp {cpp:?}"
+        );
+    }
 }
 
 /// ggml (openai-whisper) names → Hugging Face transformers names.

@@ -11,10 +11,49 @@ use crate::llm::linear::project;
 use crate::llm::model::attention::{attention, Heads, KvLayout};
 use crate::{Error, Result};
 
-/// One decoding sequence: its caches and buffers.
+/// The self-attention keys and values of one sequence, per layer (`n_text_ctx` rows of
+/// `n_text_state`).
+struct SelfCache {
+    k: Vec<Vec<f16>>,
+    v: Vec<Vec<f16>>,
+}
+
+impl SelfCache {
+    fn new(layers: usize, len: usize) -> SelfCache {
+        let cache = || (0..layers).map(|_| vec![f16::ZERO; len]).collect();
+        SelfCache {
+            k: cache(),
+            v: cache(),
+        }
+    }
+
+    /// Copies the first `len` values of every layer from `other`.
+    fn copy_prefix(&mut self, other: &SelfCache, len: usize) {
+        for (dst, src) in self
+            .k
+            .iter_mut()
+            .zip(&other.k)
+            .chain(self.v.iter_mut().zip(&other.v))
+        {
+            dst[..len].copy_from_slice(&src[..len]);
+        }
+    }
+}
+
+/// Which sequences a forward pass extends.
+#[derive(Clone, Copy)]
+enum Rows {
+    /// Consecutive tokens of sequence 0.
+    Sequence,
+    /// One token of each sequence (beam), all at the same position.
+    Beams,
+}
+
+/// The decoding of one window: the audio's keys and values, the sequences' caches and
+/// the buffers.
 pub(crate) struct DecoderState {
-    self_k: Vec<Vec<f16>>,
-    self_v: Vec<Vec<f16>>,
+    /// One cache per sequence being decoded (beam search keeps several).
+    caches: Vec<SelfCache>,
     /// Keys and values of the audio, per layer, `n_audio_ctx` rows of `n_text_state`.
     cross_k: Vec<Vec<f32>>,
     cross_v: Vec<Vec<f32>>,
@@ -39,11 +78,9 @@ impl DecoderState {
     pub fn new(model: &Model) -> DecoderState {
         let d = model.dims.n_text_state;
         let layers = model.decoder.len();
-        let cache = |len: usize| (0..layers).map(|_| vec![f16::ZERO; len]).collect();
         let audio = |len: usize| (0..layers).map(|_| vec![0f32; len]).collect();
         DecoderState {
-            self_k: cache(model.dims.n_text_ctx * d),
-            self_v: cache(model.dims.n_text_ctx * d),
+            caches: vec![SelfCache::new(layers, model.dims.n_text_ctx * d)],
             cross_k: audio(model.dims.n_audio_ctx * d),
             cross_v: audio(model.dims.n_audio_ctx * d),
             n_past: 0,
@@ -69,7 +106,12 @@ impl DecoderState {
         for (l, layer) in model.decoder.iter().enumerate() {
             let c = &layer.cross;
             let (k, v) = (&mut self.cross_k[l], &mut self.cross_v[l]);
-            project(audio, n, &mut [(&c.key.w, k), (&c.value.w, v)], &mut self.acts)?;
+            project(
+                audio,
+                n,
+                &mut [(&c.key.w, k), (&c.value.w, v)],
+                &mut self.acts,
+            )?;
             if let Some(b) = &c.key.b {
                 add_bias(&mut self.cross_k[l], b);
             }
@@ -86,15 +128,74 @@ impl DecoderState {
         self.n_past = 0;
     }
 
-    /// Runs `tokens` at the next positions; fills [`DecoderState::logits`] with the
-    /// logits of the given rows of `tokens`, in order.
+    /// Runs `tokens` of the first sequence at its next positions; fills
+    /// [`DecoderState::logits`] with the logits of the given rows of `tokens`, in order.
     pub fn forward(&mut self, model: &Model, tokens: &[u32], logit_rows: &[usize]) -> Result<()> {
+        self.run(model, tokens, Rows::Sequence, logit_rows)
+    }
+
+    /// Runs the next token of each of the first `tokens.len()` sequences; fills
+    /// [`DecoderState::logits`] with their logits, in order.
+    pub fn forward_beams(&mut self, model: &Model, tokens: &[u32]) -> Result<()> {
+        let rows: Vec<usize> = (0..tokens.len()).collect();
+        self.run(model, tokens, Rows::Beams, &rows)
+    }
+
+    /// Makes sequence `i` a copy of (former) sequence `sources[i]`, for each `i`.
+    pub fn reorder(&mut self, model: &Model, sources: &[usize]) {
+        let len = self.n_past * model.dims.n_text_state;
+        let mut old: Vec<Option<SelfCache>> = std::mem::take(&mut self.caches)
+            .into_iter()
+            .map(Some)
+            .collect();
+        // A source's first taker gets its cache as it is; the others copy it.
+        let mut owner = vec![usize::MAX; old.len()];
+        let mut new: Vec<Option<SelfCache>> = sources
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| {
+                let c = old.get_mut(s).and_then(Option::take);
+                if c.is_some() {
+                    owner[s] = i;
+                }
+                c
+            })
+            .collect();
+        let mut spare: Vec<SelfCache> = old.into_iter().flatten().collect();
+        for (i, &s) in sources.iter().enumerate() {
+            if new[i].is_none() {
+                let mut c = spare.pop().unwrap_or_else(|| {
+                    SelfCache::new(
+                        model.decoder.len(),
+                        model.dims.n_text_ctx * model.dims.n_text_state,
+                    )
+                });
+                if let Some(src) = new.get(owner[s]).and_then(Option::as_ref) {
+                    c.copy_prefix(src, len);
+                }
+                new[i] = Some(c);
+            }
+        }
+        self.caches = new.into_iter().flatten().chain(spare).collect();
+    }
+
+    fn run(
+        &mut self,
+        model: &Model,
+        tokens: &[u32],
+        rows: Rows,
+        logit_rows: &[usize],
+    ) -> Result<()> {
         let dims = model.dims;
         let (d, m, pos) = (dims.n_text_state, tokens.len(), self.n_past);
-        if pos + m > dims.n_text_ctx {
+        let positions = match rows {
+            Rows::Sequence => m,
+            Rows::Beams => 1,
+        };
+        if pos + positions > dims.n_text_ctx {
             return Err(Error::Engine(format!(
                 "{} tokens exceed the decoder's {} positions",
-                pos + m,
+                pos + positions,
                 dims.n_text_ctx
             )));
         }
@@ -102,6 +203,12 @@ impl DecoderState {
             return Err(Error::Engine(format!(
                 "token {t} is outside the vocabulary"
             )));
+        }
+        if let Rows::Beams = rows {
+            while self.caches.len() < m {
+                self.caches
+                    .push(SelfCache::new(model.decoder.len(), dims.n_text_ctx * d));
+            }
         }
         for b in [
             &mut self.x,
@@ -114,12 +221,13 @@ impl DecoderState {
             b.resize(m * d, 0.0);
         }
         for (i, &t) in tokens.iter().enumerate() {
+            let p = match rows {
+                Rows::Sequence => pos + i,
+                Rows::Beams => pos,
+            };
             let row = &mut self.x[i * d..(i + 1) * d];
             model.embed(t, row);
-            add(
-                row,
-                &model.decoder_positions[(pos + i) * d..(pos + i + 1) * d],
-            );
+            add(row, &model.decoder_positions[p * d..(p + 1) * d]);
         }
         let heads = Heads {
             n_head: dims.n_text_head,
@@ -131,7 +239,7 @@ impl DecoderState {
             head: d / dims.n_text_head,
         };
         for (l, layer) in model.decoder.iter().enumerate() {
-            // Self-attention over this sequence's tokens.
+            // Self-attention over each sequence's own tokens.
             norm(&self.x, &layer.attn_ln, &mut self.h);
             let a = &layer.attn;
             project(
@@ -153,19 +261,42 @@ impl DecoderState {
             if let Some(b) = &a.value.b {
                 add_bias(&mut self.v, b);
             }
-            self.self_k[l][pos * d..(pos + m) * d].convert_from_f32_slice(&self.k);
-            self.self_v[l][pos * d..(pos + m) * d].convert_from_f32_slice(&self.v);
-            attention(
-                heads,
-                &self.q,
-                &self.self_k[l],
-                &self.self_v[l],
-                layout,
-                pos,
-                m,
-                &mut self.attended,
-                &mut self.partial,
-            );
+            match rows {
+                Rows::Sequence => {
+                    let c = &mut self.caches[0];
+                    c.k[l][pos * d..(pos + m) * d].convert_from_f32_slice(&self.k);
+                    c.v[l][pos * d..(pos + m) * d].convert_from_f32_slice(&self.v);
+                    attention(
+                        heads,
+                        &self.q,
+                        &c.k[l],
+                        &c.v[l],
+                        layout,
+                        pos,
+                        m,
+                        &mut self.attended,
+                        &mut self.partial,
+                    );
+                }
+                Rows::Beams => {
+                    for (b, c) in self.caches.iter_mut().take(m).enumerate() {
+                        let row = b * d..(b + 1) * d;
+                        c.k[l][pos * d..(pos + 1) * d].convert_from_f32_slice(&self.k[row.clone()]);
+                        c.v[l][pos * d..(pos + 1) * d].convert_from_f32_slice(&self.v[row.clone()]);
+                        attention(
+                            heads,
+                            &self.q[row.clone()],
+                            &c.k[l],
+                            &c.v[l],
+                            layout,
+                            pos,
+                            1,
+                            &mut self.attended[row],
+                            &mut self.partial,
+                        );
+                    }
+                }
+            }
             a.out.forward(&self.attended, m, &mut self.h)?;
             add(&mut self.x, &self.h);
 
@@ -193,7 +324,7 @@ impl DecoderState {
             layer.fc2.forward(&self.mlp, m, &mut self.h)?;
             add(&mut self.x, &self.h);
         }
-        self.n_past += m;
+        self.n_past += positions;
         let r = logit_rows.len();
         self.rows.resize(r * d, 0.0);
         for (j, &i) in logit_rows.iter().enumerate() {

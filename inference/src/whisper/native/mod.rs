@@ -160,6 +160,8 @@ impl NativeWhisper {
     /// With `condition_on_previous`, the text of this state's earlier windows is the
     /// prompt. A window that is most likely silence (no-speech probability above
     /// `no_speech_threshold` and an unsure decoding) is not carried into the context.
+    /// `beam_size` 1 decodes greedily, more runs beam search.
+    #[allow(clippy::too_many_arguments)]
     pub fn transcribe(
         &self,
         state: &mut NativeState,
@@ -167,6 +169,7 @@ impl NativeWhisper {
         language: Option<&str>,
         condition_on_previous: bool,
         no_speech_threshold: f32,
+        beam_size: usize,
         abort: &dyn Fn() -> bool,
     ) -> Result<(Vec<WindowSegment>, String)> {
         let language = match language {
@@ -194,26 +197,13 @@ impl NativeWhisper {
             .forward(&self.model, &prompt, &[sot_index, prompt.len() - 1])?;
         let no_speech_prob =
             search::no_speech_probability(&self.vocab, &state.decoder.logits[..n_vocab]);
-        let mut logits = state.decoder.logits[padded..padded + n_vocab].to_vec();
+        let logits = state.decoder.logits[padded..padded + n_vocab].to_vec();
         let max_new = (n_ctx / 2).min(n_ctx - prompt.len());
-        let mut sampled = Vec::new();
-        let mut logprobs = Vec::new();
-        while sampled.len() < max_new {
-            if abort() {
-                return Err(Error::Cancelled);
-            }
-            let (token, logprob) = search::next_token(&self.vocab, &mut logits, &sampled);
-            if token == self.vocab.eot {
-                break;
-            }
-            sampled.push(token);
-            logprobs.push(logprob);
-            if sampled.len() == max_new {
-                break;
-            }
-            state.decoder.forward(&self.model, &[token], &[0])?;
-            logits.copy_from_slice(&state.decoder.logits[..n_vocab]);
-        }
+        let (sampled, logprobs) = if beam_size > 1 {
+            self.beam_search(state, logits, beam_size, max_new, abort)?
+        } else {
+            self.greedy(state, logits, max_new, abort)?
+        };
         let window_s = audio.len() as f64 / crate::audio::SAMPLE_RATE as f64;
         let segments: Vec<WindowSegment> =
             search::segments(&self.vocab, &sampled, &logprobs, window_s)
@@ -238,5 +228,79 @@ impl NativeWhisper {
             state.previous.extend_from_slice(&sampled);
         }
         Ok((segments, language))
+    }
+
+    /// Greedy decoding from the prompt's `logits`: the tokens and their log-probabilities.
+    fn greedy(
+        &self,
+        state: &mut NativeState,
+        mut logits: Vec<f32>,
+        max_new: usize,
+        abort: &dyn Fn() -> bool,
+    ) -> Result<(Vec<u32>, Vec<f32>)> {
+        let n_vocab = self.model.dims.n_vocab;
+        let mut sampled = Vec::new();
+        let mut logprobs = Vec::new();
+        while sampled.len() < max_new {
+            if abort() {
+                return Err(Error::Cancelled);
+            }
+            let (token, logprob) = search::next_token(&self.vocab, &mut logits, &sampled);
+            if token == self.vocab.eot {
+                break;
+            }
+            sampled.push(token);
+            logprobs.push(logprob);
+            if sampled.len() == max_new {
+                break;
+            }
+            state.decoder.forward(&self.model, &[token], &[0])?;
+            logits.copy_from_slice(&state.decoder.logits[..n_vocab]);
+        }
+        Ok((sampled, logprobs))
+    }
+
+    /// Beam search of `width` beams from the prompt's `logits`, all beams decoded as one
+    /// batch: the best hypothesis's tokens and their log-probabilities.
+    fn beam_search(
+        &self,
+        state: &mut NativeState,
+        logits: Vec<f32>,
+        width: usize,
+        max_new: usize,
+        abort: &dyn Fn() -> bool,
+    ) -> Result<(Vec<u32>, Vec<f32>)> {
+        let n_vocab = self.model.dims.n_vocab;
+        let padded = self.model.logits.out_features();
+        let mut active = vec![search::Beam::empty()];
+        let mut step_logits = vec![logits];
+        let mut finished = Vec::new();
+        for step in 0..max_new {
+            if abort() {
+                return Err(Error::Cancelled);
+            }
+            let logprobs: Vec<Vec<f32>> = active
+                .iter()
+                .zip(step_logits.iter_mut())
+                .map(|(b, l)| search::rule_logprobs(&self.vocab, l, &b.tokens))
+                .collect();
+            let next = search::beam_step(&active, &logprobs, width, self.vocab.eot, &mut finished);
+            let sources: Vec<usize> = next.iter().map(|(s, _)| *s).collect();
+            active = next.into_iter().map(|(_, b)| b).collect();
+            if finished.len() >= width || active.is_empty() || step + 1 == max_new {
+                break;
+            }
+            state.decoder.reorder(&self.model, &sources);
+            let tokens: Vec<u32> = active
+                .iter()
+                .filter_map(|b| b.tokens.last().copied())
+                .collect();
+            state.decoder.forward_beams(&self.model, &tokens)?;
+            step_logits = (0..active.len())
+                .map(|i| state.decoder.logits[i * padded..i * padded + n_vocab].to_vec())
+                .collect();
+        }
+        let best = search::best_beam(finished, active, width);
+        Ok((best.tokens, best.logprobs))
     }
 }

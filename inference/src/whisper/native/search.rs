@@ -42,6 +42,19 @@ pub(crate) fn prompt(
 /// `sampled` tokens of this window, then picks the most likely token. Returns it with
 /// its log-probability under the rules.
 pub(crate) fn next_token(vocab: &Vocab, logits: &mut [f32], sampled: &[u32]) -> (u32, f32) {
+    let logprobs = rule_logprobs(vocab, logits, sampled);
+    let mut best = 0;
+    for (i, &lp) in logprobs.iter().enumerate() {
+        if lp > logprobs[best] {
+            best = i;
+        }
+    }
+    (best as u32, logprobs[best])
+}
+
+/// The log-probabilities of the next token under the decoding rules (`-∞` for the
+/// tokens they rule out); `logits` is changed on the way.
+pub(crate) fn rule_logprobs(vocab: &Vocab, logits: &mut [f32], sampled: &[u32]) -> Vec<f32> {
     let neg = f32::NEG_INFINITY;
     let ts = vocab.timestamp_begin as usize;
     let n = logits.len();
@@ -87,14 +100,104 @@ pub(crate) fn next_token(vocab: &Vocab, logits: &mut [f32], sampled: &[u32]) -> 
     // When all timestamps together are likelier than any one text token, take one.
     let ts_total = log_sum_exp(&logprobs[ts..]);
     let text_best = logprobs[..ts].iter().fold(neg, |a, &b| a.max(b));
-    let range = if ts_total > text_best { ts..n } else { 0..n };
-    let mut best = range.start;
-    for i in range {
-        if logits[i] > logits[best] {
-            best = i;
+    if ts_total > text_best {
+        logits[..ts].fill(neg);
+        return log_softmax(logits);
+    }
+    logprobs
+}
+
+/// A hypothesis of beam search: its tokens (after the prompt), their log-probabilities
+/// and the sum.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Beam {
+    pub tokens: Vec<u32>,
+    pub logprobs: Vec<f32>,
+    pub sum: f32,
+}
+
+impl Beam {
+    pub fn empty() -> Beam {
+        Beam {
+            tokens: Vec::new(),
+            logprobs: Vec::new(),
+            sum: 0.0,
         }
     }
-    (best as u32, logprobs[best])
+
+    /// openai-whisper's ranking without a length penalty: mean log-probability.
+    pub fn score(&self) -> f32 {
+        self.sum / self.tokens.len().max(1) as f32
+    }
+}
+
+/// One step of beam search (openai-whisper's, patience 1): each of the `beams` offers
+/// its `width + 1` likeliest next tokens (`logprobs[i]`, under the rules); the likeliest
+/// continuations overall become the next beams (returned with the index of the beam each
+/// extends), and those that end the text move to `finished`.
+pub(crate) fn beam_step(
+    beams: &[Beam],
+    logprobs: &[Vec<f32>],
+    width: usize,
+    eot: u32,
+    finished: &mut Vec<Beam>,
+) -> Vec<(usize, Beam)> {
+    let mut candidates: Vec<(f32, usize, u32, f32)> = Vec::new();
+    for (i, (beam, lp)) in beams.iter().zip(logprobs).enumerate() {
+        for (token, l) in top_k(lp, width + 1) {
+            if l > f32::NEG_INFINITY {
+                candidates.push((beam.sum + l, i, token, l));
+            }
+        }
+    }
+    candidates.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut next = Vec::with_capacity(width);
+    for (sum, i, token, l) in candidates {
+        let extend = || {
+            let mut b = beams[i].clone();
+            b.tokens.push(token);
+            b.logprobs.push(l);
+            b.sum = sum;
+            b
+        };
+        if token == eot {
+            let mut b = extend();
+            b.tokens.pop();
+            b.logprobs.pop();
+            finished.push(b);
+        } else {
+            next.push((i, extend()));
+            if next.len() == width {
+                break;
+            }
+        }
+    }
+    next
+}
+
+/// The best hypothesis: among the finished ones, topped up with the best unfinished when
+/// fewer than `width` finished.
+pub(crate) fn best_beam(mut finished: Vec<Beam>, mut active: Vec<Beam>, width: usize) -> Beam {
+    active.sort_by(|a, b| b.sum.total_cmp(&a.sum));
+    let missing = width.saturating_sub(finished.len());
+    finished.extend(active.into_iter().take(missing));
+    finished
+        .into_iter()
+        .max_by(|a, b| a.score().total_cmp(&b.score()))
+        .unwrap_or_else(Beam::empty)
+}
+
+/// The `k` largest values' (index, value), largest first.
+fn top_k(x: &[f32], k: usize) -> Vec<(u32, f32)> {
+    let mut top: Vec<(u32, f32)> = Vec::with_capacity(k + 1);
+    for (i, &v) in x.iter().enumerate() {
+        if top.len() < k || v > top[top.len() - 1].1 {
+            let at = top.partition_point(|&(_, t)| t >= v);
+            top.insert(at, (i as u32, v));
+            top.truncate(k);
+        }
+    }
+    top
 }
 
 /// The probability of `<|nospeech|>` among the logits at `<|startoftranscript|>`.
@@ -263,6 +366,56 @@ mod tests {
         logits[v.language_token(3) as usize] = 97.0;
         logits[800] = 1.0;
         assert_eq!(next_token(&v, &mut logits, &[v.timestamp_begin]).0, 800);
+    }
+
+    #[test]
+    fn beam_search_keeps_the_likeliest_continuations_and_collects_finished_ones() {
+        let (eot, width) = (9u32, 2);
+        let lp = |pairs: &[(usize, f32)]| {
+            let mut v = vec![f32::NEG_INFINITY; 10];
+            for &(i, l) in pairs {
+                v[i] = l;
+            }
+            v
+        };
+        let mut finished = Vec::new();
+        let start = [Beam::empty()];
+        let next = beam_step(
+            &start,
+            &[lp(&[(1, -0.1), (2, -0.5), (3, -3.0)])],
+            width,
+            eot,
+            &mut finished,
+        );
+        let tokens: Vec<_> = next
+            .iter()
+            .map(|(src, b)| (*src, b.tokens.clone()))
+            .collect();
+        assert_eq!(tokens, [(0, vec![1]), (0, vec![2])]);
+        let beams: Vec<Beam> = next.into_iter().map(|(_, b)| b).collect();
+        // Beam 0 ends (its best is end-of-text); beam 1's two continuations beat beam
+        // 0's other one.
+        let next = beam_step(
+            &beams,
+            &[
+                lp(&[(eot as usize, -0.05), (4, -2.0)]),
+                lp(&[(5, -0.1), (6, -0.2)]),
+            ],
+            width,
+            eot,
+            &mut finished,
+        );
+        assert_eq!(finished.len(), 1);
+        assert_eq!(finished[0].tokens, [1]);
+        assert!((finished[0].sum + 0.15).abs() < 1e-6);
+        let tokens: Vec<_> = next
+            .iter()
+            .map(|(src, b)| (*src, b.tokens.clone()))
+            .collect();
+        assert_eq!(tokens, [(1, vec![2, 5]), (1, vec![2, 6])]);
+        let active: Vec<Beam> = next.into_iter().map(|(_, b)| b).collect();
+        // Mean log-probability ranks: [1] (−0.15) beats [2, 5] (−0.3).
+        assert_eq!(best_beam(finished, active, width).tokens, [1]);
     }
 
     #[test]
