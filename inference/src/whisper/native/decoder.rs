@@ -57,6 +57,12 @@ pub(crate) struct DecoderState {
     /// Keys and values of the audio, per layer, `n_audio_ctx` rows of `n_text_state`.
     cross_k: Vec<Vec<f32>>,
     cross_v: Vec<Vec<f32>>,
+    /// The same in f16, read by the decoding steps (half the bytes per token).
+    cross_k16: Vec<Vec<f16>>,
+    cross_v16: Vec<Vec<f16>>,
+    /// Queries regrouped by head for the decoding steps, and their outputs.
+    grouped_q: Vec<f32>,
+    grouped_out: Vec<f32>,
     /// Tokens in the self-attention cache.
     pub n_past: usize,
     x: Vec<f32>,
@@ -79,10 +85,15 @@ impl DecoderState {
         let d = model.dims.n_text_state;
         let layers = model.decoder.len();
         let audio = |len: usize| (0..layers).map(|_| vec![0f32; len]).collect();
+        let half_audio = |len: usize| (0..layers).map(|_| vec![f16::ZERO; len]).collect();
         DecoderState {
             caches: vec![SelfCache::new(layers, model.dims.n_text_ctx * d)],
             cross_k: audio(model.dims.n_audio_ctx * d),
             cross_v: audio(model.dims.n_audio_ctx * d),
+            cross_k16: half_audio(model.dims.n_audio_ctx * d),
+            cross_v16: half_audio(model.dims.n_audio_ctx * d),
+            grouped_q: Vec::new(),
+            grouped_out: Vec::new(),
             n_past: 0,
             x: Vec::new(),
             h: Vec::new(),
@@ -118,6 +129,8 @@ impl DecoderState {
             if let Some(b) = &c.value.b {
                 add_bias(&mut self.cross_v[l], b);
             }
+            self.cross_k16[l].convert_from_f32_slice(&self.cross_k[l]);
+            self.cross_v16[l].convert_from_f32_slice(&self.cross_v[l]);
         }
         self.n_past = 0;
         Ok(())
@@ -304,16 +317,54 @@ impl DecoderState {
             norm(&self.x, &layer.cross_ln, &mut self.h);
             let c = &layer.cross;
             c.query.forward(&self.h, m, &mut self.q)?;
-            cross_attention(
-                &self.q,
-                &self.cross_k[l],
-                &self.cross_v[l],
-                &mut self.attended,
-                m,
-                dims.n_audio_ctx,
-                heads,
-                &mut self.scores,
-            );
+            let decoding = matches!(rows, Rows::Beams) || m == 1;
+            if decoding {
+                // One token per sequence: the f16 attention kernel, each key and value
+                // read once for all the sequences (as grouped-query heads sharing it).
+                let n = dims.n_audio_ctx;
+                let hd = heads.head_dim;
+                self.grouped_q.resize(m * d, 0.0);
+                self.grouped_out.resize(m * d, 0.0);
+                for b in 0..m {
+                    for h in 0..heads.n_head {
+                        self.grouped_q[(h * m + b) * hd..][..hd]
+                            .copy_from_slice(&self.q[b * d + h * hd..][..hd]);
+                    }
+                }
+                let grouped = Heads {
+                    n_head: heads.n_head * m,
+                    n_kv_head: heads.n_head,
+                    head_dim: hd,
+                };
+                attention(
+                    grouped,
+                    &self.grouped_q,
+                    &self.cross_k16[l],
+                    &self.cross_v16[l],
+                    layout,
+                    n - 1,
+                    1,
+                    &mut self.grouped_out,
+                    &mut self.partial,
+                );
+                for b in 0..m {
+                    for h in 0..heads.n_head {
+                        self.attended[b * d + h * hd..][..hd]
+                            .copy_from_slice(&self.grouped_out[(h * m + b) * hd..][..hd]);
+                    }
+                }
+            } else {
+                cross_attention(
+                    &self.q,
+                    &self.cross_k[l],
+                    &self.cross_v[l],
+                    &mut self.attended,
+                    m,
+                    dims.n_audio_ctx,
+                    heads,
+                    &mut self.scores,
+                );
+            }
             c.out.forward(&self.attended, m, &mut self.h)?;
             add(&mut self.x, &self.h);
 
@@ -342,7 +393,8 @@ impl DecoderState {
 }
 
 /// `out` (`m` rows of `d`) = attention of the query rows `q` over all `n` audio
-/// positions' keys `k` and values `v` (`n` rows of `d`), head by head.
+/// positions' keys `k` and values `v` (`n` rows of `d`), head by head as matrix products
+/// (the prompt's rows).
 #[allow(clippy::too_many_arguments)]
 fn cross_attention(
     q: &[f32],
