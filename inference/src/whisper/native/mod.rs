@@ -226,6 +226,11 @@ impl NativeWhisper {
         let silent = no_speech_prob > no_speech_threshold && mean < -1.0;
         if condition_on_previous && !silent {
             state.previous.extend_from_slice(&sampled);
+            // Only the last half-context of it is ever a prompt.
+            let keep = n_ctx / 2;
+            if state.previous.len() > 4 * keep {
+                state.previous.drain(..state.previous.len() - keep);
+            }
         }
         Ok((segments, language))
     }
