@@ -255,25 +255,12 @@ impl DecoderState {
             // Self-attention over each sequence's own tokens.
             norm(&self.x, &layer.attn_ln, &mut self.h);
             let a = &layer.attn;
-            project(
+            a.project_qkv(
                 &self.h,
                 m,
-                &mut [
-                    (&a.query.w, &mut self.q),
-                    (&a.key.w, &mut self.k),
-                    (&a.value.w, &mut self.v),
-                ],
+                (&mut self.q, &mut self.k, &mut self.v),
                 &mut self.acts,
             )?;
-            if let Some(b) = &a.query.b {
-                add_bias(&mut self.q, b);
-            }
-            if let Some(b) = &a.key.b {
-                add_bias(&mut self.k, b);
-            }
-            if let Some(b) = &a.value.b {
-                add_bias(&mut self.v, b);
-            }
             match rows {
                 Rows::Sequence => {
                     let c = &mut self.caches[0];

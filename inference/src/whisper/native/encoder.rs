@@ -8,7 +8,6 @@ use super::model::{Model, Norm};
 use super::ops::{add, add_bias, gelu, layer_norm, matmul, matmul_t, softmax_rows};
 use crate::llm::kernels::pool::{self, SendPtr};
 use crate::llm::kernels::Acts;
-use crate::llm::linear::project;
 use crate::{Error, Result};
 
 /// Buffers of one encoder pass, kept between windows.
@@ -93,22 +92,7 @@ pub(crate) fn encode(
         }
         norm(&s.x, &layer.attn_ln, &mut s.h);
         let a = &layer.attn;
-        project(
-            &s.h,
-            n,
-            &mut [
-                (&a.query.w, &mut s.q),
-                (&a.key.w, &mut s.k),
-                (&a.value.w, &mut s.v),
-            ],
-            &mut s.acts,
-        )?;
-        if let Some(b) = &a.query.b {
-            add_bias(&mut s.q, b);
-        }
-        if let Some(b) = &a.value.b {
-            add_bias(&mut s.v, b);
-        }
+        a.project_qkv(&s.h, n, (&mut s.q, &mut s.k, &mut s.v), &mut s.acts)?;
         attend_all(&s.q, &s.k, &s.v, &mut s.attended, n, d, dims.n_audio_head);
         a.out.forward(&s.attended, n, &mut s.h)?;
         add(&mut s.x, &s.h);

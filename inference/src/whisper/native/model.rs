@@ -5,8 +5,9 @@ use candle_core::quantized::{ggml_file::qtensor_from_ggml, GgmlDType};
 use half::f16;
 use models::whisper::{GgmlFile, GgmlTensor};
 
+use crate::llm::kernels::Acts;
 use crate::llm::kernels::{dequantize_row, QType};
-use crate::llm::linear::QLinear;
+use crate::llm::linear::{project, QLinear};
 use crate::{Error, Result};
 
 /// The model's sizes.
@@ -54,6 +55,35 @@ pub(crate) struct Attention {
     pub key: Linear,
     pub value: Linear,
     pub out: Linear,
+}
+
+impl Attention {
+    /// Queries, keys and values of the `m` rows of `x`, which are quantized once for the
+    /// three products.
+    pub fn project_qkv(
+        &self,
+        x: &[f32],
+        m: usize,
+        (q, k, v): (&mut [f32], &mut [f32], &mut [f32]),
+        acts: &mut Acts,
+    ) -> Result<()> {
+        project(
+            x,
+            m,
+            &mut [
+                (&self.query.w, &mut *q),
+                (&self.key.w, &mut *k),
+                (&self.value.w, &mut *v),
+            ],
+            acts,
+        )?;
+        for (l, y) in [(&self.query, q), (&self.key, k), (&self.value, v)] {
+            if let Some(b) = &l.b {
+                super::ops::add_bias(&mut y[..m * b.len()], b);
+            }
+        }
+        Ok(())
+    }
 }
 
 pub(crate) struct EncoderLayer {

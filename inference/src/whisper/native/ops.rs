@@ -13,33 +13,8 @@ pub(crate) fn matmul_t(
     (m, n, k): (usize, usize, usize),
     scale: f32,
 ) {
-    assert!(m == 0 || a.len() >= (m - 1) * a_rs + k);
     assert!(n == 0 || b.len() >= (n - 1) * b_rs + k);
-    assert!(m == 0 || y.len() >= (m - 1) * y_rs + n);
-    // SAFETY: the asserts keep every element gemm reads or writes inside the slices.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            y.as_mut_ptr(),
-            1,
-            y_rs as isize,
-            false,
-            a.as_ptr(),
-            1,
-            a_rs as isize,
-            b.as_ptr(),
-            b_rs as isize,
-            1,
-            0.0,
-            scale,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        );
-    }
+    gemm_strided(a, a_rs, b, (b_rs, 1), y, y_rs, (m, n, k), scale);
 }
 
 /// `y = a · b`: `a` is `m × k` (row stride `a_rs`), `b` is `k × n` (row stride `b_rs`),
@@ -54,10 +29,27 @@ pub(crate) fn matmul(
     y_rs: usize,
     (m, n, k): (usize, usize, usize),
 ) {
-    assert!(m == 0 || a.len() >= (m - 1) * a_rs + k);
     assert!(k == 0 || b.len() >= (k - 1) * b_rs + n);
+    gemm_strided(a, a_rs, b, (1, b_rs), y, y_rs, (m, n, k), 1.0);
+}
+
+/// `y = a · B · scale` with `B[i][j]` at `b[i · b_strides.1 + j · b_strides.0]`; the
+/// caller checks `b`'s extent.
+#[allow(clippy::too_many_arguments)]
+fn gemm_strided(
+    a: &[f32],
+    a_rs: usize,
+    b: &[f32],
+    (b_cs, b_rs): (usize, usize),
+    y: &mut [f32],
+    y_rs: usize,
+    (m, n, k): (usize, usize, usize),
+    scale: f32,
+) {
+    assert!(m == 0 || a.len() >= (m - 1) * a_rs + k);
     assert!(m == 0 || y.len() >= (m - 1) * y_rs + n);
-    // SAFETY: the asserts keep every element gemm reads or writes inside the slices.
+    // SAFETY: the asserts here and in the callers keep every element gemm reads or
+    // writes inside the slices.
     unsafe {
         gemm::gemm(
             m,
@@ -71,10 +63,10 @@ pub(crate) fn matmul(
             1,
             a_rs as isize,
             b.as_ptr(),
-            1,
+            b_cs as isize,
             b_rs as isize,
             0.0,
-            1.0,
+            scale,
             false,
             false,
             false,
