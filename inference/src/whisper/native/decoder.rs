@@ -5,9 +5,8 @@
 use half::{f16, slice::HalfFloatSliceExt};
 
 use super::model::{Model, Norm};
-use super::ops::{add, add_bias, gelu, layer_norm, matmul, matmul_t, softmax_rows};
+use super::ops::{add, gelu, layer_norm, matmul, matmul_t, softmax_rows};
 use crate::llm::kernels::Acts;
-use crate::llm::linear::project;
 use crate::llm::model::attention::{attention, Heads, KvLayout};
 use crate::{Error, Result};
 
@@ -116,19 +115,8 @@ impl DecoderState {
         let n = model.dims.n_audio_ctx;
         for (l, layer) in model.decoder.iter().enumerate() {
             let c = &layer.cross;
-            let (k, v) = (&mut self.cross_k[l], &mut self.cross_v[l]);
-            project(
-                audio,
-                n,
-                &mut [(&c.key.w, k), (&c.value.w, v)],
-                &mut self.acts,
-            )?;
-            if let Some(b) = &c.key.b {
-                add_bias(&mut self.cross_k[l], b);
-            }
-            if let Some(b) = &c.value.b {
-                add_bias(&mut self.cross_v[l], b);
-            }
+            c.key.forward(audio, n, &mut self.cross_k[l])?;
+            c.value.forward(audio, n, &mut self.cross_v[l])?;
             self.cross_k16[l].convert_from_f32_slice(&self.cross_k[l]);
             self.cross_v16[l].convert_from_f32_slice(&self.cross_v[l]);
         }
