@@ -485,8 +485,9 @@ impl Transcriber {
         Ok((segments, detected))
     }
 
-    /// One whisper.cpp run over a chunk: its kept segments in file time, the language, and
-    /// the chunk time to decode again from when whisper stopped early after real speech.
+    /// One decoding of a chunk (by the state's engine): its kept segments in file time,
+    /// the language, and the chunk time to decode again from when Whisper stopped early
+    /// after real speech.
     #[allow(clippy::too_many_arguments)]
     fn decode_once(
         &self,

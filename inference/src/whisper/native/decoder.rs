@@ -4,8 +4,8 @@
 
 use half::{f16, slice::HalfFloatSliceExt};
 
-use super::model::{Model, Norm};
-use super::ops::{add, gelu, layer_norm, matmul, matmul_t, softmax_rows};
+use super::model::Model;
+use super::ops::{add, gelu, matmul, matmul_t, softmax_rows};
 use crate::llm::kernels::Acts;
 use crate::llm::model::attention::{attention, Heads, KvLayout};
 use crate::{Error, Result};
@@ -241,7 +241,7 @@ impl DecoderState {
         };
         for (l, layer) in model.decoder.iter().enumerate() {
             // Self-attention over each sequence's own tokens.
-            norm(&self.x, &layer.attn_ln, &mut self.h);
+            layer.attn_ln.apply(&self.x, &mut self.h);
             let a = &layer.attn;
             a.project_qkv(
                 &self.h,
@@ -289,7 +289,7 @@ impl DecoderState {
             add(&mut self.x, &self.h);
 
             // Cross-attention: every token sees all of the audio.
-            norm(&self.x, &layer.cross_ln, &mut self.h);
+            layer.cross_ln.apply(&self.x, &mut self.h);
             let c = &layer.cross;
             c.query.forward(&self.h, m, &mut self.q)?;
             let decoding = matches!(rows, Rows::Beams) || m == 1;
@@ -343,7 +343,7 @@ impl DecoderState {
             c.out.forward(&self.attended, m, &mut self.h)?;
             add(&mut self.x, &self.h);
 
-            norm(&self.x, &layer.mlp_ln, &mut self.h);
+            layer.mlp_ln.apply(&self.x, &mut self.h);
             self.mlp.resize(m * layer.fc1.out_features(), 0.0);
             layer.fc1.forward(&self.h, m, &mut self.mlp)?;
             gelu(&mut self.mlp);
@@ -354,10 +354,8 @@ impl DecoderState {
         let r = logit_rows.len();
         self.rows.resize(r * d, 0.0);
         for (j, &i) in logit_rows.iter().enumerate() {
-            layer_norm(
+            model.ln.apply(
                 &self.x[i * d..(i + 1) * d],
-                &model.ln.w,
-                &model.ln.b,
                 &mut self.rows[j * d..(j + 1) * d],
             );
         }
@@ -391,8 +389,4 @@ fn cross_attention(
         softmax_rows(scores, n);
         matmul(scores, n, &v[off..], d, &mut out[off..], d, (m, hd, n));
     }
-}
-
-fn norm(x: &[f32], n: &Norm, out: &mut [f32]) {
-    layer_norm(x, &n.w, &n.b, out);
 }

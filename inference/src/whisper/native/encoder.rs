@@ -4,8 +4,8 @@
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::model::{Model, Norm};
-use super::ops::{add, add_bias, gelu, layer_norm, matmul, matmul_t, softmax_rows};
+use super::model::Model;
+use super::ops::{add, add_bias, gelu, matmul, matmul_t, softmax_rows};
 use crate::llm::kernels::pool::{self, SendPtr};
 use crate::llm::kernels::Acts;
 use crate::{Error, Result};
@@ -90,27 +90,23 @@ pub(crate) fn encode(
         for b in [&mut s.h, &mut s.q, &mut s.k, &mut s.v, &mut s.attended] {
             resize(b, n * d);
         }
-        norm(&s.x, &layer.attn_ln, &mut s.h);
+        layer.attn_ln.apply(&s.x, &mut s.h);
         let a = &layer.attn;
         a.project_qkv(&s.h, n, (&mut s.q, &mut s.k, &mut s.v), &mut s.acts)?;
         attend_all(&s.q, &s.k, &s.v, &mut s.attended, n, d, dims.n_audio_head);
         a.out.forward(&s.attended, n, &mut s.h)?;
         add(&mut s.x, &s.h);
 
-        norm(&s.x, &layer.mlp_ln, &mut s.h);
+        layer.mlp_ln.apply(&s.x, &mut s.h);
         resize(&mut s.mlp, n * layer.fc1.out_features());
         layer.fc1.forward(&s.h, n, &mut s.mlp)?;
         gelu(&mut s.mlp);
         layer.fc2.forward(&s.mlp, n, &mut s.h)?;
         add(&mut s.x, &s.h);
     }
-    norm(&s.x, &model.ln_post, &mut s.h);
+    model.ln_post.apply(&s.x, &mut s.h);
     std::mem::swap(&mut s.x, &mut s.h);
     Ok(())
-}
-
-fn norm(x: &[f32], n: &Norm, out: &mut [f32]) {
-    layer_norm(x, &n.w, &n.b, out);
 }
 
 fn resize(v: &mut Vec<f32>, len: usize) {

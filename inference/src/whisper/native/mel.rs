@@ -60,10 +60,7 @@ impl MelSpec {
         for t in 0..n_frames {
             let start = (t * HOP) as isize - (N_FFT / 2) as isize;
             if start > audio.len() as isize {
-                // Pure silence: power 0 everywhere, the clamp below sets the floor.
-                for m in 0..self.n_mel {
-                    out[m * n_frames + t] = 0.0;
-                }
+                // Pure silence: `out` stays 0, the clamp below sets the floor.
                 continue;
             }
             for (i, (f, w)) in frame.iter_mut().zip(&self.window).enumerate() {

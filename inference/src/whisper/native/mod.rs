@@ -49,8 +49,6 @@ pub(crate) struct NativeState {
     mel: Vec<f32>,
     /// Tokens of the windows decoded so far, the next window's context.
     previous: Vec<u32>,
-    /// A hash of the audio whose encoding `decoder` holds.
-    encoded: Option<u64>,
 }
 
 impl NativeWhisper {
@@ -96,47 +94,27 @@ impl NativeWhisper {
             decoder: DecoderState::new(&self.model),
             mel: Vec::new(),
             previous: Vec::new(),
-            encoded: None,
         }
     }
 
-    /// Encodes `audio` (at most one 30-s window) unless `state` already holds it.
+    /// Encodes `audio` (at most one 30-s window) into `state`'s decoder.
     fn encode(
         &self,
         state: &mut NativeState,
         audio: &[f32],
         abort: &dyn Fn() -> bool,
     ) -> Result<()> {
-        let key = {
-            use std::hash::{Hash, Hasher};
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            audio.len().hash(&mut h);
-            audio.iter().for_each(|v| v.to_bits().hash(&mut h));
-            h.finish()
-        };
-        if state.encoded == Some(key) {
-            return Ok(());
-        }
-        state.encoded = None;
         let frames = 2 * self.model.dims.n_audio_ctx;
         self.mel.compute(audio, frames, &mut state.mel);
         encoder::encode(&self.model, &state.mel, &mut state.encoder, abort)?;
-        state.decoder.set_audio(&self.model, &state.encoder.x)?;
-        state.encoded = Some(key);
-        Ok(())
+        state.decoder.set_audio(&self.model, &state.encoder.x)
     }
 
-    /// The language spoken in `audio`, as a Whisper language code.
-    pub fn detect_language(
-        &self,
-        state: &mut NativeState,
-        audio: &[f32],
-        abort: &dyn Fn() -> bool,
-    ) -> Result<String> {
+    /// The language spoken in the audio `state` holds, as a Whisper language code.
+    fn detect_language(&self, state: &mut NativeState) -> Result<String> {
         if !self.vocab.is_multilingual() {
             return Ok("en".into());
         }
-        self.encode(state, audio, abort)?;
         state.decoder.reset();
         state
             .decoder
@@ -172,9 +150,10 @@ impl NativeWhisper {
         beam_size: usize,
         abort: &dyn Fn() -> bool,
     ) -> Result<(Vec<WindowSegment>, String)> {
+        self.encode(state, audio, abort)?;
         let language = match language {
             Some(l) => l.to_string(),
-            None => self.detect_language(state, audio, abort)?,
+            None => self.detect_language(state)?,
         };
         let lang_token = if self.vocab.is_multilingual() {
             let id = whisper_rs::get_lang_id(&language)
@@ -183,7 +162,6 @@ impl NativeWhisper {
         } else {
             None
         };
-        self.encode(state, audio, abort)?;
         if !condition_on_previous {
             state.previous.clear();
         }

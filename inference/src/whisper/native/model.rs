@@ -29,6 +29,13 @@ pub(crate) struct Norm {
     pub b: Vec<f32>,
 }
 
+impl Norm {
+    /// Layer normalisation of each row of `x` into `out`.
+    pub fn apply(&self, x: &[f32], out: &mut [f32]) {
+        super::ops::layer_norm(x, &self.w, &self.b, out);
+    }
+}
+
 /// `y = x · Wᵀ + b`.
 pub(crate) struct Linear {
     pub w: QLinear,

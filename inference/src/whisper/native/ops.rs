@@ -127,13 +127,7 @@ pub(crate) fn softmax_rows(x: &mut [f32], cols: usize) {
     }
 }
 
-pub(crate) fn add_bias(x: &mut [f32], bias: &[f32]) {
-    crate::llm::model::ops::add_bias(x, bias)
-}
-
-pub(crate) fn add(x: &mut [f32], y: &[f32]) {
-    crate::llm::model::ops::add(x, y)
-}
+pub(crate) use crate::llm::model::ops::{add, add_bias};
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
