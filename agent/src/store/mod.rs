@@ -5,9 +5,11 @@
 
 pub mod alerts;
 pub mod claims;
+pub mod directory;
 pub mod ids;
 pub mod jobs;
 mod migrations;
+pub mod tasks;
 pub mod tokens;
 
 use std::path::Path;

@@ -1,0 +1,1 @@
+//! The voice/text command pipeline's prompts: understanding one instruction.

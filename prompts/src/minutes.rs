@@ -1,0 +1,1 @@
+//! The meeting-minutes pipeline's prompts: extraction per chunk, and the summary.
