@@ -49,6 +49,8 @@ pub enum Command {
     Transcribe(TranscribeArgs),
     /// Run the local LLM directly (debugging, demos, benchmarks).
     Generate(GenerateArgs),
+    /// One spoken or typed instruction to a calendar event, a task or a reminder.
+    Command(CommandArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -308,4 +310,34 @@ pub struct GenerateArgs {
     /// Print one JSON document (text, token counts, timings, finish_reason).
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CommandArgs {
+    /// The instruction, typed.
+    #[arg(long)]
+    pub text: Option<String>,
+    /// Or a recording of it (transcribed first; the transcript is in the output).
+    pub audio: Option<PathBuf>,
+    /// The company directory (JSON) people and departments are resolved against.
+    #[arg(long)]
+    pub directory: Option<PathBuf>,
+    /// The reference time, RFC 3339 (default: now).
+    #[arg(long)]
+    pub now: Option<String>,
+    /// The IANA time zone relative words are resolved in.
+    #[arg(long, default_value = "Asia/Hong_Kong")]
+    pub tz: String,
+    /// Print one JSON document.
+    #[arg(long)]
+    pub json: bool,
+    /// The LLM (`mishu models list`), or `rules` for the rules alone.
+    #[arg(long, default_value = crate::commands::command::DEFAULT_MODEL)]
+    pub model: String,
+    /// The Whisper model for audio (default: as `mishu transcribe`).
+    #[arg(long)]
+    pub speech_model: Option<String>,
+    /// Milliseconds the LLM may take before the rules answer instead.
+    #[arg(long, default_value_t = 8000)]
+    pub timeout_ms: u64,
 }

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod commands;
 pub mod directory;
 pub mod exit;
+pub mod instructions;
 pub mod llm_models;
 pub mod progress;
 pub mod server;

@@ -1,5 +1,6 @@
 //! One module per command; `run` dispatches.
 
+pub mod command;
 pub mod expenses;
 pub mod generate;
 pub mod models;
@@ -19,5 +20,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Parse(args) => parse::run(args),
         Command::Transcribe(args) => transcribe::run(&cli.global, args),
         Command::Generate(args) => generate::run(&cli.global, args),
+        Command::Command(args) => command::run(&cli.global, args),
     }
 }

@@ -133,7 +133,7 @@ pub fn run(global: &GlobalArgs, args: TranscribeArgs) -> anyhow::Result<()> {
 /// whisper-base with 8-bit weights when it is installed: the same word error rate as
 /// f16 on the meeting benchmark (docs/BENCHMARKS.md) in less time. Otherwise f16, which
 /// `mishu models fetch` installs by default.
-fn default_model(store: &ModelStore) -> &'static str {
+pub(crate) fn default_model(store: &ModelStore) -> &'static str {
     const QUANTIZED: &str = "whisper-base-q8_0";
     if store.primary_path(QUANTIZED).is_ok() {
         QUANTIZED
@@ -143,7 +143,7 @@ fn default_model(store: &ModelStore) -> &'static str {
 }
 
 /// A catalogue name, or the path of a ggml file the user has.
-fn model_path(store: &ModelStore, model: &str) -> anyhow::Result<PathBuf> {
+pub(crate) fn model_path(store: &ModelStore, model: &str) -> anyhow::Result<PathBuf> {
     let as_path = PathBuf::from(model);
     if (model.contains('/') || model.ends_with(".bin")) && as_path.is_file() {
         return Ok(as_path);

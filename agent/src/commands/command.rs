@@ -1,0 +1,172 @@
+//! `mishu command (--text "…" | AUDIO)`: one spoken or typed instruction to an event,
+//! task or reminder (INTERFACES.md `command --json`). Prints what it understood; with
+//! `--save`, stores it in the data directory's database.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use inference::whisper::{Script, TranscribeOptions, Transcriber};
+use models::ModelStore;
+use serde_json::{json, Value as Json};
+
+use crate::cli::{CommandArgs, GlobalArgs};
+use crate::commands::parse::{reference_time, zone};
+use crate::commands::transcribe;
+use crate::directory::Directory;
+use crate::exit::BadInput;
+use crate::instructions::{self, Intent, Request, Understood};
+
+/// The LLM commands use unless `--model` says otherwise (docs/COMMANDS.md: measured).
+pub const DEFAULT_MODEL: &str = "qwen2.5-0.5b";
+
+/// What speech became.
+pub struct Heard {
+    pub text: String,
+    pub language: String,
+    pub duration_s: f64,
+    pub model: String,
+    pub seconds: f64,
+}
+
+pub fn run(global: &GlobalArgs, args: CommandArgs) -> anyhow::Result<()> {
+    let t0 = Instant::now();
+    let now = reference_time(args.now.as_deref())?;
+    let tz = zone(&args.tz)?;
+    let directory = match &args.directory {
+        Some(path) => Directory::load(path)
+            .map_err(|e| BadInput(e.to_string()))
+            .with_context(|| format!("--directory {}", path.display()))?,
+        None => Directory::default(),
+    };
+    let heard = match (&args.text, &args.audio) {
+        (Some(_), Some(_)) => {
+            return Err(BadInput("give either --text or an audio file, not both".into()).into())
+        }
+        (None, None) => return Err(BadInput("give --text \"…\" or an audio file".into()).into()),
+        (Some(_), None) => None,
+        (None, Some(path)) => Some(hear(global, path, args.speech_model.as_deref())?),
+    };
+    let text = heard
+        .as_ref()
+        .map(|h| h.text.clone())
+        .or_else(|| args.text.clone())
+        .unwrap_or_default();
+    if heard.is_some() && text.trim().is_empty() {
+        return Err(BadInput("no speech was heard in the audio".into()).into());
+    }
+    let llm = match args.model.as_str() {
+        "rules" | "none" => None,
+        name => Some(crate::llm_models::shared(global.models_dir.clone(), name)?),
+    };
+    let req = Request {
+        text: &text,
+        now,
+        tz,
+        directory: &directory,
+    };
+    let timeout = Duration::from_millis(args.timeout_ms);
+    let (understood, trace) = instructions::understand(&req, llm.as_deref(), timeout)
+        .map_err(|e| BadInput(format!("--text: {e}")))?;
+    tracing::info!(
+        "understood by {} in {:.2} s ({:.2} s in all)",
+        trace.understood_by,
+        trace.seconds,
+        t0.elapsed().as_secs_f64()
+    );
+    let mut doc = serde_json::to_value(&understood)?;
+    doc["understood_by"] = json!(trace.understood_by);
+    if let Some(h) = &heard {
+        doc["speech"] = json!({"language": h.language, "duration_s": h.duration_s,
+                               "model": h.model, "seconds": round(h.seconds)});
+    }
+    if args.json {
+        println!("{}", serde_json::to_string(&doc)?);
+    } else {
+        print!("{}", summary(&understood, &doc));
+    }
+    Ok(())
+}
+
+fn round(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// Transcribes a recording with the default (or named) Whisper model.
+pub fn hear(
+    global: &GlobalArgs,
+    path: &std::path::Path,
+    model: Option<&str>,
+) -> anyhow::Result<Heard> {
+    let t0 = Instant::now();
+    let store = ModelStore::open(global.models_dir.clone())?;
+    let name = model.map_or_else(
+        || transcribe::default_model(&store).to_string(),
+        String::from,
+    );
+    let model_path = transcribe::model_path(&store, &name)?;
+    let audio = inference::audio::decode_file(path)?;
+    let transcriber = Transcriber::load(&model_path)?;
+    let options = TranscribeOptions {
+        language: Some("auto".into()),
+        script: Script::Traditional,
+        ..TranscribeOptions::default()
+    };
+    let transcript = transcriber
+        .transcribe(&audio.samples, &options, None, None)
+        .with_context(|| format!("cannot transcribe {}", path.display()))?;
+    Ok(Heard {
+        text: transcript.text().trim().to_string(),
+        language: transcript.language.clone(),
+        duration_s: audio.duration_s(),
+        model: name,
+        seconds: t0.elapsed().as_secs_f64(),
+    })
+}
+
+fn summary(u: &Understood, doc: &Json) -> String {
+    let mut out = format!("{}: {}\n", u.intent.as_str(), u.title);
+    let field = |k: &str| {
+        doc.get(k)
+            .filter(|v| !v.is_null() && v.as_array().is_none_or(|a| !a.is_empty()))
+    };
+    for key in [
+        "start",
+        "end",
+        "due",
+        "assignee",
+        "attendees",
+        "departments",
+        "location",
+        "recurrence",
+        "conflicts",
+        "reason",
+    ] {
+        if let Some(v) = field(key) {
+            let v = match v {
+                Json::String(s) => s.clone(),
+                Json::Array(items) => items
+                    .iter()
+                    .map(|i| {
+                        i.get("name")
+                            .or(i.get("title"))
+                            .unwrap_or(i)
+                            .as_str()
+                            .map_or_else(|| i.to_string(), String::from)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                Json::Object(o) => o
+                    .get("name")
+                    .and_then(|n| n.as_str())
+                    .unwrap_or_default()
+                    .to_string(),
+                other => other.to_string(),
+            };
+            out.push_str(&format!("  {key}: {v}\n"));
+        }
+    }
+    if u.intent == Intent::Unknown {
+        out.push_str("  nothing was created\n");
+    }
+    out
+}

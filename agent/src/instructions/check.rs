@@ -1,0 +1,323 @@
+//! The model proposes, this code decides: the object of INTERFACES.md `command --json`
+//! built from the model's answer and the parsed slots, every person from the directory,
+//! every time from a parsed span.
+
+use chrono::Duration;
+use prompts::command::{Answer, AnswerIntent};
+use serde::{Deserialize, Serialize};
+
+use super::fallback;
+use super::schedule::{self, Slot, TimeFacts};
+use super::slots::Slots;
+use super::Request;
+use crate::directory::{normalize::simplified, Directory, MentionKind};
+use crate::timewords::When;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Intent {
+    CreateEvent,
+    CreateTask,
+    SetReminder,
+    Unknown,
+}
+
+impl Intent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Intent::CreateEvent => "create_event",
+            Intent::CreateTask => "create_task",
+            Intent::SetReminder => "set_reminder",
+            Intent::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// A name several directory people share; nobody is invited or assigned for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ambiguous {
+    pub text: String,
+    pub ids: Vec<String>,
+}
+
+/// A clash with an attendee's existing event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conflict {
+    pub event_id: String,
+    pub title: String,
+    pub start: String,
+    pub end: String,
+    /// The attendees of the new event who are in both.
+    pub people: Vec<String>,
+}
+
+/// What an instruction was understood as (INTERFACES.md `command --json`, plus
+/// `reason`, `ambiguous` and `understood_by`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Understood {
+    pub intent: Intent,
+    pub title: String,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub all_day: bool,
+    pub due: Option<String>,
+    pub assignee: Option<PersonRef>,
+    pub attendees: Vec<PersonRef>,
+    pub departments: Vec<String>,
+    pub location: Option<String>,
+    pub recurrence: Option<String>,
+    pub transcript: String,
+    pub conflicts: Vec<Conflict>,
+    /// Why nothing was created (`intent: unknown`), or a caveat.
+    pub reason: Option<String>,
+    pub ambiguous: Vec<Ambiguous>,
+}
+
+impl Understood {
+    fn empty(intent: Intent, title: String, text: &str) -> Understood {
+        Understood {
+            intent,
+            title,
+            start: None,
+            end: None,
+            all_day: false,
+            due: None,
+            assignee: None,
+            attendees: Vec::new(),
+            departments: Vec::new(),
+            location: None,
+            recurrence: None,
+            transcript: text.to_string(),
+            conflicts: Vec::new(),
+            reason: None,
+            ambiguous: Vec::new(),
+        }
+    }
+
+    fn unknown(mut self, reason: String) -> Understood {
+        let title = std::mem::take(&mut self.title);
+        let mut u = Understood::empty(Intent::Unknown, title, &self.transcript);
+        u.reason = Some(reason);
+        u.ambiguous = self.ambiguous;
+        u
+    }
+}
+
+fn person_ref(directory: &Directory, id: &str) -> Option<PersonRef> {
+    directory.person(id).map(|p| PersonRef {
+        id: p.id.clone(),
+        name: p.name.clone(),
+    })
+}
+
+/// Whether a title keeps the instruction's script: Chinese for a Chinese instruction
+/// (English only when the instruction has English words too), and no Simplified
+/// rendering of a Traditional instruction's characters.
+fn same_script(text: &str, title: &str) -> bool {
+    let cjk = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
+    let text_has_latin = text.chars().any(|c| c.is_ascii_alphabetic());
+    if text.chars().any(cjk) && !text_has_latin && !title.chars().any(cjk) {
+        return false;
+    }
+    let simple = simplified(text);
+    !title.chars().filter(|&c| cjk(c)).any(|c| {
+        !text.contains(c) && simple.contains(c) && simplified(&c.to_string()) == c.to_string()
+    })
+}
+
+/// Trims a model string to at most `max` characters of one line.
+fn clean(s: &str, max: usize) -> String {
+    let one_line: Vec<&str> = s.split_whitespace().collect();
+    one_line.join(" ").chars().take(max).collect()
+}
+
+fn norm(s: &str) -> String {
+    simplified(&s.to_lowercase())
+}
+
+/// Who the model says must do the task, checked against the text and the directory.
+enum Assignee {
+    Speaker,
+    Person(String),
+    /// A name said in the text that nobody in the directory has.
+    Unknown(String),
+    Ambiguous,
+    /// The model's answer cannot be used; the rules decide.
+    Unsure,
+}
+
+const SPEAKER_WORDS: &[&str] = &[
+    "me",
+    "i",
+    "myself",
+    "speaker",
+    "我",
+    "自己",
+    "我自己",
+    "null",
+    "none",
+];
+
+fn check_assignee(
+    said: Option<&str>,
+    text: &str,
+    slots: &Slots,
+    directory: &Directory,
+) -> Assignee {
+    let Some(said) = said.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Assignee::Speaker;
+    };
+    if SPEAKER_WORDS.contains(&said.to_lowercase().as_str()) {
+        return Assignee::Speaker;
+    }
+    let named = slots.people();
+    for m in directory.find(said) {
+        match m.kind {
+            MentionKind::Person(id) if named.contains(&id.as_str()) => return Assignee::Person(id),
+            MentionKind::AmbiguousPerson(ids)
+                if ids.iter().any(|i| named.contains(&i.as_str())) =>
+            {
+                return Assignee::Ambiguous
+            }
+            MentionKind::AmbiguousPerson(_) if norm(text).contains(&norm(said)) => {
+                return Assignee::Ambiguous
+            }
+            MentionKind::Speaker(_) => return Assignee::Speaker,
+            _ => {}
+        }
+    }
+    if !slots.ambiguous().is_empty() && slots.people().is_empty() {
+        return Assignee::Ambiguous;
+    }
+    // A name as written in the text (Latin capitals) that the directory does not know.
+    let looks_like_name =
+        said.chars().any(|c| c.is_ascii_uppercase()) && said.chars().count() <= 24;
+    if looks_like_name && norm(text).contains(&norm(said)) && !slots.covers_text(text, said) {
+        return Assignee::Unknown(said.to_string());
+    }
+    Assignee::Unsure
+}
+
+/// A place as written in the text, not a time word or a name.
+fn check_location(said: Option<&str>, text: &str, slots: &Slots) -> Option<String> {
+    let said = clean(said?, 60);
+    let said = said.trim_matches(|c: char| c.is_ascii_punctuation() && c != '\'' || c == '，');
+    if said.is_empty() || !norm(text).contains(&norm(said)) || slots.covers_text(text, said) {
+        return None;
+    }
+    Some(said.to_string())
+}
+
+pub(super) fn build(text: &str, req: &Request, slots: &Slots, answer: Answer) -> Understood {
+    let directory = req.directory;
+    let mut title = clean(&answer.title, 60);
+    if title.is_empty() || !same_script(text, &title) {
+        title = fallback::answer(text, slots).title;
+    }
+    let facts = TimeFacts::gather(&slots.times, req.tz);
+    // Unmistakable words decide over the model; the model decides the rest.
+    let proposed = fallback::cue(text, slots).unwrap_or(answer.intent);
+    let intent = match proposed {
+        AnswerIntent::Event => Intent::CreateEvent,
+        AnswerIntent::Task => Intent::CreateTask,
+        AnswerIntent::Reminder => Intent::SetReminder,
+        AnswerIntent::None => Intent::Unknown,
+    };
+    let mut u = Understood::empty(intent, title, text);
+    u.ambiguous = slots
+        .ambiguous()
+        .into_iter()
+        .map(|(t, ids)| Ambiguous {
+            text: t.to_string(),
+            ids: ids.to_vec(),
+        })
+        .collect();
+    if intent == Intent::Unknown {
+        return u.unknown("not an instruction to create an event, a task or a reminder".into());
+    }
+    if intent == Intent::CreateTask && !fallback::looks_like_task(text, slots) {
+        return u.unknown("no deadline, person or to-do word: not taken as a task".into());
+    }
+    if let Some(bad) = &facts.invalid {
+        return u.unknown(format!("the date {bad} does not exist"));
+    }
+    let tz = req.tz;
+    match intent {
+        Intent::CreateEvent => {
+            let slot = schedule::event_slot(&facts, req.now, tz);
+            if slot.is_past(req.now, tz) {
+                return u.unknown("the time said is in the past".into());
+            }
+            match slot {
+                Slot::Timed { start, end } => {
+                    u.start = Some(start.to_rfc3339());
+                    u.end = Some(end.to_rfc3339());
+                }
+                Slot::AllDay { first, last } => {
+                    u.all_day = true;
+                    u.start = Some(When::Date(first).render());
+                    u.end = Some(When::Date(last).render());
+                }
+            }
+            u.recurrence = facts.recurrence.as_ref().map(|(rrule, _)| rrule.clone());
+            u.departments = slots.departments().into_iter().map(String::from).collect();
+            let mut ids: Vec<&str> = slots.people();
+            for d in slots.departments() {
+                for p in directory.members(d) {
+                    if !ids.contains(&p.id.as_str()) {
+                        ids.push(&p.id);
+                    }
+                }
+            }
+            u.attendees = ids
+                .into_iter()
+                .filter_map(|id| person_ref(directory, id))
+                .collect();
+            u.location = check_location(answer.location.as_deref(), text, slots);
+            if facts.is_empty() {
+                u.reason =
+                    Some("no time was said: an all-day event on the next working day".into());
+            }
+        }
+        Intent::SetReminder => {
+            let at = schedule::reminder_time(&facts, req.now, tz);
+            if at < req.now - Duration::minutes(1) {
+                return u.unknown("the time said is in the past".into());
+            }
+            u.start = Some(at.to_rfc3339());
+            u.recurrence = facts.recurrence.as_ref().map(|(rrule, _)| rrule.clone());
+            if facts.is_empty() {
+                u.reason = Some("no time was said: 09:00 on the next working day".into());
+            }
+        }
+        Intent::CreateTask => {
+            u.due = schedule::task_due(&facts).map(|w| w.render());
+            let assignee = match check_assignee(answer.assignee.as_deref(), text, slots, directory)
+            {
+                Assignee::Unsure => match fallback::answer(text, slots).assignee {
+                    Some(name) => check_assignee(Some(&name), text, slots, directory),
+                    None => Assignee::Speaker,
+                },
+                other => other,
+            };
+            match assignee {
+                Assignee::Speaker | Assignee::Unsure => {}
+                Assignee::Person(id) => u.assignee = person_ref(directory, &id),
+                Assignee::Ambiguous => {
+                    u.reason = Some("several people have that name: nobody is assigned".into())
+                }
+                Assignee::Unknown(name) => {
+                    return u.unknown(format!("nobody called {name:?} is in the directory"));
+                }
+            }
+        }
+        Intent::Unknown => {}
+    }
+    u
+}

@@ -1,0 +1,258 @@
+//! What answers when the model cannot: keyword rules for the intent, the words left once
+//! the time words and names are taken out for the title, and the first person named
+//! after an asking word for a task's assignee.
+
+use prompts::command::{Answer, AnswerIntent};
+
+use super::slots::Slots;
+use crate::directory::MentionKind;
+use crate::timewords::Value;
+
+const REMINDER_WORDS: &[&str] = &[
+    "remind me",
+    "reminder",
+    "remind 我",
+    "remind我",
+    "don't let me forget",
+    "dont let me forget",
+    "提醒我",
+    "提我",
+    "提醒一下我",
+    "記得提",
+    "记得提",
+    "別忘",
+    "别忘",
+    "唔好俾我忘記",
+];
+const TASK_WORDS: &[&str] = &[
+    "ask ", "tell ", "get ", "have ", "need to", "needs to", "should ", "to-do", "todo", "remind ",
+    "叫", "請", "请", "让", "讓", "通知", "提醒", "要", "得", "待辦", "待办", "記低", "记低", "交",
+];
+const EVENT_WORDS: &[&str] = &[
+    "meet",
+    "call",
+    "lunch",
+    "dinner",
+    "interview",
+    "review",
+    "standup",
+    "stand-up",
+    "training",
+    "session",
+    "sync",
+    "catch-up",
+    "all-hands",
+    "town hall",
+    "offsite",
+    "calendar",
+    "book",
+    "會",
+    "会",
+    "約",
+    "约",
+    "見",
+    "见",
+    "飯",
+    "饭",
+    "聚餐",
+    "培訓",
+    "培训",
+    "面試",
+    "面试",
+    "傾",
+    "倾",
+    "日曆",
+    "日历",
+];
+const ASKING_WORDS: &[&str] = &[
+    "ask", "tell", "get", "have", "叫", "請", "请", "让", "讓", "通知", "提醒", "remind",
+];
+const FILLER: &[&str] = &[
+    "remind me to",
+    "remind me",
+    "set up",
+    "schedule",
+    "please",
+    "can you",
+    "幫我",
+    "帮我",
+    "提醒我",
+    "提我",
+    "安排",
+    "同",
+    "和",
+    "跟",
+    "與",
+    "与",
+    "喺",
+    "在",
+    "to",
+    "with",
+    "on",
+    "at",
+];
+
+fn contains_any(haystack: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| haystack.contains(w))
+}
+
+const TODO_WORDS: &[&str] = &["to-do", "todo", "待辦", "待办", "記低", "记低"];
+
+fn is_question(lower: &str) -> bool {
+    lower.trim_end().ends_with(['?', '？'])
+        || contains_any(
+            lower,
+            &[
+                "點呀",
+                "点呀",
+                "幾多",
+                "几多",
+                "怎么样",
+                "怎麼樣",
+                "what's",
+                "how much",
+            ],
+        )
+}
+
+/// The intent when the words leave no doubt: reminder words with a time; a deadline or
+/// a to-do word; meeting words with a time. `None` when the model should decide.
+pub fn cue(text: &str, slots: &Slots) -> Option<AnswerIntent> {
+    let lower = text.to_lowercase();
+    let has_time = !slots.times.is_empty();
+    let has_deadline = slots
+        .times
+        .iter()
+        .any(|s| matches!(s.value, Value::Deadline(_)));
+    if contains_any(&lower, REMINDER_WORDS) && has_time {
+        return Some(AnswerIntent::Reminder);
+    }
+    if is_question(&lower) {
+        return None;
+    }
+    if has_deadline || contains_any(&lower, TODO_WORDS) {
+        return Some(AnswerIntent::Task);
+    }
+    if contains_any(&lower, EVENT_WORDS) && has_time {
+        return Some(AnswerIntent::Event);
+    }
+    None
+}
+
+/// Whether a task names a time, a person or a to-do word: without any, an instruction
+/// such as "check my email" is a request to the assistant, not a to-do.
+pub fn looks_like_task(text: &str, slots: &Slots) -> bool {
+    !slots.times.is_empty()
+        || !slots.people().is_empty()
+        || !slots.ambiguous().is_empty()
+        || contains_any(&text.to_lowercase(), TODO_WORDS)
+        || contains_any(
+            &text.to_lowercase(),
+            &[
+                "ask ", "tell ", "get ", "have ", "叫", "請", "请", "让", "讓",
+            ],
+        )
+}
+
+/// A rule-based answer.
+pub fn answer(text: &str, slots: &Slots) -> Answer {
+    let lower = text.to_lowercase();
+    let intent = cue(text, slots).unwrap_or_else(|| {
+        if contains_any(&lower, TASK_WORDS) && !is_question(&lower) && looks_like_task(text, slots)
+        {
+            AnswerIntent::Task
+        } else {
+            AnswerIntent::None
+        }
+    });
+    let assignee = match intent {
+        AnswerIntent::Task => assignee(text, slots),
+        _ => None,
+    };
+    Answer {
+        intent,
+        title: title(text, slots),
+        assignee,
+        location: None,
+    }
+}
+
+/// The first person named right after an asking word, or at the very start.
+fn assignee(text: &str, slots: &Slots) -> Option<String> {
+    slots.mentions.iter().find_map(|m| {
+        let MentionKind::Person(_) = m.kind else {
+            return None;
+        };
+        let before = text[..m.start].trim_end().to_lowercase();
+        let asked = before.is_empty() || ASKING_WORDS.iter().any(|w| before.ends_with(w));
+        asked.then(|| m.text.clone())
+    })
+}
+
+/// The instruction without its time words, names and filler words.
+fn title(text: &str, slots: &Slots) -> String {
+    let mut kept = String::new();
+    for (i, ch) in text.char_indices() {
+        if !slots.covers(i, i + ch.len_utf8()) {
+            kept.push(ch);
+        }
+    }
+    let mut words: Vec<&str> = kept
+        .split(|c: char| c.is_whitespace() || "，,。.!！？?：:、".contains(c))
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.retain(|w| !FILLER.contains(&w.to_lowercase().as_str()));
+    let mut title = words.join(" ");
+    for f in FILLER.iter().filter(|f| !f.is_ascii()) {
+        if let Some(rest) = title.strip_prefix(f) {
+            title = rest.to_string();
+        }
+    }
+    let title = title.trim();
+    if title.is_empty() {
+        text.trim().chars().take(40).collect()
+    } else {
+        title.chars().take(60).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::directory::Directory;
+
+    fn slots(text: &str, dir: &Directory) -> Slots {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-25T10:00:00+08:00").unwrap();
+        Slots::find(text, now, chrono_tz::Asia::Hong_Kong, dir)
+    }
+
+    fn directory() -> Directory {
+        Directory::from_json(
+            r#"{"people": [{"id": "p1", "name": "Amy Wong", "aliases": ["Amy", "美儀"]}]}"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn keyword_rules_tell_the_intents_apart() {
+        let d = directory();
+        let cases = [
+            ("Remind me to call the bank at 4pm", AnswerIntent::Reminder),
+            ("Ask Amy to send the budget by Friday", AnswerIntent::Task),
+            ("聽日三點同美儀開會", AnswerIntent::Event),
+            ("What's the weather tomorrow?", AnswerIntent::None),
+        ];
+        for (text, intent) in cases {
+            assert_eq!(answer(text, &slots(text, &d)).intent, intent, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_person_asked_is_the_assignee() {
+        let d = directory();
+        let text = "叫美儀禮拜五之前交報告";
+        let a = answer(text, &slots(text, &d));
+        assert_eq!(a.assignee.as_deref(), Some("美儀"));
+        assert!(a.title.contains("報告"), "{}", a.title);
+    }
+}
