@@ -6,6 +6,7 @@ pub mod commands;
 pub mod directory;
 pub mod exit;
 pub mod llm_models;
+pub mod minutes;
 pub mod progress;
 pub mod server;
 pub mod store;

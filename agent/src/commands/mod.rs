@@ -2,6 +2,7 @@
 
 pub mod expenses;
 pub mod generate;
+pub mod minutes;
 pub mod models;
 pub mod parse;
 pub mod serve;
@@ -19,5 +20,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Parse(args) => parse::run(args),
         Command::Transcribe(args) => transcribe::run(&cli.global, args),
         Command::Generate(args) => generate::run(&cli.global, args),
+        Command::Minutes(args) => minutes::run(&cli.global, args),
     }
 }
