@@ -51,6 +51,9 @@ pub enum Command {
     Generate(GenerateArgs),
     /// One spoken or typed instruction to a calendar event, a task or a reminder.
     Command(CommandArgs),
+    /// Meeting minutes from a recording or a transcript: summary, decisions, action
+    /// items with owners and due dates.
+    Minutes(MinutesArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -310,6 +313,48 @@ pub struct GenerateArgs {
     /// Print one JSON document (text, token counts, timings, finish_reason).
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MinutesArgs {
+    /// A recording (any format `transcribe` reads), a transcript `.txt` of
+    /// `Speaker: text` lines, or the JSON of `mishu transcribe`.
+    pub input: PathBuf,
+    /// The company directory (JSON): owners and speakers are looked up in it.
+    #[arg(long)]
+    pub directory: Option<PathBuf>,
+    /// When the meeting took place, RFC 3339 (default: now): "by Friday" resolves
+    /// against it.
+    #[arg(long)]
+    pub now: Option<String>,
+    /// The IANA time zone relative words are resolved in.
+    #[arg(long, default_value = "Asia/Hong_Kong")]
+    pub tz: String,
+    /// Who attended, comma-separated names or directory ids (default: the speakers).
+    #[arg(long, value_delimiter = ',')]
+    pub attendees: Option<Vec<String>>,
+    /// The minutes' title (default: "Meeting minutes" in the meeting's language).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// json or md.
+    #[arg(long, default_value = "json")]
+    pub format: String,
+    /// The LLM (`mishu models list`).
+    #[arg(long, default_value = crate::minutes::DEFAULT_MODEL)]
+    pub model: String,
+    /// The Whisper model for recordings (default: whisper-base-q8_0 when installed).
+    #[arg(long)]
+    pub speech_model: Option<String>,
+    /// Most transcript tokens the model reads at once.
+    #[arg(long, default_value_t = crate::minutes::DEFAULT_CHUNK_TOKENS)]
+    pub chunk_tokens: usize,
+    /// Store the minutes in the service's database and put each owned action item on
+    /// its owner's to-do list (processing the same meeting again updates them).
+    #[arg(long)]
+    pub save: bool,
+    /// The service's data directory (as for `mishu serve`), for --save.
+    #[arg(long, env = "MISHU_DATA_DIR")]
+    pub data: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

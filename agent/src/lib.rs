@@ -7,6 +7,7 @@ pub mod directory;
 pub mod exit;
 pub mod instructions;
 pub mod llm_models;
+pub mod minutes;
 pub mod progress;
 pub mod server;
 pub mod store;

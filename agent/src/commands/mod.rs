@@ -3,6 +3,7 @@
 pub mod command;
 pub mod expenses;
 pub mod generate;
+pub mod minutes;
 pub mod models;
 pub mod parse;
 pub mod serve;
@@ -21,5 +22,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Transcribe(args) => transcribe::run(&cli.global, args),
         Command::Generate(args) => generate::run(&cli.global, args),
         Command::Command(args) => command::run(&cli.global, args),
+        Command::Minutes(args) => minutes::run(&cli.global, args),
     }
 }

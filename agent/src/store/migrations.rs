@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "tasks and directory",
         include_str!("migrations/0002_tasks.sql"),
     ),
+    (4, "meetings", include_str!("migrations/0004_meetings.sql")),
 ];
 
 #[derive(Debug)]

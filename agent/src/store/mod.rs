@@ -8,6 +8,7 @@ pub mod claims;
 pub mod directory;
 pub mod ids;
 pub mod jobs;
+pub mod meetings;
 mod migrations;
 pub mod tasks;
 pub mod tokens;

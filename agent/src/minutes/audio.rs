@@ -1,0 +1,89 @@
+//! Audio in: decoded and transcribed with the same Whisper code as `mishu transcribe`,
+//! with progress; the transcript keeps each segment's times.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use inference::whisper::{ProgressFn, TranscribeOptions, Transcriber};
+use models::ModelStore;
+use serde_json::{json, Value};
+
+use super::error::{MinutesError, Result};
+use super::transcript::{from_transcribe_json, Transcript};
+
+/// Longer recordings are refused: cut them into meetings.
+pub const MAX_AUDIO_S: f64 = 2.0 * 3600.0;
+
+pub struct Transcribed {
+    pub transcript: Transcript,
+    /// The `transcribe --json` document.
+    pub json: Value,
+    pub decode_s: f64,
+    pub transcribe_s: f64,
+}
+
+/// whisper-base with 8-bit weights when installed, else whisper-base.
+pub fn default_model(store: &ModelStore) -> &'static str {
+    if store.primary_path("whisper-base-q8_0").is_ok() {
+        "whisper-base-q8_0"
+    } else {
+        "whisper-base"
+    }
+}
+
+/// Decodes and transcribes `path`. `progress` gets percentages of the recording done.
+pub fn transcribe(
+    path: &Path,
+    models_dir: Option<PathBuf>,
+    model: Option<&str>,
+    progress: Option<ProgressFn>,
+) -> Result<Transcribed> {
+    let t0 = Instant::now();
+    let audio = inference::audio::decode_file(path)?;
+    let duration_s = audio.duration_s();
+    if duration_s > MAX_AUDIO_S {
+        return Err(MinutesError::BadInput(format!(
+            "{}: the recording is {:.1} h long; minutes are written for recordings of up to {:.0} h — cut it into parts",
+            path.display(),
+            duration_s / 3600.0,
+            MAX_AUDIO_S / 3600.0
+        )));
+    }
+    let decode_s = t0.elapsed().as_secs_f64();
+    let store = ModelStore::open(models_dir)?;
+    let name = model.unwrap_or_else(|| default_model(&store)).to_string();
+    let transcriber = Transcriber::load(&store.primary_path(&name)?)?;
+    let t1 = Instant::now();
+    let t = transcriber.transcribe(
+        &audio.samples,
+        &TranscribeOptions::default(),
+        progress,
+        None,
+    )?;
+    let transcribe_s = t1.elapsed().as_secs_f64();
+    tracing::info!(
+        "{duration_s:.1} s of audio decoded in {decode_s:.1} s, transcribed in {transcribe_s:.1} s"
+    );
+    let doc = json!({
+        "language": t.language,
+        "duration_s": (duration_s * 100.0).round() / 100.0,
+        "model": name,
+        "text": t.text(),
+        "segments": t.segments.iter().map(|s| json!({
+            "start": s.start, "end": s.end, "text": s.text, "speaker": null})).collect::<Vec<_>>(),
+    });
+    let transcript =
+        from_transcribe_json(&doc, &path.display().to_string()).map_err(|e| match e {
+            MinutesError::BadInput(_) => MinutesError::BadInput(format!(
+                "{}: no speech was found in the recording",
+                path.display()
+            )),
+            other => other,
+        })?;
+    Ok(Transcribed {
+        transcript,
+        json: doc,
+        decode_s,
+        transcribe_s,
+    })
+}

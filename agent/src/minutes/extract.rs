@@ -1,0 +1,187 @@
+//! The model's part: one schema-constrained call per chunk, proposing action items
+//! (with the words they came from), decisions and a note on the part. Nothing here is
+//! trusted yet; grounding checks it against the transcript.
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use inference::llm::{FinishReason, GenerateRequest, Llm, Message, Prompt, SamplingParams, Schema};
+use serde::Deserialize;
+
+use super::error::Result;
+
+/// An action item as the model proposed it.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct Proposed {
+    pub quote: String,
+    pub owner: String,
+    pub task: String,
+    pub due: String,
+}
+
+/// One chunk's answer.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct Extraction {
+    pub actions: Vec<Proposed>,
+    pub decisions: Vec<String>,
+    pub summary: String,
+}
+
+/// Token counts and times of the model calls.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Usage {
+    pub calls: usize,
+    pub prompt_tokens: usize,
+    pub cached_prompt_tokens: usize,
+    pub completion_tokens: usize,
+    pub prefill_s: f64,
+    pub generate_s: f64,
+    /// Answers cut off by the token limit (their complete items are kept).
+    pub truncated: usize,
+}
+
+impl Usage {
+    pub fn add(&mut self, out: &inference::llm::GenerateOutput) {
+        self.calls += 1;
+        self.prompt_tokens += out.prompt_tokens;
+        self.cached_prompt_tokens += out.cached_prompt_tokens;
+        self.completion_tokens += out.completion_tokens;
+        self.prefill_s += out.prefill_s;
+        self.generate_s += out.decode_s;
+        if out.finish_reason == FinishReason::Length {
+            self.truncated += 1;
+        }
+    }
+}
+
+/// Tokens kept for one chunk's answer.
+pub const ANSWER_TOKENS: usize = 700;
+
+/// Runs one chat prompt with a schema, greedy. Returns the text and the output stats.
+pub fn generate_json(
+    llm: &Llm,
+    prompt: &prompts::ChatPrompt,
+    schema: Arc<Schema>,
+    max_tokens: usize,
+    cancel: Option<Arc<AtomicBool>>,
+    usage: &mut Usage,
+) -> Result<(String, FinishReason)> {
+    let req = GenerateRequest {
+        prompt: Prompt::Chat(vec![
+            Message::new("system", prompt.system.clone()),
+            Message::new("user", prompt.user.clone()),
+        ]),
+        max_tokens,
+        sampling: SamplingParams {
+            temperature: 0.0,
+            ..Default::default()
+        },
+        stop: Vec::new(),
+        schema: Some(schema),
+        cancel,
+        ignore_eos: false,
+    };
+    let out = llm.generate(&req, &mut |_| {})?;
+    usage.add(&out);
+    tracing::info!(
+        prompt = out.prompt_tokens,
+        cached = out.cached_prompt_tokens,
+        generated = out.completion_tokens,
+        prefill_s = out.prefill_s,
+        decode_s = out.decode_s,
+        finish = out.finish_reason.as_str(),
+        "minutes call"
+    );
+    tracing::debug!("answer: {}", out.text);
+    if out.finish_reason == FinishReason::Cancelled {
+        return Err(super::error::MinutesError::Cancelled);
+    }
+    Ok((out.text, out.finish_reason))
+}
+
+/// Reads a chunk's answer. A complete answer is valid against the schema; one cut off
+/// by the token limit keeps the action items it finished.
+pub fn parse(text: &str, finish: FinishReason) -> Extraction {
+    if let Ok(e) = serde_json::from_str::<Extraction>(text) {
+        return e;
+    }
+    if finish == FinishReason::Length {
+        if let Some(repaired) = close_after_last_item(text) {
+            if let Ok(e) = serde_json::from_str::<Extraction>(&repaired) {
+                tracing::warn!(
+                    "an answer was cut off by the token limit; {} complete action item(s) kept",
+                    e.actions.len()
+                );
+                return e;
+            }
+        }
+    }
+    tracing::warn!("an answer could not be read and is skipped: {text:.200}");
+    Extraction::default()
+}
+
+/// `{"actions":[{…},{…},{"quo` → `{"actions":[{…},{…}]}`: the prefix up to the last
+/// complete element of the first array, closed.
+fn close_after_last_item(text: &str) -> Option<String> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut last_end = None;
+    for (i, b) in text.bytes().enumerate() {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 2 && b == b'}' {
+                    last_end = Some(i + 1);
+                }
+                if depth < 2 {
+                    // The array is closed: whatever follows was cut; keep up to here.
+                    return Some(format!("{}}}", &text[..=i]));
+                }
+            }
+            _ => {}
+        }
+    }
+    let end = last_end?;
+    Some(format!("{}]}}", &text[..end]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cut_answer_keeps_its_complete_items() {
+        let cut = r#"{"actions":[{"quote":"I'll send it","owner":"I","task":"send","due":"Friday"},{"quote":"and th"#;
+        let e = parse(cut, FinishReason::Length);
+        assert_eq!(e.actions.len(), 1);
+        assert_eq!(e.actions[0].due, "Friday");
+        let cut2 = r#"{"actions":[],"decisions":["go"],"summ"#;
+        let e2 = parse(cut2, FinishReason::Length);
+        assert!(e2.actions.is_empty());
+        assert_eq!(parse("garbage", FinishReason::Stop), Extraction::default());
+    }
+
+    #[test]
+    fn a_complete_answer_is_read_whole() {
+        let e = parse(
+            r#"{"actions":[],"decisions":["Stop the trial"],"summary":"Carriers."}"#,
+            FinishReason::SchemaComplete,
+        );
+        assert_eq!(e.decisions, ["Stop the trial"]);
+        assert_eq!(e.summary, "Carriers.");
+    }
+}

@@ -1,0 +1,378 @@
+//! Meeting minutes, reading top to bottom as the data flows: input (audio, a
+//! `Speaker: text` transcript, or `transcribe` JSON) → [`transcript`] → [`chunks`] that
+//! fit the model's context → per-chunk schema-constrained [`extract`]ion → [`ground`]ing
+//! against the transcript (quotes, owners, due dates) → [`merge`] across chunks → one
+//! summary → [`output`] (JSON and Markdown). [`sync`] turns the items into tasks.
+
+pub mod audio;
+pub mod chunks;
+pub mod error;
+pub mod extract;
+pub mod ground;
+pub mod input;
+pub mod language;
+pub mod merge;
+pub mod output;
+pub mod sync;
+pub mod text;
+pub mod transcript;
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{DateTime, FixedOffset};
+use chrono_tz::Tz;
+use inference::llm::{Llm, Schema};
+use sha2::{Digest, Sha256};
+
+use crate::directory::{Directory, MentionKind};
+pub use error::{MinutesError, Result};
+use extract::{Extraction, Usage, ANSWER_TOKENS};
+use ground::{Grounded, PersonRef};
+use language::Language;
+pub use output::{ActionItem, Attendee, Minutes, Source, Stats};
+use transcript::Transcript;
+
+/// The LLM that writes minutes unless told otherwise (chosen by measurement:
+/// docs/MINUTES.md).
+pub const DEFAULT_MODEL: &str = "qwen2.5-1.5b";
+
+/// Transcript tokens per part: small enough that a small model reads it closely.
+pub const DEFAULT_CHUNK_TOKENS: usize = 1400;
+
+/// What happens while minutes are written, for progress bars and job events.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Stage {
+    /// Fraction of the recording transcribed.
+    Transcribing(f64),
+    /// Part `part` (1-based) of `of` is being read.
+    Extracting {
+        part: usize,
+        of: usize,
+    },
+    Summarizing,
+}
+
+impl Stage {
+    /// Overall progress in [0, 1] when transcription is part of the job or not.
+    pub fn fraction(self, with_audio: bool) -> f64 {
+        let (t, rest) = if with_audio { (0.5, 0.5) } else { (0.0, 1.0) };
+        match self {
+            Stage::Transcribing(f) => t * f,
+            Stage::Extracting { part, of } => t + rest * 0.9 * (part - 1) as f64 / of.max(1) as f64,
+            Stage::Summarizing => t + rest * 0.92,
+        }
+    }
+
+    pub fn message(self) -> String {
+        match self {
+            Stage::Transcribing(f) => format!("transcribing {:.0}%", f * 100.0),
+            Stage::Extracting { part, of } => format!("extracting part {part}/{of}"),
+            Stage::Summarizing => "summarizing".to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// When the meeting took place: relative due dates resolve against it.
+    pub now: DateTime<FixedOffset>,
+    pub tz: Tz,
+    /// Names or directory ids; `None`: the speakers.
+    pub attendees: Option<Vec<String>>,
+    pub title: Option<String>,
+    pub chunk_tokens: usize,
+}
+
+/// Writes the minutes of `transcript`. `audio` carries the transcription's JSON and
+/// times when the input was a recording.
+pub fn write(
+    transcript: Transcript,
+    audio: Option<&audio::Transcribed>,
+    llm: &Llm,
+    directory: &Directory,
+    opts: &Options,
+    progress: &mut dyn FnMut(Stage),
+    cancel: Option<Arc<AtomicBool>>,
+) -> Result<Minutes> {
+    let started = Instant::now();
+    let all_text: String = transcript
+        .utterances
+        .iter()
+        .map(|u| u.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let language = Language::detect(&all_text);
+    if !transcript.has_speakers() {
+        tracing::warn!(
+            "the transcript names no speakers: \"I will…\" items cannot be given an owner"
+        );
+    }
+    let tokens = |s: &str| llm.tokenizer().encode(s).map_or(s.len(), |t| t.len());
+    let system_tokens = tokens(
+        &prompts::minutes::extract(&prompts::minutes::ExtractInput {
+            transcript: "",
+            part: 1,
+            part_count: 2,
+            language_name: language.prompt_name(),
+        })?
+        .system,
+    );
+    let room = llm
+        .context_size()
+        .saturating_sub(system_tokens + ANSWER_TOKENS + 96);
+    let budget = opts.chunk_tokens.min(room);
+    if budget < 64 {
+        return Err(MinutesError::BadInput(format!(
+            "the model {} has a context of {} tokens: too small to read a transcript",
+            llm.name(),
+            llm.context_size()
+        )));
+    }
+    let utterances = chunks::split_long(transcript.utterances, budget, &tokens);
+    let parts = chunks::chunk(&utterances, budget, &tokens);
+    tracing::info!(
+        "{} utterances in {} part(s) of up to {budget} tokens",
+        utterances.len(),
+        parts.len()
+    );
+
+    let schema = Arc::new(Schema::parse(prompts::minutes::EXTRACT_SCHEMA.text())?);
+    let ctx = ground::Context::new(&utterances, directory, opts.now, opts.tz);
+    let mut usage = Usage::default();
+    let mut proposed_items = 0;
+    let mut grounded: Vec<Grounded> = Vec::new();
+    let mut decisions = Vec::new();
+    let mut notes = Vec::new();
+    let mut merge_s = 0.0;
+    for (i, part) in parts.iter().enumerate() {
+        progress(Stage::Extracting {
+            part: i + 1,
+            of: parts.len(),
+        });
+        let prompt = prompts::minutes::extract(&prompts::minutes::ExtractInput {
+            transcript: &part.text,
+            part: i + 1,
+            part_count: parts.len(),
+            language_name: language.prompt_name(),
+        })?;
+        let (text, finish) = extract::generate_json(
+            llm,
+            &prompt,
+            schema.clone(),
+            ANSWER_TOKENS,
+            cancel.clone(),
+            &mut usage,
+        )?;
+        let t = Instant::now();
+        let Extraction {
+            actions,
+            decisions: part_decisions,
+            summary,
+        } = extract::parse(&text, finish);
+        proposed_items += actions.len();
+        grounded.extend(actions.iter().filter_map(|p| ctx.ground(p, part)));
+        decisions.extend(
+            part_decisions
+                .into_iter()
+                .filter(|d| decision_is_grounded(d, &part.text)),
+        );
+        if !summary.trim().is_empty() {
+            notes.push(summary.trim().to_string());
+        }
+        merge_s += t.elapsed().as_secs_f64();
+    }
+    let t = Instant::now();
+    let dropped_items = proposed_items - grounded.len();
+    let items = merge::items(grounded);
+    let decisions = merge::decisions(decisions);
+    merge_s += t.elapsed().as_secs_f64();
+
+    let summary = if notes.len() <= 1 {
+        notes.pop().unwrap_or_default()
+    } else {
+        progress(Stage::Summarizing);
+        summarize(llm, &notes, &decisions, language, cancel, &mut usage)?
+    };
+
+    let action_items = action_items(&items, &utterances);
+    let attendees = attendees(
+        opts.attendees.as_deref(),
+        &ctx.speakers,
+        &utterances,
+        directory,
+    );
+    let local = opts.now.with_timezone(&opts.tz);
+    let stats = Stats {
+        utterances: utterances.len(),
+        chunks: parts.len(),
+        prompt_tokens: usage.prompt_tokens,
+        cached_prompt_tokens: usage.cached_prompt_tokens,
+        completion_tokens: usage.completion_tokens,
+        truncated_answers: usage.truncated,
+        dropped_items,
+        decode_s: audio.map_or(0.0, |a| round(a.decode_s)),
+        transcribe_s: audio.map_or(0.0, |a| round(a.transcribe_s)),
+        load_s: 0.0,
+        prefill_s: round(usage.prefill_s),
+        generate_s: round(usage.generate_s),
+        merge_s: round(merge_s),
+        total_s: round(started.elapsed().as_secs_f64()),
+    };
+    Ok(Minutes {
+        language: language.code().to_string(),
+        title: opts
+            .title
+            .clone()
+            .unwrap_or_else(|| output::default_title(language).to_string()),
+        date: local.format("%Y-%m-%d").to_string(),
+        meeting_at: local.fixed_offset().to_rfc3339(),
+        attendees,
+        summary,
+        decisions,
+        action_items,
+        transcript: audio.map(|a| a.json.clone()),
+        model: llm.name().to_string(),
+        stats,
+    })
+}
+
+fn round(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// A decision must be about what was said: most of its words or characters are in the
+/// part it came from (the model is asked to write it in the meeting's language).
+fn decision_is_grounded(decision: &str, part: &str) -> bool {
+    let words = text::units(decision);
+    let ok = words.len() >= 2 && text::coverage(&words, &text::units(part)) >= 0.5;
+    if !ok {
+        tracing::info!("dropped a decision not backed by the transcript: {decision:?}");
+    }
+    ok
+}
+
+fn summarize(
+    llm: &Llm,
+    notes: &[String],
+    decisions: &[String],
+    language: Language,
+    cancel: Option<Arc<AtomicBool>>,
+    usage: &mut Usage,
+) -> Result<String> {
+    let prompt = prompts::minutes::summary(&prompts::minutes::SummaryInput {
+        notes,
+        decisions,
+        language_name: language.prompt_name(),
+    })?;
+    let schema = Arc::new(Schema::parse(prompts::minutes::SUMMARY_SCHEMA.text())?);
+    let (text, _) = extract::generate_json(llm, &prompt, schema, 300, cancel, usage)?;
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        summary: String,
+    }
+    Ok(match serde_json::from_str::<Answer>(&text) {
+        Ok(a) if !a.summary.trim().is_empty() => a.summary.trim().to_string(),
+        // A cut-off answer: the parts' notes say the same, in more words.
+        _ => notes.join(" "),
+    })
+}
+
+fn action_items(items: &[Grounded], utterances: &[transcript::Utterance]) -> Vec<ActionItem> {
+    let mut seen: std::collections::HashMap<String, usize> = Default::default();
+    items
+        .iter()
+        .map(|g| {
+            let u = &utterances[g.source];
+            let owner_key = g.owner.as_ref().map_or("-", |p| p.id.as_str());
+            let base = format!("{}|{owner_key}", g.source);
+            let n = seen.entry(base.clone()).or_default();
+            *n += 1;
+            let digest = Sha256::digest(format!("{base}|{n}").as_bytes());
+            ActionItem {
+                id: format!("ai_{}", &hex::encode(digest)[..12]),
+                task: g.task.clone(),
+                owner: g.owner.clone(),
+                owner_text: g.owner_text.clone(),
+                due: g.due.clone(),
+                source: Source {
+                    start: u.start,
+                    end: u.end,
+                    line: g.source + 1,
+                    speaker: u.speaker.as_ref().map(|s| s.name().to_string()),
+                    text: g.quote.clone(),
+                },
+                confirmed: false,
+            }
+        })
+        .collect()
+}
+
+/// `--attendees` (names or ids, looked up), or every speaker, in order of first word.
+fn attendees(
+    given: Option<&[String]>,
+    speakers: &[Option<PersonRef>],
+    utterances: &[transcript::Utterance],
+    directory: &Directory,
+) -> Vec<Attendee> {
+    let mut out: Vec<Attendee> = Vec::new();
+    let mut push = |a: Attendee| {
+        if !out
+            .iter()
+            .any(|o| o.id.is_some() && o.id == a.id || o.name == a.name)
+        {
+            out.push(a);
+        }
+    };
+    match given {
+        Some(names) => {
+            for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+                let person = directory.person(name).or_else(|| {
+                    directory.find(name).into_iter().find_map(|m| match m.kind {
+                        MentionKind::Person(id) => directory.person(&id),
+                        _ => None,
+                    })
+                });
+                push(match person {
+                    Some(p) => Attendee {
+                        id: Some(p.id.clone()),
+                        name: p.name.clone(),
+                    },
+                    None => Attendee {
+                        id: None,
+                        name: name.to_string(),
+                    },
+                });
+            }
+        }
+        None => {
+            for (s, u) in speakers.iter().zip(utterances) {
+                match (s, &u.speaker) {
+                    (Some(p), _) => push(Attendee {
+                        id: Some(p.id.clone()),
+                        name: p.name.clone(),
+                    }),
+                    (None, Some(label)) => push(Attendee {
+                        id: None,
+                        name: label.name().to_string(),
+                    }),
+                    (None, None) => {}
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A meeting's identity for storage: the same transcript at the same time is the same
+/// meeting, so processing it again updates it rather than adding a second one.
+pub fn meeting_key(transcript: &Transcript, now: &DateTime<FixedOffset>) -> String {
+    let mut h = Sha256::new();
+    h.update(now.to_rfc3339().as_bytes());
+    for u in &transcript.utterances {
+        h.update(u.line().as_bytes());
+        h.update(b"\n");
+    }
+    hex::encode(h.finalize())[..24].to_string()
+}

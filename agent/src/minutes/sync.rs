@@ -1,0 +1,48 @@
+//! Action items onto to-do lists: each item with an owner becomes (or updates) a task
+//! keyed by the meeting and the item, so processing a meeting again changes its tasks
+//! instead of adding copies, and an item no longer in the minutes loses its task. An
+//! item without an owner waits in the meeting until someone assigns it.
+
+use super::output::Minutes;
+use crate::store::tasks::{NewTask, Origin};
+use crate::store::{Result, Store};
+
+/// The task key of one item of one meeting.
+pub fn task_key(meeting_id: &str, item_id: &str) -> String {
+    format!("meeting:{meeting_id}:{item_id}")
+}
+
+/// Writes the tasks of `minutes`' owned items and removes those of items gone.
+/// Returns how many tasks the meeting now has.
+pub async fn sync_tasks(
+    store: &Store,
+    meeting_id: &str,
+    minutes: &Minutes,
+    created_by: Option<&str>,
+) -> Result<usize> {
+    let mut keep = Vec::new();
+    for item in &minutes.action_items {
+        let Some(owner) = &item.owner else {
+            continue;
+        };
+        let key = task_key(meeting_id, &item.id);
+        store
+            .upsert_task(&NewTask {
+                title: item.task.clone(),
+                assignee: Some(owner.id.clone()),
+                assignee_name: Some(owner.name.clone()),
+                due: item.due.clone(),
+                origin: Origin::Meeting,
+                origin_id: Some(meeting_id.to_string()),
+                origin_key: Some(key.clone()),
+                notes: Some(format!("{}: \"{}\"", minutes.title, item.source.text)),
+                created_by: created_by.map(str::to_string),
+            })
+            .await?;
+        keep.push(key);
+    }
+    store
+        .delete_tasks_of_origin_except(meeting_id, &keep)
+        .await?;
+    Ok(keep.len())
+}
