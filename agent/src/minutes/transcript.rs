@@ -179,9 +179,11 @@ pub fn from_transcribe_json(doc: &Value, name: &str) -> Result<Transcript> {
                     id,
                 })
             }
-            Some(other) => return Err(bad(format!(
+            Some(other) => {
+                return Err(bad(format!(
                 "segments[{i}].speaker must be null, a label or {{\"id\", \"name\"}}, not {other}"
-            ))),
+            )))
+            }
         };
         if text.is_empty() {
             continue;
