@@ -1,7 +1,9 @@
 //! The commands development set (tests/fixtures/commands/dev.jsonl: English, Cantonese,
 //! Mandarin and code-switched instructions, each with its reference time and the
-//! expected answer) run through the real pipeline: the rules alone, and the real LLM
-//! (`MISHU_COMMAND_MODEL`, default qwen2.5-0.5b). Prints exact-match accuracy per
+//! expected answer) and the held-out set written separately from it (holdout.jsonl:
+//! other reference times, people and phrasings) run through the real pipeline: the
+//! rules alone, and the real LLM (`MISHU_COMMAND_MODEL`, default the one `mishu
+//! command` uses). Prints exact-match accuracy per
 //! language and latency, writes them to `MISHU_COMMAND_REPORT` when set, and fails below
 //! a floor so that a regression shows. `scripts/bench-command` runs it per model.
 //!
@@ -27,8 +29,8 @@ struct Case {
     expect: Value,
 }
 
-fn cases() -> Vec<Case> {
-    let text = std::fs::read_to_string(format!("{FIXTURES}/dev.jsonl")).unwrap();
+fn cases(set: &str) -> Vec<Case> {
+    let text = std::fs::read_to_string(format!("{FIXTURES}/{set}.jsonl")).unwrap();
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
@@ -171,13 +173,12 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i]
 }
 
-/// Runs every case; returns the overall exact-match share.
-fn run(label: &str, llm: Option<&inference::llm::Llm>) -> f64 {
+/// Runs every case of `set`; returns the overall exact-match share.
+fn run(set: &str, label: &str, llm: Option<&inference::llm::Llm>) -> f64 {
     let directory =
         Directory::load(std::path::Path::new(&format!("{FIXTURES}/directory.json"))).unwrap();
     let members = members();
-    let cases = cases();
-    assert!(cases.len() >= 120, "the dev set has {} cases", cases.len());
+    let cases = cases(set);
     let mut per_lang: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut locations = (0, 0);
     let mut seconds = Vec::new();
@@ -218,6 +219,7 @@ fn run(label: &str, llm: Option<&inference::llm::Llm>) -> f64 {
     let mut sorted = seconds.clone();
     sorted.sort_by(f64::total_cmp);
     let report = serde_json::json!({
+        "set": set,
         "model": label,
         "cases": total,
         "exact": right as f64 / total as f64,
@@ -231,7 +233,7 @@ fn run(label: &str, llm: Option<&inference::llm::Llm>) -> f64 {
     eprintln!("{}", serde_json::to_string_pretty(&report).unwrap());
     if let Ok(path) = std::env::var("MISHU_COMMAND_REPORT") {
         std::fs::write(
-            format!("{path}.{label}.json"),
+            format!("{path}.{set}.{label}.json"),
             serde_json::to_string_pretty(&report).unwrap(),
         )
         .unwrap();
@@ -240,20 +242,34 @@ fn run(label: &str, llm: Option<&inference::llm::Llm>) -> f64 {
 }
 
 #[test]
+fn the_sets_are_big_enough() {
+    assert!(cases("dev").len() >= 120);
+    assert!(cases("holdout").len() >= 50);
+}
+
+#[test]
 fn the_rules_alone_get_most_of_the_dev_set_right() {
-    let exact = run("rules", None);
+    let exact = run("dev", "rules", None);
     assert!(exact >= 0.5, "rules: {exact:.3} exact");
+    let exact = run("holdout", "rules", None);
+    assert!(exact >= 0.5, "rules on the held-out set: {exact:.3} exact");
 }
 
 #[test]
 fn the_model_gets_the_dev_set_right() {
-    let name = std::env::var("MISHU_COMMAND_MODEL").unwrap_or_else(|_| "qwen2.5-0.5b".into());
+    let name = std::env::var("MISHU_COMMAND_MODEL")
+        .unwrap_or_else(|_| agent::commands::command::DEFAULT_MODEL.into());
     let llm = agent::llm_models::shared(None, &name)
         .expect("the model is installed (mishu models fetch)");
     let floor: f64 = std::env::var("MISHU_COMMAND_MIN_EXACT")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(0.8);
-    let exact = run(&name, Some(&llm));
+    let exact = run("dev", &name, Some(&llm));
     assert!(exact >= floor, "{name}: {exact:.3} exact, below {floor}");
+    let exact = run("holdout", &name, Some(&llm));
+    assert!(
+        exact >= floor,
+        "{name} on the held-out set: {exact:.3} exact, below {floor}"
+    );
 }
