@@ -39,7 +39,14 @@ impl TimeFacts {
                         .get_or_insert_with(|| format!("{} ({})", s.text, reason));
                 }
                 Value::Recurrence { rrule, first } => {
-                    f.recurrence.get_or_insert_with(|| (rrule.clone(), *first));
+                    // Of two, the more specific one (`Weekly … every Thursday at 8:30`).
+                    let parts = |r: &str| r.split(';').count();
+                    if f.recurrence
+                        .as_ref()
+                        .is_none_or(|(kept, _)| parts(rrule) > parts(kept))
+                    {
+                        f.recurrence = Some((rrule.clone(), *first));
+                    }
                 }
                 Value::Deadline(w) => {
                     f.deadline.get_or_insert(*w);

@@ -402,6 +402,21 @@ fn chinese_rule(c: &mut Cursor) -> Option<Rule> {
             *c = probe;
         }
     }
+    // Code-switched: 逢 Monday, 每個 Friday.
+    if every < 2 {
+        let mut probe = *c;
+        probe.eat_any(&["個", "个"]);
+        probe.skip_spaces();
+        if let Some(d) = en_weekday(&mut probe, false) {
+            probe.eat("s");
+            *c = probe;
+            return Some(Rule {
+                interval,
+                by_day: vec![d],
+                ..Rule::new(Freq::Weekly)
+            });
+        }
+    }
     // Weekly
     let mut probe = *c;
     if probe.eat_any(&ZH_WEEK_UNITS).is_some() || every == 1 {
