@@ -67,6 +67,7 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> ApiError {
         match err {
             StoreError::Conflict(what) => ApiError::conflict(format!("{what} already exists")),
+            StoreError::Invalid(message) => ApiError::bad_request("invalid_field", message),
             other => ApiError::internal(other),
         }
     }
@@ -192,5 +193,13 @@ mod tests {
     fn trailing_garbage_is_rejected() {
         let err = parse_json::<Body>(br#"{"amount": 1} x"#).unwrap_err();
         assert_eq!(err.code, "invalid_json");
+    }
+
+    #[test]
+    fn a_value_the_store_refuses_is_a_400_not_a_500() {
+        let err = ApiError::from(StoreError::Invalid("unknown time zone \"Mars\"".into()));
+        assert_eq!(err.status, StatusCode::BAD_REQUEST);
+        assert_eq!(err.code, "invalid_field");
+        assert!(err.message.contains("Mars"));
     }
 }

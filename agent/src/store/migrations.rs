@@ -17,6 +17,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0002_tasks.sql"),
     ),
     (4, "meetings", include_str!("migrations/0004_meetings.sql")),
+    (
+        5,
+        "calendar and reminders",
+        include_str!("migrations/0005_calendar.sql"),
+    ),
 ];
 
 #[derive(Debug)]
