@@ -127,6 +127,12 @@ impl JobRunner {
         Ok(job)
     }
 
+    /// Wakes the runner for a job queued by other means than [`JobRunner::submit`] (one
+    /// stored in a transaction with its data).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
     /// Runs jobs until the process ends; polls the queue every second when idle (other
     /// nodes may queue work too).
     pub async fn run(self) {
@@ -208,6 +214,22 @@ pub async fn events(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let live = state.job_events.tx.subscribe();
     let current = visible_job(&state, &principal, &id).await?;
+    Ok(job_stream(current, live))
+}
+
+/// Subscribes to job changes; subscribe before reading the job's current state, so that
+/// no change falls between the two.
+pub fn subscribe(state: &AppState) -> broadcast::Receiver<Arc<Job>> {
+    state.job_events.tx.subscribe()
+}
+
+/// The event stream of one job: `current`, then each change from `live` until the job
+/// is done or failed.
+pub fn job_stream(
+    current: Job,
+    live: broadcast::Receiver<Arc<Job>>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let id = current.id.clone();
     let stream = stream::unfold(
         (Some(current), live, false),
         move |(first, mut live, finished)| {
@@ -233,7 +255,7 @@ pub async fn events(
             }
         },
     );
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 
 fn job_event(job: &Job) -> Result<Event, Infallible> {
