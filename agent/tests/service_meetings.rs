@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use agent::server::config::Config;
 use agent::server::{Service, ADMIN_TOKEN_FILE};
+use agent::store::meetings::{NewMeeting, Submitted};
 use agent::store::tasks::TaskQuery;
+use agent::store::Store;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use axum::Router;
@@ -43,17 +45,36 @@ fn postgres_database(dir: &Path) -> Option<String> {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     dir.hash(&mut hasher);
     let name = format!("mishu_test_{:016x}", hasher.finish());
-    let created = std::process::Command::new("psql")
-        .args([&format!("{server}/postgres"), "-qc"])
-        .arg(format!("CREATE DATABASE {name}"))
-        .status()
+    let exists = std::process::Command::new("psql")
+        .args([&format!("{server}/postgres"), "-Atqc"])
+        .arg(format!(
+            "SELECT 1 FROM pg_database WHERE datname = '{name}'"
+        ))
+        .output()
         .expect("psql runs (apt-get install postgresql-client)");
-    assert!(created.success(), "cannot create database {name}");
+    assert!(exists.status.success(), "cannot reach {server}");
+    if exists.stdout.is_empty() {
+        let created = std::process::Command::new("psql")
+            .args([&format!("{server}/postgres"), "-qc"])
+            .arg(format!("CREATE DATABASE {name}"))
+            .status()
+            .expect("psql runs");
+        assert!(created.success(), "cannot create database {name}");
+    }
     Some(format!("{server}/{name}"))
 }
 
 async fn start(tune: impl FnOnce(&mut Config)) -> Harness {
-    let dir = tempfile::tempdir().unwrap();
+    start_in(tempfile::tempdir().unwrap(), tune).await
+}
+
+/// The database of a data directory, for writing to it before the service starts.
+async fn open_store(dir: &Path) -> Store {
+    let url = postgres_database(dir).unwrap_or_else(|| Store::default_url(dir));
+    Store::open(&url).await.unwrap()
+}
+
+async fn start_in(dir: tempfile::TempDir, tune: impl FnOnce(&mut Config)) -> Harness {
     let mut config = Config::new(dir.path());
     config.database_url = postgres_database(dir.path());
     config.minutes.model = minutes_model();
@@ -527,6 +548,59 @@ async fn a_recording_that_is_not_audio_or_too_long_fails_with_the_reason() {
             "the recording is removed when its job ends"
         );
     }
+}
+
+#[tokio::test]
+async fn a_minutes_job_interrupted_too_often_fails_its_meeting() {
+    // A first life: the meeting's job taken three times by this node and never finished.
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(dir.path()).await;
+    let said = "Amy: I will call the landlord.";
+    let transcript = agent::minutes::input::from_bytes(said.as_bytes(), "t").unwrap();
+    let now = chrono::DateTime::parse_from_rfc3339(NOW).unwrap();
+    let new = NewMeeting {
+        key: agent::minutes::meeting_key(&transcript, &now),
+        title: "Ops".into(),
+        meeting_at: NOW.into(),
+        input: "transcript".into(),
+        created_by: None,
+    };
+    let input = |id: &str| json!({"meeting_id": id, "transcript": said, "now": NOW, "tz": "Asia/Hong_Kong"});
+    let Submitted::Queued { meeting, .. } = store
+        .submit_meeting(&new, "minutes", input, None)
+        .await
+        .unwrap()
+    else {
+        panic!("queued");
+    };
+    for attempt in 1..=3 {
+        let job = store.claim_next_job("local").await.unwrap().unwrap();
+        assert_eq!(job.attempts, attempt);
+        if attempt < 3 {
+            store.requeue_interrupted("local", 3).await.unwrap();
+        }
+    }
+    store.close().await;
+    // The restart fails the job instead of running it again; the meeting says why.
+    let models = tempfile::tempdir().unwrap();
+    let h = start_in(dir, |c| {
+        c.minutes.models_dir = Some(models.path().to_path_buf())
+    })
+    .await;
+    let m = h.meeting(&meeting.id).await;
+    assert_eq!(m["state"], "failed", "{m}");
+    assert!(m["error"].as_str().unwrap().contains("interrupted"), "{m}");
+    // It may be submitted again: the same meeting, processed anew.
+    let (status, again) = h
+        .call(
+            "POST",
+            "/v1/meetings",
+            Some(&h.admin),
+            Some(json!({"transcript": said, "now": NOW})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{again}");
+    assert_eq!(again["id"], meeting.id.as_str(), "the same meeting");
 }
 
 #[tokio::test]

@@ -214,7 +214,7 @@ pub async fn events(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let live = state.job_events.tx.subscribe();
     let current = visible_job(&state, &principal, &id).await?;
-    Ok(job_stream(current, live))
+    Ok(job_stream(state.store.clone(), current, live))
 }
 
 /// Subscribes to job changes; subscribe before reading the job's current state, so that
@@ -224,8 +224,10 @@ pub fn subscribe(state: &AppState) -> broadcast::Receiver<Arc<Job>> {
 }
 
 /// The event stream of one job: `current`, then each change from `live` until the job
-/// is done or failed.
+/// is done or failed. A subscriber that fell behind reads the job from `store`, so it
+/// never misses the end.
 pub fn job_stream(
+    store: Store,
     current: Job,
     live: broadcast::Receiver<Arc<Job>>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
@@ -234,6 +236,7 @@ pub fn job_stream(
         (Some(current), live, false),
         move |(first, mut live, finished)| {
             let id = id.clone();
+            let store = store.clone();
             async move {
                 if finished {
                     return None;
@@ -248,7 +251,13 @@ pub fn job_stream(
                             let done = job.state.is_finished();
                             return Some((job_event(&job), (None, live, done)));
                         }
-                        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                        Ok(_) => {}
+                        Err(broadcast::error::RecvError::Lagged(_)) => {
+                            if let Ok(Some(job)) = store.job(&id).await {
+                                let done = job.state.is_finished();
+                                return Some((job_event(&job), (None, live, done)));
+                            }
+                        }
                         Err(broadcast::error::RecvError::Closed) => return None,
                     }
                 }

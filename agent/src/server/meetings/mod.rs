@@ -27,6 +27,7 @@ use crate::directory::Directory;
 use crate::minutes::language::Language;
 use crate::minutes::sync::task_key;
 use crate::minutes::{output, Minutes};
+use crate::store::jobs::JobState;
 use crate::store::meetings::{Meeting, NewMeeting, Submitted};
 use crate::store::tasks::TaskQuery;
 use submission::SubmittedSource;
@@ -145,6 +146,14 @@ pub async fn get(
         None => None,
     };
     let mut body = serde_json::to_value(&meeting).map_err(ApiError::internal)?;
+    // A job failed by the restart rule (interrupted too often) never ran its handler:
+    // the meeting says what the job says.
+    if let Some(job) = job.as_ref().filter(|j| j.state == JobState::Failed) {
+        if meeting.state == "processing" {
+            body["state"] = json!("failed");
+            body["error"] = json!(job.error);
+        }
+    }
     let (progress, message) = match (&job, meeting.state.as_str()) {
         (_, "done") => (json!(1.0), Value::Null),
         (Some(job), _) => (json!(job.progress), json!(job.message)),
@@ -174,7 +183,7 @@ pub async fn events(
         .job(&job_id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no job {job_id:?}")))?;
-    Ok(jobs::job_stream(job, live).into_response())
+    Ok(jobs::job_stream(state.store.clone(), job, live).into_response())
 }
 
 /// `GET /v1/meetings/{id}/minutes.md`: the minutes as Markdown, headings in the
