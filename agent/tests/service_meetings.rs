@@ -603,6 +603,111 @@ async fn a_minutes_job_interrupted_too_often_fails_its_meeting() {
     assert_eq!(again["id"], meeting.id.as_str(), "the same meeting");
 }
 
+/// Runs a tool the test suite installs (scripts/install-deps), failing loudly.
+fn tool(name: &str, args: &[&str]) {
+    let out = std::process::Command::new(name)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{name} runs (scripts/install-deps installs it): {e}"));
+    assert!(
+        out.status.success(),
+        "{name} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn a_recording_is_transcribed_with_progress_then_its_minutes_written() {
+    let h = start(|_| {}).await;
+    h.put_directory().await;
+    let work = tempfile::tempdir().unwrap();
+    let spoken = work.path().join("spoken.wav");
+    let wav = work.path().join("meeting.wav");
+    tool(
+        "espeak-ng",
+        &[
+            "-v",
+            "en-us",
+            "-s",
+            "150",
+            "-w",
+            spoken.to_str().unwrap(),
+            "Good morning everyone. The budget review is on Friday. \
+             I will send the budget spreadsheet to Peter before Thursday.",
+        ],
+    );
+    tool(
+        "sox",
+        &[
+            spoken.to_str().unwrap(),
+            "-r",
+            "16000",
+            "-c",
+            "1",
+            "-b",
+            "16",
+            wav.to_str().unwrap(),
+        ],
+    );
+    let bytes = std::fs::read(&wav).unwrap();
+    let (status, made) = h
+        .json(
+            "POST",
+            "/v1/meetings",
+            Some(&h.admin),
+            Some(multipart(&[
+                ("audio", Some("meeting.wav"), &bytes),
+                ("now", None, NOW.as_bytes()),
+            ])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{made}");
+    let id = made["id"].as_str().unwrap();
+    let events = h.follow(id, &h.admin, Duration::from_secs(900)).await;
+    let messages: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e["message"].as_str())
+        .collect();
+    assert!(
+        messages.iter().any(|m| m.starts_with("transcribing")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.starts_with("extracting part 1/")),
+        "{messages:?}"
+    );
+    let progress: Vec<f64> = events
+        .iter()
+        .filter_map(|e| e["progress"].as_f64())
+        .collect();
+    assert!(
+        progress.windows(2).all(|w| w[0] <= w[1]),
+        "progress only grows: {progress:?}"
+    );
+    assert_eq!(events.last().unwrap()["state"], "done", "{events:?}");
+    let m = h.meeting(id).await;
+    assert_eq!(m["input"], "audio");
+    let minutes = &m["minutes"];
+    let heard = minutes["transcript"]["text"]
+        .as_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(heard.contains("budget"), "{heard}");
+    assert!(minutes["transcript"]["segments"][0]["start"].is_number());
+    assert!(minutes["stats"]["transcribe_s"].as_f64().unwrap() > 0.0);
+    for item in minutes["action_items"].as_array().unwrap() {
+        assert!(
+            item["source"]["start"].is_number(),
+            "said at a time: {item}"
+        );
+    }
+    assert_eq!(
+        h.uploads_left(),
+        0,
+        "the recording is removed when its job ends"
+    );
+}
+
 #[tokio::test]
 async fn a_transcript_meeting_runs_to_done_and_its_items_become_tasks() {
     let h = start(|_| {}).await;
