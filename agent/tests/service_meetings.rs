@@ -468,6 +468,34 @@ async fn bad_submissions_are_400_and_store_nothing() {
 }
 
 #[tokio::test]
+async fn a_transcript_over_its_limit_is_413() {
+    let h = start(|_| {}).await;
+    let line = "Amy: I will send the deck to the whole team before Friday.\n";
+    let big = line.repeat(17 * 1024 * 1024 / line.len());
+    let json_body = json!({"transcript": big}).to_string().into_bytes();
+    for body in [
+        ("application/json".to_string(), json_body),
+        multipart(&[("transcript", Some("t.txt"), big.as_bytes())]),
+    ] {
+        let (status, out) = h
+            .json("POST", "/v1/meetings", Some(&h.admin), Some(body))
+            .await;
+        assert_error(
+            status,
+            &out,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+        );
+        assert!(out["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("transcript"));
+    }
+    let (_, list) = h.call("GET", "/v1/meetings", Some(&h.admin), None).await;
+    assert_eq!(list["meetings"], json!([]));
+}
+
+#[tokio::test]
 async fn a_missing_model_fails_the_job_naming_the_fetch_command() {
     let models = tempfile::tempdir().unwrap();
     let h = start(|c| c.minutes.models_dir = Some(models.path().to_path_buf())).await;

@@ -23,6 +23,10 @@ use crate::minutes::{input, output, transcript::Transcript};
 /// The zone relative words resolve in when the request names none.
 pub const DEFAULT_TZ: &str = "Asia/Hong_Kong";
 
+/// Largest transcript accepted, in bytes: a four-hour meeting's transcript, times and
+/// all, is a few MiB. (Recordings go to disk and have their own limit.)
+pub const MAX_TRANSCRIPT_BYTES: usize = 16 * 1024 * 1024;
+
 /// Longest title accepted, in characters.
 const MAX_TITLE_CHARS: usize = 200;
 
@@ -132,8 +136,17 @@ pub async fn read(request: Request, state: &AppState) -> Result<Submission, ApiE
         let multipart = Multipart::from_request(request, state)
             .await
             .map_err(|e| ApiError::bad_request("bad_body", e.body_text()))?;
-        read_multipart(multipart, &uploads_dir(&state.config.data_dir)).await?
+        read_multipart(
+            multipart,
+            &uploads_dir(&state.config.data_dir),
+            state.config.minutes.max_upload_bytes,
+        )
+        .await?
     } else {
+        // A JSON body is held in memory: the transcript's limit, not the recording's.
+        let request = request.map(|body| {
+            axum::body::Body::new(http_body_util::Limited::new(body, MAX_TRANSCRIPT_BYTES))
+        });
         let bytes = read_json_bytes(request, state).await.map_err(|e| {
             if e.status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
                 ApiError::new(
@@ -154,18 +167,21 @@ pub async fn read(request: Request, state: &AppState) -> Result<Submission, ApiE
 
 fn too_large(e: ApiError, state: &AppState) -> ApiError {
     if e.status == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!(
-                "the meeting upload is larger than the service accepts ({} bytes; see \
-                 minutes.max_upload_bytes)",
-                state.config.minutes.max_upload_bytes
-            ),
-        )
+        transcript_too_large(state.config.minutes.max_upload_bytes)
     } else {
         e
     }
+}
+
+fn transcript_too_large(max_upload: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!(
+            "the transcript is larger than the service accepts ({} bytes)",
+            MAX_TRANSCRIPT_BYTES.min(max_upload)
+        ),
+    )
 }
 
 fn from_json(body: Value) -> Result<Fields, ApiError> {
@@ -251,7 +267,11 @@ fn unknown_field(name: &str) -> ApiError {
     )
 }
 
-async fn read_multipart(mut multipart: Multipart, uploads: &Path) -> Result<Fields, ApiError> {
+async fn read_multipart(
+    mut multipart: Multipart,
+    uploads: &Path,
+    max_upload: usize,
+) -> Result<Fields, ApiError> {
     let mut fields = Fields::default();
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or_default().to_string();
@@ -265,8 +285,15 @@ async fn read_multipart(mut multipart: Multipart, uploads: &Path) -> Result<Fiel
                 fields.audio = Some(save_audio(field, uploads).await?);
             }
             "transcript" | "now" | "tz" | "title" | "attendees" => {
-                let bytes = field.bytes().await.map_err(multipart_error)?;
-                let text = String::from_utf8(bytes.to_vec()).map_err(|e| {
+                let mut field = field;
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                    if bytes.len() + chunk.len() > MAX_TRANSCRIPT_BYTES {
+                        return Err(transcript_too_large(max_upload));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                let text = String::from_utf8(bytes).map_err(|e| {
                     ApiError::bad_request(
                         "invalid_field",
                         format!(
