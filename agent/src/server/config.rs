@@ -428,6 +428,35 @@ routes = ["audit"]
     }
 
     #[test]
+    fn minutes_settings_from_file_and_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(FILE_NAME),
+            "[minutes]\nmodel = \"qwen2.5-0.5b\"\nmax_audio_hours = 3\n",
+        )
+        .unwrap();
+        let env = [(
+            "MISHU_MINUTES_MAX_UPLOAD_BYTES".to_string(),
+            "2048".to_string(),
+        )];
+        let config = Config::load(dir.path(), env).unwrap();
+        assert_eq!(config.minutes.model, "qwen2.5-0.5b");
+        assert_eq!(config.minutes.max_audio_hours, 3.0);
+        assert_eq!(config.minutes.max_upload_bytes, 2048);
+        assert_eq!(
+            config.minutes.chunk_tokens,
+            crate::minutes::DEFAULT_CHUNK_TOKENS
+        );
+        let err = Config::load(
+            tempfile::tempdir().unwrap().path(),
+            [("MISHU_MINUTES_MAX_AUDIO_HOURS".into(), "-1".into())],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("max_audio_hours"), "{err}");
+    }
+
+    #[test]
     fn backoff_doubles_and_is_capped() {
         let mut hook = WebhookConfig::new("http://127.0.0.1:1/", "k");
         hook.initial_backoff_ms = 100;
