@@ -41,6 +41,7 @@ pub fn run(global: &GlobalArgs, args: MinutesArgs) -> anyhow::Result<()> {
                     &args.input,
                     global.models_dir.clone(),
                     args.speech_model.as_deref(),
+                    audio::MAX_AUDIO_S,
                     Some(progress_lines()),
                 )
                 .map_err(MinutesError::into_anyhow)?;

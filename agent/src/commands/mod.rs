@@ -16,7 +16,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Models(cmd) => models::run(&cli.global, cmd),
         Command::Expenses(cmd) => expenses::run(cmd),
-        Command::Serve(args) => serve::run(args),
+        Command::Serve(args) => serve::run(&cli.global, args),
         Command::Tokens(cmd) => tokens::run(cmd),
         Command::Parse(args) => parse::run(args),
         Command::Transcribe(args) => transcribe::run(&cli.global, args),

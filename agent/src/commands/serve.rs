@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 
-use crate::cli::ServeArgs;
+use crate::cli::{GlobalArgs, ServeArgs};
 use crate::exit::BadInput;
 use crate::server::config::Config;
 use crate::server::Service;
@@ -22,9 +22,12 @@ pub fn data_dir(flag: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     }
 }
 
-pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
     let data = data_dir(args.data)?;
     let mut config = Config::load(&data, std::env::vars()).map_err(|e| BadInput(e.to_string()))?;
+    if let Some(dir) = &global.models_dir {
+        config.minutes.models_dir = Some(dir.clone());
+    }
     if let Some(addr) = args.addr {
         config.addr = addr;
     }

@@ -11,7 +11,8 @@ use serde_json::{json, Value};
 use super::error::{MinutesError, Result};
 use super::transcript::{from_transcribe_json, Transcript};
 
-/// Longer recordings are refused: cut them into meetings.
+/// Longer recordings are refused by the CLI: cut them into meetings. (The service's
+/// limit is its own setting.)
 pub const MAX_AUDIO_S: f64 = 2.0 * 3600.0;
 
 pub struct Transcribed {
@@ -20,6 +21,16 @@ pub struct Transcribed {
     pub json: Value,
     pub decode_s: f64,
     pub transcribe_s: f64,
+}
+
+/// `2.5 h`, or minutes and seconds under an hour (`1 min 30 s`).
+fn hours(seconds: f64) -> String {
+    if seconds >= 3600.0 {
+        format!("{:.1} h", seconds / 3600.0)
+    } else {
+        let s = seconds.round() as u64;
+        format!("{} min {} s", s / 60, s % 60)
+    }
 }
 
 /// whisper-base with 8-bit weights when installed, else whisper-base.
@@ -31,22 +42,24 @@ pub fn default_model(store: &ModelStore) -> &'static str {
     }
 }
 
-/// Decodes and transcribes `path`. `progress` gets percentages of the recording done.
+/// Decodes and transcribes `path`, refusing a recording longer than `max_s` seconds.
+/// `progress` gets percentages of the recording done.
 pub fn transcribe(
     path: &Path,
     models_dir: Option<PathBuf>,
     model: Option<&str>,
+    max_s: f64,
     progress: Option<ProgressFn>,
 ) -> Result<Transcribed> {
     let t0 = Instant::now();
     let audio = inference::audio::decode_file(path)?;
     let duration_s = audio.duration_s();
-    if duration_s > MAX_AUDIO_S {
+    if duration_s > max_s {
         return Err(MinutesError::BadInput(format!(
-            "{}: the recording is {:.1} h long; minutes are written for recordings of up to {:.0} h — cut it into parts",
+            "{}: the recording is {} long; minutes are written for recordings of up to {} — cut it into parts",
             path.display(),
-            duration_s / 3600.0,
-            MAX_AUDIO_S / 3600.0
+            hours(duration_s),
+            hours(max_s)
         )));
     }
     let decode_s = t0.elapsed().as_secs_f64();

@@ -33,6 +33,7 @@ pub struct Config {
     pub expenses: ExpensesConfig,
     pub alerts: AlertsConfig,
     pub webhooks: Vec<WebhookConfig>,
+    pub minutes: MinutesConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -70,6 +71,37 @@ impl Default for AlertsConfig {
     fn default() -> Self {
         AlertsConfig {
             min_level: "high".into(),
+        }
+    }
+}
+
+/// Meeting minutes (`POST /v1/meetings`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MinutesConfig {
+    /// The LLM that writes minutes (`mishu models list`).
+    pub model: String,
+    /// The Whisper model for recordings (default: whisper-base-q8_0 when installed).
+    pub speech_model: Option<String>,
+    /// Where models are installed (default: the user's data directory).
+    pub models_dir: Option<PathBuf>,
+    /// Most transcript tokens the model reads at once.
+    pub chunk_tokens: usize,
+    /// Largest meeting upload (a recording or a transcript), in bytes (413 above).
+    pub max_upload_bytes: usize,
+    /// Longer recordings are refused (the job fails saying so).
+    pub max_audio_hours: f64,
+}
+
+impl Default for MinutesConfig {
+    fn default() -> Self {
+        MinutesConfig {
+            model: crate::minutes::DEFAULT_MODEL.into(),
+            speech_model: None,
+            models_dir: None,
+            chunk_tokens: crate::minutes::DEFAULT_CHUNK_TOKENS,
+            max_upload_bytes: 512 * 1024 * 1024,
+            max_audio_hours: 4.0,
         }
     }
 }
@@ -149,6 +181,8 @@ struct FileConfig {
     alerts: Option<AlertsConfig>,
     #[serde(default)]
     webhooks: Vec<WebhookConfig>,
+    #[serde(default)]
+    minutes: Option<MinutesConfig>,
 }
 
 /// The default address: loopback only.
@@ -169,6 +203,7 @@ impl Config {
             expenses: ExpensesConfig::default(),
             alerts: AlertsConfig::default(),
             webhooks: Vec::new(),
+            minutes: MinutesConfig::default(),
         }
     }
 
@@ -230,6 +265,9 @@ impl Config {
             self.alerts = alerts;
         }
         self.webhooks = file.webhooks;
+        if let Some(minutes) = file.minutes {
+            self.minutes = minutes;
+        }
     }
 
     fn apply_env(&mut self, name: &str, value: &str) -> Result<(), ConfigError> {
@@ -252,6 +290,11 @@ impl Config {
             "MISHU_MIN_HISTORY" => self.expenses.min_history = parse(name, value)?,
             "MISHU_REFIT_AFTER" => self.expenses.refit_after = parse(name, value)?,
             "MISHU_ALERT_MIN_LEVEL" => self.alerts.min_level = value.to_string(),
+            "MISHU_MINUTES_MODEL" => self.minutes.model = value.trim().to_string(),
+            "MISHU_SPEECH_MODEL" => self.minutes.speech_model = Some(value.trim().to_string()),
+            "MISHU_MODELS_DIR" => self.minutes.models_dir = Some(PathBuf::from(value)),
+            "MISHU_MINUTES_MAX_UPLOAD_BYTES" => self.minutes.max_upload_bytes = parse(name, value)?,
+            "MISHU_MINUTES_MAX_AUDIO_HOURS" => self.minutes.max_audio_hours = parse(name, value)?,
             _ => {}
         }
         Ok(())
@@ -268,6 +311,28 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "max_body_bytes must be at least 1024".into(),
             ));
+        }
+        let m = &self.minutes;
+        if m.model.trim().is_empty() {
+            return Err(ConfigError::Invalid(
+                "minutes.model must name a model".into(),
+            ));
+        }
+        if m.chunk_tokens < 64 {
+            return Err(ConfigError::Invalid(
+                "minutes.chunk_tokens must be at least 64".into(),
+            ));
+        }
+        if m.max_upload_bytes < 1024 {
+            return Err(ConfigError::Invalid(
+                "minutes.max_upload_bytes must be at least 1024".into(),
+            ));
+        }
+        if !(m.max_audio_hours.is_finite() && m.max_audio_hours > 0.0) {
+            return Err(ConfigError::Invalid(format!(
+                "minutes.max_audio_hours must be a positive number of hours, not {}",
+                m.max_audio_hours
+            )));
         }
         for hook in &self.webhooks {
             if !hook.url.starts_with("http://") {
@@ -360,6 +425,35 @@ routes = ["audit"]
         .unwrap_err()
         .to_string();
         assert!(err.contains("MISHU_MAX_BODY_BYTES"), "{err}");
+    }
+
+    #[test]
+    fn minutes_settings_from_file_and_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(FILE_NAME),
+            "[minutes]\nmodel = \"qwen2.5-0.5b\"\nmax_audio_hours = 3\n",
+        )
+        .unwrap();
+        let env = [(
+            "MISHU_MINUTES_MAX_UPLOAD_BYTES".to_string(),
+            "2048".to_string(),
+        )];
+        let config = Config::load(dir.path(), env).unwrap();
+        assert_eq!(config.minutes.model, "qwen2.5-0.5b");
+        assert_eq!(config.minutes.max_audio_hours, 3.0);
+        assert_eq!(config.minutes.max_upload_bytes, 2048);
+        assert_eq!(
+            config.minutes.chunk_tokens,
+            crate::minutes::DEFAULT_CHUNK_TOKENS
+        );
+        let err = Config::load(
+            tempfile::tempdir().unwrap().path(),
+            [("MISHU_MINUTES_MAX_AUDIO_HOURS".into(), "-1".into())],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("max_audio_hours"), "{err}");
     }
 
     #[test]

@@ -127,6 +127,12 @@ impl JobRunner {
         Ok(job)
     }
 
+    /// Wakes the runner for a job queued by other means than [`JobRunner::submit`] (one
+    /// stored in a transaction with its data).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
     /// Runs jobs until the process ends; polls the queue every second when idle (other
     /// nodes may queue work too).
     pub async fn run(self) {
@@ -208,10 +214,29 @@ pub async fn events(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let live = state.job_events.tx.subscribe();
     let current = visible_job(&state, &principal, &id).await?;
+    Ok(job_stream(state.store.clone(), current, live))
+}
+
+/// Subscribes to job changes; subscribe before reading the job's current state, so that
+/// no change falls between the two.
+pub fn subscribe(state: &AppState) -> broadcast::Receiver<Arc<Job>> {
+    state.job_events.tx.subscribe()
+}
+
+/// The event stream of one job: `current`, then each change from `live` until the job
+/// is done or failed. A subscriber that fell behind reads the job from `store`, so it
+/// never misses the end.
+pub fn job_stream(
+    store: Store,
+    current: Job,
+    live: broadcast::Receiver<Arc<Job>>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let id = current.id.clone();
     let stream = stream::unfold(
         (Some(current), live, false),
         move |(first, mut live, finished)| {
             let id = id.clone();
+            let store = store.clone();
             async move {
                 if finished {
                     return None;
@@ -226,14 +251,20 @@ pub async fn events(
                             let done = job.state.is_finished();
                             return Some((job_event(&job), (None, live, done)));
                         }
-                        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                        Ok(_) => {}
+                        Err(broadcast::error::RecvError::Lagged(_)) => {
+                            if let Ok(Some(job)) = store.job(&id).await {
+                                let done = job.state.is_finished();
+                                return Some((job_event(&job), (None, live, done)));
+                            }
+                        }
                         Err(broadcast::error::RecvError::Closed) => return None,
                     }
                 }
             }
         },
     );
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 
 fn job_event(job: &Job) -> Result<Event, Infallible> {

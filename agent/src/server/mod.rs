@@ -1,6 +1,7 @@
 //! The HTTP service of INTERFACES.md §4: JSON under `/v1`, bearer tokens with roles,
 //! errors as `{"error": {"code", "message"}}`. [`Service::start`] opens the database,
-//! recovers interrupted jobs, fits the expense model and starts the job runner;
+//! recovers interrupted jobs, fits the expense model and starts the job runner (expense
+//! fits and meeting minutes run as jobs);
 //! [`Service::router`] is the axum router (tests drive it in-process);
 //! [`Service::serve`] runs it on a listener until shutdown.
 
@@ -10,6 +11,7 @@ pub mod config;
 pub mod errors;
 pub mod expenses;
 pub mod jobs;
+pub mod meetings;
 pub mod openapi;
 pub mod router;
 pub mod sse;
@@ -27,6 +29,7 @@ use self::auth::{Role, TokenCache};
 use self::config::Config;
 use self::expenses::{ExpenseEngine, FitHandler, FIT_JOB};
 use self::jobs::{JobEvents, JobHandler, JobRunner};
+use self::meetings::{MinutesHandler, MINUTES_JOB};
 use self::webhooks::Webhooks;
 use crate::store::Store;
 
@@ -89,6 +92,14 @@ impl Service {
         let job_events = JobEvents::default();
         let mut handlers: HashMap<String, Arc<dyn JobHandler>> = HashMap::new();
         handlers.insert(FIT_JOB.into(), Arc::new(FitHandler(expenses.clone())));
+        handlers.insert(
+            MINUTES_JOB.into(),
+            Arc::new(MinutesHandler {
+                store: store.clone(),
+                config: config.minutes.clone(),
+                uploads: meetings::submission::uploads_dir(&config.data_dir),
+            }),
+        );
         let jobs = JobRunner::new(
             store.clone(),
             config.node_id.clone(),

@@ -6,13 +6,13 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use futures_util::FutureExt;
 use serde_json::json;
 
 use super::errors::ApiError;
-use super::{alerts, expenses, jobs, openapi, sse, AppState};
+use super::{alerts, expenses, jobs, meetings, openapi, sse, AppState};
 
 /// Every route as (method, path): the OpenAPI document must list exactly these (a test
 /// checks it), and `build` must serve exactly these.
@@ -28,11 +28,18 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/alerts/stream"),
     ("get", "/v1/jobs/{id}"),
     ("get", "/v1/jobs/{id}/events"),
+    ("post", "/v1/meetings"),
+    ("get", "/v1/meetings"),
+    ("get", "/v1/meetings/{id}"),
+    ("get", "/v1/meetings/{id}/events"),
+    ("get", "/v1/meetings/{id}/minutes.md"),
+    ("patch", "/v1/meetings/{id}/action-items/{item}"),
 ];
 
 pub fn build(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     let max_history = state.config.max_history_bytes;
+    let max_meeting = state.config.minutes.max_upload_bytes;
     Router::new()
         .route("/v1/health", get(health))
         .route("/v1/openapi.json", get(openapi::document))
@@ -48,6 +55,19 @@ pub fn build(state: AppState) -> Router {
         .route("/v1/alerts/stream", get(sse::alerts))
         .route("/v1/jobs/{id}", get(jobs::get))
         .route("/v1/jobs/{id}/events", get(jobs::events))
+        .route(
+            "/v1/meetings",
+            post(meetings::submit)
+                .layer(DefaultBodyLimit::max(max_meeting))
+                .get(meetings::list),
+        )
+        .route("/v1/meetings/{id}", get(meetings::get))
+        .route("/v1/meetings/{id}/events", get(meetings::events))
+        .route("/v1/meetings/{id}/minutes.md", get(meetings::markdown))
+        .route(
+            "/v1/meetings/{id}/action-items/{item}",
+            patch(meetings::patch_item),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))

@@ -11,6 +11,7 @@
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::any::AnyRow;
+use sqlx::AnyConnection;
 use sqlx::Row;
 
 use super::{ids, now, Backend, Result, Store, StoreError};
@@ -104,6 +105,31 @@ fn job_from_row(row: &AnyRow) -> Result<Job> {
     })
 }
 
+/// Inserts a queued job on `conn` (a transaction's, when the job must be stored together
+/// with something else) and returns its id.
+pub(super) async fn insert_job(
+    conn: &mut AnyConnection,
+    kind: &str,
+    input: &Value,
+    created_by: Option<&str>,
+) -> Result<String> {
+    let id = ids::new_id("job");
+    let at = now();
+    sqlx::query(
+        "INSERT INTO jobs (id, kind, state, input, progress, attempts, created_by, \
+         created_at, updated_at) VALUES ($1, $2, 'queued', $3, 0, 0, $4, $5, $6)",
+    )
+    .bind(&id)
+    .bind(kind)
+    .bind(input.to_string())
+    .bind(created_by.map(str::to_string))
+    .bind(&at)
+    .bind(&at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
 impl Store {
     /// Queues a job and returns it.
     pub async fn enqueue_job(
@@ -112,20 +138,9 @@ impl Store {
         input: &Value,
         created_by: Option<&str>,
     ) -> Result<Job> {
-        let id = ids::new_id("job");
-        let at = now();
-        sqlx::query(
-            "INSERT INTO jobs (id, kind, state, input, progress, attempts, created_by, \
-             created_at, updated_at) VALUES ($1, $2, 'queued', $3, 0, 0, $4, $5, $6)",
-        )
-        .bind(&id)
-        .bind(kind)
-        .bind(input.to_string())
-        .bind(created_by.map(str::to_string))
-        .bind(&at)
-        .bind(&at)
-        .execute(self.pool())
-        .await?;
+        let mut conn = self.pool().acquire().await?;
+        let id = insert_job(&mut conn, kind, input, created_by).await?;
+        drop(conn);
         self.job(&id)
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("job {id} vanished after insert")))
