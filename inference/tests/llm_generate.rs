@@ -6,6 +6,7 @@ mod common;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
+use inference::llm::kernels::Isa;
 use inference::llm::{FinishReason, GenerateRequest, Message, Prompt, SamplingParams};
 
 fn ask(q: &str) -> GenerateRequest {
@@ -25,12 +26,20 @@ fn greedy_is_deterministic_and_matches_the_recording() {
     assert_eq!(a.tokens, b.tokens);
     assert_eq!(a.text, b.text);
     // Recorded from this engine (re-recorded when the decoder moved to an f16 KV cache
-    // and its own attention). llama.cpp (same GGUF, same 37 prompt tokens) agrees on the
-    // first 11 tokens ("L'Étoile, la Cité, la") and then goes "Nation, …" where we go
-    // "France, …": the two engines round activations differently and this tiny model is
-    // unsure there.
-    let recorded = include_str!("fixtures/smollm2-greedy.txt");
-    assert_eq!(a.text, recorded.trim_end_matches('\n'), "{a:?}");
+    // and its own attention), once per kernel set: the AVX-512 VNNI and AVX2 kernels sum
+    // in different orders, and this tiny model is unsure after a few tokens. llama.cpp
+    // (same GGUF, same 37 prompt tokens) agrees with the AVX-512 recording on the first
+    // 11 tokens ("L'Étoile, la Cité, la") and then goes "Nation, …" where it goes
+    // "France, …"; every kernel set starts "L'Étoile, la".
+    assert!(a.text.starts_with("L'Étoile, la"), "{a:?}");
+    let recorded = match Isa::detect() {
+        Isa::Avx512Vnni => Some(include_str!("fixtures/smollm2-greedy.txt")),
+        Isa::Avx2 => Some(include_str!("fixtures/smollm2-greedy-avx2.txt")),
+        Isa::Scalar => None,
+    };
+    if let Some(recorded) = recorded {
+        assert_eq!(a.text, recorded.trim_end_matches('\n'), "{a:?}");
+    }
 }
 
 #[test]
