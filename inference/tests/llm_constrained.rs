@@ -285,3 +285,25 @@ fn smollm_outputs_validate_for_200_schemas() {
         "only {natural} of 200 documents finished on their own"
     );
 }
+
+#[test]
+fn the_text_a_schema_dictates_is_forced_and_choices_are_left_to_the_model() {
+    let schema = Arc::new(
+        Schema::parse(
+            r#"{"type": "object", "properties": {"intent": {"enum": ["event", "task"]},
+                "title": {"type": "string"}}, "required": ["intent", "title"]}"#,
+        )
+        .unwrap(),
+    );
+    let mut m = Matcher::new(schema);
+    assert_eq!(String::from_utf8(m.forced()).unwrap(), r#"{"intent":""#);
+    assert!(m.advance(br#"{"intent":"ta"#));
+    assert_eq!(String::from_utf8(m.forced()).unwrap(), r#"sk","title":""#);
+    assert!(m.advance(br#"sk","title":"Budget"#));
+    assert!(m.forced().is_empty(), "a string may go on or end");
+    assert!(m.advance(br#"""#));
+    assert_eq!(String::from_utf8(m.forced()).unwrap(), "}");
+    assert!(m.advance(b"}"));
+    assert!(m.is_complete());
+    assert!(m.forced().is_empty());
+}

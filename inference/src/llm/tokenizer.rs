@@ -187,6 +187,15 @@ impl Tokenizer {
         Ok(ids)
     }
 
+    /// Token ids of a piece of text inside a document (no BOS).
+    pub fn encode_fragment(&self, text: &str) -> Result<Vec<u32>> {
+        let enc = self
+            .inner
+            .encode_fast(text, false)
+            .map_err(|e| Error::Engine(format!("tokenizer: {e}")))?;
+        Ok(enc.get_ids().to_vec())
+    }
+
     /// The text of `ids`, control tokens left out. Invalid UTF-8 (a character cut in
     /// two) becomes U+FFFD.
     pub fn decode(&self, ids: &[u32]) -> String {

@@ -153,6 +153,43 @@ impl Matcher {
         &self.schema
     }
 
+    /// The bytes the schema dictates from here, written compactly (where it would also
+    /// allow whitespace, none is taken): `":"` after a key, `,"title":"` after a value.
+    /// Stops before any real choice, where the document may end, and at a whole UTF-8
+    /// character. A decoder may feed these without asking the model for each token.
+    pub fn forced(&self) -> Vec<u8> {
+        let schema = &*self.schema;
+        let mut s = self.stack;
+        let mut out = Vec::new();
+        while s.len > 0 && !s.can_stop() && out.len() < 256 {
+            let mut only: Option<(u8, Stack)> = None;
+            let mut choices = 0;
+            for b in (0..=255u8).filter(|&b| !is_ws(b)) {
+                let mut next = s;
+                if next.step(schema, b) {
+                    choices += 1;
+                    if choices > 1 {
+                        break;
+                    }
+                    only = Some((b, next));
+                }
+            }
+            match only {
+                Some((b, next)) if choices == 1 => {
+                    out.push(b);
+                    s = next;
+                }
+                _ => break,
+            }
+        }
+        let whole = match std::str::from_utf8(&out) {
+            Ok(_) => out.len(),
+            Err(e) => e.valid_up_to(),
+        };
+        out.truncate(whole);
+        out
+    }
+
     /// The shortest bytes that complete the document from here.
     pub fn completion(&self) -> Vec<u8> {
         let schema = &*self.schema;
