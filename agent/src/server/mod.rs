@@ -6,13 +6,17 @@
 
 pub mod alerts;
 pub mod auth;
+pub mod commands;
 pub mod config;
+pub mod directory;
 pub mod errors;
 pub mod expenses;
 pub mod jobs;
 pub mod openapi;
+pub mod reminders;
 pub mod router;
 pub mod sse;
+pub mod tasks;
 pub mod webhooks;
 
 use std::collections::HashMap;
@@ -24,7 +28,9 @@ use tokio::net::TcpListener;
 
 use self::alerts::AlertBus;
 use self::auth::{Role, TokenCache};
+use self::commands::CommandEngine;
 use self::config::Config;
+use self::directory::DirectoryCache;
 use self::expenses::{ExpenseEngine, FitHandler, FIT_JOB};
 use self::jobs::{JobEvents, JobHandler, JobRunner};
 use self::webhooks::Webhooks;
@@ -41,6 +47,10 @@ pub struct AppState {
     pub job_events: JobEvents,
     pub jobs: JobRunner,
     pub expenses: Arc<ExpenseEngine>,
+    /// The company directory in force (`POST /v1/directory`).
+    pub directory: DirectoryCache,
+    /// The models behind `POST /v1/commands`.
+    pub commands: Arc<CommandEngine>,
 }
 
 /// The file a fresh data directory's first admin token is written to.
@@ -97,7 +107,10 @@ impl Service {
         );
         jobs.recover().await?;
         expenses.fit_if_possible().await?;
+        let directory = DirectoryCache::load(&store).await?;
         let state = AppState {
+            directory,
+            commands: Arc::new(CommandEngine::new(config.commands.clone())),
             webhooks: Webhooks::new(config.webhooks.clone()),
             config: Arc::new(config),
             store,

@@ -6,13 +6,13 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use futures_util::FutureExt;
 use serde_json::json;
 
 use super::errors::ApiError;
-use super::{alerts, expenses, jobs, openapi, sse, AppState};
+use super::{alerts, commands, directory, expenses, jobs, openapi, sse, tasks, AppState};
 
 /// Every route as (method, path): the OpenAPI document must list exactly these (a test
 /// checks it), and `build` must serve exactly these.
@@ -28,11 +28,17 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/alerts/stream"),
     ("get", "/v1/jobs/{id}"),
     ("get", "/v1/jobs/{id}/events"),
+    ("post", "/v1/directory"),
+    ("get", "/v1/directory"),
+    ("post", "/v1/commands"),
+    ("get", "/v1/tasks"),
+    ("patch", "/v1/tasks/{id}"),
 ];
 
 pub fn build(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     let max_history = state.config.max_history_bytes;
+    let max_audio = state.config.commands.max_audio_bytes.max(max_body);
     Router::new()
         .route("/v1/health", get(health))
         .route("/v1/openapi.json", get(openapi::document))
@@ -48,6 +54,14 @@ pub fn build(state: AppState) -> Router {
         .route("/v1/alerts/stream", get(sse::alerts))
         .route("/v1/jobs/{id}", get(jobs::get))
         .route("/v1/jobs/{id}/events", get(jobs::events))
+        .route("/v1/directory", post(directory::upload).get(directory::get))
+        .route(
+            "/v1/commands",
+            // Spoken commands are uploads; JSON ones are held to max_body_bytes inside.
+            post(commands::create).layer(DefaultBodyLimit::max(max_audio)),
+        )
+        .route("/v1/tasks", get(tasks::list))
+        .route("/v1/tasks/{id}", patch(tasks::patch))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))

@@ -17,6 +17,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0002_tasks.sql"),
     ),
     (4, "meetings", include_str!("migrations/0004_meetings.sql")),
+    (
+        6,
+        "calendar feed tokens",
+        include_str!("migrations/0006_feed_tokens.sql"),
+    ),
 ];
 
 #[derive(Debug)]
