@@ -1,6 +1,7 @@
 //! mishu's agent: the command line, the HTTP service and the pipelines behind them.
 //! The binary (`src/main.rs`) only parses arguments and maps errors to exit codes.
 
+pub mod calendar;
 pub mod cli;
 pub mod commands;
 pub mod directory;

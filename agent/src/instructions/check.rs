@@ -46,16 +46,8 @@ pub struct Ambiguous {
     pub ids: Vec<String>,
 }
 
-/// A clash with an attendee's existing event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Conflict {
-    pub event_id: String,
-    pub title: String,
-    pub start: String,
-    pub end: String,
-    /// The attendees of the new event who are in both.
-    pub people: Vec<String>,
-}
+/// A clash with an attendee's existing event (found when a calendar is at hand).
+pub use crate::calendar::conflicts::Conflict;
 
 /// What an instruction was understood as (INTERFACES.md `command --json`, plus
 /// `reason`, `ambiguous` and `understood_by`).

@@ -18,6 +18,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (4, "meetings", include_str!("migrations/0004_meetings.sql")),
     (
+        5,
+        "calendar and reminders",
+        include_str!("migrations/0005_calendar.sql"),
+    ),
+    (
         6,
         "calendar feed tokens",
         include_str!("migrations/0006_feed_tokens.sql"),

@@ -6,11 +6,13 @@
 pub mod alerts;
 pub mod claims;
 pub mod directory;
+pub mod events;
 pub mod feeds;
 pub mod ids;
 pub mod jobs;
 pub mod meetings;
 mod migrations;
+pub mod reminders;
 pub mod tasks;
 pub mod tokens;
 
@@ -38,6 +40,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("{0} already exists")]
     Conflict(String),
+    /// A value the caller gave that cannot be stored (a bad time, zone or rule).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -26,12 +26,12 @@ impl Origin {
         }
     }
 
-    fn parse(s: &str) -> Result<Origin> {
+    pub(crate) fn parse(s: &str) -> Result<Origin> {
         match s {
             "command" => Ok(Origin::Command),
             "meeting" => Ok(Origin::Meeting),
             "api" => Ok(Origin::Api),
-            other => Err(StoreError::Corrupt(format!("task origin {other:?}"))),
+            other => Err(StoreError::Corrupt(format!("origin {other:?}"))),
         }
     }
 }
