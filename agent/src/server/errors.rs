@@ -67,6 +67,7 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> ApiError {
         match err {
             StoreError::Conflict(what) => ApiError::conflict(format!("{what} already exists")),
+            StoreError::Invalid(message) => ApiError::bad_request("invalid_field", message),
             other => ApiError::internal(other),
         }
     }

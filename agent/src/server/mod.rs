@@ -6,6 +6,7 @@
 
 pub mod alerts;
 pub mod auth;
+pub mod calendar;
 pub mod commands;
 pub mod config;
 pub mod directory;
@@ -60,6 +61,7 @@ pub const ADMIN_TOKEN_FILE: &str = "admin-token";
 pub struct Service {
     state: AppState,
     runner: tokio::task::JoinHandle<()>,
+    reminders: tokio::task::JoinHandle<()>,
 }
 
 impl Service {
@@ -121,7 +123,12 @@ impl Service {
             expenses,
         };
         let runner = tokio::spawn(jobs.run());
-        Ok(Service { state, runner })
+        let reminders = tokio::spawn(reminders::run(state.clone()));
+        Ok(Service {
+            state,
+            runner,
+            reminders,
+        })
     }
 
     pub fn state(&self) -> &AppState {
@@ -147,10 +154,12 @@ impl Service {
         Ok(())
     }
 
-    /// Stops the job runner and closes the database.
+    /// Stops the job runner and the reminder loop and closes the database.
     pub async fn stop(self) {
         self.runner.abort();
+        self.reminders.abort();
         let _ = self.runner.await;
+        let _ = self.reminders.await;
         self.state.store.close().await;
     }
 }

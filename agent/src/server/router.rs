@@ -12,7 +12,9 @@ use futures_util::FutureExt;
 use serde_json::json;
 
 use super::errors::ApiError;
-use super::{alerts, commands, directory, expenses, jobs, openapi, sse, tasks, AppState};
+use super::{
+    alerts, calendar, commands, directory, expenses, jobs, openapi, reminders, sse, tasks, AppState,
+};
 
 /// Every route as (method, path): the OpenAPI document must list exactly these (a test
 /// checks it), and `build` must serve exactly these.
@@ -33,6 +35,16 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/commands"),
     ("get", "/v1/tasks"),
     ("patch", "/v1/tasks/{id}"),
+    ("get", "/v1/events"),
+    ("get", "/v1/events/{id}"),
+    ("patch", "/v1/events/{id}"),
+    ("delete", "/v1/events/{id}"),
+    // Served by the `/v1/events/{id}` route: a parameter cannot have a literal suffix.
+    ("get", "/v1/events/{id}.ics"),
+    ("post", "/v1/calendars/{person}/feed-token"),
+    // Served by `/v1/calendars/{person}`, for the same reason.
+    ("get", "/v1/calendars/{person}.ics"),
+    ("get", "/v1/reminders"),
 ];
 
 pub fn build(state: AppState) -> Router {
@@ -62,6 +74,19 @@ pub fn build(state: AppState) -> Router {
         )
         .route("/v1/tasks", get(tasks::list))
         .route("/v1/tasks/{id}", patch(tasks::patch))
+        .route("/v1/events", get(calendar::list))
+        .route(
+            "/v1/events/{id}",
+            get(calendar::get)
+                .patch(calendar::patch)
+                .delete(calendar::delete),
+        )
+        .route(
+            "/v1/calendars/{person}/feed-token",
+            post(calendar::create_feed_token),
+        )
+        .route("/v1/calendars/{person}", get(calendar::feed))
+        .route("/v1/reminders", get(reminders::list))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))

@@ -81,6 +81,13 @@ pub async fn create(
             StatusCode::CREATED
         }
         None => {
+            if understood.intent != Intent::Unknown {
+                // Not stored ("save": false): the clashes it would have.
+                let clashes =
+                    crate::calendar::save::preview_conflicts(&state.store, &understood, &tz_name)
+                        .await?;
+                doc["conflicts"] = serde_json::to_value(&clashes).map_err(ApiError::internal)?;
+            }
             doc["id"] = Value::Null;
             doc["kind"] = Value::Null;
             doc["saved"] = json!(false);
@@ -104,11 +111,21 @@ async fn persist(
     tz: &str,
     principal: &Principal,
 ) -> Result<Stored, ApiError> {
-    // Wired to the calendar store's save entry point once it lands.
-    let _ = (state, understood, tz, principal, Origin::Command);
-    Err(ApiError::unavailable(
-        "storing commands is not available yet; send \"save\": false",
-    ))
+    let directory = state.directory.get();
+    let saved = crate::calendar::save::save_with(
+        &state.store,
+        understood,
+        tz,
+        Origin::Command,
+        Some(&principal.token_id),
+        Some(&directory),
+    )
+    .await?;
+    Ok(Stored {
+        kind: saved.kind,
+        id: saved.id,
+        conflicts: serde_json::to_value(&saved.conflicts).map_err(ApiError::internal)?,
+    })
 }
 
 fn reference_time(now: Option<&str>) -> Result<DateTime<FixedOffset>, ApiError> {
