@@ -627,6 +627,12 @@ fn check_ics(ics: &str, uids: &[&str], email: &str) {
             "UID {uid} in {uids:?}"
         );
         assert!(event.property_value("DTSTART").is_some(), "{ics}");
+        let start = event.properties().get("DTSTART").unwrap();
+        assert_eq!(
+            start.params().get("TZID").map(|p| p.value()),
+            Some("Asia/Hong_Kong"),
+            "{ics}"
+        );
         assert!(event.property_value("DTEND").is_some(), "{ics}");
         assert!(event.property_value("DTSTAMP").is_some(), "{ics}");
     }
@@ -635,6 +641,10 @@ fn check_ics(ics: &str, uids: &[&str], email: &str) {
         "{ics}"
     );
     assert!(ics.contains("PRODID"), "{ics}");
+    assert!(
+        ics.contains("BEGIN:VTIMEZONE") && ics.contains("TZID:Asia/Hong_Kong\r\n"),
+        "{ics}"
+    );
     assert!(
         ics.to_lowercase().contains(&format!("mailto:{email}")),
         "{ics}"
@@ -836,6 +846,92 @@ async fn unknown_and_unsaved_commands_store_nothing() {
     assert!(reminders["reminders"].as_array().unwrap().is_empty());
     let all = "from=2027-01-01T00:00:00Z&to=2027-12-31T00:00:00Z";
     assert!(h.occurrences(&h.admin, all).await.is_empty());
+}
+
+#[tokio::test]
+async fn impossible_or_past_times_store_nothing_and_say_why() {
+    let h = start_with_directory().await;
+    for (text, why) in [
+        ("安排2月30日下午三點同 Peter 開會", "2月30日"),
+        ("Remind me to call the landlord yesterday at 9", "past"),
+    ] {
+        let (status, out) = h.command(&h.admin, text).await;
+        assert_eq!(status, StatusCode::OK, "{text}: {out}");
+        assert_eq!(out["intent"], "unknown", "{out}");
+        assert_eq!(out["saved"], false);
+        assert!(out["reason"].as_str().unwrap().contains(why), "{out}");
+    }
+    let (_, reminders) = h.call("GET", "/v1/reminders", Some(&h.admin), None).await;
+    assert!(reminders["reminders"].as_array().unwrap().is_empty());
+    let all = "from=2027-01-01T00:00:00Z&to=2027-12-31T00:00:00Z";
+    assert!(h.occurrences(&h.admin, all).await.is_empty());
+}
+
+/// A spoken command: espeak-ng says it, the service transcribes it (the default Whisper
+/// model, which must be installed) and stores what it heard.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spoken_command_is_transcribed_and_stored() {
+    let h = start_with_directory().await;
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("command.wav");
+    let out = std::process::Command::new("espeak-ng")
+        .args(["-v", "en-us", "-s", "150", "-w"])
+        .arg(&wav)
+        .arg("Remind me to call the landlord on Friday at nine am.")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run espeak-ng ({e}): apt-get install -y espeak-ng"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let audio = std::fs::read(&wav).unwrap();
+    let boundary = "mishu-test-boundary";
+    let mut form = Vec::new();
+    form.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"now\"\r\n\r\n{NOW}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"audio\"; \
+             filename=\"command.wav\"\r\nContent-Type: audio/wav\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    form.extend_from_slice(&audio);
+    form.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let (status, _, body) = h
+        .raw(
+            "POST",
+            "/v1/commands",
+            Some(&h.admin),
+            Some(form),
+            &format!("multipart/form-data; boundary={boundary}"),
+        )
+        .await;
+    let out: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    assert!(
+        out["transcript"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("landlord"),
+        "{out}"
+    );
+    assert!(out["speech"]["duration_s"].as_f64().unwrap() > 1.0, "{out}");
+    assert!(
+        out["speech"]["model"]
+            .as_str()
+            .unwrap()
+            .starts_with("whisper"),
+        "{out}"
+    );
+    assert_eq!(out["intent"], "set_reminder", "{out}");
+    assert_eq!(out["kind"], "reminder");
+    assert_eq!(time(&out["start"]), at("2027-03-05T09:00:00+08:00"));
+    // The scratch copy of the upload is gone.
+    let data = h.service.state().config.data_dir.join("tmp");
+    let left = std::fs::read_dir(&data).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(left, 0, "uploads left in {}", data.display());
 }
 
 /// The requests a receiver got: headers and raw body.
@@ -1085,6 +1181,8 @@ async fn the_llm_understands_a_command_through_the_service() {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = config(dir.path());
     cfg.commands.model = name.clone();
+    // The first answer also fills the prompt cache; a busy machine needs the time.
+    cfg.commands.timeout_ms = 120_000;
     let h = start_with(dir, cfg).await;
     let directory: Value =
         serde_json::from_str(&std::fs::read_to_string(DIRECTORY).unwrap()).unwrap();

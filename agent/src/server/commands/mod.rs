@@ -68,6 +68,10 @@ pub async fn create(
     };
     let mut doc = serde_json::to_value(&understood).map_err(ApiError::internal)?;
     doc["understood_by"] = json!(trace.understood_by);
+    if let Some(why) = &trace.model_error {
+        // The rules answered instead of the model: say why.
+        doc["model_error"] = json!(why);
+    }
     if let Some(h) = &heard {
         doc["speech"] = json!({"language": h.language, "duration_s": h.duration_s,
                                "model": h.model, "seconds": round(h.seconds)});
