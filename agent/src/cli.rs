@@ -385,4 +385,15 @@ pub struct CommandArgs {
     /// Milliseconds the LLM may take before the rules answer instead.
     #[arg(long, default_value_t = 8000)]
     pub timeout_ms: u64,
+    /// Store what was understood in the service's database (safe while `mishu serve`
+    /// runs): an event on the calendar, a task on the to-do list, or a reminder. The
+    /// output gains "id" and "saved" (event, task or reminder). An instruction
+    /// understood as `unknown` stores nothing: the output gives the reason; exit 0.
+    #[arg(long)]
+    pub save: bool,
+    /// The service's data directory (as for `mishu serve`). When it holds a database,
+    /// "conflicts" is filled from its calendar, with or without --save, and names are
+    /// resolved against its directory unless --directory is given.
+    #[arg(long, env = "MISHU_DATA_DIR")]
+    pub data: Option<PathBuf>,
 }

@@ -21,14 +21,15 @@ async fn stores() -> Vec<(&'static str, Store, tempfile::TempDir)> {
     out
 }
 
-/// With `MISHU_TEST_POSTGRES_URL`: a new database named after `dir`, created now.
+/// With `MISHU_TEST_POSTGRES_URL`: a new database named after `dir`, created now (named
+/// `mishu_test_…`, so scripts/postgres-test-server drops it before the next run).
 fn postgres_database(dir: &std::path::Path) -> Option<String> {
     use std::hash::{Hash, Hasher};
     let server = std::env::var("MISHU_TEST_POSTGRES_URL").ok()?;
     let server = server.trim_end_matches('/');
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     dir.hash(&mut hasher);
-    let name = format!("mishu_cal_{:016x}", hasher.finish());
+    let name = format!("mishu_test_cal_{:016x}", hasher.finish());
     let created = std::process::Command::new("psql")
         .args([&format!("{server}/postgres"), "-qc"])
         .arg(format!("CREATE DATABASE {name}"))

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Offset, TimeZone, Utc};
 use chrono_tz::{OffsetComponents, OffsetName, Tz};
-use icalendar::{Calendar, CalendarComponent, CalendarDateTime, Component, EventLike, Property};
+use icalendar::{Calendar, CalendarDateTime, Component, EventLike, Property};
 
 use super::recurrence;
 use crate::store::events::Event;
@@ -40,18 +40,21 @@ fn calendar(name: Option<&str>, events: &[Event]) -> String {
     if let Some(name) = name {
         cal.name(name);
     }
+    // The crate gives every component it writes a DTSTAMP and a UID, which a VTIMEZONE
+    // must not have: the zones are written here, between the header and the events.
+    let header = cal.to_string();
+    let mut out = header
+        .strip_suffix("END:VCALENDAR\r\n")
+        .unwrap_or(&header)
+        .to_string();
     for (tz, first, last) in zones(events).into_values() {
-        match vtimezone(tz, first, last + ZONE_YEARS_AHEAD).parse::<CalendarComponent>() {
-            Ok(block) => {
-                cal.push(block);
-            }
-            Err(e) => tracing::error!("VTIMEZONE for {} does not parse: {e}", tz.name()),
-        }
+        out.push_str(&vtimezone(tz, first, last + ZONE_YEARS_AHEAD));
     }
     for e in events {
-        cal.push(vevent(e));
+        out.push_str(&vevent(e).to_string());
     }
-    cal.to_string()
+    out.push_str("END:VCALENDAR\r\n");
+    out
 }
 
 /// The zones of the timed events (by name, so the output is in a stable order), each
@@ -195,9 +198,8 @@ fn transitions(tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<DateTime<U
 /// `last_year`: one observance as the period begins, then one per offset change.
 pub fn vtimezone(tz: Tz, first_year: i32, last_year: i32) -> String {
     let year_start = |y: i32| {
-        NaiveDate::from_ymd_opt(y, 1, 1)
-            .map(|d| Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default()))
-            .unwrap_or_else(Utc::now)
+        let day = NaiveDate::from_ymd_opt(y, 1, 1).unwrap_or_default();
+        recurrence::midnight(day, tz).with_timezone(&Utc)
     };
     let (from, to) = (year_start(first_year), year_start(last_year + 1));
     let mut lines = vec!["BEGIN:VTIMEZONE".to_string(), format!("TZID:{}", tz.name())];
@@ -229,7 +231,7 @@ mod tests {
     use super::*;
     use crate::store::events::EventAttendee;
     use crate::store::tasks::Origin;
-    use icalendar::{DatePerhapsTime, EventLike};
+    use icalendar::{CalendarComponent, DatePerhapsTime, EventLike};
 
     fn event() -> Event {
         Event {
@@ -366,6 +368,22 @@ mod tests {
         assert_eq!(observances[0].component_kind(), "STANDARD");
         assert_eq!(observances[0].property_value("TZOFFSETTO"), Some("+0800"));
         assert_eq!(observances[0].property_value("TZOFFSETFROM"), Some("+0800"));
+        assert_eq!(
+            observances[0].property_value("DTSTART"),
+            Some("20260101T000000")
+        );
+        for key in ["UID", "DTSTAMP"] {
+            assert!(
+                zones[0].property_value(key).is_none(),
+                "no {key} in a VTIMEZONE"
+            );
+            assert!(observances[0].property_value(key).is_none(), "{key}");
+        }
+    }
+
+    #[test]
+    fn the_same_event_is_written_the_same_way_every_time() {
+        assert_eq!(event_ics(&event()), event_ics(&event()));
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //!
 //! Rules are checked and normalised once, when an event is written: the `RRULE:` prefix
 //! and case are dropped, only FREQ=DAILY, WEEKLY, MONTHLY and YEARLY are taken (a calendar
-//! entry, not a timer), and an UNTIL given as a date or a local time is turned into the
+//! entry, not a timer; and without BYHOUR, BYMINUTE or BYSECOND, so at most one
+//! occurrence a day), and an UNTIL given as a date or a local time is turned into the
 //! UTC form RFC 5545 requires for a zoned start (a date means the end of that day).
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
@@ -193,6 +194,11 @@ pub fn normalize(rule: &str, start: DateTime<Tz>) -> Result<String, RecurrenceEr
                 }
                 freq = Some(value.to_string());
                 parts.push(part.to_string());
+            }
+            "BYHOUR" | "BYMINUTE" | "BYSECOND" => {
+                return Err(invalid(format!(
+                    "{key} is not taken: the time of day is the event's start"
+                )));
             }
             "UNTIL" => {
                 let until = until_utc(value, start.timezone()).map_err(invalid)?;
@@ -410,6 +416,7 @@ mod tests {
             ("FREQ=WEEKLY;UNTIL=2026-12-09", "UNTIL=2026-12-09 is not"),
             ("FREQ=WEEKLY;UNTIL=20261101T000000Z", "is later"),
             ("FREQ WEEKLY", "is not NAME=VALUE"),
+            ("FREQ=DAILY;BYHOUR=9,10", "BYHOUR is not taken"),
         ] {
             let err = normalize(rule, start).unwrap_err().to_string();
             assert!(

@@ -9,12 +9,16 @@ use inference::whisper::{Script, TranscribeOptions, Transcriber};
 use models::ModelStore;
 use serde_json::{json, Value as Json};
 
+use crate::calendar::save::{self, Saved};
 use crate::cli::{CommandArgs, GlobalArgs};
 use crate::commands::parse::{reference_time, zone};
 use crate::commands::transcribe;
 use crate::directory::Directory;
 use crate::exit::BadInput;
 use crate::instructions::{self, Intent, Request, Understood};
+use crate::server::config::Config;
+use crate::store::tasks::Origin;
+use crate::store::{Store, StoreError};
 
 /// The LLM commands use unless `--model` says otherwise (docs/COMMANDS.md: measured).
 pub const DEFAULT_MODEL: &str = "qwen2.5-0.5b";
@@ -32,11 +36,13 @@ pub fn run(global: &GlobalArgs, args: CommandArgs) -> anyhow::Result<()> {
     let t0 = Instant::now();
     let now = reference_time(args.now.as_deref())?;
     let tz = zone(&args.tz)?;
-    let directory = match &args.directory {
-        Some(path) => Directory::load(path)
+    let calendar = ServiceDatabase::open(&args)?;
+    let directory = match (&args.directory, &calendar) {
+        (Some(path), _) => Directory::load(path)
             .map_err(|e| BadInput(e.to_string()))
             .with_context(|| format!("--directory {}", path.display()))?,
-        None => Directory::default(),
+        (None, Some(db)) if args.save || args.data.is_some() => db.directory()?,
+        (None, _) => Directory::default(),
     };
     let heard = match (&args.text, &args.audio) {
         (Some(_), Some(_)) => {
@@ -65,7 +71,7 @@ pub fn run(global: &GlobalArgs, args: CommandArgs) -> anyhow::Result<()> {
         directory: &directory,
     };
     let timeout = Duration::from_millis(args.timeout_ms);
-    let (understood, trace) = instructions::understand(&req, llm.as_deref(), timeout)
+    let (mut understood, trace) = instructions::understand(&req, llm.as_deref(), timeout)
         .map_err(|e| BadInput(format!("--text: {e}")))?;
     tracing::info!(
         "understood by {} in {:.2} s ({:.2} s in all)",
@@ -73,8 +79,28 @@ pub fn run(global: &GlobalArgs, args: CommandArgs) -> anyhow::Result<()> {
         trace.seconds,
         t0.elapsed().as_secs_f64()
     );
+    let mut saved = None;
+    if let Some(db) = &calendar {
+        if args.save && understood.intent == Intent::Unknown {
+            eprintln!(
+                "nothing was saved: {}",
+                understood.reason.as_deref().unwrap_or("not an instruction")
+            );
+        } else if args.save {
+            let s = db.save(&understood, tz.name(), &directory)?;
+            understood.conflicts = s.conflicts.clone();
+            saved = Some(s);
+        } else {
+            understood.conflicts = db.conflicts(&understood, tz.name())?;
+        }
+        db.close();
+    }
     let mut doc = serde_json::to_value(&understood)?;
     doc["understood_by"] = json!(trace.understood_by);
+    if let Some(s) = &saved {
+        doc["id"] = json!(s.id);
+        doc["saved"] = json!(s.kind);
+    }
     if let Some(h) = &heard {
         doc["speech"] = json!({"language": h.language, "duration_s": h.duration_s,
                                "model": h.model, "seconds": round(h.seconds)});
@@ -83,8 +109,104 @@ pub fn run(global: &GlobalArgs, args: CommandArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string(&doc)?);
     } else {
         print!("{}", summary(&understood, &doc));
+        if let Some(s) = &saved {
+            println!("  saved: {} {}", s.kind, s.id);
+        }
     }
     Ok(())
+}
+
+/// The service's database (`mishu serve`'s data directory), for `--save` and for the
+/// conflicts of an event with the stored calendar.
+struct ServiceDatabase {
+    runtime: tokio::runtime::Runtime,
+    store: Store,
+}
+
+impl ServiceDatabase {
+    /// The database of `--data` (or the default data directory). `None` when there is
+    /// none to read and `--save` does not ask to create one; without `--save` and
+    /// `--data`, a default database that cannot be opened is only a warning.
+    fn open(args: &CommandArgs) -> anyhow::Result<Option<ServiceDatabase>> {
+        let must = args.save || args.data.is_some();
+        let data = match crate::commands::serve::data_dir(args.data.clone()) {
+            Ok(dir) => dir,
+            Err(e) if args.save => return Err(e),
+            Err(_) => return Ok(None),
+        };
+        let config = match Config::load(&data, std::env::vars()) {
+            Ok(config) => config,
+            Err(e) if must => return Err(BadInput(e.to_string()).into()),
+            Err(e) => {
+                tracing::warn!("conflicts not checked: {e}");
+                return Ok(None);
+            }
+        };
+        let nothing_stored = config.database_url.is_none() && !data.join("mishu.db").exists();
+        if nothing_stored && !args.save {
+            return Ok(None);
+        }
+        if args.save {
+            std::fs::create_dir_all(&data)
+                .with_context(|| format!("cannot create the data directory {}", data.display()))?;
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        match runtime.block_on(Store::open(&config.database_url())) {
+            Ok(store) => Ok(Some(ServiceDatabase { runtime, store })),
+            Err(e) if must => Err(e.into()),
+            Err(e) => {
+                tracing::warn!("conflicts not checked: {e}");
+                Ok(None)
+            }
+        }
+    }
+
+    /// The directory the service resolves names against (empty when none is stored).
+    fn directory(&self) -> anyhow::Result<Directory> {
+        match self.runtime.block_on(self.store.directory())? {
+            Some(version) => Directory::from_json(&version.document)
+                .with_context(|| format!("the stored directory (version {})", version.version)),
+            None => Ok(Directory::default()),
+        }
+    }
+
+    fn save(&self, u: &Understood, tz: &str, directory: &Directory) -> anyhow::Result<Saved> {
+        self.runtime
+            .block_on(save::save_with(
+                &self.store,
+                u,
+                tz,
+                Origin::Command,
+                None,
+                Some(directory),
+            ))
+            .map_err(bad_input)
+    }
+
+    fn conflicts(
+        &self,
+        u: &Understood,
+        tz: &str,
+    ) -> anyhow::Result<Vec<crate::calendar::conflicts::Conflict>> {
+        self.runtime
+            .block_on(save::preview_conflicts(&self.store, u, tz))
+            .map_err(bad_input)
+    }
+
+    fn close(&self) {
+        self.runtime.block_on(self.store.close());
+    }
+}
+
+/// A value the database refuses is bad input (exit 2); anything else is a failure.
+fn bad_input(e: StoreError) -> anyhow::Error {
+    match e {
+        StoreError::Invalid(message) => BadInput(message).into(),
+        other => other.into(),
+    }
 }
 
 fn round(x: f64) -> f64 {
@@ -147,6 +269,11 @@ fn summary(u: &Understood, doc: &Json) -> String {
                 Json::Array(items) => items
                     .iter()
                     .map(|i| {
+                        if let (Some(Json::String(title)), Some(Json::String(start))) =
+                            (i.get("title"), i.get("start"))
+                        {
+                            return format!("{title} ({start})");
+                        }
                         i.get("name")
                             .or(i.get("title"))
                             .unwrap_or(i)

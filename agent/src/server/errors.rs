@@ -194,4 +194,12 @@ mod tests {
         let err = parse_json::<Body>(br#"{"amount": 1} x"#).unwrap_err();
         assert_eq!(err.code, "invalid_json");
     }
+
+    #[test]
+    fn a_value_the_store_refuses_is_a_400_not_a_500() {
+        let err = ApiError::from(StoreError::Invalid("unknown time zone \"Mars\"".into()));
+        assert_eq!(err.status, StatusCode::BAD_REQUEST);
+        assert_eq!(err.code, "invalid_field");
+        assert!(err.message.contains("Mars"));
+    }
 }

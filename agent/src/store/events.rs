@@ -84,7 +84,7 @@ pub struct Occurrence {
 }
 
 /// A change to an event; absent fields stay as they are, `null` clears the ones that
-/// can be empty.
+/// can be empty. A new `start` without an `end` moves the event, keeping its length.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventPatch {
@@ -374,8 +374,12 @@ impl Store {
         };
         let old = event_from_row(&row)?;
         let title = check_title(p.title.as_deref().unwrap_or(&old.title))?;
-        let start = p.start.as_deref().unwrap_or(&old.start);
-        let end = p.end.as_deref().unwrap_or(&old.end);
+        let start = p.start.clone().unwrap_or_else(|| old.start.clone());
+        let end = match (&p.start, &p.end) {
+            (_, Some(end)) => end.clone(),
+            (Some(start), None) => moved_end(&old, start)?,
+            (None, None) => old.end.clone(),
+        };
         let location = match &p.location {
             Some(l) => clean_opt(l.as_deref()),
             None => old.location.clone(),
@@ -384,7 +388,7 @@ impl Store {
             Some(r) => r.clone(),
             None => old.rrule.clone(),
         };
-        let timing = check_timing(start, end, old.all_day, &old.tz, rrule.as_deref())?;
+        let timing = check_timing(&start, &end, old.all_day, &old.tz, rrule.as_deref())?;
         sqlx::query(
             "UPDATE events SET title = $1, starts_at = $2, ends_at = $3, location = $4, \
              rrule = $5, series_ends_at = $6, updated_at = $7 WHERE id = $8",
@@ -511,6 +515,18 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// Where an event moved to `new_start` ends: as long as it was (whole days for an
+/// all-day event, in its zone).
+fn moved_end(old: &Event, new_start: &str) -> Result<String> {
+    let tz = parse_zone(&old.tz)?;
+    let start = stored_time("start", &old.start)?.with_timezone(&tz);
+    let end = stored_time("end", &old.end)?.with_timezone(&tz);
+    let new_start = parse_time("start", new_start)?.with_timezone(&tz);
+    Ok(series_of(start, end, old.all_day)
+        .end_of(new_start)
+        .to_rfc3339())
 }
 
 fn clean_opt(s: Option<&str>) -> Option<String> {
@@ -684,6 +700,13 @@ mod tests {
         assert!(store.patch_event(&e.id, &bad).await.is_err());
         assert_eq!(store.event(&e.id).await.unwrap(), Some(p));
         assert!(serde_json::from_str::<EventPatch>(r#"{"titel": "x"}"#).is_err());
+        // A new start alone moves the event and keeps its length.
+        let moved = EventPatch {
+            start: Some("2026-11-27T16:30:00+08:00".into()),
+            ..Default::default()
+        };
+        let p = store.patch_event(&e.id, &moved).await.unwrap().unwrap();
+        assert_eq!(p.end, "2026-11-27T17:30:00+08:00");
         assert_eq!(store.patch_event("evt_none", &bad).await.unwrap(), None);
         assert!(store.delete_event(&e.id).await.unwrap());
         assert!(!store.delete_event(&e.id).await.unwrap());
