@@ -585,6 +585,17 @@ async fn a_command_becomes_an_event_that_lists_exports_changes_and_goes() {
         .await;
     assert_eq!(moved.len(), 1);
     assert_eq!(time(&moved[0]["end"]), at("2027-03-03T11:30:00+08:00"));
+    // A new start alone keeps the length.
+    let (status, later) = h
+        .call(
+            "PATCH",
+            &format!("/v1/events/{id}"),
+            Some(&member),
+            Some(json!({"start": "2027-03-03T14:00:00+08:00"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{later}");
+    assert_eq!(time(&later["end"]), at("2027-03-03T15:30:00+08:00"));
 
     // Deleted: gone from listings, 404 after.
     let (status, _) = h

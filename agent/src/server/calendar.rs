@@ -205,7 +205,8 @@ fn event_patch(state: &AppState, event: &Event, body: PatchBody) -> Result<Event
     };
     let end = match &body.end {
         Some(s) => parse_time("end", s)?,
-        None => parse_time("end", &event.end)?,
+        // A new start alone moves the event and keeps its length.
+        None => start + (parse_time("end", &event.end)? - parse_time("start", &event.start)?),
     };
     if end <= start {
         return Err(bad(format!(
