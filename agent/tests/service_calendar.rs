@@ -39,7 +39,8 @@ fn config(dir: &std::path::Path) -> Config {
     config
 }
 
-/// With `MISHU_TEST_POSTGRES_URL`: a database of its own for `dir`. `None`: SQLite.
+/// With `MISHU_TEST_POSTGRES_URL`: a database of its own for `dir` (created on first
+/// use, so two services on one directory share it). `None`: SQLite.
 fn postgres_database(dir: &std::path::Path) -> Option<String> {
     use std::hash::{Hash, Hasher};
     let server = std::env::var("MISHU_TEST_POSTGRES_URL").ok()?;
@@ -47,12 +48,26 @@ fn postgres_database(dir: &std::path::Path) -> Option<String> {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     dir.hash(&mut hasher);
     let name = format!("mishu_test_{:016x}", hasher.finish());
-    let created = std::process::Command::new("psql")
-        .args([&format!("{server}/postgres"), "-qc"])
-        .arg(format!("CREATE DATABASE {name}"))
-        .status()
+    let exists = std::process::Command::new("psql")
+        .args([&format!("{server}/postgres"), "-Atqc"])
+        .arg(format!(
+            "SELECT 1 FROM pg_database WHERE datname = '{name}'"
+        ))
+        .output()
         .expect("psql runs (apt-get install postgresql-client)");
-    assert!(created.success(), "cannot create database {name}");
+    assert!(
+        exists.status.success(),
+        "cannot reach {server}: {}",
+        String::from_utf8_lossy(&exists.stderr)
+    );
+    if exists.stdout.is_empty() {
+        let created = std::process::Command::new("psql")
+            .args([&format!("{server}/postgres"), "-qc"])
+            .arg(format!("CREATE DATABASE {name}"))
+            .status()
+            .expect("psql runs");
+        assert!(created.success(), "cannot create database {name}");
+    }
     Some(format!("{server}/{name}"))
 }
 
@@ -461,6 +476,73 @@ async fn directory_uploads_are_checked_versioned_and_used() {
         )
         .await;
     assert!(out["attendees"].as_array().unwrap().is_empty(), "{out}");
+}
+
+/// Two nodes on one database: the second follows the directory the first stored, and
+/// a reminder due fires once between them.
+#[tokio::test]
+async fn two_nodes_share_the_directory_and_fire_each_reminder_once() {
+    let (url, seen) = receiver().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = config(dir.path());
+    first.webhooks.push(WebhookConfig::new(url, "hook-secret"));
+    let mut second = first.clone();
+    second.node_id = "node-b".into();
+    let h = start_with(dir, first).await;
+    let b = Service::start(second).await.expect("second node starts");
+
+    let directory: Value =
+        serde_json::from_str(&std::fs::read_to_string(DIRECTORY).unwrap()).unwrap();
+    let (status, _) = h
+        .call("POST", "/v1/directory", Some(&h.admin), Some(directory))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while b.state().directory.get().person("p001").is_none() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the second node did not load the new directory within 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let store = &h.service.state().store;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let reminder = store
+            .create_reminder(&agent::store::reminders::NewReminder {
+                title: format!("Reminder {i}"),
+                at: chrono::Utc::now().to_rfc3339(),
+                person: None,
+                origin: agent::store::tasks::Origin::Api,
+                source_text: None,
+                created_by: None,
+                rrule: None,
+                tz: "Asia/Hong_Kong".into(),
+            })
+            .await
+            .unwrap();
+        ids.push(reminder.id);
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while seen.lock().unwrap().len() < ids.len() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not all fired within 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut delivered: Vec<String> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(headers, _)| headers["x-mishu-delivery"].to_str().unwrap().to_string())
+        .collect();
+    delivered.sort();
+    ids.sort();
+    assert_eq!(delivered, ids, "each reminder fired exactly once");
+    b.stop().await;
 }
 
 #[tokio::test]

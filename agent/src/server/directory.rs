@@ -1,8 +1,10 @@
 //! `POST/GET /v1/directory`: the company directory commands are resolved against, in the
 //! JSON file format of `--directory`. Each upload is checked by the same loader as the
-//! CLI, stored as a new version, and swapped into the in-memory copy every request reads.
+//! CLI, stored as a new version, and swapped into the in-memory copy every request reads;
+//! nodes sharing the database pick up a newer version within [`REFRESH`].
 
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -16,28 +18,26 @@ use super::AppState;
 use crate::directory::{Directory, DirectoryError};
 use crate::store::Store;
 
-/// The directory in force, parsed once per upload.
+/// How often a node looks for a directory another node stored.
+pub const REFRESH: Duration = Duration::from_secs(2);
+
+/// The directory in force, parsed once per version.
 #[derive(Clone, Default)]
 pub struct DirectoryCache {
-    current: Arc<RwLock<Arc<Directory>>>,
+    current: Arc<RwLock<Loaded>>,
+}
+
+#[derive(Default)]
+struct Loaded {
+    version: Option<i64>,
+    directory: Arc<Directory>,
 }
 
 impl DirectoryCache {
     /// The newest stored version (an empty directory when none was uploaded).
     pub async fn load(store: &Store) -> anyhow::Result<DirectoryCache> {
         let cache = DirectoryCache::default();
-        if let Some(stored) = store.directory().await? {
-            match Directory::from_json(&stored.document) {
-                Ok(directory) => cache.replace(directory),
-                // Stored versions were checked on upload; a loader that grew stricter
-                // should not stop the service.
-                Err(e) => tracing::error!(
-                    "the stored directory (version {}) no longer loads: {e}; \
-                     using an empty one until the next upload",
-                    stored.version
-                ),
-            }
-        }
+        cache.refresh(store).await?;
         Ok(cache)
     }
 
@@ -45,11 +45,65 @@ impl DirectoryCache {
         self.current
             .read()
             .unwrap_or_else(|e| e.into_inner())
+            .directory
             .clone()
     }
 
-    fn replace(&self, directory: Directory) {
-        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(directory);
+    fn version(&self) -> Option<i64> {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .version
+    }
+
+    fn replace(&self, version: i64, directory: Directory) {
+        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        // Two uploads racing: the newer version wins whichever finishes last.
+        if current.version.is_none_or(|v| v < version) {
+            *current = Loaded {
+                version: Some(version),
+                directory: Arc::new(directory),
+            };
+        }
+    }
+
+    /// Takes in a newer version stored (by another node sharing the database). True
+    /// when it did.
+    pub async fn refresh(&self, store: &Store) -> crate::store::Result<bool> {
+        let stored = store.directory_version().await?;
+        if stored.is_none() || stored <= self.version() {
+            return Ok(false);
+        }
+        let Some(stored) = store.directory().await? else {
+            return Ok(false);
+        };
+        match Directory::from_json(&stored.document) {
+            Ok(directory) => {
+                self.replace(stored.version, directory);
+                tracing::info!(version = stored.version, "directory loaded");
+                Ok(true)
+            }
+            // Stored versions were checked on upload; a loader that grew stricter
+            // should not stop the service.
+            Err(e) => {
+                tracing::error!(
+                    "the stored directory (version {}) does not load: {e}; keeping the \
+                     one in use",
+                    stored.version
+                );
+                Ok(false)
+            }
+        }
+    }
+}
+
+/// Follows the directory other nodes store, until the process ends.
+pub async fn follow(state: AppState) {
+    loop {
+        tokio::time::sleep(REFRESH).await;
+        if let Err(e) = state.directory.refresh(&state.store).await {
+            tracing::warn!("cannot check for a newer directory: {e}");
+        }
     }
 }
 
@@ -80,7 +134,7 @@ pub async fn upload(
         .store
         .put_directory(text, Some(&principal.token_id))
         .await?;
-    state.directory.replace(directory);
+    state.directory.replace(stored.version, directory);
     tracing::info!(
         version = stored.version,
         people,

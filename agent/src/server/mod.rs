@@ -61,7 +61,8 @@ pub const ADMIN_TOKEN_FILE: &str = "admin-token";
 pub struct Service {
     state: AppState,
     runner: tokio::task::JoinHandle<()>,
-    reminders: tokio::task::JoinHandle<()>,
+    /// The reminder loop and the directory follower.
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Service {
@@ -123,11 +124,14 @@ impl Service {
             expenses,
         };
         let runner = tokio::spawn(jobs.run());
-        let reminders = tokio::spawn(reminders::run(state.clone()));
+        let background = vec![
+            tokio::spawn(reminders::run(state.clone())),
+            tokio::spawn(directory::follow(state.clone())),
+        ];
         Ok(Service {
             state,
             runner,
-            reminders,
+            background,
         })
     }
 
@@ -154,12 +158,14 @@ impl Service {
         Ok(())
     }
 
-    /// Stops the job runner and the reminder loop and closes the database.
+    /// Stops the job runner and the background loops and closes the database.
     pub async fn stop(self) {
         self.runner.abort();
-        self.reminders.abort();
         let _ = self.runner.await;
-        let _ = self.reminders.await;
+        for task in self.background {
+            task.abort();
+            let _ = task.await;
+        }
         self.state.store.close().await;
     }
 }
