@@ -373,6 +373,49 @@ async fn tokens_roles_and_bad_bodies_get_4xx_json_errors() {
 }
 
 #[tokio::test]
+async fn uploads_and_json_commands_are_held_to_their_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path());
+    cfg.max_body_bytes = 4096;
+    cfg.commands.max_audio_bytes = 16 * 1024;
+    let h = start_with(dir, cfg).await;
+    let boundary = "b";
+    let mut form = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"audio\"; \
+         filename=\"long.wav\"\r\nContent-Type: audio/wav\r\n\r\n"
+    )
+    .into_bytes();
+    form.extend(std::iter::repeat_n(0u8, 40 * 1024));
+    form.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let (status, _, body) = h
+        .raw(
+            "POST",
+            "/v1/commands",
+            Some(&h.admin),
+            Some(form),
+            &format!("multipart/form-data; boundary={boundary}"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_error(
+        &serde_json::from_slice(&body).unwrap(),
+        "payload_too_large",
+        "max_audio_bytes",
+    );
+    // JSON keeps the ordinary limit on the same route.
+    let (status, out) = h
+        .call(
+            "POST",
+            "/v1/commands",
+            Some(&h.admin),
+            Some(json!({"text": "x".repeat(8 * 1024)})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{out}");
+    assert_error(&out, "payload_too_large", "max_body_bytes");
+}
+
+#[tokio::test]
 async fn directory_uploads_are_checked_versioned_and_used() {
     let h = start().await;
     let (status, body) = h.call("GET", "/v1/directory", Some(&h.admin), None).await;

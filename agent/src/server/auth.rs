@@ -3,7 +3,8 @@
 //!
 //! Roles: `admin` (everything), the reviewers `finance`, `manager` and `audit` (every
 //! claim, and the alerts routed to them), and `member` (submits claims and reads back its
-//! own).
+//! own). Every role sends commands and reads the directory, the calendar and the tasks;
+//! events and tasks are changed by admin, a manager or the token that created them.
 
 use std::collections::HashMap;
 use std::str::FromStr;

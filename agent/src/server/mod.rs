@@ -111,6 +111,7 @@ impl Service {
         jobs.recover().await?;
         expenses.fit_if_possible().await?;
         let directory = DirectoryCache::load(&store).await?;
+        commands::remove_stale_uploads(&config.data_dir);
         let state = AppState {
             directory,
             commands: Arc::new(CommandEngine::new(config.commands.clone())),

@@ -180,6 +180,18 @@ fn model_missing(name: &str, err: &dyn std::fmt::Display) -> ApiError {
     )
 }
 
+/// Removes the scratch files of uploads a previous run could not (it was killed).
+pub fn remove_stale_uploads(data_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(data_dir.join("tmp")) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with("upload-") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// A scratch file for an upload, removed when dropped.
 pub struct Upload {
     pub path: PathBuf,

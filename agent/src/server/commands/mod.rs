@@ -14,7 +14,7 @@ use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 use serde_json::{json, Value};
 
-pub use engine::{CommandEngine, Heard};
+pub use engine::{remove_stale_uploads, CommandEngine, Heard};
 
 use super::auth::Principal;
 use super::errors::ApiError;
