@@ -29,6 +29,9 @@ pub struct Heard {
     pub seconds: f64,
 }
 
+/// How long the warm-up answer may take (the machine may be busy starting).
+const WARM_UP_TIMEOUT: Duration = Duration::from_secs(120);
+
 pub struct CommandEngine {
     config: CommandsConfig,
     llm: OnceCell<Arc<Llm>>,
@@ -72,6 +75,48 @@ impl CommandEngine {
             })
             .await?;
         Ok(Some(llm.clone()))
+    }
+
+    /// Loads the LLM and answers one instruction with it in the background, so that the
+    /// first real command neither waits for the load nor runs out of time filling the
+    /// prompt cache (the rules would answer instead). `mishu serve` calls it on start.
+    pub fn warm_up(self: &Arc<Self>) {
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let t0 = Instant::now();
+            let llm = match engine.llm().await {
+                Ok(Some(llm)) => llm,
+                Ok(None) => return,
+                Err(e) => {
+                    tracing::warn!("commands: {}", e.message);
+                    return;
+                }
+            };
+            let answered = tokio::task::spawn_blocking(move || {
+                let directory = Directory::default();
+                let req = Request {
+                    text: "Remind me to call the landlord tomorrow at 9am",
+                    now: chrono::Utc::now().fixed_offset(),
+                    tz: chrono_tz::Asia::Hong_Kong,
+                    directory: &directory,
+                };
+                instructions::understand(&req, Some(&llm), WARM_UP_TIMEOUT)
+            })
+            .await;
+            match answered {
+                Ok(Ok((_, trace))) => tracing::info!(
+                    "commands: {} ready in {:.1} s{}",
+                    trace.understood_by,
+                    t0.elapsed().as_secs_f64(),
+                    trace
+                        .model_error
+                        .map(|e| format!(" (warm-up: {e})"))
+                        .unwrap_or_default()
+                ),
+                Ok(Err(e)) => tracing::warn!("commands: warm-up: {e}"),
+                Err(e) => tracing::warn!("commands: warm-up crashed: {e}"),
+            }
+        });
     }
 
     /// Understands one instruction against `directory`.
