@@ -1099,7 +1099,13 @@ async fn a_due_reminder_fires_once_on_the_stream_and_webhooks() {
     let mut cfg = config(dir.path());
     cfg.webhooks.push(WebhookConfig::new(url, "hook-secret"));
     let h = start_with(dir, cfg).await;
-    let member = h.token("member").await;
+    let directory: Value =
+        serde_json::from_str(&std::fs::read_to_string(DIRECTORY).unwrap()).unwrap();
+    h.call("POST", "/v1/directory", Some(&h.admin), Some(directory))
+        .await;
+    let store = &h.service.state().store;
+    let setter = store.create_token("setter", "member").await.unwrap();
+    let member = setter.secret.clone();
 
     // A reminder set by a command, listed for its setter and not for another member.
     let (status, out) = h
@@ -1122,20 +1128,29 @@ async fn a_due_reminder_fires_once_on_the_stream_and_webhooks() {
     let response = h.router().oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let mut stream = response.into_body();
+    // Members have a stream of their own reminders.
+    let open = |token: &str| {
+        Request::get("/v1/reminders/stream")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let response = h.router().oneshot(open(&member)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut own_stream = response.into_body();
+    let response = h.router().oneshot(open(&other)).await.unwrap();
+    let mut other_stream = response.into_body();
 
     // One due a second from now.
     let soon = (chrono::Utc::now() + chrono::Duration::seconds(1)).to_rfc3339();
-    let reminder = h
-        .service
-        .state()
-        .store
+    let reminder = store
         .create_reminder(&agent::store::reminders::NewReminder {
             title: "Call the landlord".into(),
             at: soon,
             person: Some("p001".into()),
             origin: agent::store::tasks::Origin::Api,
             source_text: None,
-            created_by: None,
+            created_by: Some(setter.record.id.clone()),
             rrule: None,
             tz: "Asia/Hong_Kong".into(),
         })
@@ -1166,6 +1181,23 @@ async fn a_due_reminder_fires_once_on_the_stream_and_webhooks() {
     assert_eq!(fired["id"], reminder.id.as_str());
     assert_eq!(fired["title"], "Call the landlord");
     assert_eq!(fired["person"], "p001");
+    assert_eq!(fired["person_name"], "Chan Tai Man");
+
+    let mut own = String::new();
+    while !own.contains("event: reminder") || !own.ends_with("\n\n") {
+        let frame = tokio::time::timeout_at(deadline, own_stream.frame())
+            .await
+            .expect("the setter's reminder event within 10 s")
+            .expect("stream open")
+            .unwrap();
+        if let Ok(data) = frame.into_data() {
+            own.push_str(std::str::from_utf8(&data).unwrap());
+        }
+    }
+    assert!(own.contains(&reminder.id), "{own}");
+    // Another member's stream does not carry it.
+    let nothing = tokio::time::timeout(Duration::from_millis(500), other_stream.frame()).await;
+    assert!(nothing.is_err(), "another member got an event: {nothing:?}");
 
     let (_, listed) = h
         .call("GET", "/v1/reminders?status=fired", Some(&h.admin), None)

@@ -1,16 +1,22 @@
 //! Reminders: `GET /v1/reminders`, and the loop that fires them. Every `poll_ms` the
 //! loop takes the pending reminders that are due, marks each fired — a conditional
 //! update, so when several nodes share a database exactly one fires it — and publishes
-//! it on the alert stream (`event: reminder`) and to webhooks (`reminder.fired`).
+//! it on the alert stream and `GET /v1/reminders/stream` (`event: reminder`) and to
+//! webhooks (`reminder.fired`).
 
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Query, State};
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
+use futures_util::stream::{self, Stream};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use tokio::sync::broadcast::error::RecvError;
 
+use super::alerts::BusEvent;
 use super::auth::{Principal, Role};
 use super::errors::ApiError;
 use super::AppState;
@@ -34,9 +40,9 @@ pub struct ReminderAlert {
 }
 
 impl ReminderAlert {
-    /// Admin sees every reminder on the stream; other callers the ones they set.
+    /// Admin and managers see every reminder; other callers the ones they set.
     pub fn visible_to(&self, caller: &Principal) -> bool {
-        caller.role == Role::Admin || self.created_by.as_deref() == Some(&caller.token_id)
+        sees_all(caller) || self.created_by.as_deref() == Some(&caller.token_id)
     }
 }
 
@@ -86,10 +92,45 @@ pub async fn list(
         .store
         .reminders(params.status.as_deref(), params.person.as_deref())
         .await?;
-    if !matches!(principal.role, Role::Admin | Role::Manager) {
+    if !sees_all(&principal) {
         reminders.retain(|r| r.created_by.as_deref() == Some(principal.token_id.as_str()));
     }
     Ok(Json(json!({ "reminders": reminders })))
+}
+
+fn sees_all(caller: &Principal) -> bool {
+    matches!(caller.role, Role::Admin | Role::Manager)
+}
+
+/// `GET /v1/reminders/stream` (any role): reminders as they come due, as server-sent
+/// events (`event: reminder`, `data:` the reminder JSON) — those the caller may list.
+pub async fn stream(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let live = state.alert_bus.subscribe();
+    let events = stream::unfold((live, principal), |(mut live, caller)| async move {
+        loop {
+            match live.recv().await {
+                Ok(BusEvent::Reminder(reminder)) if reminder.visible_to(&caller) => {
+                    return Some((event(&reminder), (live, caller)));
+                }
+                Ok(_) => {}
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!("reminder stream subscriber lagged; {missed} events skipped");
+                }
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    });
+    Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+/// One reminder as a server-sent event (no `id:`: fired reminders are listed by
+/// `GET /v1/reminders?status=fired`, not replayed).
+pub fn event(reminder: &ReminderAlert) -> Result<Event, Infallible> {
+    let data = serde_json::to_string(reminder).unwrap_or_else(|_| "{}".into());
+    Ok(Event::default().event("reminder").data(data))
 }
 
 /// Fires due reminders until the process ends.

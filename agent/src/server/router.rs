@@ -45,6 +45,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     // Served by `/v1/calendars/{person}`, for the same reason.
     ("get", "/v1/calendars/{person}.ics"),
     ("get", "/v1/reminders"),
+    ("get", "/v1/reminders/stream"),
 ];
 
 pub fn build(state: AppState) -> Router {
@@ -87,6 +88,7 @@ pub fn build(state: AppState) -> Router {
         )
         .route("/v1/calendars/{person}", get(calendar::feed))
         .route("/v1/reminders", get(reminders::list))
+        .route("/v1/reminders/stream", get(reminders::stream))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))

@@ -4,7 +4,7 @@
 //!
 //! Reminders that come due are `event: reminder` (no `id:`, so they leave the replay
 //! position alone; fired reminders stay listed by `GET /v1/reminders?status=fired`),
-//! sent to admin and to the token that set the reminder.
+//! sent to admin, managers and the token that set the reminder.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -19,7 +19,7 @@ use tokio::sync::broadcast::error::RecvError;
 use super::alerts::BusEvent;
 use super::auth::Principal;
 use super::errors::ApiError;
-use super::reminders::ReminderAlert;
+use super::reminders;
 use super::AppState;
 use crate::store::alerts::{Alert, AlertQuery};
 
@@ -72,7 +72,7 @@ pub async fn alerts(
                     }
                     Ok(BusEvent::Reminder(reminder)) => {
                         if reminder.visible_to(&caller) {
-                            return Some((reminder_event(&reminder), (replay, live, seen)));
+                            return Some((reminders::event(&reminder), (replay, live, seen)));
                         }
                     }
                     Err(RecvError::Lagged(missed)) => {
@@ -92,9 +92,4 @@ fn event(alert: &Alert) -> Result<Event, Infallible> {
         .event("alert")
         .id(alert.id.clone())
         .data(data))
-}
-
-fn reminder_event(reminder: &ReminderAlert) -> Result<Event, Infallible> {
-    let data = serde_json::to_string(reminder).unwrap_or_else(|_| "{}".into());
-    Ok(Event::default().event("reminder").data(data))
 }
