@@ -49,6 +49,8 @@ fn serve_bootstraps_an_admin_token_and_tokens_create_adds_one() {
         .args(["serve", "--addr", "127.0.0.1:0", "--data"])
         .arg(dir.path())
         .env_remove("MISHU_ADDR")
+        // No commands here: spare the machine the LLM warm-up `serve` starts with.
+        .env("MISHU_COMMAND_MODEL", "rules")
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();

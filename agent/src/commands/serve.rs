@@ -41,6 +41,7 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
             .await
             .map_err(|e| BadInput(format!("cannot listen on {addr}: {e}")))?;
         let service = Service::start(config).await?;
+        service.state().commands.warm_up();
         eprintln!("mishu: serving on http://{}", listener.local_addr()?);
         service.serve(listener, shutdown_signal()).await
     })

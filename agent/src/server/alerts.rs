@@ -1,6 +1,6 @@
 //! Alerts: the in-process bus that fans new alerts out to event streams and webhooks,
 //! and the routes that list them. A reviewer sees the alerts routed to its role; admin
-//! sees all.
+//! sees all. Reminders that come due travel on the same bus (see `reminders`).
 
 use std::sync::Arc;
 
@@ -11,14 +11,22 @@ use tokio::sync::broadcast;
 
 use super::auth::Principal;
 use super::errors::ApiError;
+use super::reminders::ReminderAlert;
 use super::AppState;
 use crate::store::alerts::{Alert, AlertQuery};
+
+/// What the bus carries: a claim's alert, or a reminder that came due.
+#[derive(Debug, Clone)]
+pub enum BusEvent {
+    Alert(Arc<Alert>),
+    Reminder(Arc<ReminderAlert>),
+}
 
 /// Fans out alerts as they are stored. Slow subscribers miss events (they can catch up
 /// from the database with `Last-Event-ID`); publishing never blocks.
 #[derive(Clone)]
 pub struct AlertBus {
-    tx: broadcast::Sender<Arc<Alert>>,
+    tx: broadcast::Sender<BusEvent>,
 }
 
 impl Default for AlertBus {
@@ -32,10 +40,14 @@ impl Default for AlertBus {
 impl AlertBus {
     pub fn publish(&self, alert: Arc<Alert>) {
         // No subscriber is not an error.
-        let _ = self.tx.send(alert);
+        let _ = self.tx.send(BusEvent::Alert(alert));
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Alert>> {
+    pub fn publish_reminder(&self, reminder: Arc<ReminderAlert>) {
+        let _ = self.tx.send(BusEvent::Reminder(reminder));
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<BusEvent> {
         self.tx.subscribe()
     }
 }

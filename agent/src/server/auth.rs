@@ -3,7 +3,8 @@
 //!
 //! Roles: `admin` (everything), the reviewers `finance`, `manager` and `audit` (every
 //! claim, and the alerts routed to them), and `member` (submits claims and reads back its
-//! own).
+//! own). Every role sends commands and reads the directory, the calendar and the tasks;
+//! events and tasks are changed by admin, a manager or the token that created them.
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -12,6 +13,7 @@ use std::sync::{Arc, RwLock};
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use axum::http::HeaderMap;
 
 use super::errors::ApiError;
 use super::AppState;
@@ -140,22 +142,46 @@ impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
-            ApiError::unauthorized("missing `Authorization: Bearer <token>` header")
-        })?;
-        let secret = header
-            .to_str()
-            .ok()
-            .and_then(|v| {
-                let (scheme, rest) = v.trim().split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
-            })
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| {
-                ApiError::unauthorized("the Authorization header must be `Bearer <token>`")
-            })?;
-        state.tokens.authenticate(&state.store, secret).await
+        match bearer_secret(&parts.headers)? {
+            Some(secret) => state.tokens.authenticate(&state.store, secret).await,
+            None => Err(ApiError::unauthorized(
+                "missing `Authorization: Bearer <token>` header",
+            )),
+        }
     }
+}
+
+/// The caller, when the request carries a bearer token (for routes that also take
+/// other credentials); a token that is sent but not valid is still a 401.
+pub async fn optional_principal(
+    headers: &HeaderMap,
+    state: &AppState,
+) -> Result<Option<Principal>, ApiError> {
+    match bearer_secret(headers)? {
+        Some(secret) => state
+            .tokens
+            .authenticate(&state.store, secret)
+            .await
+            .map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The secret of an `Authorization: Bearer` header; `None` without the header.
+fn bearer_secret(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
+    let Some(header) = headers.get(AUTHORIZATION) else {
+        return Ok(None);
+    };
+    header
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            let (scheme, rest) = v.trim().split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
+        })
+        .filter(|s| !s.is_empty())
+        .map(Some)
+        .ok_or_else(|| ApiError::unauthorized("the Authorization header must be `Bearer <token>`"))
 }
 
 #[cfg(test)]

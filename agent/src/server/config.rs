@@ -34,6 +34,56 @@ pub struct Config {
     pub alerts: AlertsConfig,
     pub webhooks: Vec<WebhookConfig>,
     pub minutes: MinutesConfig,
+    pub commands: CommandsConfig,
+    pub reminders: RemindersConfig,
+    /// The service's address as calendar apps reach it (`https://mishu.example.com`), for
+    /// the feed URLs it hands out; unset: the request's `Host`, over http.
+    pub public_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CommandsConfig {
+    /// The LLM that understands `POST /v1/commands` (`mishu models list`), or `rules` for
+    /// the deterministic rules alone.
+    pub model: String,
+    /// Milliseconds the LLM may take before the rules answer instead.
+    pub timeout_ms: u64,
+    /// The Whisper model for spoken commands (default: as `mishu transcribe`).
+    pub speech_model: Option<String>,
+    /// Where models are installed (default: as the CLI, `MISHU_MODELS_DIR` or the user's
+    /// data directory).
+    pub models_dir: Option<PathBuf>,
+    /// The IANA zone relative time words are read in when a request names none.
+    pub tz: String,
+    /// Largest spoken-command upload, in bytes.
+    pub max_audio_bytes: usize,
+}
+
+impl Default for CommandsConfig {
+    fn default() -> Self {
+        CommandsConfig {
+            model: crate::commands::command::DEFAULT_MODEL.into(),
+            timeout_ms: crate::instructions::DEFAULT_TIMEOUT.as_millis() as u64,
+            speech_model: None,
+            models_dir: None,
+            tz: "Asia/Hong_Kong".into(),
+            max_audio_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RemindersConfig {
+    /// How often the service looks for reminders that are due, in milliseconds.
+    pub poll_ms: u64,
+}
+
+impl Default for RemindersConfig {
+    fn default() -> Self {
+        RemindersConfig { poll_ms: 1000 }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -183,6 +233,10 @@ struct FileConfig {
     webhooks: Vec<WebhookConfig>,
     #[serde(default)]
     minutes: Option<MinutesConfig>,
+    commands: Option<CommandsConfig>,
+    #[serde(default)]
+    reminders: Option<RemindersConfig>,
+    public_url: Option<String>,
 }
 
 /// The default address: loopback only.
@@ -204,6 +258,9 @@ impl Config {
             alerts: AlertsConfig::default(),
             webhooks: Vec::new(),
             minutes: MinutesConfig::default(),
+            commands: CommandsConfig::default(),
+            reminders: RemindersConfig::default(),
+            public_url: None,
         }
     }
 
@@ -268,6 +325,15 @@ impl Config {
         if let Some(minutes) = file.minutes {
             self.minutes = minutes;
         }
+        if let Some(commands) = file.commands {
+            self.commands = commands;
+        }
+        if let Some(reminders) = file.reminders {
+            self.reminders = reminders;
+        }
+        if file.public_url.is_some() {
+            self.public_url = file.public_url;
+        }
     }
 
     fn apply_env(&mut self, name: &str, value: &str) -> Result<(), ConfigError> {
@@ -291,10 +357,18 @@ impl Config {
             "MISHU_REFIT_AFTER" => self.expenses.refit_after = parse(name, value)?,
             "MISHU_ALERT_MIN_LEVEL" => self.alerts.min_level = value.to_string(),
             "MISHU_MINUTES_MODEL" => self.minutes.model = value.trim().to_string(),
-            "MISHU_SPEECH_MODEL" => self.minutes.speech_model = Some(value.trim().to_string()),
-            "MISHU_MODELS_DIR" => self.minutes.models_dir = Some(PathBuf::from(value)),
+            "MISHU_SPEECH_MODEL" => {
+                self.minutes.speech_model = Some(value.trim().to_string());
+                self.commands.speech_model = Some(value.trim().to_string());
+            }
+            "MISHU_MODELS_DIR" => {
+                self.minutes.models_dir = Some(PathBuf::from(value));
+                self.commands.models_dir = Some(PathBuf::from(value));
+            }
             "MISHU_MINUTES_MAX_UPLOAD_BYTES" => self.minutes.max_upload_bytes = parse(name, value)?,
             "MISHU_MINUTES_MAX_AUDIO_HOURS" => self.minutes.max_audio_hours = parse(name, value)?,
+            "MISHU_COMMAND_MODEL" => self.commands.model = value.to_string(),
+            "MISHU_PUBLIC_URL" => self.public_url = Some(value.to_string()),
             _ => {}
         }
         Ok(())
@@ -333,6 +407,24 @@ impl Config {
                 "minutes.max_audio_hours must be a positive number of hours, not {}",
                 m.max_audio_hours
             )));
+        }
+        if self.commands.tz.parse::<chrono_tz::Tz>().is_err() {
+            return Err(ConfigError::Invalid(format!(
+                "commands.tz {:?} is not an IANA time zone (e.g. Asia/Hong_Kong)",
+                self.commands.tz
+            )));
+        }
+        if self.reminders.poll_ms == 0 {
+            return Err(ConfigError::Invalid(
+                "reminders.poll_ms must be at least 1".into(),
+            ));
+        }
+        if let Some(url) = &self.public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(ConfigError::Invalid(format!(
+                    "public_url {url:?} must start with http:// or https://"
+                )));
+            }
         }
         for hook in &self.webhooks {
             if !hook.url.starts_with("http://") {

@@ -7,14 +7,19 @@
 
 pub mod alerts;
 pub mod auth;
+pub mod calendar;
+pub mod commands;
 pub mod config;
+pub mod directory;
 pub mod errors;
 pub mod expenses;
 pub mod jobs;
 pub mod meetings;
 pub mod openapi;
+pub mod reminders;
 pub mod router;
 pub mod sse;
+pub mod tasks;
 pub mod webhooks;
 
 use std::collections::HashMap;
@@ -26,7 +31,9 @@ use tokio::net::TcpListener;
 
 use self::alerts::AlertBus;
 use self::auth::{Role, TokenCache};
+use self::commands::CommandEngine;
 use self::config::Config;
+use self::directory::DirectoryCache;
 use self::expenses::{ExpenseEngine, FitHandler, FIT_JOB};
 use self::jobs::{JobEvents, JobHandler, JobRunner};
 use self::meetings::{MinutesHandler, MINUTES_JOB};
@@ -44,6 +51,10 @@ pub struct AppState {
     pub job_events: JobEvents,
     pub jobs: JobRunner,
     pub expenses: Arc<ExpenseEngine>,
+    /// The company directory in force (`POST /v1/directory`).
+    pub directory: DirectoryCache,
+    /// The models behind `POST /v1/commands`.
+    pub commands: Arc<CommandEngine>,
 }
 
 /// The file a fresh data directory's first admin token is written to.
@@ -53,6 +64,8 @@ pub const ADMIN_TOKEN_FILE: &str = "admin-token";
 pub struct Service {
     state: AppState,
     runner: tokio::task::JoinHandle<()>,
+    /// The reminder loop and the directory follower.
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Service {
@@ -108,7 +121,11 @@ impl Service {
         );
         jobs.recover().await?;
         expenses.fit_if_possible().await?;
+        let directory = DirectoryCache::load(&store).await?;
+        commands::remove_stale_uploads(&config.data_dir);
         let state = AppState {
+            directory,
+            commands: Arc::new(CommandEngine::new(config.commands.clone())),
             webhooks: Webhooks::new(config.webhooks.clone()),
             config: Arc::new(config),
             store,
@@ -119,7 +136,15 @@ impl Service {
             expenses,
         };
         let runner = tokio::spawn(jobs.run());
-        Ok(Service { state, runner })
+        let background = vec![
+            tokio::spawn(reminders::run(state.clone())),
+            tokio::spawn(directory::follow(state.clone())),
+        ];
+        Ok(Service {
+            state,
+            runner,
+            background,
+        })
     }
 
     pub fn state(&self) -> &AppState {
@@ -145,10 +170,14 @@ impl Service {
         Ok(())
     }
 
-    /// Stops the job runner and closes the database.
+    /// Stops the job runner and the background loops and closes the database.
     pub async fn stop(self) {
         self.runner.abort();
         let _ = self.runner.await;
+        for task in self.background {
+            task.abort();
+            let _ = task.await;
+        }
         self.state.store.close().await;
     }
 }

@@ -12,7 +12,10 @@ use futures_util::FutureExt;
 use serde_json::json;
 
 use super::errors::ApiError;
-use super::{alerts, expenses, jobs, meetings, openapi, sse, AppState};
+use super::{
+    alerts, calendar, commands, directory, expenses, jobs, meetings, openapi, reminders, sse,
+    tasks, AppState,
+};
 
 /// Every route as (method, path): the OpenAPI document must list exactly these (a test
 /// checks it), and `build` must serve exactly these.
@@ -34,12 +37,29 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/meetings/{id}/events"),
     ("get", "/v1/meetings/{id}/minutes.md"),
     ("patch", "/v1/meetings/{id}/action-items/{item}"),
+    ("post", "/v1/directory"),
+    ("get", "/v1/directory"),
+    ("post", "/v1/commands"),
+    ("get", "/v1/tasks"),
+    ("patch", "/v1/tasks/{id}"),
+    ("get", "/v1/events"),
+    ("get", "/v1/events/{id}"),
+    ("patch", "/v1/events/{id}"),
+    ("delete", "/v1/events/{id}"),
+    // Served by the `/v1/events/{id}` route: a parameter cannot have a literal suffix.
+    ("get", "/v1/events/{id}.ics"),
+    ("post", "/v1/calendars/{person}/feed-token"),
+    // Served by `/v1/calendars/{person}`, for the same reason.
+    ("get", "/v1/calendars/{person}.ics"),
+    ("get", "/v1/reminders"),
+    ("get", "/v1/reminders/stream"),
 ];
 
 pub fn build(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     let max_history = state.config.max_history_bytes;
     let max_meeting = state.config.minutes.max_upload_bytes;
+    let max_audio = state.config.commands.max_audio_bytes.max(max_body);
     Router::new()
         .route("/v1/health", get(health))
         .route("/v1/openapi.json", get(openapi::document))
@@ -68,6 +88,28 @@ pub fn build(state: AppState) -> Router {
             "/v1/meetings/{id}/action-items/{item}",
             patch(meetings::patch_item),
         )
+        .route("/v1/directory", post(directory::upload).get(directory::get))
+        .route(
+            "/v1/commands",
+            // Spoken commands are uploads; JSON ones are held to max_body_bytes inside.
+            post(commands::create).layer(DefaultBodyLimit::max(max_audio)),
+        )
+        .route("/v1/tasks", get(tasks::list))
+        .route("/v1/tasks/{id}", patch(tasks::patch))
+        .route("/v1/events", get(calendar::list))
+        .route(
+            "/v1/events/{id}",
+            get(calendar::get)
+                .patch(calendar::patch)
+                .delete(calendar::delete),
+        )
+        .route(
+            "/v1/calendars/{person}/feed-token",
+            post(calendar::create_feed_token),
+        )
+        .route("/v1/calendars/{person}", get(calendar::feed))
+        .route("/v1/reminders", get(reminders::list))
+        .route("/v1/reminders/stream", get(reminders::stream))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))

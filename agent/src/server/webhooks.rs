@@ -1,4 +1,6 @@
-//! Webhook delivery of alerts: a JSON POST to each configured URL whose routes match,
+//! Webhook delivery of alerts (`X-Mishu-Event: alert`) and of reminders that came due
+//! (`X-Mishu-Event: reminder.fired`, to hooks with no `routes` or with `"reminders"`
+//! among them): a JSON POST to each configured URL whose routes match,
 //! signed with `X-Mishu-Signature: sha256=<hex HMAC-SHA256 of the raw body>`, retried
 //! with exponential backoff (bounded attempts) on network errors, timeouts, 5xx, 408 and
 //! 429. Deliveries run on their own tasks and never hold up a request.
@@ -16,6 +18,7 @@ use hyper_util::rt::TokioExecutor;
 use sha2::Sha256;
 
 use super::config::WebhookConfig;
+use super::reminders::ReminderAlert;
 use crate::store::alerts::Alert;
 
 /// The signature header's value for a body: `sha256=<hex>`.
@@ -49,32 +52,38 @@ impl Webhooks {
 
     /// Starts delivering `alert` to every hook whose routes match.
     pub fn dispatch(&self, alert: &Alert) {
-        let matching: Vec<&WebhookConfig> = self
+        let body = Bytes::from(serde_json::to_vec(alert).unwrap_or_default());
+        self.send(EVENT_ALERT, &alert.route, &alert.id, body);
+    }
+
+    /// Starts delivering a reminder that came due to every hook that takes reminders.
+    pub fn dispatch_reminder(&self, reminder: &ReminderAlert) {
+        let body = Bytes::from(serde_json::to_vec(reminder).unwrap_or_default());
+        self.send(EVENT_REMINDER, REMINDERS_ROUTE, &reminder.id, body);
+    }
+
+    fn send(&self, event: &'static str, route: &str, id: &str, body: Bytes) {
+        let matching = self
             .hooks
             .iter()
-            .filter(|h| h.routes.is_empty() || h.routes.iter().any(|r| r == &alert.route))
-            .collect();
-        if matching.is_empty() {
-            return;
-        }
-        let body = Bytes::from(serde_json::to_vec(alert).unwrap_or_default());
+            .filter(|h| h.routes.is_empty() || h.routes.iter().any(|r| r == route));
         for hook in matching {
             let (client, hook, body, id) = (
                 self.client.clone(),
                 hook.clone(),
                 body.clone(),
-                alert.id.clone(),
+                id.to_string(),
             );
             tokio::spawn(async move {
-                match deliver(&client, &hook, &id, body).await {
+                match deliver(&client, &hook, event, &id, body).await {
                     Outcome::Delivered { attempts } => {
-                        tracing::info!(alert = %id, url = %hook.url, attempts, "webhook delivered")
+                        tracing::info!(event, id = %id, url = %hook.url, attempts, "webhook delivered")
                     }
                     Outcome::GaveUp {
                         attempts,
                         last_error,
                     } => tracing::warn!(
-                        alert = %id, url = %hook.url, attempts,
+                        event, id = %id, url = %hook.url, attempts,
                         "webhook not delivered: {last_error}"
                     ),
                 }
@@ -83,10 +92,18 @@ impl Webhooks {
     }
 }
 
+/// `X-Mishu-Event` of a claim's alert.
+pub const EVENT_ALERT: &str = "alert";
+/// `X-Mishu-Event` of a reminder that came due.
+pub const EVENT_REMINDER: &str = "reminder.fired";
+/// The `routes` entry that subscribes a hook to reminders.
+pub const REMINDERS_ROUTE: &str = "reminders";
+
 /// Delivers one body to one hook, retrying as the hook says.
 pub async fn deliver(
     client: &Client<HttpConnector, Full<Bytes>>,
     hook: &WebhookConfig,
+    event: &str,
     delivery_id: &str,
     body: Bytes,
 ) -> Outcome {
@@ -96,7 +113,7 @@ pub async fn deliver(
         let request = Request::post(&hook.url)
             .header("content-type", "application/json")
             .header("user-agent", concat!("mishu/", env!("CARGO_PKG_VERSION")))
-            .header("x-mishu-event", "alert")
+            .header("x-mishu-event", event)
             .header("x-mishu-delivery", delivery_id)
             .header("x-mishu-attempt", attempt.to_string())
             .header("x-mishu-signature", &signature)

@@ -53,6 +53,14 @@ impl Store {
         })
     }
 
+    /// The version in force, without its document (a cheap check for a newer one).
+    pub async fn directory_version(&self) -> Result<Option<i64>> {
+        let row = sqlx::query("SELECT MAX(version) AS v FROM directory_versions")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(row.try_get("v")?)
+    }
+
     /// The directory in force, if one was ever stored.
     pub async fn directory(&self) -> Result<Option<DirectoryVersion>> {
         let row = sqlx::query(
@@ -93,6 +101,7 @@ mod tests {
         assert_eq!((v1.version, v2.version), (1, 2));
         let current = store.directory().await.unwrap().unwrap();
         assert_eq!(current.version, 2);
+        assert_eq!(store.directory_version().await.unwrap(), Some(2));
         let count = sqlx::query("SELECT COUNT(*) AS n FROM directory_versions")
             .fetch_one(store.pool())
             .await

@@ -22,6 +22,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "calendar and reminders",
         include_str!("migrations/0005_calendar.sql"),
     ),
+    (
+        6,
+        "calendar feed tokens",
+        include_str!("migrations/0006_feed_tokens.sql"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod claims;
 pub mod directory;
 pub mod events;
+pub mod feeds;
 pub mod ids;
 pub mod jobs;
 pub mod meetings;
