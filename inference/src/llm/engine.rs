@@ -337,7 +337,10 @@ impl Llm {
 
 impl Llm {
     /// The tokens of the text `m`'s schema dictates next (at most `budget`), or none
-    /// when the tokenizer does not spell that text exactly.
+    /// when the tokenizer does not spell that text exactly. The last token of that text
+    /// is left to the model: it may join the dictated text to what the model writes
+    /// next (`":"` opening a string, `":null`), and forcing a boundary there the model
+    /// would not have made skews its next choice.
     fn forced_tokens(&self, m: &Matcher, budget: usize) -> Result<Vec<u32>> {
         let forced = m.forced();
         if forced.is_empty() || budget == 0 {
@@ -352,6 +355,7 @@ impl Llm {
         if spelled != forced || tokens.iter().any(|&t| self.tokenizer.is_control(t)) {
             return Ok(Vec::new());
         }
+        tokens.pop();
         tokens.truncate(budget);
         Ok(tokens)
     }
