@@ -3,6 +3,7 @@
 //! every time from a parsed span.
 
 use chrono::Duration;
+use inference::whisper::Script;
 use prompts::command::{Answer, AnswerIntent};
 use serde::{Deserialize, Serialize};
 
@@ -108,6 +109,19 @@ fn person_ref(directory: &Directory, id: &str) -> Option<PersonRef> {
     })
 }
 
+/// `title` in the Chinese script of `text` when `text` shows one (a character that is
+/// only Traditional or only Simplified): the model sometimes answers a Cantonese
+/// instruction with Simplified words (服务器 for 服務器).
+fn in_script_of(text: &str, title: &str) -> String {
+    if simplified(text) != text {
+        Script::Traditional.convert(title)
+    } else if Script::Traditional.convert(text) != text {
+        Script::Simplified.convert(title)
+    } else {
+        title.to_string()
+    }
+}
+
 /// Whether a title keeps the instruction's script: Chinese for a Chinese instruction
 /// (English only when the instruction has English words too), and no Simplified
 /// rendering of a Traditional instruction's characters.
@@ -121,6 +135,61 @@ fn same_script(text: &str, title: &str) -> bool {
     !title.chars().filter(|&c| cjk(c)).any(|c| {
         !text.contains(c) && simple.contains(c) && simplified(&c.to_string()) == c.to_string()
     })
+}
+
+/// A name said after "with" ("a call with Zoe") that is not in the directory, when the
+/// instruction invites somebody and the directory knows none of them.
+fn unknown_invitee(text: &str, slots: &Slots) -> Option<String> {
+    const NOT_NAMES: &[&str] = &[
+        "The",
+        "A",
+        "An",
+        "My",
+        "Our",
+        "Your",
+        "Their",
+        "His",
+        "Her",
+        "Me",
+        "Us",
+        "Him",
+        "Them",
+        "Everyone",
+        "Everybody",
+        "All",
+        "Team",
+        "Staff",
+        "Room",
+        "I",
+    ];
+    // ASCII lower case keeps the byte offsets of `text`.
+    let lower = text.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(at) = lower[from..].find("with ") {
+        let start = from + at + "with ".len();
+        from = start;
+        let before_ok = from - "with ".len() == 0
+            || !text[..from - "with ".len()]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric);
+        let word: String = text[start..]
+            .chars()
+            .take_while(|c| c.is_alphabetic() && c.is_ascii())
+            .collect();
+        let mut chars = word.chars();
+        let title_case = chars.next().is_some_and(|c| c.is_ascii_uppercase())
+            && word.len() >= 2
+            && chars.all(|c| c.is_ascii_lowercase());
+        if before_ok
+            && title_case
+            && !NOT_NAMES.contains(&word.as_str())
+            && !slots.covers(start, start + word.len())
+        {
+            return Some(word);
+        }
+    }
+    None
 }
 
 /// Trims a model string to at most `max` characters of one line.
@@ -208,7 +277,7 @@ fn check_location(said: Option<&str>, text: &str, slots: &Slots) -> Option<Strin
 
 pub(super) fn build(text: &str, req: &Request, slots: &Slots, answer: Answer) -> Understood {
     let directory = req.directory;
-    let mut title = clean(&answer.title, 60);
+    let mut title = in_script_of(text, &clean(&answer.title, 60));
     if title.is_empty() || !same_script(text, &title) {
         title = fallback::answer(text, slots).title;
     }
@@ -267,6 +336,11 @@ pub(super) fn build(text: &str, req: &Request, slots: &Slots, answer: Answer) ->
                     }
                 }
             }
+            if ids.is_empty() && slots.ambiguous().is_empty() {
+                if let Some(name) = unknown_invitee(text, slots) {
+                    return u.unknown(format!("nobody called {name:?} is in the directory"));
+                }
+            }
             u.attendees = ids
                 .into_iter()
                 .filter_map(|id| person_ref(directory, id))
@@ -312,4 +386,43 @@ pub(super) fn build(text: &str, req: &Request, slots: &Slots, answer: Answer) ->
         Intent::Unknown => {}
     }
     u
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::directory::Directory;
+
+    fn invitee(text: &str) -> Option<String> {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-08T09:15:00+08:00").unwrap();
+        let directory = Directory::default();
+        let slots = Slots::find(text, now, chrono_tz::Asia::Hong_Kong, &directory);
+        unknown_invitee(text, &slots)
+    }
+
+    #[test]
+    fn a_name_after_with_is_an_invitee_and_other_words_are_not() {
+        assert_eq!(
+            invitee("Schedule a call with Zoe tomorrow at 10").as_deref(),
+            Some("Zoe")
+        );
+        assert_eq!(invitee("Lunch with the team on Friday"), None);
+        assert_eq!(invitee("Call with HSBC on Friday at 3pm"), None);
+        assert_eq!(invitee("A catch-up with Monday's new joiners"), None);
+        assert_eq!(invitee("Meeting forwith Zoe"), None);
+        assert_eq!(invitee("Budget review tomorrow at 3pm"), None);
+    }
+
+    #[test]
+    fn a_title_takes_the_script_of_the_instruction() {
+        assert_eq!(
+            in_script_of("叫志強聽日之前裝好新 server", "裝好新服务器"),
+            "裝好新服務器"
+        );
+        assert_eq!(in_script_of("让张敏周五之前发报告", "發報告"), "发报告");
+        assert_eq!(
+            in_script_of("Ask Amy to send the budget", "Send budget"),
+            "Send budget"
+        );
+    }
 }
