@@ -85,6 +85,7 @@ pub fn run(global: &GlobalArgs, args: GenerateArgs) -> anyhow::Result<()> {
         schema,
         cancel: None,
         ignore_eos: args.ignore_eos,
+        jump_forward: false,
     };
 
     let stream = !args.json;

@@ -65,6 +65,7 @@ pub fn ask(
         schema: Some(schema()?),
         cancel: Some(cancel.clone()),
         ignore_eos: false,
+        jump_forward: true,
     };
     let (done, wait) = mpsc::channel::<()>();
     let watcher = std::thread::spawn(move || {

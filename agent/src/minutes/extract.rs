@@ -82,6 +82,7 @@ pub fn generate_json(
         schema: Some(schema),
         cancel,
         ignore_eos: false,
+        jump_forward: false,
     };
     let out = llm.generate(&req, &mut |_| {})?;
     usage.add(&out);

@@ -266,8 +266,11 @@ impl Llm {
                     break FinishReason::SchemaComplete;
                 }
                 let tm = Instant::now();
-                let forced =
-                    self.forced_tokens(m, req.max_tokens.saturating_sub(generated.len()))?;
+                let forced = if req.jump_forward {
+                    self.forced_tokens(m, req.max_tokens.saturating_sub(generated.len()))?
+                } else {
+                    Vec::new()
+                };
                 for &t in &forced {
                     let bytes = self.tokenizer.token_bytes(t);
                     m.advance(bytes);

@@ -31,6 +31,11 @@ pub struct GenerateRequest {
     pub cancel: Option<Arc<AtomicBool>>,
     /// Never stop at an end-of-sequence token (benchmarks that need a fixed length).
     pub ignore_eos: bool,
+    /// With a schema: feed the text the schema dictates (`","title":"`) in one step
+    /// instead of one step per token, written compactly. Faster for short answers whose
+    /// format the prompt shows compact; a model that would lay the JSON out over lines
+    /// may answer differently when made to write it compactly, so it is a choice.
+    pub jump_forward: bool,
 }
 
 impl GenerateRequest {
@@ -43,6 +48,7 @@ impl GenerateRequest {
             schema: None,
             cancel: None,
             ignore_eos: false,
+            jump_forward: false,
         }
     }
 
