@@ -12,6 +12,7 @@ use super::schedule::{self, Slot, TimeFacts};
 use super::slots::Slots;
 use super::Request;
 use crate::directory::{normalize::simplified, Directory, MentionKind};
+use crate::minutes::text::units;
 use crate::timewords::When;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +121,14 @@ fn in_script_of(text: &str, title: &str) -> String {
     } else {
         title.to_string()
     }
+}
+
+/// Whether a title says something the instruction said (a word, or a Chinese
+/// character): a title from nowhere ("Calculation" for "pick up the cheque book") is
+/// the model repeating its examples.
+fn shares_words(text: &str, title: &str) -> bool {
+    let said = units(text);
+    units(title).iter().any(|u| said.contains(u))
 }
 
 /// Whether a title keeps the instruction's script: Chinese for a Chinese instruction
@@ -278,7 +287,7 @@ fn check_location(said: Option<&str>, text: &str, slots: &Slots) -> Option<Strin
 pub(super) fn build(text: &str, req: &Request, slots: &Slots, answer: Answer) -> Understood {
     let directory = req.directory;
     let mut title = in_script_of(text, &clean(&answer.title, 60));
-    if title.is_empty() || !same_script(text, &title) {
+    if title.is_empty() || !same_script(text, &title) || !shares_words(text, &title) {
         title = fallback::answer(text, slots).title;
     }
     let facts = TimeFacts::gather(&slots.times, req.tz);
@@ -411,6 +420,15 @@ mod tests {
         assert_eq!(invitee("A catch-up with Monday's new joiners"), None);
         assert_eq!(invitee("Meeting forwith Zoe"), None);
         assert_eq!(invitee("Budget review tomorrow at 3pm"), None);
+    }
+
+    #[test]
+    fn a_title_must_say_something_the_instruction_said() {
+        let text = "Don't let me forget to pick up the cheque book at 2:30";
+        assert!(!shares_words(text, "Calculation"));
+        assert!(shares_words(text, "Pick up cheque book"));
+        assert!(shares_words("聽日晏晝同銷售部食飯", "食飯"));
+        assert!(!shares_words("聽日晏晝同銷售部食飯", "会议"));
     }
 
     #[test]
