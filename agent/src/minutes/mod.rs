@@ -175,8 +175,8 @@ pub fn write(
         grounded.extend(actions.iter().filter_map(|p| ctx.ground(p, part)));
         decisions.extend(
             part_decisions
-                .into_iter()
-                .filter(|d| decision_is_grounded(d, &part.text)),
+                .iter()
+                .filter_map(|d| ctx.keep_decision(d, part)),
         );
         if !summary.trim().is_empty() {
             notes.push(summary.trim().to_string());
@@ -240,17 +240,6 @@ pub fn write(
 
 fn round(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
-}
-
-/// A decision must be about what was said: most of its words or characters are in the
-/// part it came from (the model is asked to write it in the meeting's language).
-fn decision_is_grounded(decision: &str, part: &str) -> bool {
-    let words = text::units(decision);
-    let ok = words.len() >= 2 && text::coverage(&words, &text::units(part)) >= 0.5;
-    if !ok {
-        tracing::info!("dropped a decision not backed by the transcript: {decision:?}");
-    }
-    ok
 }
 
 fn summarize(
