@@ -100,7 +100,7 @@ pub fn from_text(text: &str, name: &str) -> Result<Transcript> {
             },
         }
     }
-    utterances.retain(|u| !u.text.trim().is_empty());
+    utterances.retain(|u| has_words(&u.text));
     if utterances.is_empty() {
         return Err(MinutesError::BadInput(format!(
             "{name}: the transcript is empty (no words to write minutes from)"
@@ -111,6 +111,11 @@ pub fn from_text(text: &str, name: &str) -> Result<Transcript> {
         language: None,
         duration_s: None,
     })
+}
+
+/// Punctuation and dashes alone are no words to write minutes from.
+fn has_words(text: &str) -> bool {
+    text.chars().any(char::is_alphanumeric)
 }
 
 /// `Peter Chan: text` or `陳大文：text` → (speaker, text).
@@ -187,7 +192,7 @@ pub fn from_transcribe_json(doc: &Value, name: &str) -> Result<Transcript> {
             )))
             }
         };
-        if text.is_empty() {
+        if !has_words(&text) {
             continue;
         }
         utterances.push(Utterance {
@@ -279,6 +284,8 @@ mod tests {
     fn an_empty_transcript_is_bad_input() {
         let err = from_text("  \n\n", "empty.txt").unwrap_err();
         assert!(err.to_string().contains("empty.txt"), "{err}");
+        let err = from_text("...\n---\nAmy: …\n", "dots.txt").unwrap_err();
+        assert!(err.to_string().contains("empty"), "{err}");
         let err = from_transcribe_json(&serde_json::json!({"segments": []}), "t.json").unwrap_err();
         assert!(matches!(err, MinutesError::BadInput(_)));
     }
