@@ -186,9 +186,6 @@ impl Llm {
         let mut mask_s = 0.0;
         let mut decode_steps = 0usize;
         let t1 = Instant::now();
-        // Tokens to run through the model next: the one just chosen, and after it the
-        // text the schema dictates (fed in one step instead of one step per token).
-        let mut batch: Vec<u32> = Vec::new();
         let finish = loop {
             if req
                 .cancel
@@ -265,23 +262,6 @@ impl Llm {
                     }
                     break FinishReason::SchemaComplete;
                 }
-                let tm = Instant::now();
-                let forced =
-                    self.forced_tokens(m, req.max_tokens.saturating_sub(generated.len()))?;
-                for &t in &forced {
-                    let bytes = self.tokenizer.token_bytes(t);
-                    m.advance(bytes);
-                    tracker.push(bytes);
-                    generated.push(t);
-                }
-                batch.extend_from_slice(&forced);
-                mask_s += tm.elapsed().as_secs_f64();
-                if m.is_complete() {
-                    if let Some(s) = tracker.take_ready(true) {
-                        on_text(&s);
-                    }
-                    break FinishReason::SchemaComplete;
-                }
             } else if let Some(at) = tracker.stop_at() {
                 tracker.cut(at);
                 break FinishReason::Stop;
@@ -289,12 +269,10 @@ impl Llm {
             if let Some(s) = tracker.take_ready(false) {
                 on_text(&s);
             }
-            batch.insert(0, next);
-            if session.cache.len() + batch.len() > context {
+            if session.cache.len() + 1 > context {
                 break FinishReason::Length;
             }
-            logits = self.step(session, &batch)?;
-            batch.clear();
+            logits = self.step(session, &[next])?;
             decode_steps += 1;
         };
         // Out of budget inside a JSON document: close it with the shortest valid ending
@@ -332,28 +310,6 @@ impl Llm {
         let logits = self.decoder.forward(tokens, &mut session.cache)?;
         session.tokens.extend_from_slice(tokens);
         Ok(logits)
-    }
-}
-
-impl Llm {
-    /// The tokens of the text `m`'s schema dictates next (at most `budget`), or none
-    /// when the tokenizer does not spell that text exactly.
-    fn forced_tokens(&self, m: &Matcher, budget: usize) -> Result<Vec<u32>> {
-        let forced = m.forced();
-        if forced.is_empty() || budget == 0 {
-            return Ok(Vec::new());
-        }
-        let text = std::str::from_utf8(&forced).expect("forced() ends on a whole character");
-        let mut tokens = self.tokenizer.encode_fragment(text)?;
-        let spelled: Vec<u8> = tokens
-            .iter()
-            .flat_map(|&t| self.tokenizer.token_bytes(t).iter().copied())
-            .collect();
-        if spelled != forced || tokens.iter().any(|&t| self.tokenizer.is_control(t)) {
-            return Ok(Vec::new());
-        }
-        tokens.truncate(budget);
-        Ok(tokens)
     }
 }
 
