@@ -238,9 +238,24 @@ fn a_meeting_without_action_items_gets_none() {
     assert_eq!(doc["language"], "en");
     assert!(err.contains("extracting part 1/1"), "progress lines: {err}");
     let stats = &doc["stats"];
-    for key in ["load_s", "prefill_s", "generate_s", "merge_s", "total_s"] {
+    for key in [
+        "decode_s",
+        "speech_load_s",
+        "transcribe_s",
+        "load_s",
+        "prefill_s",
+        "generate_s",
+        "merge_s",
+        "total_s",
+        "dropped_items",
+        "dropped_decisions",
+    ] {
         assert!(stats[key].as_f64().is_some(), "stats.{key}: {stats}");
     }
+    assert_eq!(
+        stats["audio_s"], 0.0,
+        "a transcript has no recording: {stats}"
+    );
     assert!(stats["prefill_s"].as_f64().unwrap() > 0.0, "{stats}");
     assert!(stats["generate_s"].as_f64().unwrap() > 0.0, "{stats}");
 }

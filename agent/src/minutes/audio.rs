@@ -20,7 +20,11 @@ pub struct Transcribed {
     pub transcript: Transcript,
     /// The `transcribe --json` document.
     pub json: Value,
+    /// The recording's length.
+    pub duration_s: f64,
     pub decode_s: f64,
+    /// Loading the Whisper model.
+    pub load_s: f64,
     pub transcribe_s: f64,
 }
 
@@ -64,9 +68,11 @@ pub fn transcribe(
         )));
     }
     let decode_s = t0.elapsed().as_secs_f64();
+    let t_load = Instant::now();
     let store = ModelStore::open(models_dir)?;
     let name = model.unwrap_or_else(|| default_model(&store)).to_string();
     let transcriber = Transcriber::load(&store.primary_path(&name)?)?;
+    let load_s = t_load.elapsed().as_secs_f64();
     // Said once the recording is accepted, even when it holds no speech to report on.
     if let Some(report) = progress.as_mut() {
         report(0);
@@ -101,7 +107,9 @@ pub fn transcribe(
     Ok(Transcribed {
         transcript,
         json: doc,
+        duration_s,
         decode_s,
+        load_s,
         transcribe_s,
     })
 }
