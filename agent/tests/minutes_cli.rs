@@ -364,3 +364,51 @@ fn a_transcript_without_speakers_is_honest_and_renders_as_markdown() {
     );
     assert!(contract.contains("| #3 |"), "said on line 3: {contract}");
 }
+
+#[test]
+fn a_recording_shows_its_progress_and_where_the_time_went() {
+    let jfk = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/audio/jfk.wav");
+    let out = minutes(&jfk, &["--now", "2026-11-24T10:00:00+08:00"]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    for line in [
+        "transcribing 0%",
+        "transcribing 100%",
+        "extracting part 1/1",
+    ] {
+        assert!(err.lines().any(|l| l == line), "no {line:?} in: {err}");
+    }
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stats = &doc["stats"];
+    let audio_s = stats["audio_s"].as_f64().unwrap();
+    assert!((10.0..12.0).contains(&audio_s), "{stats}");
+    for key in [
+        "decode_s",
+        "speech_load_s",
+        "transcribe_s",
+        "load_s",
+        "prefill_s",
+    ] {
+        assert!(stats[key].as_f64().unwrap() > 0.0, "stats.{key}: {stats}");
+    }
+    let parts: f64 = [
+        "decode_s",
+        "speech_load_s",
+        "transcribe_s",
+        "load_s",
+        "prefill_s",
+        "generate_s",
+        "merge_s",
+    ]
+    .iter()
+    .map(|k| stats[*k].as_f64().unwrap())
+    .sum();
+    let total = stats["total_s"].as_f64().unwrap();
+    assert!(parts <= total + 0.01, "the parts outrun the total: {stats}");
+    assert!(parts >= 0.8 * total, "time unaccounted for: {stats}");
+    let words = doc["transcript"]["text"].as_str().unwrap().to_lowercase();
+    assert!(words.contains("country"), "{words}");
+    for item in doc["action_items"].as_array().unwrap() {
+        assert!(item["source"]["start"].as_f64().is_some(), "{item}");
+    }
+}

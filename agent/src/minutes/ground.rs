@@ -13,7 +13,7 @@ use chrono_tz::Tz;
 use super::chunks::Chunk;
 use super::extract::Proposed;
 use super::text::{
-    content_units, coverage, find_normalized, longest_common, normalize, size, units,
+    content_units, coverage, find_normalized, longest_common, normalize, size, units, Size,
 };
 use super::transcript::{split_speaker, SpeakerRef, Utterance};
 use crate::directory::{Directory, MentionKind};
@@ -52,6 +52,10 @@ pub enum Rejection {
     QuoteOnlyNames,
     #[error("the quoted words are not in what was said")]
     QuoteNotSaid,
+    #[error("the quote only asks a question nobody is asked to act on")]
+    Question,
+    #[error("nobody takes the task on and nothing in the quote asks for it")]
+    NoCommitment,
     #[error("the decision is too short (under 3 words or 4 CJK characters)")]
     DecisionTooShort,
     #[error("the decision is only names")]
@@ -138,18 +142,24 @@ impl<'a> Context<'a> {
             return Err(Rejection::TaskOnlyNames);
         }
         let said = self.without_speaker_label(p.quote.trim(), chunk);
-        if !size(said).says_something() {
-            return Err(Rejection::QuoteTooShort);
-        }
         if self.content_beyond_names(said).is_empty() {
             return Err(Rejection::QuoteOnlyNames);
         }
+        // Names carry no task: "Liu Yang, 你先" is two characters of words.
+        if !Size::of(&self.units_beyond_names(said)).says_something() {
+            return Err(Rejection::QuoteTooShort);
+        }
         let (source, span) = self.locate(said, chunk).ok_or(Rejection::QuoteNotSaid)?;
         let text = &self.utterances[source].text;
-        let quote = match span {
-            Some(span) => text[span].to_string(),
+        let quote = match &span {
+            Some(span) => text[span.clone()].to_string(),
             None => text.clone(),
         };
+        // The quote's whole sentences: whether they ask or take something on.
+        let around = sentences_around(text, span.clone());
+        if only_asks(around) {
+            return Err(Rejection::Question);
+        }
         let (mut owner, mut owner_text) = self.owner(p.owner.trim(), source);
         // "We should all…", "please submit…": words that ask a group give the task to
         // nobody in particular, unless the owner is named right there.
@@ -163,6 +173,9 @@ impl<'a> Context<'a> {
                 owner = None;
                 owner_text = group_words(&quote).unwrap_or_default();
             }
+        }
+        if owner.is_none() && !commits(around) && !addresses_someone(around) {
+            return Err(Rejection::NoCommitment);
         }
         let due = self.due(p.due.trim(), &quote, source);
         Ok(Grounded {
@@ -245,6 +258,13 @@ impl<'a> Context<'a> {
     /// The units of `text` that say something once people's names (directory names
     /// and aliases, the meeting's speakers), titles and pronouns are taken out.
     fn content_beyond_names(&self, text: &str) -> Vec<String> {
+        let mut left = self.units_beyond_names(text);
+        left.retain(|u| !NOT_CONTENT.contains(&u.as_str()));
+        left
+    }
+
+    /// The units of `text` once people's names and titles are taken out.
+    fn units_beyond_names(&self, text: &str) -> Vec<String> {
         let mut rest = String::with_capacity(text.len());
         let mut at = 0;
         for m in self.directory.find(text) {
@@ -267,7 +287,6 @@ impl<'a> Context<'a> {
         for name in speakers.chain(TITLES.iter().map(|t| units(t))) {
             remove_runs(&mut left, &name);
         }
-        left.retain(|u| !NOT_CONTENT.contains(&u.as_str()));
         left
     }
 
@@ -419,6 +438,180 @@ impl<'a> Context<'a> {
         };
         (day >= today).then(|| when.render())
     }
+}
+
+/// The sentences of `text` the quote at `span` is in (all of `text` when the quote was
+/// not found word for word).
+fn sentences_around(text: &str, span: Option<std::ops::Range<usize>>) -> &str {
+    let Some(span) = span else {
+        return text;
+    };
+    let ends = |c: char| matches!(c, '.' | '!' | '?' | ';' | '。' | '！' | '？' | '；');
+    let start = text[..span.start]
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| ends(c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let end = text[span.end..]
+        .char_indices()
+        .find(|&(_, c)| ends(c))
+        .map_or(text.len(), |(i, c)| span.end + i + c.len_utf8());
+    &text[start..end]
+}
+
+/// The sentences of `quote`, each with whether it is a question.
+fn sentences(quote: &str) -> Vec<(&str, bool)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in quote.char_indices() {
+        if matches!(c, '.' | '!' | '?' | ';' | '。' | '！' | '？' | '；') {
+            let end = i + c.len_utf8();
+            out.push((&quote[start..end], matches!(c, '?' | '？')));
+            start = end;
+        }
+    }
+    out.push((&quote[start..], false));
+    out.retain(|(s, _)| s.chars().any(char::is_alphanumeric));
+    out
+}
+
+/// "Is the upgrade still happening?", "Restore test 幾時有結果？": questions that ask no
+/// one to do anything, and nothing else in the quote that takes a task on. A question
+/// put to someone ("Amy, can you…?", "你 call vendor？") is a request, not this.
+fn only_asks(said: &str) -> bool {
+    let all = sentences(said);
+    all.iter().any(|(_, q)| *q)
+        && all.iter().all(|(s, q)| {
+            if *q {
+                !addresses_someone(s)
+            } else {
+                !commits(s)
+            }
+        })
+}
+
+fn addresses_someone(sentence: &str) -> bool {
+    let lower = sentence.to_lowercase();
+    lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .any(|w| {
+            matches!(
+                w,
+                "you" | "your" | "you'll" | "you're" | "anyone" | "somebody" | "someone"
+            )
+        })
+        || sentence.contains(['你', '您', '妳'])
+}
+
+/// Words that take a task on, ask for one or set its time: a quote without any of them
+/// ("operating costs came in under budget") is a report, not an action item.
+fn commits(quote: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "will",
+        "'ll",
+        "going to",
+        "gonna",
+        "need",
+        "needs",
+        "should",
+        "must",
+        "have to",
+        "has to",
+        "got to",
+        "can you",
+        "could you",
+        "would you",
+        "let's",
+        "lets",
+        "please",
+        "shall",
+        "i can",
+        "make sure",
+        "remember",
+        "sure",
+        "ok",
+        "okay",
+        "by",
+        "before",
+        "tomorrow",
+        "tonight",
+        "next",
+        "today",
+        "this week",
+        "asap",
+        "take care",
+        "handle",
+        "own",
+        "on it",
+        "leave it with me",
+        "put it",
+        "i'll",
+        "we'll",
+        "want you",
+    ];
+    const CJK: &[&str] = &[
+        "會",
+        "会",
+        "要",
+        "得",
+        "嚟",
+        "来",
+        "去",
+        "請",
+        "请",
+        "記得",
+        "记得",
+        "負責",
+        "负责",
+        "搞掂",
+        "跟進",
+        "跟进",
+        "安排",
+        "準備",
+        "准备",
+        "前",
+        "聽日",
+        "明天",
+        "今日",
+        "今天",
+        "下個",
+        "下个",
+        "可以",
+        "好",
+        "冇問題",
+        "没问题",
+        "處理",
+        "处理",
+        "整",
+        "做",
+        "交",
+        "發",
+        "发",
+        "打",
+        "覆",
+    ];
+    let lower = format!(" {} ", quote.to_lowercase().replace('’', "'"));
+    let words: String = lower
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '\'' {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    let words = format!(
+        " {} ",
+        words.split_whitespace().collect::<Vec<_>>().join(" ")
+    );
+    WORDS.iter().any(|w| {
+        if w.starts_with('\'') {
+            words.contains(&format!("{w} "))
+        } else {
+            words.contains(&format!(" {w} "))
+        }
+    }) || CJK.iter().any(|w| quote.contains(w))
 }
 
 /// Takes every run of `name`'s units out of `units`.
@@ -704,7 +897,7 @@ mod tests {
                 "Fiona Lau",
                 "I'll send the revised quote to Kowloon Bay by Thursday.",
             ),
-            utt("Amy", "Fiona Lau, thanks."),
+            utt("Amy", "Fiona Lau, thanks, that works for the client."),
         ];
         let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
         let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
@@ -715,10 +908,14 @@ mod tests {
         assert!(ctx.ground(&label, &chunk).is_none());
         assert_eq!(
             ctx.check(&item("Fiona Lau", "send the quote", "I"), &chunk),
-            Err(Rejection::QuoteTooShort)
+            Err(Rejection::QuoteOnlyNames)
         );
         assert_eq!(
             ctx.check(&item("Fiona Lau:", "send the quote", "I"), &chunk),
+            Err(Rejection::QuoteOnlyNames)
+        );
+        assert_eq!(
+            ctx.check(&item("Fiona Lau, thanks", "send the quote", "I"), &chunk),
             Err(Rejection::QuoteTooShort)
         );
         // Three words, all of them names.
@@ -760,8 +957,11 @@ mod tests {
         assert_eq!(g.source, 0);
         // Words only the label and the next line make up are not a quote.
         assert_eq!(
-            ctx.check(&item("Fiona Lau: Fiona Lau, thanks", "thank", "I"), &chunk)
-                .map(|g| g.source),
+            ctx.check(
+                &item("Fiona Lau: Fiona Lau, thanks, that works", "thank", "I"),
+                &chunk
+            )
+            .map(|g| g.source),
             Ok(1),
             "the label is taken off, the words are line 2's"
         );
@@ -898,5 +1098,61 @@ mod tests {
             ctx.decision("公司决定下个月开始用新系统", &chunk),
             Err(Rejection::DecisionNotSaid)
         );
+    }
+
+    #[test]
+    fn questions_and_reports_are_not_tasks() {
+        let dir = directory();
+        let us = vec![
+            utt("David Ng", "Can I ask, does the cold-chain plan mean we stop the small parcel service?"),
+            utt("Ken", "Is the office Wi-Fi upgrade still happening? People keep asking me in the lift."),
+            utt("Peter", "And operating costs came in about two percent under budget, mostly because the move was cheaper."),
+            utt("Ken", "Restore test 幾時有結果？"),
+            utt("Peter", "Amy, can you send the deck to the client?"),
+            utt("Ken", "Liu Yang 你 call vendor？"),
+            utt("Amy", "Restore test 幾時有結果？今天下班前应该有。"),
+            utt("Amy", "Let's each clean up our own accounts in the CRM."),
+        ];
+        let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
+        let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
+        let chunk = chunk_of(&us);
+        let check =
+            |quote: &str, owner: &str| ctx.check(&item(quote, "do the thing", owner), &chunk);
+        assert_eq!(
+            check(
+                "does the cold-chain plan mean we stop the small parcel service",
+                "David Ng"
+            ),
+            Err(Rejection::Question)
+        );
+        assert_eq!(
+            check("Is the office Wi-Fi upgrade still happening", "Ken"),
+            Err(Rejection::Question),
+            "the rest of the sentences take nothing on"
+        );
+        assert_eq!(
+            check("Restore test 幾時有結果", "Ken"),
+            Err(Rejection::Question)
+        );
+        assert_eq!(
+            check(
+                "operating costs came in about two percent under budget",
+                "we"
+            ),
+            Err(Rejection::NoCommitment)
+        );
+        assert!(
+            check("can you send the deck to the client", "Amy").is_ok(),
+            "asked of Amy"
+        );
+        assert!(check("Liu Yang 你 call vendor", "Liu Yang").is_ok());
+        assert!(
+            check("今天下班前应该有", "I").is_ok(),
+            "the answer to the question"
+        );
+        let group = check("clean up our own accounts in the CRM", "we").unwrap();
+        assert_eq!(group.owner, None);
+        // A name does not make a quote long enough.
+        assert_eq!(check("Amy 你 call", "Amy"), Err(Rejection::QuoteTooShort));
     }
 }

@@ -70,18 +70,22 @@ pub struct Size {
 }
 
 pub fn size(text: &str) -> Size {
-    let all = units(text);
-    let cjk = all
-        .iter()
-        .filter(|u| u.chars().next().is_some_and(is_cjk))
-        .count();
-    Size {
-        words: all.len() - cjk,
-        cjk,
-    }
+    Size::of(&units(text))
 }
 
 impl Size {
+    /// The size of units (as [`units`] makes them).
+    pub fn of(units: &[String]) -> Size {
+        let cjk = units
+            .iter()
+            .filter(|u| u.chars().next().is_some_and(is_cjk))
+            .count();
+        Size {
+            words: units.len() - cjk,
+            cjk,
+        }
+    }
+
     /// Enough to say a task or a decision: three words, four CJK characters, or three
     /// of both in a code-switched phrase ("我 call vendor").
     pub fn says_something(self) -> bool {
