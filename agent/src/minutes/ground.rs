@@ -177,7 +177,9 @@ impl<'a> Context<'a> {
         if owner.is_none() && !commits(around) && !addresses_someone(around) {
             return Err(Rejection::NoCommitment);
         }
-        let due = self.due(p.due.trim(), &quote, source);
+        let due = self
+            .committed_due(&quote)
+            .or_else(|| self.due(p.due.trim(), &quote, source));
         Ok(Grounded {
             task: task.to_string(),
             owner,
@@ -373,6 +375,28 @@ impl<'a> Context<'a> {
             name: p.name.clone(),
         });
         (person, said.to_string())
+    }
+
+    /// The time in the words that take the task on ("renewal 今個禮拜到期，我今日會
+    /// renew" is due 今日; "I'll send it by Friday" by Friday): the clause where the
+    /// speaker says they will do it is where its due date is, whatever other times the
+    /// quote names.
+    fn committed_due(&self, quote: &str) -> Option<String> {
+        quote
+            .split([',', '，', '.', '。', ';', '；', '!', '！', '?', '？', '、'])
+            .filter(|clause| says_i(clause) && commits(clause))
+            .find_map(|clause| {
+                let spans = timewords::find(clause, self.now, self.tz);
+                spans
+                    .iter()
+                    .find(|s| matches!(s.value, Value::Deadline(_)))
+                    .or_else(|| {
+                        spans
+                            .iter()
+                            .find(|s| matches!(s.value, Value::Date(_) | Value::DateTime(_)))
+                    })
+                    .and_then(|s| self.render_due(&s.value))
+            })
     }
 
     /// The due date: the time words the model names, if they were said near the
@@ -1154,5 +1178,28 @@ mod tests {
         assert_eq!(group.owner, None);
         // A name does not make a quote long enough.
         assert_eq!(check("Amy 你 call", "Amy"), Err(Rejection::QuoteTooShort));
+    }
+
+    #[test]
+    fn the_due_date_is_where_the_task_is_taken_on() {
+        let dir = directory();
+        let us = vec![utt(
+            "Ken",
+            "我呢邊，firewall 嘅 renewal 今個禮拜到期，我今日會 renew 咗佢。",
+        )];
+        let now = DateTime::parse_from_rfc3339("2026-11-26T09:15:00+08:00").unwrap();
+        let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
+        let g = ctx
+            .check(
+                &proposed(
+                    "firewall 嘅 renewal 今個禮拜到期，我今日會 renew 咗佢",
+                    "我",
+                    "今個禮拜",
+                ),
+                &chunk_of(&us),
+            )
+            .unwrap();
+        assert_eq!(g.due.as_deref(), Some("2026-11-26"), "今日, not the expiry");
+        assert_eq!(g.owner.unwrap().id, "p003");
     }
 }
