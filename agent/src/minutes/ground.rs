@@ -13,7 +13,7 @@ use chrono_tz::Tz;
 use super::chunks::Chunk;
 use super::extract::Proposed;
 use super::text::{
-    content_units, coverage, find_normalized, longest_common, normalize, size, units, Size,
+    content_units, coverage, find_normalized, longest_common, normalize, units, Size,
 };
 use super::transcript::{split_speaker, SpeakerRef, Utterance};
 use crate::directory::{Directory, MentionKind};
@@ -60,6 +60,8 @@ pub enum Rejection {
     DecisionTooShort,
     #[error("the decision is only names")]
     DecisionOnlyNames,
+    #[error("the decision is a question")]
+    DecisionAsks,
     #[error("the decision shares too little with what was said")]
     DecisionNotSaid,
 }
@@ -195,11 +197,14 @@ impl<'a> Context<'a> {
     /// and their pairs, never on spaces alone, so Chinese is judged on what it says.
     pub fn decision(&self, decision: &str, chunk: &Chunk) -> Result<String, Rejection> {
         let d = decision.trim();
-        if !size(d).says_something() {
-            return Err(Rejection::DecisionTooShort);
-        }
         if self.content_beyond_names(d).is_empty() {
             return Err(Rejection::DecisionOnlyNames);
+        }
+        if !Size::of(&self.units_beyond_names(d)).says_something() {
+            return Err(Rejection::DecisionTooShort);
+        }
+        if sentences(d).iter().all(|(_, question)| *question) {
+            return Err(Rejection::DecisionAsks);
         }
         let said = self.part_utterances(chunk);
         let said_units: Vec<String> = said.iter().flat_map(|u| units(&u.text)).collect();
@@ -1077,17 +1082,24 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
         let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
         let chunk = chunk_of(&us);
+        for name in ["Fiona Lau", "Amy", "大文"] {
+            assert_eq!(
+                ctx.decision(name, &chunk),
+                Err(Rejection::DecisionOnlyNames)
+            );
+        }
         assert_eq!(
-            ctx.decision("Fiona Lau", &chunk),
+            ctx.decision("Amy goes first", &chunk),
             Err(Rejection::DecisionTooShort)
         );
         assert_eq!(
-            ctx.decision("Amy", &chunk),
-            Err(Rejection::DecisionTooShort)
+            ctx.decision("李家傑 你先。", &chunk),
+            Err(Rejection::DecisionTooShort),
+            "names do not count"
         );
         assert_eq!(
-            ctx.decision("大文", &chunk),
-            Err(Rejection::DecisionTooShort)
+            ctx.decision("咁 access point 換晒六部？", &chunk),
+            Err(Rejection::DecisionAsks)
         );
         assert_eq!(
             ctx.decision("Wong Mei Ling and Fiona Lau", &chunk),
