@@ -175,8 +175,9 @@ fn dev_minutes(name: &str) -> (Value, String) {
     let err = stderr(&out);
     assert!(
         out.status.success(),
-        "mishu minutes {name} failed ({:?}): {err}",
-        out.status.code()
+        "mishu minutes {name} failed (exit code {:?}, signal {:?}): {err}",
+        out.status.code(),
+        std::os::unix::process::ExitStatusExt::signal(&out.status)
     );
     let doc: Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
     assert_eq!(doc["model"], agent::minutes::DEFAULT_MODEL);
