@@ -348,6 +348,9 @@ pub struct MinutesArgs {
     /// Most transcript tokens the model reads at once.
     #[arg(long, default_value_t = crate::minutes::DEFAULT_CHUNK_TOKENS)]
     pub chunk_tokens: usize,
+    /// Longer recordings are refused (cut them into meetings).
+    #[arg(long, default_value_t = crate::minutes::audio::DEFAULT_MAX_AUDIO_HOURS)]
+    pub max_audio_hours: f64,
     /// Store the minutes in the service's database and put each owned action item on
     /// its owner's to-do list (processing the same meeting again updates them).
     #[arg(long)]

@@ -1,7 +1,6 @@
 //! `mishu minutes INPUT`: minutes of a meeting from its recording or transcript,
 //! printed as JSON (INTERFACES.md `minutes --json`) or Markdown.
 
-use std::io::IsTerminal;
 use std::time::Instant;
 
 use anyhow::Context as _;
@@ -24,6 +23,13 @@ pub fn run(global: &GlobalArgs, args: MinutesArgs) -> anyhow::Result<()> {
     if args.chunk_tokens < 64 {
         return Err(BadInput("--chunk-tokens must be at least 64".into()).into());
     }
+    if !(args.max_audio_hours.is_finite() && args.max_audio_hours > 0.0) {
+        return Err(BadInput(format!(
+            "--max-audio-hours must be a positive number of hours, not {}",
+            args.max_audio_hours
+        ))
+        .into());
+    }
     let now = reference_time(args.now.as_deref())?;
     let tz = zone(&args.tz)?;
     let directory = match &args.directory {
@@ -41,7 +47,7 @@ pub fn run(global: &GlobalArgs, args: MinutesArgs) -> anyhow::Result<()> {
                     &args.input,
                     global.models_dir.clone(),
                     args.speech_model.as_deref(),
-                    audio::MAX_AUDIO_S,
+                    args.max_audio_hours * 3600.0,
                     Some(progress_lines()),
                 )
                 .map_err(MinutesError::into_anyhow)?;
@@ -87,13 +93,14 @@ pub fn run(global: &GlobalArgs, args: MinutesArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Transcription progress as `transcribing: N%` lines every 10%.
+/// Transcription progress as `transcribing N%` lines every 10% (the words of the
+/// meetings API's progress events).
 fn progress_lines() -> ProgressFn {
     let mut last = -10;
-    let _terminal = std::io::stderr().is_terminal();
     Box::new(move |pct: i32| {
         if pct >= last + 10 {
-            eprintln!("transcribing: {pct}%");
+            let stage = Stage::Transcribing(f64::from(pct.clamp(0, 100)) / 100.0);
+            eprintln!("{}", stage.message());
             last = pct;
         }
     })

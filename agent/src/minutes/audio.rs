@@ -11,15 +11,20 @@ use serde_json::{json, Value};
 use super::error::{MinutesError, Result};
 use super::transcript::{from_transcribe_json, Transcript};
 
-/// Longer recordings are refused by the CLI: cut them into meetings. (The service's
-/// limit is its own setting.)
-pub const MAX_AUDIO_S: f64 = 2.0 * 3600.0;
+/// Longer recordings are refused unless told otherwise (`mishu minutes
+/// --max-audio-hours`, the service's `[minutes] max_audio_hours`): cut them into
+/// meetings.
+pub const DEFAULT_MAX_AUDIO_HOURS: f64 = 4.0;
 
 pub struct Transcribed {
     pub transcript: Transcript,
     /// The `transcribe --json` document.
     pub json: Value,
+    /// The recording's length.
+    pub duration_s: f64,
     pub decode_s: f64,
+    /// Loading the Whisper model.
+    pub load_s: f64,
     pub transcribe_s: f64,
 }
 
@@ -49,7 +54,7 @@ pub fn transcribe(
     models_dir: Option<PathBuf>,
     model: Option<&str>,
     max_s: f64,
-    progress: Option<ProgressFn>,
+    mut progress: Option<ProgressFn>,
 ) -> Result<Transcribed> {
     let t0 = Instant::now();
     let audio = inference::audio::decode_file(path)?;
@@ -63,9 +68,15 @@ pub fn transcribe(
         )));
     }
     let decode_s = t0.elapsed().as_secs_f64();
+    let t_load = Instant::now();
     let store = ModelStore::open(models_dir)?;
     let name = model.unwrap_or_else(|| default_model(&store)).to_string();
     let transcriber = Transcriber::load(&store.primary_path(&name)?)?;
+    let load_s = t_load.elapsed().as_secs_f64();
+    // Said once the recording is accepted, even when it holds no speech to report on.
+    if let Some(report) = progress.as_mut() {
+        report(0);
+    }
     let t1 = Instant::now();
     let t = transcriber.transcribe(
         &audio.samples,
@@ -96,7 +107,9 @@ pub fn transcribe(
     Ok(Transcribed {
         transcript,
         json: doc,
+        duration_s,
         decode_s,
+        load_s,
         transcribe_s,
     })
 }

@@ -3,14 +3,19 @@
 //! ("I'll…", "我嚟…"), a directory person named near those words, or nobody ("we",
 //! a name not in the directory) with what was said kept; its due date is what the
 //! time-word parser makes of the due words said there, never a date the model wrote.
+//! What the model writes must also say something: a quote or a task that is only a
+//! speaker's name, a pronoun or punctuation is dropped, and so is a decision that is
+//! too short or shares too little with what was said.
 
 use chrono::{DateTime, Duration, FixedOffset};
 use chrono_tz::Tz;
 
 use super::chunks::Chunk;
 use super::extract::Proposed;
-use super::text::{coverage, longest_common, normalize, units};
-use super::transcript::{SpeakerRef, Utterance};
+use super::text::{
+    content_units, coverage, find_normalized, longest_common, normalize, units, Size,
+};
+use super::transcript::{split_speaker, SpeakerRef, Utterance};
 use crate::directory::{Directory, MentionKind};
 use crate::timewords::{self, Value, When};
 
@@ -34,6 +39,33 @@ pub struct Grounded {
     pub quote: String,
 }
 
+/// Why something the model proposed was not kept.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    #[error("the task is empty")]
+    EmptyTask,
+    #[error("the task is only a name, a pronoun or punctuation")]
+    TaskOnlyNames,
+    #[error("the quote is too short to say a task (under 3 words or 4 CJK characters)")]
+    QuoteTooShort,
+    #[error("the quote is only names")]
+    QuoteOnlyNames,
+    #[error("the quoted words are not in what was said")]
+    QuoteNotSaid,
+    #[error("the quote only asks a question nobody is asked to act on")]
+    Question,
+    #[error("nobody takes the task on and nothing in the quote asks for it")]
+    NoCommitment,
+    #[error("the decision is too short (under 3 words or 4 CJK characters)")]
+    DecisionTooShort,
+    #[error("the decision is only names")]
+    DecisionOnlyNames,
+    #[error("the decision is a question")]
+    DecisionAsks,
+    #[error("the decision shares too little with what was said")]
+    DecisionNotSaid,
+}
+
 /// The meeting's fixed facts grounding needs.
 pub struct Context<'a> {
     pub utterances: &'a [Utterance],
@@ -50,6 +82,19 @@ const OWNER_WINDOW: usize = 3;
 const DUE_WINDOW: usize = 2;
 /// How much of a quote must be found in one utterance.
 const MIN_COVERAGE: f64 = 0.75;
+/// How much of a decision must be found in the part it came from (the mean of its
+/// words or characters found and its content words or character pairs found).
+const DECISION_SHARE: f64 = 0.5;
+
+/// Words (and CJK characters) that name no task when left once names are taken out.
+const NOT_CONTENT: &[&str] = &[
+    "i", "me", "my", "we", "us", "our", "you", "your", "he", "him", "his", "she", "her", "they",
+    "them", "their", "it", "mr", "mrs", "ms", "miss", "dr", "sir", "madam", "and", "or", "the",
+    "a", "an", "to", "owner", "speaker", "s", "ll", "我", "你", "您", "佢", "他", "她", "们", "哋",
+    "同", "和", "及", "与",
+];
+/// Titles said with a name (王经理, Amy 小姐): no content either.
+const TITLES: &[&str] = &["先生", "小姐", "女士", "经理", "总", "姐", "哥"];
 
 impl<'a> Context<'a> {
     pub fn new(
@@ -76,31 +121,54 @@ impl<'a> Context<'a> {
     }
 
     /// Checks one proposed item from `chunk`; `None` when it is not backed by the
-    /// transcript.
+    /// transcript (the reason is logged).
     pub fn ground(&self, p: &Proposed, chunk: &Chunk) -> Option<Grounded> {
+        self.check(p, chunk)
+            .inspect_err(|why| {
+                tracing::debug!(
+                    task = ?p.task,
+                    quote = ?p.quote,
+                    "dropped a proposed action item: {why}"
+                )
+            })
+            .ok()
+    }
+
+    /// Checks one proposed item from `chunk`, saying why it is not kept.
+    pub fn check(&self, p: &Proposed, chunk: &Chunk) -> Result<Grounded, Rejection> {
         let task = p.task.trim();
         if task.is_empty() {
-            return None;
+            return Err(Rejection::EmptyTask);
         }
-        let Some((source, exact)) = self.locate(&p.quote, chunk) else {
-            tracing::info!(
-                "dropped an action item whose words are not in the transcript: {:?}",
-                p.quote
-            );
-            return None;
+        if self.content_beyond_names(task).is_empty() {
+            return Err(Rejection::TaskOnlyNames);
+        }
+        let said = self.without_speaker_label(p.quote.trim(), chunk);
+        if self.content_beyond_names(said).is_empty() {
+            return Err(Rejection::QuoteOnlyNames);
+        }
+        // Names carry no task: "Liu Yang, 你先" is two characters of words.
+        if !Size::of(&self.units_beyond_names(said)).says_something() {
+            return Err(Rejection::QuoteTooShort);
+        }
+        let (source, span) = self.locate(said, chunk).ok_or(Rejection::QuoteNotSaid)?;
+        let text = &self.utterances[source].text;
+        let quote = match &span {
+            Some(span) => text[span.clone()].to_string(),
+            None => text.clone(),
         };
-        let quote = if exact {
-            p.quote.trim().to_string()
-        } else {
-            self.utterances[source].text.clone()
-        };
+        // The quote's whole sentences: whether they ask or take something on.
+        let around = sentences_around(text, span.clone());
+        if only_asks(around) {
+            return Err(Rejection::Question);
+        }
         let (mut owner, mut owner_text) = self.owner(p.owner.trim(), source);
         // "We should all…", "please submit…": words that ask a group give the task to
         // nobody in particular, unless the owner is named right there.
         if let Some(o) = &owner {
             let named_there = self
                 .directory
-                .find(&self.utterances[source].text)
+                .find(text)
                 .iter()
                 .any(|m| matches!(&m.kind, MentionKind::Person(p) if *p == o.id));
             if asks_a_group(&quote) && !named_there {
@@ -108,8 +176,13 @@ impl<'a> Context<'a> {
                 owner_text = group_words(&quote).unwrap_or_default();
             }
         }
-        let due = self.due(p.due.trim(), &quote, source);
-        Some(Grounded {
+        if owner.is_none() && !commits(around) && !addresses_someone(around) {
+            return Err(Rejection::NoCommitment);
+        }
+        let due = self
+            .committed_due(&quote)
+            .or_else(|| self.due(p.due.trim(), &quote, source));
+        Ok(Grounded {
             task: task.to_string(),
             owner,
             owner_text,
@@ -119,24 +192,131 @@ impl<'a> Context<'a> {
         })
     }
 
-    /// The utterance (in or next to the chunk) holding the quote, and whether it is
-    /// there word for word.
-    fn locate(&self, quote: &str, chunk: &Chunk) -> Option<(usize, bool)> {
+    /// Checks a decision from `chunk`: it must say something beyond names, and share
+    /// enough with the words said in the part — compared on words and on CJK characters
+    /// and their pairs, never on spaces alone, so Chinese is judged on what it says.
+    pub fn decision(&self, decision: &str, chunk: &Chunk) -> Result<String, Rejection> {
+        let d = decision.trim();
+        if self.content_beyond_names(d).is_empty() {
+            return Err(Rejection::DecisionOnlyNames);
+        }
+        if !Size::of(&self.units_beyond_names(d)).says_something() {
+            return Err(Rejection::DecisionTooShort);
+        }
+        if sentences(d).iter().all(|(_, question)| *question) {
+            return Err(Rejection::DecisionAsks);
+        }
+        let said = self.part_utterances(chunk);
+        let said_units: Vec<String> = said.iter().flat_map(|u| units(&u.text)).collect();
+        let said_content: std::collections::HashSet<String> =
+            said.iter().flat_map(|u| content_units(&u.text)).collect();
+        let content = content_units(d);
+        let content_share = if content.is_empty() {
+            0.0
+        } else {
+            content.iter().filter(|u| said_content.contains(*u)).count() as f64
+                / content.len() as f64
+        };
+        let share = (coverage(&units(d), &said_units) + content_share) / 2.0;
+        if share < DECISION_SHARE {
+            return Err(Rejection::DecisionNotSaid);
+        }
+        Ok(d.to_string())
+    }
+
+    /// Like [`Context::decision`], logging why a decision is dropped.
+    pub fn keep_decision(&self, decision: &str, chunk: &Chunk) -> Option<String> {
+        self.decision(decision, chunk)
+            .inspect_err(|why| tracing::debug!("dropped a decision {decision:?}: {why}"))
+            .ok()
+    }
+
+    fn part_utterances(&self, chunk: &Chunk) -> &[Utterance] {
+        let last = chunk.last.min(self.utterances.len().saturating_sub(1));
+        &self.utterances[chunk.first.min(last)..=last]
+    }
+
+    /// The model may copy a line with its speaker (`Amy Wong: I'll send it`); the
+    /// name is not part of what was said.
+    fn without_speaker_label<'q>(&self, quote: &'q str, chunk: &Chunk) -> &'q str {
+        let Some((label, words)) = split_speaker(quote) else {
+            return quote;
+        };
+        let label = normalize(label);
+        let speaks = self.window(chunk).any(|i| {
+            self.utterances[i]
+                .speaker
+                .as_ref()
+                .is_some_and(|s| normalize(s.name()) == label)
+        });
+        if speaks {
+            words
+        } else {
+            quote
+        }
+    }
+
+    /// The utterances of `chunk` and one either side.
+    fn window(&self, chunk: &Chunk) -> std::ops::RangeInclusive<usize> {
+        let to = (chunk.last + 1).min(self.utterances.len().saturating_sub(1));
+        chunk.first.saturating_sub(1).min(to)..=to
+    }
+
+    /// The units of `text` that say something once people's names (directory names
+    /// and aliases, the meeting's speakers), titles and pronouns are taken out.
+    fn content_beyond_names(&self, text: &str) -> Vec<String> {
+        let mut left = self.units_beyond_names(text);
+        left.retain(|u| !NOT_CONTENT.contains(&u.as_str()));
+        left
+    }
+
+    /// The units of `text` once people's names and titles are taken out.
+    fn units_beyond_names(&self, text: &str) -> Vec<String> {
+        let mut rest = String::with_capacity(text.len());
+        let mut at = 0;
+        for m in self.directory.find(text) {
+            if matches!(
+                m.kind,
+                MentionKind::Person(_) | MentionKind::AmbiguousPerson(_)
+            ) && m.start >= at
+            {
+                rest.push_str(&text[at..m.start]);
+                rest.push(' ');
+                at = m.end;
+            }
+        }
+        rest.push_str(&text[at..]);
+        let mut left = units(&rest);
+        let speakers = self
+            .utterances
+            .iter()
+            .filter_map(|u| u.speaker.as_ref().map(|s| units(s.name())));
+        for name in speakers.chain(TITLES.iter().map(|t| units(t))) {
+            remove_runs(&mut left, &name);
+        }
+        left
+    }
+
+    /// The utterance (in or next to the chunk) holding the quote, and where in its
+    /// text the quote is when it is there word for word.
+    fn locate(
+        &self,
+        quote: &str,
+        chunk: &Chunk,
+    ) -> Option<(usize, Option<std::ops::Range<usize>>)> {
         let q = normalize(quote);
         let q_units = units(quote);
         if q_units.len() < 2 && q.chars().count() < 3 {
             return None;
         }
-        let from = chunk.first.saturating_sub(1);
-        let to = (chunk.last + 1).min(self.utterances.len() - 1);
         let mut best: Option<(usize, f64)> = None;
-        for i in from..=to {
-            // The model may copy the speaker's name with the words.
-            let text = &self.utterances[i].line();
-            let n = normalize(text);
-            if n.contains(&q) {
-                return Some((i, true));
+        for i in self.window(chunk) {
+            // Only the words said: a speaker's name in front of them is no quote.
+            let text = &self.utterances[i].text;
+            if let Some(span) = find_normalized(text, quote) {
+                return Some((i, Some(span)));
             }
+            let n = normalize(text);
             let cov = coverage(&q_units, &units(text));
             let run = longest_common(&q, &n) as f64 / q.chars().count().max(1) as f64;
             let score = cov.min(run + 0.4);
@@ -144,7 +324,7 @@ impl<'a> Context<'a> {
                 best = Some((i, score));
             }
         }
-        best.map(|(i, _)| (i, false))
+        best.map(|(i, _)| (i, None))
     }
 
     fn owner(&self, said: &str, source: usize) -> (Option<PersonRef>, String) {
@@ -200,6 +380,28 @@ impl<'a> Context<'a> {
             name: p.name.clone(),
         });
         (person, said.to_string())
+    }
+
+    /// The time in the words that take the task on ("renewal 今個禮拜到期，我今日會
+    /// renew" is due 今日; "I'll send it by Friday" by Friday): the clause where the
+    /// speaker says they will do it is where its due date is, whatever other times the
+    /// quote names.
+    fn committed_due(&self, quote: &str) -> Option<String> {
+        quote
+            .split([',', '，', '.', '。', ';', '；', '!', '！', '?', '？', '、'])
+            .filter(|clause| says_i(clause) && commits(clause))
+            .find_map(|clause| {
+                let spans = timewords::find(clause, self.now, self.tz);
+                spans
+                    .iter()
+                    .find(|s| matches!(s.value, Value::Deadline(_)))
+                    .or_else(|| {
+                        spans
+                            .iter()
+                            .find(|s| matches!(s.value, Value::Date(_) | Value::DateTime(_)))
+                    })
+                    .and_then(|s| self.render_due(&s.value))
+            })
     }
 
     /// The due date: the time words the model names, if they were said near the
@@ -264,6 +466,195 @@ impl<'a> Context<'a> {
             When::DateTime(t) => t.with_timezone(&self.tz).date_naive(),
         };
         (day >= today).then(|| when.render())
+    }
+}
+
+/// The sentences of `text` the quote at `span` is in (all of `text` when the quote was
+/// not found word for word).
+fn sentences_around(text: &str, span: Option<std::ops::Range<usize>>) -> &str {
+    let Some(span) = span else {
+        return text;
+    };
+    let ends = |c: char| matches!(c, '.' | '!' | '?' | ';' | '。' | '！' | '？' | '；');
+    let start = text[..span.start]
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| ends(c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let end = text[span.end..]
+        .char_indices()
+        .find(|&(_, c)| ends(c))
+        .map_or(text.len(), |(i, c)| span.end + i + c.len_utf8());
+    &text[start..end]
+}
+
+/// The sentences of `quote`, each with whether it is a question.
+fn sentences(quote: &str) -> Vec<(&str, bool)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in quote.char_indices() {
+        if matches!(c, '.' | '!' | '?' | ';' | '。' | '！' | '？' | '；') {
+            let end = i + c.len_utf8();
+            out.push((&quote[start..end], matches!(c, '?' | '？')));
+            start = end;
+        }
+    }
+    out.push((&quote[start..], false));
+    out.retain(|(s, _)| s.chars().any(char::is_alphanumeric));
+    out
+}
+
+/// "Is the upgrade still happening?", "Restore test 幾時有結果？": questions that ask no
+/// one to do anything, and nothing else in the quote that takes a task on. A question
+/// put to someone ("Amy, can you…?", "你 call vendor？") is a request, not this.
+fn only_asks(said: &str) -> bool {
+    let all = sentences(said);
+    all.iter().any(|(_, q)| *q)
+        && all.iter().all(|(s, q)| {
+            if *q {
+                !addresses_someone(s)
+            } else {
+                !commits(s)
+            }
+        })
+}
+
+fn addresses_someone(sentence: &str) -> bool {
+    let lower = sentence.to_lowercase();
+    lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .any(|w| {
+            matches!(
+                w,
+                "you" | "your" | "you'll" | "you're" | "anyone" | "somebody" | "someone"
+            )
+        })
+        || sentence.contains(['你', '您', '妳'])
+}
+
+/// Words that take a task on, ask for one or set its time: a quote without any of them
+/// ("operating costs came in under budget") is a report, not an action item.
+fn commits(quote: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "will",
+        "'ll",
+        "going to",
+        "gonna",
+        "need",
+        "needs",
+        "should",
+        "must",
+        "have to",
+        "has to",
+        "got to",
+        "can you",
+        "could you",
+        "would you",
+        "let's",
+        "lets",
+        "please",
+        "shall",
+        "i can",
+        "make sure",
+        "remember",
+        "sure",
+        "ok",
+        "okay",
+        "by",
+        "before",
+        "tomorrow",
+        "tonight",
+        "next",
+        "today",
+        "this week",
+        "asap",
+        "take care",
+        "handle",
+        "own",
+        "on it",
+        "leave it with me",
+        "put it",
+        "i'll",
+        "we'll",
+        "want you",
+    ];
+    const CJK: &[&str] = &[
+        "會",
+        "会",
+        "要",
+        "得",
+        "嚟",
+        "来",
+        "去",
+        "請",
+        "请",
+        "記得",
+        "记得",
+        "負責",
+        "负责",
+        "搞掂",
+        "跟進",
+        "跟进",
+        "安排",
+        "準備",
+        "准备",
+        "前",
+        "聽日",
+        "明天",
+        "今日",
+        "今天",
+        "下個",
+        "下个",
+        "可以",
+        "好",
+        "冇問題",
+        "没问题",
+        "處理",
+        "处理",
+        "整",
+        "做",
+        "交",
+        "發",
+        "发",
+        "打",
+        "覆",
+    ];
+    let lower = format!(" {} ", quote.to_lowercase().replace('’', "'"));
+    let words: String = lower
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '\'' {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    let words = format!(
+        " {} ",
+        words.split_whitespace().collect::<Vec<_>>().join(" ")
+    );
+    WORDS.iter().any(|w| {
+        if w.starts_with('\'') {
+            words.contains(&format!("{w} "))
+        } else {
+            words.contains(&format!(" {w} "))
+        }
+    }) || CJK.iter().any(|w| quote.contains(w))
+}
+
+/// Takes every run of `name`'s units out of `units`.
+fn remove_runs(units: &mut Vec<String>, name: &[String]) {
+    if name.is_empty() {
+        return;
+    }
+    let mut i = 0;
+    while i + name.len() <= units.len() {
+        if units[i..i + name.len()] == *name {
+            units.drain(i..i + name.len());
+        } else {
+            i += 1;
+        }
     }
 }
 
@@ -508,5 +899,319 @@ mod tests {
             Some("p001"),
             "大文 spoke nearby"
         );
+    }
+
+    fn chunk_of(us: &[Utterance]) -> Chunk {
+        Chunk {
+            first: 0,
+            last: us.len() - 1,
+            text: String::new(),
+        }
+    }
+
+    fn item(quote: &str, task: &str, owner: &str) -> Proposed {
+        Proposed {
+            quote: quote.into(),
+            owner: owner.into(),
+            task: task.into(),
+            due: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_speaker_label_is_neither_a_quote_nor_a_task() {
+        let dir = directory();
+        let us = vec![
+            utt(
+                "Fiona Lau",
+                "I'll send the revised quote to Kowloon Bay by Thursday.",
+            ),
+            utt("Amy", "Fiona Lau, thanks, that works for the client."),
+        ];
+        let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
+        let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
+        let chunk = chunk_of(&us);
+        // What a small model returned: the label as quote and task.
+        let label = item("Fiona Lau", "Fiona Lau", "Fiona Lau");
+        assert_eq!(ctx.check(&label, &chunk), Err(Rejection::TaskOnlyNames));
+        assert!(ctx.ground(&label, &chunk).is_none());
+        assert_eq!(
+            ctx.check(&item("Fiona Lau", "send the quote", "I"), &chunk),
+            Err(Rejection::QuoteOnlyNames)
+        );
+        assert_eq!(
+            ctx.check(&item("Fiona Lau:", "send the quote", "I"), &chunk),
+            Err(Rejection::QuoteOnlyNames)
+        );
+        assert_eq!(
+            ctx.check(&item("Fiona Lau, thanks", "send the quote", "I"), &chunk),
+            Err(Rejection::QuoteTooShort)
+        );
+        // Three words, all of them names.
+        assert_eq!(
+            ctx.check(&item("Fiona Lau, Amy", "send the quote", "I"), &chunk),
+            Err(Rejection::QuoteOnlyNames)
+        );
+        for task in [
+            "",
+            "  ",
+            "Amy",
+            "Wong Mei Ling.",
+            "I",
+            "Fiona Lau and Ken",
+            "— ?",
+        ] {
+            let got = ctx.check(&item("I'll send the revised quote", task, "I"), &chunk);
+            assert!(
+                matches!(
+                    got,
+                    Err(Rejection::EmptyTask) | Err(Rejection::TaskOnlyNames)
+                ),
+                "{task:?}: {got:?}"
+            );
+        }
+        // The label copied in front of the words is taken off; the quote is the words
+        // as said.
+        let g = ctx
+            .check(
+                &item(
+                    "Fiona Lau: i'll send the revised quote to kowloon bay",
+                    "Send the revised quote to Kowloon Bay",
+                    "I",
+                ),
+                &chunk,
+            )
+            .unwrap();
+        assert_eq!(g.quote, "I'll send the revised quote to Kowloon Bay");
+        assert_eq!(g.source, 0);
+        // Words only the label and the next line make up are not a quote.
+        assert_eq!(
+            ctx.check(
+                &item("Fiona Lau: Fiona Lau, thanks, that works", "thank", "I"),
+                &chunk
+            )
+            .map(|g| g.source),
+            Ok(1),
+            "the label is taken off, the words are line 2's"
+        );
+        assert_eq!(
+            ctx.check(&item("Amy: book the venue in Macau", "book", "Amy"), &chunk),
+            Err(Rejection::QuoteNotSaid)
+        );
+    }
+
+    #[test]
+    fn quotes_need_three_words_or_four_characters() {
+        let dir = directory();
+        let us = vec![
+            utt("大文", "我聽日覆你。"),
+            utt("Ken", "都係我自己 call 啦。"),
+            utt("Amy", "OK, I'll do it."),
+        ];
+        let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
+        let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
+        let chunk = chunk_of(&us);
+        assert_eq!(
+            ctx.check(&item("覆你", "覆 budget", "我"), &chunk),
+            Err(Rejection::QuoteTooShort)
+        );
+        assert_eq!(
+            ctx.check(&item("do it", "do it", "I"), &chunk),
+            Err(Rejection::QuoteTooShort)
+        );
+        // Written in Simplified: found, and shown as said.
+        let g = ctx
+            .check(&item("我听日覆你", "覆 budget", "我"), &chunk)
+            .unwrap();
+        assert_eq!(g.quote, "我聽日覆你");
+        assert_eq!(g.owner.unwrap().id, "p001");
+        let mixed = ctx
+            .check(&item("我自己 call", "call vendor", "我"), &chunk)
+            .unwrap();
+        assert_eq!(mixed.source, 1);
+        assert_eq!(mixed.owner.unwrap().id, "p003");
+        assert!(ctx.check(&item("I'll do it", "do it", "I"), &chunk).is_ok());
+    }
+
+    #[test]
+    fn without_speakers_i_will_has_no_owner() {
+        let dir = directory();
+        let mut us = vec![
+            utt("", "I will send the deck to the client by Friday."),
+            utt("", "Amy, can you book the room?"),
+        ];
+        for u in &mut us {
+            u.speaker = None;
+        }
+        let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
+        let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
+        let chunk = chunk_of(&us);
+        let g = ctx
+            .check(
+                &proposed("I will send the deck to the client", "I", "by Friday"),
+                &chunk,
+            )
+            .unwrap();
+        assert_eq!(g.owner, None);
+        assert_eq!(g.owner_text, "I");
+        assert_eq!(g.due.as_deref(), Some("2026-11-27"));
+        let named = ctx
+            .check(&proposed("can you book the room", "Amy", ""), &chunk)
+            .unwrap();
+        assert_eq!(
+            named.owner.unwrap().id,
+            "p002",
+            "a name said is still an owner"
+        );
+    }
+
+    #[test]
+    fn decisions_must_say_something_that_was_said() {
+        let dir = directory();
+        let us = vec![
+            utt(
+                "Fiona Lau",
+                "Then we go with the six percent discount on the three-year deal.",
+            ),
+            utt(
+                "李家傑",
+                "好，唔該晒。咁 access point 呢樣我哋基本上就咁定，換晒六部。",
+            ),
+            utt("张伟", "那我们今天就定下来，深圳仓库增加四个全职岗位。"),
+        ];
+        let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
+        let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
+        let chunk = chunk_of(&us);
+        for name in ["Fiona Lau", "Amy", "大文"] {
+            assert_eq!(
+                ctx.decision(name, &chunk),
+                Err(Rejection::DecisionOnlyNames)
+            );
+        }
+        assert_eq!(
+            ctx.decision("Amy goes first", &chunk),
+            Err(Rejection::DecisionTooShort)
+        );
+        assert_eq!(
+            ctx.decision("李家傑 你先。", &chunk),
+            Err(Rejection::DecisionTooShort),
+            "names do not count"
+        );
+        assert_eq!(
+            ctx.decision("咁 access point 換晒六部？", &chunk),
+            Err(Rejection::DecisionAsks)
+        );
+        assert_eq!(
+            ctx.decision("Wong Mei Ling and Fiona Lau", &chunk),
+            Err(Rejection::DecisionOnlyNames)
+        );
+        assert_eq!(
+            ctx.decision("陳大文同李家傑", &chunk),
+            Err(Rejection::DecisionOnlyNames)
+        );
+        assert!(ctx
+            .decision(
+                "Go with the six percent discount on the three-year deal",
+                &chunk
+            )
+            .is_ok());
+        assert_eq!(
+            ctx.decision("Book the venue in Macau for the annual dinner", &chunk),
+            Err(Rejection::DecisionNotSaid)
+        );
+        assert!(ctx.decision("換晒六部 access point", &chunk).is_ok());
+        assert!(ctx.decision("更換六部 access point", &chunk).is_ok());
+        assert!(
+            ctx.decision("深圳倉庫增加四個全職崗位", &chunk).is_ok(),
+            "in Traditional"
+        );
+        // Common characters alone (我, 哋, 個, 定…) do not make a decision said.
+        assert_eq!(
+            ctx.decision("我哋決定今年嘅週年晚宴改喺澳門舉行", &chunk),
+            Err(Rejection::DecisionNotSaid)
+        );
+        assert_eq!(
+            ctx.decision("公司决定下个月开始用新系统", &chunk),
+            Err(Rejection::DecisionNotSaid)
+        );
+    }
+
+    #[test]
+    fn questions_and_reports_are_not_tasks() {
+        let dir = directory();
+        let us = vec![
+            utt("David Ng", "Can I ask, does the cold-chain plan mean we stop the small parcel service?"),
+            utt("Ken", "Is the office Wi-Fi upgrade still happening? People keep asking me in the lift."),
+            utt("Peter", "And operating costs came in about two percent under budget, mostly because the move was cheaper."),
+            utt("Ken", "Restore test 幾時有結果？"),
+            utt("Peter", "Amy, can you send the deck to the client?"),
+            utt("Ken", "Liu Yang 你 call vendor？"),
+            utt("Amy", "Restore test 幾時有結果？今天下班前应该有。"),
+            utt("Amy", "Let's each clean up our own accounts in the CRM."),
+        ];
+        let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
+        let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
+        let chunk = chunk_of(&us);
+        let check =
+            |quote: &str, owner: &str| ctx.check(&item(quote, "do the thing", owner), &chunk);
+        assert_eq!(
+            check(
+                "does the cold-chain plan mean we stop the small parcel service",
+                "David Ng"
+            ),
+            Err(Rejection::Question)
+        );
+        assert_eq!(
+            check("Is the office Wi-Fi upgrade still happening", "Ken"),
+            Err(Rejection::Question),
+            "the rest of the sentences take nothing on"
+        );
+        assert_eq!(
+            check("Restore test 幾時有結果", "Ken"),
+            Err(Rejection::Question)
+        );
+        assert_eq!(
+            check(
+                "operating costs came in about two percent under budget",
+                "we"
+            ),
+            Err(Rejection::NoCommitment)
+        );
+        assert!(
+            check("can you send the deck to the client", "Amy").is_ok(),
+            "asked of Amy"
+        );
+        assert!(check("Liu Yang 你 call vendor", "Liu Yang").is_ok());
+        assert!(
+            check("今天下班前应该有", "I").is_ok(),
+            "the answer to the question"
+        );
+        let group = check("clean up our own accounts in the CRM", "we").unwrap();
+        assert_eq!(group.owner, None);
+        // A name does not make a quote long enough.
+        assert_eq!(check("Amy 你 call", "Amy"), Err(Rejection::QuoteTooShort));
+    }
+
+    #[test]
+    fn the_due_date_is_where_the_task_is_taken_on() {
+        let dir = directory();
+        let us = vec![utt(
+            "Ken",
+            "我呢邊，firewall 嘅 renewal 今個禮拜到期，我今日會 renew 咗佢。",
+        )];
+        let now = DateTime::parse_from_rfc3339("2026-11-26T09:15:00+08:00").unwrap();
+        let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
+        let g = ctx
+            .check(
+                &proposed(
+                    "firewall 嘅 renewal 今個禮拜到期，我今日會 renew 咗佢",
+                    "我",
+                    "今個禮拜",
+                ),
+                &chunk_of(&us),
+            )
+            .unwrap();
+        assert_eq!(g.due.as_deref(), Some("2026-11-26"), "今日, not the expiry");
+        assert_eq!(g.owner.unwrap().id, "p003");
     }
 }

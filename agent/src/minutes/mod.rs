@@ -104,6 +104,7 @@ pub fn write(
         .collect::<Vec<_>>()
         .join("\n");
     let language = Language::detect(&all_text);
+    let recorded_s = audio.map(|a| a.duration_s).or(transcript.duration_s);
     if !transcript.has_speakers() {
         tracing::warn!(
             "the transcript names no speakers: \"I will…\" items cannot be given an owner"
@@ -142,6 +143,7 @@ pub fn write(
     let ctx = ground::Context::new(&utterances, directory, opts.now, opts.tz);
     let mut usage = Usage::default();
     let mut proposed_items = 0;
+    let mut dropped_decisions = 0;
     let mut grounded: Vec<Grounded> = Vec::new();
     let mut decisions = Vec::new();
     let mut notes = Vec::new();
@@ -173,11 +175,13 @@ pub fn write(
         } = extract::parse(&text, finish);
         proposed_items += actions.len();
         grounded.extend(actions.iter().filter_map(|p| ctx.ground(p, part)));
+        let before = decisions.len();
         decisions.extend(
             part_decisions
-                .into_iter()
-                .filter(|d| decision_is_grounded(d, &part.text)),
+                .iter()
+                .filter_map(|d| ctx.keep_decision(d, part)),
         );
+        dropped_decisions += part_decisions.len() - (decisions.len() - before);
         if !summary.trim().is_empty() {
             notes.push(summary.trim().to_string());
         }
@@ -212,7 +216,10 @@ pub fn write(
         completion_tokens: usage.completion_tokens,
         truncated_answers: usage.truncated,
         dropped_items,
+        dropped_decisions,
+        audio_s: recorded_s.map_or(0.0, round),
         decode_s: audio.map_or(0.0, |a| round(a.decode_s)),
+        speech_load_s: audio.map_or(0.0, |a| round(a.load_s)),
         transcribe_s: audio.map_or(0.0, |a| round(a.transcribe_s)),
         load_s: 0.0,
         prefill_s: round(usage.prefill_s),
@@ -240,17 +247,6 @@ pub fn write(
 
 fn round(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
-}
-
-/// A decision must be about what was said: most of its words or characters are in the
-/// part it came from (the model is asked to write it in the meeting's language).
-fn decision_is_grounded(decision: &str, part: &str) -> bool {
-    let words = text::units(decision);
-    let ok = words.len() >= 2 && text::coverage(&words, &text::units(part)) >= 0.5;
-    if !ok {
-        tracing::info!("dropped a decision not backed by the transcript: {decision:?}");
-    }
-    ok
 }
 
 fn summarize(

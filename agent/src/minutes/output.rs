@@ -72,13 +72,26 @@ pub struct Stats {
     pub completion_tokens: usize,
     /// Answers cut off by the token limit (their complete items kept).
     pub truncated_answers: usize,
-    /// Items the model proposed that were dropped: their words are not in the transcript.
+    /// Items the model proposed that grounding dropped: their words were not said, or
+    /// the quote or task is only a name or too short.
     pub dropped_items: usize,
+    /// Decisions the model proposed that were dropped (too short, only names, or not
+    /// what was said).
+    #[serde(default)]
+    pub dropped_decisions: usize,
+    /// The recording's length (0 for a transcript): the total is compared against it.
+    #[serde(default)]
+    pub audio_s: f64,
     pub decode_s: f64,
+    /// Loading the Whisper model (recordings only).
+    #[serde(default)]
+    pub speech_load_s: f64,
     pub transcribe_s: f64,
+    /// Loading the LLM.
     pub load_s: f64,
     pub prefill_s: f64,
     pub generate_s: f64,
+    /// Reading the model's answers, grounding and merging them.
     pub merge_s: f64,
     pub total_s: f64,
 }

@@ -38,6 +38,112 @@ pub fn units(text: &str) -> Vec<String> {
     out
 }
 
+/// Where `quote` is in `text`, compared normalized: the byte range of `text` from the
+/// first to the last letter matched, so the words can be shown as they were said.
+pub fn find_normalized(text: &str, quote: &str) -> Option<std::ops::Range<usize>> {
+    let needle: Vec<char> = normalize(quote).chars().collect();
+    if needle.is_empty() {
+        return None;
+    }
+    // Each normalized character with the byte range of the character it came from.
+    let mut chars: Vec<char> = Vec::new();
+    let mut origin: Vec<std::ops::Range<usize>> = Vec::new();
+    for ((at, original), c) in text.char_indices().zip(simplified(text).chars()) {
+        if c.is_alphanumeric() {
+            for lower in c.to_lowercase() {
+                chars.push(lower);
+                origin.push(at..at + original.len_utf8());
+            }
+        }
+    }
+    let start = chars
+        .windows(needle.len())
+        .position(|w| w == needle.as_slice())?;
+    Some(origin[start].start..origin[start + needle.len() - 1].end)
+}
+
+/// How much a text says: its Latin (or digit) words and its CJK characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size {
+    pub words: usize,
+    pub cjk: usize,
+}
+
+pub fn size(text: &str) -> Size {
+    Size::of(&units(text))
+}
+
+impl Size {
+    /// The size of units (as [`units`] makes them).
+    pub fn of(units: &[String]) -> Size {
+        let cjk = units
+            .iter()
+            .filter(|u| u.chars().next().is_some_and(is_cjk))
+            .count();
+        Size {
+            words: units.len() - cjk,
+            cjk,
+        }
+    }
+
+    /// Enough to say a task or a decision: three words, four CJK characters, or three
+    /// of both in a code-switched phrase ("我 call vendor").
+    pub fn says_something(self) -> bool {
+        self.words >= 3
+            || self.cjk >= 4
+            || (self.words >= 1 && self.cjk >= 1 && self.words + self.cjk >= 3)
+    }
+}
+
+/// Latin words that carry no content of their own.
+const FUNCTION_WORDS: &[&str] = &[
+    "a", "an", "the", "of", "to", "and", "or", "for", "in", "on", "at", "by", "with", "from", "is",
+    "are", "was", "be", "will", "would", "shall", "should", "it", "its", "this", "that", "we", "i",
+    "you", "he", "she", "they", "our", "their", "as", "so", "all", "i'll", "we'll", "let's",
+    "it's", "we're",
+];
+
+/// What two texts are compared on to tell whether one is about the other: Latin
+/// content words and pairs of neighbouring CJK characters (a single common character
+/// such as 的 or 会 says little about what was said; a pair says much more).
+pub fn content_units(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut run: Vec<char> = Vec::new();
+    let mut word = String::new();
+    let flush_run = |run: &mut Vec<char>, out: &mut Vec<String>| {
+        match run.len() {
+            0 => {}
+            1 => out.push(run[0].to_string()),
+            _ => out.extend(run.windows(2).map(|w| w.iter().collect::<String>())),
+        }
+        run.clear();
+    };
+    let flush_word = |word: &mut String, out: &mut Vec<String>| {
+        if !word.is_empty() && !FUNCTION_WORDS.contains(&word.as_str()) {
+            out.push(word.clone());
+        }
+        word.clear();
+    };
+    for c in simplified(text).chars() {
+        if is_cjk(c) {
+            flush_word(&mut word, &mut out);
+            run.push(c);
+        } else if c.is_alphanumeric() || (c == '\'' && !word.is_empty()) {
+            flush_run(&mut run, &mut out);
+            word.extend(c.to_lowercase());
+        } else {
+            // Spaces and punctuation end a word; punctuation also ends a CJK phrase.
+            flush_word(&mut word, &mut out);
+            if !c.is_whitespace() {
+                flush_run(&mut run, &mut out);
+            }
+        }
+    }
+    flush_word(&mut word, &mut out);
+    flush_run(&mut run, &mut out);
+    out
+}
+
 /// Share of `part`'s units (with repeats) that `whole` has.
 pub fn coverage(part: &[String], whole: &[String]) -> f64 {
     if part.is_empty() {
@@ -113,5 +219,29 @@ mod tests {
         );
         assert!(similarity("準備預算草稿", "准备预算草稿") > 0.99);
         assert!(similarity("send the deck", "book the venue") < 0.3);
+    }
+
+    #[test]
+    fn finds_quotes_as_said_and_sizes_them() {
+        let said = "Amy: Sure — I'll SEND it by Friday. 我聽日覆你。";
+        let at = find_normalized(said, "i'll send it, by friday").unwrap();
+        assert_eq!(&said[at], "I'll SEND it by Friday");
+        let at = find_normalized(said, "我听日覆").unwrap();
+        assert_eq!(&said[at], "我聽日覆");
+        assert_eq!(find_normalized(said, "send it on Monday"), None);
+        assert_eq!(find_normalized(said, "—"), None);
+
+        assert_eq!(size("Fiona Lau"), Size { words: 2, cjk: 0 });
+        assert!(!size("Fiona Lau").says_something());
+        assert!(size("send the deck").says_something());
+        assert!(!size("覆你。").says_something());
+        assert!(size("我聽日覆").says_something());
+        assert!(size("我 call vendor").says_something());
+        assert!(!size("我 call").says_something());
+
+        assert_eq!(
+            content_units("We will send the 報價單，好。"),
+            ["send", "报价", "价单", "好"]
+        );
     }
 }

@@ -66,7 +66,9 @@ impl Transcript {
 const MAX_SPEAKER_CHARS: usize = 40;
 
 /// A transcript of `Speaker: text` lines. A line without a speaker continues the
-/// previous utterance (or stands alone at the start). `name` is for messages.
+/// previous speaker's utterance; with no speaker before it, it is an utterance of its
+/// own (a transcript without any speakers is one utterance a line). `name` is for
+/// messages.
 pub fn from_text(text: &str, name: &str) -> Result<Transcript> {
     let mut utterances: Vec<Utterance> = Vec::new();
     for raw in text.lines() {
@@ -85,11 +87,11 @@ pub fn from_text(text: &str, name: &str) -> Result<Transcript> {
                 end: None,
             }),
             None => match utterances.last_mut() {
-                Some(last) => {
+                Some(last) if last.speaker.is_some() => {
                     last.text.push(' ');
                     last.text.push_str(line);
                 }
-                None => utterances.push(Utterance {
+                _ => utterances.push(Utterance {
                     speaker: None,
                     text: line.to_string(),
                     start: None,
@@ -98,7 +100,7 @@ pub fn from_text(text: &str, name: &str) -> Result<Transcript> {
             },
         }
     }
-    utterances.retain(|u| !u.text.trim().is_empty());
+    utterances.retain(|u| has_words(&u.text));
     if utterances.is_empty() {
         return Err(MinutesError::BadInput(format!(
             "{name}: the transcript is empty (no words to write minutes from)"
@@ -111,8 +113,13 @@ pub fn from_text(text: &str, name: &str) -> Result<Transcript> {
     })
 }
 
+/// Punctuation and dashes alone are no words to write minutes from.
+fn has_words(text: &str) -> bool {
+    text.chars().any(char::is_alphanumeric)
+}
+
 /// `Peter Chan: text` or `陳大文：text` → (speaker, text).
-fn split_speaker(line: &str) -> Option<(&str, &str)> {
+pub(crate) fn split_speaker(line: &str) -> Option<(&str, &str)> {
     let (at, colon_len) = [':', '：']
         .iter()
         .filter_map(|c| line.find(*c).map(|i| (i, c.len_utf8())))
@@ -185,7 +192,7 @@ pub fn from_transcribe_json(doc: &Value, name: &str) -> Result<Transcript> {
             )))
             }
         };
-        if text.is_empty() {
+        if !has_words(&text) {
             continue;
         }
         utterances.push(Utterance {
@@ -251,9 +258,34 @@ mod tests {
     }
 
     #[test]
+    fn lines_without_speakers_stay_apart() {
+        let t = from_text(
+            "I will send the quote by Friday.\nWe should update the CRM.\n\nAmy: Fine.\nand more",
+            "plain.txt",
+        )
+        .unwrap();
+        assert!(t.has_speakers());
+        let texts: Vec<&str> = t.utterances.iter().map(|u| u.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "I will send the quote by Friday.",
+                "We should update the CRM.",
+                "Fine. and more"
+            ]
+        );
+        assert_eq!(t.utterances[0].speaker, None);
+        let none = from_text("first line\nsecond line", "none.txt").unwrap();
+        assert!(!none.has_speakers());
+        assert_eq!(none.utterances.len(), 2);
+    }
+
+    #[test]
     fn an_empty_transcript_is_bad_input() {
         let err = from_text("  \n\n", "empty.txt").unwrap_err();
         assert!(err.to_string().contains("empty.txt"), "{err}");
+        let err = from_text("...\n---\nAmy: …\n", "dots.txt").unwrap_err();
+        assert!(err.to_string().contains("empty"), "{err}");
         let err = from_transcribe_json(&serde_json::json!({"segments": []}), "t.json").unwrap_err();
         assert!(matches!(err, MinutesError::BadInput(_)));
     }

@@ -151,7 +151,7 @@ impl Default for MinutesConfig {
             models_dir: None,
             chunk_tokens: crate::minutes::DEFAULT_CHUNK_TOKENS,
             max_upload_bytes: 512 * 1024 * 1024,
-            max_audio_hours: 4.0,
+            max_audio_hours: crate::minutes::audio::DEFAULT_MAX_AUDIO_HOURS,
         }
     }
 }
@@ -534,6 +534,11 @@ routes = ["audit"]
         let config = Config::load(dir.path(), env).unwrap();
         assert_eq!(config.minutes.model, "qwen2.5-0.5b");
         assert_eq!(config.minutes.max_audio_hours, 3.0);
+        assert_eq!(
+            MinutesConfig::default().max_audio_hours,
+            crate::minutes::audio::DEFAULT_MAX_AUDIO_HOURS,
+            "one default for the service and `mishu minutes`"
+        );
         assert_eq!(config.minutes.max_upload_bytes, 2048);
         assert_eq!(
             config.minutes.chunk_tokens,
