@@ -2,6 +2,10 @@
 //! PostgreSQL too when `MISHU_TEST_POSTGRES_URL` names a server (a role that may create
 //! databases), as the service tests do.
 
+mod common;
+
+use common::postgres_database;
+
 use agent::calendar::{conflicts, ics};
 use agent::store::events::{EventAttendee, EventPatch, NewEvent};
 use agent::store::reminders::NewReminder;
@@ -19,24 +23,6 @@ async fn stores() -> Vec<(&'static str, Store, tempfile::TempDir)> {
         out.push(("postgres", pg, dir));
     }
     out
-}
-
-/// With `MISHU_TEST_POSTGRES_URL`: a new database named after `dir`, created now (named
-/// `mishu_test_…`, so scripts/postgres-test-server drops it before the next run).
-fn postgres_database(dir: &std::path::Path) -> Option<String> {
-    use std::hash::{Hash, Hasher};
-    let server = std::env::var("MISHU_TEST_POSTGRES_URL").ok()?;
-    let server = server.trim_end_matches('/');
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    dir.hash(&mut hasher);
-    let name = format!("mishu_test_cal_{:016x}", hasher.finish());
-    let created = std::process::Command::new("psql")
-        .args([&format!("{server}/postgres"), "-qc"])
-        .arg(format!("CREATE DATABASE {name}"))
-        .status()
-        .expect("psql runs (apt-get install postgresql-client)");
-    assert!(created.success(), "cannot create database {name}");
-    Some(format!("{server}/{name}"))
 }
 
 fn person(id: &str, name: &str) -> EventAttendee {

@@ -4,6 +4,10 @@
 //! test (as agent/tests/service.rs). Commands are understood by the deterministic rules
 //! (`[commands] model = "rules"`) except in the one test that runs the real LLM.
 
+mod common;
+
+use common::postgres_database;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -37,38 +41,6 @@ fn config(dir: &std::path::Path) -> Config {
     config.commands.model = "rules".into();
     config.reminders.poll_ms = 100;
     config
-}
-
-/// With `MISHU_TEST_POSTGRES_URL`: a database of its own for `dir` (created on first
-/// use, so two services on one directory share it). `None`: SQLite.
-fn postgres_database(dir: &std::path::Path) -> Option<String> {
-    use std::hash::{Hash, Hasher};
-    let server = std::env::var("MISHU_TEST_POSTGRES_URL").ok()?;
-    let server = server.trim_end_matches('/');
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    dir.hash(&mut hasher);
-    let name = format!("mishu_test_{:016x}", hasher.finish());
-    let exists = std::process::Command::new("psql")
-        .args([&format!("{server}/postgres"), "-Atqc"])
-        .arg(format!(
-            "SELECT 1 FROM pg_database WHERE datname = '{name}'"
-        ))
-        .output()
-        .expect("psql runs (apt-get install postgresql-client)");
-    assert!(
-        exists.status.success(),
-        "cannot reach {server}: {}",
-        String::from_utf8_lossy(&exists.stderr)
-    );
-    if exists.stdout.is_empty() {
-        let created = std::process::Command::new("psql")
-            .args([&format!("{server}/postgres"), "-qc"])
-            .arg(format!("CREATE DATABASE {name}"))
-            .status()
-            .expect("psql runs");
-        assert!(created.success(), "cannot create database {name}");
-    }
-    Some(format!("{server}/{name}"))
 }
 
 async fn start_with(dir: tempfile::TempDir, config: Config) -> Harness {

@@ -5,6 +5,10 @@
 //! grounding rightly drops what smaller models propose, and the point is the machinery:
 //! jobs, progress, storage, tasks — not the minutes' quality).
 
+mod common;
+
+use common::postgres_database;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -36,34 +40,6 @@ struct Harness {
     admin: String,
     data: PathBuf,
     _dir: tempfile::TempDir,
-}
-
-/// With `MISHU_TEST_POSTGRES_URL`: a fresh PostgreSQL database for `dir` (as in
-/// tests/service.rs). `None`: SQLite in `dir`.
-fn postgres_database(dir: &Path) -> Option<String> {
-    use std::hash::{Hash, Hasher};
-    let server = std::env::var("MISHU_TEST_POSTGRES_URL").ok()?;
-    let server = server.trim_end_matches('/');
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    dir.hash(&mut hasher);
-    let name = format!("mishu_test_{:016x}", hasher.finish());
-    let exists = std::process::Command::new("psql")
-        .args([&format!("{server}/postgres"), "-Atqc"])
-        .arg(format!(
-            "SELECT 1 FROM pg_database WHERE datname = '{name}'"
-        ))
-        .output()
-        .expect("psql runs (apt-get install postgresql-client)");
-    assert!(exists.status.success(), "cannot reach {server}");
-    if exists.stdout.is_empty() {
-        let created = std::process::Command::new("psql")
-            .args([&format!("{server}/postgres"), "-qc"])
-            .arg(format!("CREATE DATABASE {name}"))
-            .status()
-            .expect("psql runs");
-        assert!(created.success(), "cannot create database {name}");
-    }
-    Some(format!("{server}/{name}"))
 }
 
 async fn start(tune: impl FnOnce(&mut Config)) -> Harness {
