@@ -847,11 +847,7 @@ mod tests {
         ];
         let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
         let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
-        let chunk = Chunk {
-            first: 0,
-            last: 3,
-            text: String::new(),
-        };
+        let chunk = chunk_of(&us);
         let g = ctx
             .ground(
                 &proposed("I'll send it by Friday", "I", "by Friday"),
