@@ -348,6 +348,10 @@ pub struct MinutesArgs {
     /// Most transcript tokens the model reads at once.
     #[arg(long, default_value_t = crate::minutes::DEFAULT_CHUNK_TOKENS)]
     pub chunk_tokens: usize,
+    /// Skip the second look at single lines that may hold a task or a decision the
+    /// first reading missed: faster, finds fewer.
+    #[arg(long)]
+    pub no_second_look: bool,
     /// Longer recordings are refused (cut them into meetings).
     #[arg(long, default_value_t = crate::minutes::audio::DEFAULT_MAX_AUDIO_HOURS)]
     pub max_audio_hours: f64,

@@ -1,6 +1,7 @@
 //! The meeting-minutes pipeline's prompts: extraction per chunk of the transcript
-//! (action items with the words they came from, decisions, a note on the part), and
-//! one summary of the whole meeting from those notes.
+//! (action items with the words they came from, decisions, a note on the part), a
+//! second look at single lines the first reading may have passed over (one action item
+//! or one decision each), and one summary of the whole meeting from the notes.
 
 use serde::Serialize;
 
@@ -16,6 +17,16 @@ const SUMMARY_SYSTEM: Template = template!("minutes/summary_system.j2");
 const SUMMARY_USER: Template = template!("minutes/summary_user.j2");
 /// The summary's answer: `{"summary": "…"}`.
 pub const SUMMARY_SCHEMA: SchemaFile = schema!("minutes/summary.schema.json");
+
+const REVIEW_SYSTEM: Template = template!("minutes/review_system.j2");
+const REVIEW_USER: Template = template!("minutes/review_user.j2");
+/// A second look's answer on one line: `is_task`, `owner`, `task`, `due`.
+pub const REVIEW_SCHEMA: SchemaFile = schema!("minutes/review.schema.json");
+
+const DECISION_SYSTEM: Template = template!("minutes/decision_system.j2");
+const DECISION_USER: Template = template!("minutes/decision_user.j2");
+/// A second look's answer on one line: `is_decision`, `decision`.
+pub const DECISION_SCHEMA: SchemaFile = schema!("minutes/decision.schema.json");
 
 /// One chunk of a transcript to extract from.
 #[derive(Debug, Clone, Serialize)]
@@ -52,6 +63,32 @@ pub fn summary(input: &SummaryInput<'_>) -> Result<ChatPrompt> {
     })
 }
 
+/// One line of the transcript to look at again, with the lines around it
+/// (`Speaker: words` each).
+#[derive(Debug, Clone, Serialize)]
+pub struct LineInput<'a> {
+    pub before: &'a [String],
+    pub line: &'a str,
+    pub after: &'a [String],
+    pub language_name: &'a str,
+}
+
+/// Whether `line` holds an action item (who, what, by when).
+pub fn review(input: &LineInput<'_>) -> Result<ChatPrompt> {
+    Ok(ChatPrompt {
+        system: REVIEW_SYSTEM.render(serde_json::json!({}))?,
+        user: REVIEW_USER.render(input)?,
+    })
+}
+
+/// Whether `line` settles a decision (and the decision in one sentence).
+pub fn decision(input: &LineInput<'_>) -> Result<ChatPrompt> {
+    Ok(ChatPrompt {
+        system: DECISION_SYSTEM.render(serde_json::json!({}))?,
+        user: DECISION_USER.render(input)?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,7 +120,33 @@ mod tests {
     }
 
     #[test]
+    fn a_second_look_marks_its_line_between_the_others() {
+        let before = ["Kenneth: Sandy, the allocation please.".to_string()];
+        let after = ["Sandy: OK.".to_string(), "Kenneth: Thanks.".to_string()];
+        let input = LineInput {
+            before: &before,
+            line: "Sandy: I'll redo it by Tuesday.",
+            after: &after,
+            language_name: "English",
+        };
+        for p in [review(&input).unwrap(), decision(&input).unwrap()] {
+            assert!(
+                p.user.starts_with(
+                    "Kenneth: Sandy, the allocation please.\n>> Sandy: I'll redo it by Tuesday.\nSandy: OK.\nKenneth: Thanks."
+                ),
+                "{}",
+                p.user
+            );
+            assert!(p.user.ends_with("in English."), "{}", p.user);
+        }
+        assert!(review(&input).unwrap().system.contains("\"is_task\""));
+        assert!(decision(&input).unwrap().system.contains("\"is_decision\""));
+    }
+
+    #[test]
     fn schemas_are_json_and_summary_lists_notes() {
+        REVIEW_SCHEMA.json().unwrap();
+        DECISION_SCHEMA.json().unwrap();
         EXTRACT_SCHEMA.json().unwrap();
         SUMMARY_SCHEMA.json().unwrap();
         let p = summary(&SummaryInput {

@@ -64,6 +64,7 @@ pub fn run(global: &GlobalArgs, args: MinutesArgs) -> anyhow::Result<()> {
         attendees: args.attendees.clone(),
         title: args.title.clone(),
         chunk_tokens: args.chunk_tokens,
+        second_look: !args.no_second_look,
     };
     let mut report = |stage: Stage| eprintln!("{}", stage.message());
     let mut m = minutes::write(

@@ -11,6 +11,7 @@ use chrono::{DateTime, Duration, FixedOffset};
 use chrono_tz::Tz;
 
 use super::chunks::Chunk;
+use super::cues::takes_on;
 use super::extract::Proposed;
 use super::text::{
     content_units, coverage, find_normalized, longest_common, normalize, units, Size,
@@ -62,6 +63,8 @@ pub enum Rejection {
     DecisionOnlyNames,
     #[error("the decision is a question")]
     DecisionAsks,
+    #[error("the decision is a line of the transcript or someone taking a task on")]
+    DecisionIsATask,
     #[error("the decision shares too little with what was said")]
     DecisionNotSaid,
 }
@@ -176,6 +179,23 @@ impl<'a> Context<'a> {
                 owner_text = group_words(&quote).unwrap_or_default();
             }
         }
+        // "I'll prepare the contract" is the speaker's, whoever the model names.
+        if let Some(me) = &self.speakers[source] {
+            let mine = owner.as_ref().is_some_and(|o| o.id == me.id);
+            if !mine && takes_on(around) && !addresses_someone(around) {
+                tracing::info!(
+                    task,
+                    "the speaker takes the task on; owner {:?} → {:?}",
+                    owner_text,
+                    me.name
+                );
+                owner = Some(me.clone());
+                owner_text = self.utterances[source]
+                    .speaker
+                    .as_ref()
+                    .map_or_else(|| me.name.clone(), |s| s.name().to_string());
+            }
+        }
         if owner.is_none() && !commits(around) && !addresses_someone(around) {
             return Err(Rejection::NoCommitment);
         }
@@ -205,6 +225,14 @@ impl<'a> Context<'a> {
         }
         if sentences(d).iter().all(|(_, question)| *question) {
             return Err(Rejection::DecisionAsks);
+        }
+        let copied_line = split_speaker(d).is_some_and(|(label, _)| {
+            self.utterances
+                .iter()
+                .any(|u| u.speaker.as_ref().is_some_and(|s| s.name() == label.trim()))
+        });
+        if copied_line || takes_on(d) {
+            return Err(Rejection::DecisionIsATask);
         }
         let said = self.part_utterances(chunk);
         let said_units: Vec<String> = said.iter().flat_map(|u| units(&u.text)).collect();
@@ -507,7 +535,7 @@ fn sentences(quote: &str) -> Vec<(&str, bool)> {
 /// "Is the upgrade still happening?", "Restore test 幾時有結果？": questions that ask no
 /// one to do anything, and nothing else in the quote that takes a task on. A question
 /// put to someone ("Amy, can you…?", "你 call vendor？") is a request, not this.
-fn only_asks(said: &str) -> bool {
+pub(super) fn only_asks(said: &str) -> bool {
     let all = sentences(said);
     all.iter().any(|(_, q)| *q)
         && all.iter().all(|(s, q)| {
@@ -519,7 +547,7 @@ fn only_asks(said: &str) -> bool {
         })
 }
 
-fn addresses_someone(sentence: &str) -> bool {
+pub(super) fn addresses_someone(sentence: &str) -> bool {
     let lower = sentence.to_lowercase();
     lower
         .split(|c: char| !(c.is_alphanumeric() || c == '\''))
@@ -534,7 +562,7 @@ fn addresses_someone(sentence: &str) -> bool {
 
 /// Words that take a task on, ask for one or set its time: a quote without any of them
 /// ("operating costs came in under budget") is a report, not an action item.
-fn commits(quote: &str) -> bool {
+pub(super) fn commits(quote: &str) -> bool {
     const WORDS: &[&str] = &[
         "will",
         "'ll",
@@ -696,7 +724,7 @@ fn asks_a_group(quote: &str) -> bool {
     group_words(quote).is_some() && !says_i(quote)
 }
 
-fn group_words(quote: &str) -> Option<String> {
+pub(super) fn group_words(quote: &str) -> Option<String> {
     const WORDS: &[&str] = &[
         "we",
         "let's",
@@ -728,7 +756,7 @@ fn group_words(quote: &str) -> Option<String> {
 }
 
 /// "I", "I'll", "me", "my", or 我 not followed by 哋/地/們/们.
-fn says_i(quote: &str) -> bool {
+pub(super) fn says_i(quote: &str) -> bool {
     let lower = quote.to_lowercase();
     let latin = lower
         .split(|c: char| !(c.is_alphanumeric() || c == '\''))
@@ -834,6 +862,40 @@ mod tests {
             task: "do it".into(),
             due: due.into(),
         }
+    }
+
+    #[test]
+    fn who_says_i_will_owns_it_whoever_the_model_names() {
+        let dir = directory();
+        let us = vec![
+            utt("Peter", "Who prepares the contract?"),
+            utt("Ken", "Agreed. I'll prepare the contract by Friday."),
+            utt("Amy", "Ken, can you also send it? I'll review it."),
+        ];
+        let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
+        let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
+        let chunk = chunk_of(&us);
+        let g = ctx
+            .ground(
+                &proposed("I'll prepare the contract by Friday", "Peter", ""),
+                &chunk,
+            )
+            .unwrap();
+        assert_eq!(g.owner.unwrap().id, "p003");
+        // Asking someone in the same words: the model's owner stands.
+        let asked = ctx
+            .ground(
+                &proposed("Ken, can you also send it? I'll review it.", "Ken", ""),
+                &chunk,
+            )
+            .unwrap();
+        assert_eq!(asked.owner.unwrap().id, "p003");
+        let copied = ctx.decision("Ken: Agreed. I'll prepare the contract by Friday.", &chunk);
+        assert_eq!(copied, Err(Rejection::DecisionIsATask));
+        assert_eq!(
+            ctx.decision("I'll prepare the contract by Friday", &chunk),
+            Err(Rejection::DecisionIsATask)
+        );
     }
 
     #[test]

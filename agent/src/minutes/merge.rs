@@ -1,9 +1,11 @@
 //! The reduce step: the parts' items and decisions as one list. The same item seen
-//! twice (from the utterance two parts share, or said twice) is kept once; a task
-//! handed to someone else later in the meeting keeps only its last owner.
+//! twice (from the utterance two parts share, said twice, or asked for in one line and
+//! taken on in the next) is kept once; a task handed to someone else later in the
+//! meeting keeps only its last owner.
 
+use super::cues::hands_over;
 use super::ground::Grounded;
-use super::text::similarity;
+use super::text::{content_units, similarity};
 
 /// Tasks this alike are the same task.
 const SAME_TASK: f64 = 0.5;
@@ -19,7 +21,12 @@ pub fn items(mut all: Vec<Grounded>) -> Vec<Grounded> {
         let owner_id = item.owner.as_ref().map(|p| p.id.clone());
         let same = out.iter().position(|o| {
             let same_owner = o.owner.as_ref().map(|p| &p.id) == owner_id.as_ref();
-            same_owner && (o.source == item.source || similarity(&o.task, &item.task) >= SAME_TASK)
+            // "Sandy, the allocation by Tuesday?" / "Sure, I'll redo it": one task.
+            let asked_then_taken = owner_id.is_some() && item.source - o.source <= 1;
+            same_owner
+                && (o.source == item.source
+                    || asked_then_taken
+                    || similarity(&o.task, &item.task) >= SAME_TASK)
         });
         if let Some(i) = same {
             if out[i].due.is_none() {
@@ -27,10 +34,14 @@ pub fn items(mut all: Vec<Grounded>) -> Vec<Grounded> {
             }
             continue;
         }
+        // Said with "actually…" / "咁算，我自己…", a task sharing a content word
+        // with an earlier one is that task handed on.
+        let handed = hands_over(&item.quote);
         let reassigned = out.iter().position(|o| {
             o.owner.as_ref().map(|p| &p.id) != owner_id.as_ref()
                 && item.source - o.source <= REASSIGN_WINDOW
-                && similarity(&o.task, &item.task) >= REASSIGNED_TASK
+                && (similarity(&o.task, &item.task) >= REASSIGNED_TASK
+                    || (handed && shares_content(&o.task, &item.task)))
         });
         if let Some(i) = reassigned {
             tracing::info!(
@@ -44,6 +55,11 @@ pub fn items(mut all: Vec<Grounded>) -> Vec<Grounded> {
         out.push(item);
     }
     out
+}
+
+fn shares_content(a: &str, b: &str) -> bool {
+    let a = content_units(a);
+    content_units(b).iter().any(|u| a.contains(u))
 }
 
 pub fn decisions(all: Vec<String>) -> Vec<String> {
@@ -95,6 +111,38 @@ mod tests {
                 ("Send the contract to Kelly", "p013"),
                 ("Prepare KOL list", "p002")
             ]
+        );
+        let asked_then_taken = items(vec![
+            item("Redo the allocation", Some("p012"), 6),
+            item("Send it to Kenneth", Some("p012"), 7),
+            item("Chase David and Amy", Some("p012"), 9),
+            item("Book the room", None, 10),
+            item("Order lunch", None, 11),
+        ]);
+        let tasks: Vec<&str> = asked_then_taken.iter().map(|g| g.task.as_str()).collect();
+        assert_eq!(
+            tasks,
+            [
+                "Redo the allocation",
+                "Chase David and Amy",
+                "Book the room",
+                "Order lunch"
+            ]
+        );
+        let mut taken_back = item("整個 KOL list", Some("p002"), 12);
+        taken_back.quote = "咁算，actually 我自己整個 KOL list 啦".into();
+        let handed = items(vec![
+            item("整埋 KOL 列表", Some("p013"), 10),
+            item("send 份合約畀 Kelly", Some("p013"), 9),
+            taken_back,
+        ]);
+        let got: Vec<(&str, &str)> = handed
+            .iter()
+            .map(|g| (g.task.as_str(), g.owner.as_ref().unwrap().id.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [("send 份合約畀 Kelly", "p013"), ("整個 KOL list", "p002")]
         );
         assert_eq!(
             decisions(vec![

@@ -1,11 +1,14 @@
 //! Meeting minutes, reading top to bottom as the data flows: input (audio, a
 //! `Speaker: text` transcript, or `transcribe` JSON) → [`transcript`] → [`chunks`] that
 //! fit the model's context → per-chunk schema-constrained [`extract`]ion → [`ground`]ing
-//! against the transcript (quotes, owners, due dates) → [`merge`] across chunks → one
-//! summary → [`output`] (JSON and Markdown). [`sync`] turns the items into tasks.
+//! against the transcript (quotes, owners, due dates) → a second look at single lines
+//! that look like a task or a decision nothing came from ([`review`]) → [`merge`]
+//! across chunks → one summary → [`output`] (JSON and Markdown). [`sync`] turns the
+//! items into tasks.
 
 pub mod audio;
 pub mod chunks;
+mod cues;
 pub mod error;
 pub mod extract;
 pub mod ground;
@@ -13,6 +16,7 @@ pub mod input;
 pub mod language;
 pub mod merge;
 pub mod output;
+pub mod review;
 pub mod sync;
 pub mod text;
 pub mod transcript;
@@ -51,6 +55,11 @@ pub enum Stage {
         part: usize,
         of: usize,
     },
+    /// Line `line` (1-based) of `of` picked for a second look is being read.
+    Checking {
+        line: usize,
+        of: usize,
+    },
     Summarizing,
 }
 
@@ -60,7 +69,10 @@ impl Stage {
         let (t, rest) = if with_audio { (0.5, 0.5) } else { (0.0, 1.0) };
         match self {
             Stage::Transcribing(f) => t * f,
-            Stage::Extracting { part, of } => t + rest * 0.9 * (part - 1) as f64 / of.max(1) as f64,
+            Stage::Extracting { part, of } => t + rest * 0.7 * (part - 1) as f64 / of.max(1) as f64,
+            Stage::Checking { line, of } => {
+                t + rest * (0.7 + 0.2 * (line - 1) as f64 / of.max(1) as f64)
+            }
             Stage::Summarizing => t + rest * 0.92,
         }
     }
@@ -69,6 +81,7 @@ impl Stage {
         match self {
             Stage::Transcribing(f) => format!("transcribing {:.0}%", f * 100.0),
             Stage::Extracting { part, of } => format!("extracting part {part}/{of}"),
+            Stage::Checking { line, of } => format!("checking line {line}/{of}"),
             Stage::Summarizing => "summarizing".to_string(),
         }
     }
@@ -83,6 +96,9 @@ pub struct Options {
     pub attendees: Option<Vec<String>>,
     pub title: Option<String>,
     pub chunk_tokens: usize,
+    /// Look again, one line at a time, at lines whose words look like a task or a
+    /// decision that the reading of their part did not give (slower, finds more).
+    pub second_look: bool,
 }
 
 /// Writes the minutes of `transcript`. `audio` carries the transcription's JSON and
@@ -187,8 +203,31 @@ pub fn write(
         }
         merge_s += t.elapsed().as_secs_f64();
     }
+    let mut dropped_items = proposed_items - grounded.len();
+    let second_look = if opts.second_look {
+        review::lines(&ctx, &grounded, &decisions)
+    } else {
+        review::Lines::default()
+    };
+    tracing::info!(
+        "second look at {} line(s) that may hold a task and {} that may hold a decision",
+        second_look.tasks.len(),
+        second_look.decisions.len()
+    );
+    let found = review::run(
+        llm,
+        &ctx,
+        &second_look,
+        language,
+        cancel.clone(),
+        &mut usage,
+        &mut |line, of| progress(Stage::Checking { line, of }),
+    )?;
+    dropped_items += found.dropped_items;
+    dropped_decisions += found.dropped_decisions;
+    grounded.extend(found.items);
+    decisions.extend(found.decisions);
     let t = Instant::now();
-    let dropped_items = proposed_items - grounded.len();
     let items = merge::items(grounded);
     let decisions = merge::decisions(decisions);
     merge_s += t.elapsed().as_secs_f64();
@@ -217,6 +256,7 @@ pub fn write(
         truncated_answers: usage.truncated,
         dropped_items,
         dropped_decisions,
+        checked_lines: second_look.len(),
         audio_s: recorded_s.map_or(0.0, round),
         decode_s: audio.map_or(0.0, |a| round(a.decode_s)),
         speech_load_s: audio.map_or(0.0, |a| round(a.load_s)),

@@ -79,6 +79,10 @@ pub struct Stats {
     /// what was said).
     #[serde(default)]
     pub dropped_decisions: usize,
+    /// Lines given a second look, one at a time, because their words look like a task
+    /// or a decision that the reading of their part did not give.
+    #[serde(default)]
+    pub checked_lines: usize,
     /// The recording's length (0 for a transcript): the total is compared against it.
     #[serde(default)]
     pub audio_s: f64,

@@ -137,6 +137,9 @@ pub struct MinutesConfig {
     pub models_dir: Option<PathBuf>,
     /// Most transcript tokens the model reads at once.
     pub chunk_tokens: usize,
+    /// A second look, one line at a time, at lines that may hold a task or a decision
+    /// the first reading missed.
+    pub second_look: bool,
     /// Largest meeting upload (a recording or a transcript), in bytes (413 above).
     pub max_upload_bytes: usize,
     /// Longer recordings are refused (the job fails saying so).
@@ -150,6 +153,7 @@ impl Default for MinutesConfig {
             speech_model: None,
             models_dir: None,
             chunk_tokens: crate::minutes::DEFAULT_CHUNK_TOKENS,
+            second_look: true,
             max_upload_bytes: 512 * 1024 * 1024,
             max_audio_hours: crate::minutes::audio::DEFAULT_MAX_AUDIO_HOURS,
         }
@@ -367,6 +371,7 @@ impl Config {
             }
             "MISHU_MINUTES_MAX_UPLOAD_BYTES" => self.minutes.max_upload_bytes = parse(name, value)?,
             "MISHU_MINUTES_MAX_AUDIO_HOURS" => self.minutes.max_audio_hours = parse(name, value)?,
+            "MISHU_MINUTES_SECOND_LOOK" => self.minutes.second_look = parse(name, value)?,
             "MISHU_COMMAND_MODEL" => self.commands.model = value.to_string(),
             "MISHU_PUBLIC_URL" => self.public_url = Some(value.to_string()),
             _ => {}
@@ -527,12 +532,17 @@ routes = ["audit"]
             "[minutes]\nmodel = \"qwen2.5-0.5b\"\nmax_audio_hours = 3\n",
         )
         .unwrap();
-        let env = [(
-            "MISHU_MINUTES_MAX_UPLOAD_BYTES".to_string(),
-            "2048".to_string(),
-        )];
+        let env = [
+            (
+                "MISHU_MINUTES_MAX_UPLOAD_BYTES".to_string(),
+                "2048".to_string(),
+            ),
+            ("MISHU_MINUTES_SECOND_LOOK".to_string(), "false".to_string()),
+        ];
         let config = Config::load(dir.path(), env).unwrap();
         assert_eq!(config.minutes.model, "qwen2.5-0.5b");
+        assert!(!config.minutes.second_look);
+        assert!(MinutesConfig::default().second_look);
         assert_eq!(config.minutes.max_audio_hours, 3.0);
         assert_eq!(
             MinutesConfig::default().max_audio_hours,

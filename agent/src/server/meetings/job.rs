@@ -119,6 +119,7 @@ impl MinutesHandler {
             attendees: input.attendees.clone(),
             title: input.title.clone(),
             chunk_tokens: self.config.chunk_tokens,
+            second_look: self.config.second_look,
         };
         let directory = self.directory().await?;
         let previous = self

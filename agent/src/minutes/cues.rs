@@ -1,0 +1,204 @@
+//! Words that show what a line does: someone takes a task on ("I'll…", "我聽日打畀佢"),
+//! asks someone for one ("Sandy 你整…", "can you…"), or settles a decision ("we go
+//! with…", "就咁決定"). Cues only pick what to look at or check; they never write
+//! an item themselves.
+
+/// Verbs (or the start of a code-switched English verb) soon after 我 / 你, once time
+/// words like 今晚 / 聽日 are passed.
+const CJK_VERB_CUES: &str = "會会嚟来去負负跟幫帮搞整做安準准處处交發发打約约問问寫写睇看搵揾執执改寄簽签訂订買买聯联覆回叫催追同";
+/// What follows 我 / 你 in an opinion or a turn to speak, not a task.
+const NOT_TASKS: &[&str] = &[
+    "覺得", "觉得", "諗", "谂", "想", "認為", "认为", "估", "知", "唔知", "不知", "同意", "講",
+    "讲", "說", "说", "話", "话", "先",
+];
+/// How many characters after 我 / 你 (spaces aside) a verb cue may come.
+const CUE_REACH: usize = 4;
+
+pub(super) fn takes_on(text: &str) -> bool {
+    const ENGLISH: &[&str] = &[
+        "i'll",
+        "i will",
+        "i can",
+        "let me",
+        "i'm going to",
+        "i am going to",
+        "leave it with me",
+        "i'll take",
+        "i'm on it",
+        "i'll handle",
+        "i'll do",
+    ];
+    let lower = text.to_lowercase().replace('’', "'");
+    ENGLISH.iter().any(|w| has_words(&lower, w)) || after_pronoun(text, '我')
+}
+
+pub(super) fn asks_for(text: &str) -> bool {
+    const ENGLISH: &[&str] = &[
+        "can you",
+        "could you",
+        "would you",
+        "will you",
+        "please",
+        "you'll",
+        "you will",
+        "you need to",
+        "you should",
+        "you have to",
+        "i need you",
+        "want you to",
+        "you take",
+        "you handle",
+        "make sure",
+    ];
+    const CJK: &[&str] = &[
+        "麻煩",
+        "麻烦",
+        "請你",
+        "请你",
+        "你負責",
+        "你负责",
+        "交畀",
+        "交给",
+    ];
+    let lower = text.to_lowercase().replace('’', "'");
+    ENGLISH.iter().any(|w| has_words(&lower, w))
+        || CJK.iter().any(|w| text.contains(w))
+        || after_pronoun(text, '你')
+        || after_pronoun(text, '您')
+}
+
+/// `pronoun` (not 我哋 / 你哋's plural) followed within a few characters by a verb cue or
+/// an English word, and not by an opinion ("我覺得…").
+fn after_pronoun(text: &str, pronoun: char) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    chars.iter().enumerate().any(|(i, &c)| {
+        if c != pronoun || chars.get(i + 1).is_some_and(|n| "哋地們们".contains(*n)) {
+            return false;
+        }
+        let rest: String = chars[i + 1..].iter().collect();
+        let rest = rest.trim_start();
+        if NOT_TASKS.iter().any(|o| rest.starts_with(o)) {
+            return false;
+        }
+        rest.chars()
+            .filter(|c| !c.is_whitespace())
+            .take(CUE_REACH)
+            .any(|n| CJK_VERB_CUES.contains(n) || n.is_ascii_alphabetic())
+    })
+}
+
+fn has_words(lower: &str, phrase: &str) -> bool {
+    lower.match_indices(phrase).any(|(at, _)| {
+        let before = lower[..at].chars().next_back();
+        let after = lower[at + phrase.len()..].chars().next();
+        !before.is_some_and(|c| c.is_alphanumeric() || c == '\'')
+            && !after.is_some_and(|c| c.is_alphanumeric() || c == '\'')
+    })
+}
+
+pub(super) fn looks_like_decision(text: &str) -> bool {
+    const ENGLISH: &[&str] = &[
+        "decided",
+        "decide",
+        "decision",
+        "agreed",
+        "go with",
+        "going with",
+        "approved",
+        "approve",
+        "settled",
+        "final",
+        "stick with",
+        "switch to",
+        "postpone",
+        "cancel",
+        "set for",
+        "move forward",
+        "go ahead",
+    ];
+    const CJK: &[&str] = &[
+        "決定",
+        "决定",
+        "定落",
+        "定咗",
+        "定喺",
+        "定在",
+        "定為",
+        "定为",
+        "就咁",
+        "就這樣",
+        "就这样",
+        "就这么",
+        "拍板",
+        "通過",
+        "通过",
+        "批准",
+        "確定",
+        "确定",
+        "落實",
+        "落实",
+        "照舊",
+        "照旧",
+        "改用",
+        "取消",
+        "延後",
+        "延后",
+        "暫停",
+        "暂停",
+        "揀",
+        "选定",
+        "定了",
+    ];
+    let lower = text.to_lowercase();
+    ENGLISH.iter().any(|w| has_words(&lower, w)) || CJK.iter().any(|w| text.contains(w))
+}
+
+/// Words that hand a task on or take it back: "actually, Ken will do it instead",
+/// "咁算，我自己整", "唔使，我自己同佢哋講".
+pub(super) fn hands_over(text: &str) -> bool {
+    const ENGLISH: &[&str] = &["actually", "instead", "never mind", "on second thought"];
+    const CJK: &[&str] = &[
+        "算",
+        "唔使",
+        "不用",
+        "我自己",
+        "改由",
+        "改為",
+        "改为",
+        "換",
+        "换",
+        "反而",
+    ];
+    let lower = text.to_lowercase();
+    ENGLISH.iter().any(|w| has_words(&lower, w)) || CJK.iter().any(|w| text.contains(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cues_in_english_cantonese_and_mandarin() {
+        assert!(takes_on("Agreed. I'll prepare the contract."));
+        assert!(takes_on("好，我聽日打畀佢。"));
+        assert!(takes_on("唔使，我今晚 WhatsApp 佢哋。"));
+        assert!(takes_on("没问题，我来跟进。"));
+        assert!(!takes_on("我覺得六個 percent 太多。"));
+        assert!(!takes_on("我哋要諗下點追返。"));
+        assert!(!takes_on("Till tomorrow."));
+        assert!(asks_for("Peter, could you chase them?"));
+        assert!(asks_for("Sandy 你重新整過個 allocation。"));
+        assert!(asks_for("小王，麻烦你准备一下。"));
+        assert!(!asks_for("Peter，你講下個 overall picture 先。"));
+        assert!(!asks_for("You know the numbers already."));
+        assert!(looks_like_decision("So we go with Second Chance Cleaning."));
+        assert!(looks_like_decision(
+            "我哋今日就定落嚟：cap 喺 four percent。"
+        ));
+        assert!(looks_like_decision("就这样决定了。"));
+        assert!(!looks_like_decision("Revenue was up eleven percent."));
+        assert!(hands_over("Actually, Ken will do it instead."));
+        assert!(hands_over("咁算，我自己整個 KOL list 啦。"));
+        assert!(!hands_over("Ken will do it by Friday."));
+    }
+}

@@ -1,0 +1,387 @@
+//! A second look at single lines. Reading a whole part at once, a small model passes
+//! over tasks and decisions, most often in Cantonese and code-switched talk. Code picks
+//! the lines whose words look like a task (someone takes one on, is asked for one, or
+//! a deadline is set) or a decision, where nothing found so far came from, and the
+//! model is asked about each line alone, with the lines around it. What it answers is
+//! grounded like everything else it proposes.
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use inference::llm::{Llm, Schema};
+use serde::Deserialize;
+
+use super::chunks::Chunk;
+use super::cues::{asks_for, looks_like_decision, takes_on};
+use super::error::Result;
+use super::extract::{generate_json, Proposed, Usage};
+use super::ground::{self, Context, Grounded};
+use super::language::Language;
+use super::text::{content_units, coverage, units};
+use crate::directory::MentionKind;
+use crate::timewords::{self, Value};
+
+/// Lines shown before and after the one looked at.
+const BEFORE: usize = 2;
+const AFTER: usize = 3;
+/// Tokens for one answer (a short task or one sentence).
+const ANSWER_TOKENS: usize = 120;
+/// A line shorter than this (in words, or CJK characters) says no task of its own:
+/// "OK，冇問題", "Sure, will do".
+const MIN_UNITS: usize = 5;
+/// A decision already found sharing this much of a line's content came from it.
+const FOUND_SHARE: f64 = 0.5;
+
+/// Which lines to look at again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lines {
+    pub tasks: Vec<usize>,
+    pub decisions: Vec<usize>,
+}
+
+impl Lines {
+    pub fn len(&self) -> usize {
+        self.tasks.len() + self.decisions.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The lines that look like a task or a decision and that nothing found so far came
+/// from. `items` are the action items kept, `decisions` the decisions kept.
+pub fn lines(ctx: &Context<'_>, items: &[Grounded], decisions: &[String]) -> Lines {
+    let covered = |i: usize| items.iter().any(|g| g.source == i);
+    let mut out = Lines::default();
+    for (i, u) in ctx.utterances.iter().enumerate() {
+        let text = u.text.as_str();
+        if units(text).len() < MIN_UNITS {
+            continue;
+        }
+        let accepts_covered = i > 0 && covered(i - 1) && ground::says_i(text);
+        let asks_covered = covered(i + 1) && ground::addresses_someone(text);
+        if !covered(i) && !accepts_covered && !asks_covered && looks_like_task(ctx, text) {
+            out.tasks.push(i);
+        }
+        if looks_like_decision(text) {
+            let content = content_units(text);
+            let found = decisions
+                .iter()
+                .any(|d| coverage(&content_units(d), &content) >= FOUND_SHARE);
+            if !found {
+                out.decisions.push(i);
+            }
+        }
+    }
+    out
+}
+
+/// Someone takes a task on ("I'll…", "我聽日打畀佢"), is asked for one ("Sandy 你整…",
+/// "can you…"), or a deadline is set ("禮拜五之前做晒", "by Friday").
+fn looks_like_task(ctx: &Context<'_>, text: &str) -> bool {
+    if ground::only_asks(text) {
+        return false;
+    }
+    let deadline = timewords::find(text, ctx.now, ctx.tz)
+        .iter()
+        .any(|s| matches!(s.value, Value::Deadline(_)));
+    takes_on(text) || asks_for(text) || deadline
+}
+
+/// What one look at a task line answers.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct TaskAnswer {
+    is_task: bool,
+    owner: String,
+    task: String,
+    due: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct DecisionAnswer {
+    is_decision: bool,
+    decision: String,
+}
+
+/// What the second look found, not yet merged with the rest.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub items: Vec<Grounded>,
+    pub decisions: Vec<String>,
+    /// Answers that proposed something grounding dropped.
+    pub dropped_items: usize,
+    pub dropped_decisions: usize,
+}
+
+/// Asks the model about each of `lines`, calling `progress(done, of)` before each.
+pub fn run(
+    llm: &Llm,
+    ctx: &Context<'_>,
+    lines: &Lines,
+    language: Language,
+    cancel: Option<Arc<AtomicBool>>,
+    usage: &mut Usage,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Found> {
+    let task_schema = Arc::new(Schema::parse(prompts::minutes::REVIEW_SCHEMA.text())?);
+    let decision_schema = Arc::new(Schema::parse(prompts::minutes::DECISION_SCHEMA.text())?);
+    let mut found = Found::default();
+    let of = lines.len();
+    for (n, &i) in lines.tasks.iter().enumerate() {
+        progress(n + 1, of);
+        let (input, chunk) = around(ctx, i);
+        let prompt = prompts::minutes::review(&input.with(language))?;
+        let (text, _) = generate_json(
+            llm,
+            &prompt,
+            task_schema.clone(),
+            ANSWER_TOKENS,
+            cancel.clone(),
+            usage,
+        )?;
+        let answer: TaskAnswer = serde_json::from_str(&text).unwrap_or_default();
+        if !answer.is_task || answer.task.trim().is_empty() {
+            continue;
+        }
+        let said = &ctx.utterances[i].text;
+        let proposed = Proposed {
+            quote: said.clone(),
+            owner: checked_owner(ctx, &answer.owner, said),
+            task: answer.task,
+            due: answer.due,
+        };
+        match ctx.ground(&proposed, &chunk) {
+            Some(g) => found.items.push(g),
+            None => found.dropped_items += 1,
+        }
+    }
+    for (n, &i) in lines.decisions.iter().enumerate() {
+        progress(lines.tasks.len() + n + 1, of);
+        let (input, _) = around(ctx, i);
+        // "Let's go with Second Chance." / "So we go with Second Chance, two years.":
+        // a decision is often said over two turns.
+        let chunk = Chunk {
+            first: i.saturating_sub(1),
+            last: (i + 1).min(ctx.utterances.len() - 1),
+            text: String::new(),
+        };
+        let prompt = prompts::minutes::decision(&input.with(language))?;
+        let (text, _) = generate_json(
+            llm,
+            &prompt,
+            decision_schema.clone(),
+            ANSWER_TOKENS,
+            cancel.clone(),
+            usage,
+        )?;
+        let answer: DecisionAnswer = serde_json::from_str(&text).unwrap_or_default();
+        if !answer.is_decision || answer.decision.trim().is_empty() {
+            continue;
+        }
+        match ctx.keep_decision(&answer.decision, &chunk) {
+            Some(d) => found.decisions.push(d),
+            None => found.dropped_decisions += 1,
+        }
+    }
+    Ok(found)
+}
+
+/// The model may call the speaker's request to someone else "I": when the line does
+/// not take anything on itself, the owner is the one person it calls by name
+/// ("Sandy 你…", "Ken, can you…"), or nobody.
+fn checked_owner(ctx: &Context<'_>, owner: &str, said: &str) -> String {
+    let owner = owner.trim();
+    let is_i = matches!(owner.to_lowercase().as_str(), "i" | "me" | "我" | "speaker");
+    if !is_i || takes_on(said) {
+        return owner.to_string();
+    }
+    let called: Vec<String> = ctx
+        .directory
+        .find(said)
+        .into_iter()
+        .filter_map(|m| match m.kind {
+            MentionKind::Person(id) if calls_on(&said[m.end..]) => Some(id),
+            _ => None,
+        })
+        .collect();
+    match called.as_slice() {
+        [id] => ctx
+            .directory
+            .person(id)
+            .map_or_else(String::new, |p| p.name.clone()),
+        _ => String::new(),
+    }
+}
+
+/// Whether the words after a name speak to that person: "你…", ", can you…".
+fn calls_on(after_name: &str) -> bool {
+    let rest = after_name.trim_start_matches(|c: char| {
+        c.is_whitespace() || matches!(c, ',' | '，' | '、' | ':' | '：')
+    });
+    let lower = rest.to_lowercase();
+    rest.starts_with(['你', '您'])
+        || ["you", "can you", "could you", "please", "would you"]
+            .iter()
+            .any(|w| lower.starts_with(w))
+}
+
+/// The lines around `i` as the model reads them, and the one-line part grounding
+/// checks the answer against.
+fn around(ctx: &Context<'_>, i: usize) -> (Around, Chunk) {
+    let lines = |range: std::ops::Range<usize>| -> Vec<String> {
+        ctx.utterances[range].iter().map(|u| u.line()).collect()
+    };
+    let end = (i + 1 + AFTER).min(ctx.utterances.len());
+    let line = ctx.utterances[i].line();
+    (
+        Around {
+            before: lines(i.saturating_sub(BEFORE)..i),
+            line: line.clone(),
+            after: lines(i + 1..end),
+        },
+        Chunk {
+            first: i,
+            last: i,
+            text: line,
+        },
+    )
+}
+
+struct Around {
+    before: Vec<String>,
+    line: String,
+    after: Vec<String>,
+}
+
+impl Around {
+    fn with(&self, language: Language) -> prompts::minutes::LineInput<'_> {
+        prompts::minutes::LineInput {
+            before: &self.before,
+            line: &self.line,
+            after: &self.after,
+            language_name: language.prompt_name(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::DateTime;
+
+    use super::*;
+    use crate::directory::Directory;
+    use crate::minutes::ground::PersonRef;
+    use crate::minutes::transcript::{SpeakerRef, Utterance};
+
+    fn directory() -> Directory {
+        Directory::from_json(
+            r#"{"people":[
+              {"id":"p001","name":"Chan Tai Man","aliases":["Peter"]},
+              {"id":"p010","name":"Leung Ka Wai","aliases":["Kenneth"]},
+              {"id":"p012","name":"Chow Pui Shan","aliases":["Sandy"]}]}"#,
+        )
+        .unwrap()
+    }
+
+    fn utt(speaker: &str, text: &str) -> Utterance {
+        Utterance {
+            speaker: Some(SpeakerRef::Person {
+                id: None,
+                name: speaker.into(),
+            }),
+            text: text.into(),
+            start: None,
+            end: None,
+        }
+    }
+
+    fn meeting() -> Vec<Utterance> {
+        vec![
+            utt(
+                "Kenneth",
+                "Six percent 有啲進取喎，我覺得要 cap 喺 four percent。",
+            ),
+            utt(
+                "Kenneth",
+                "咁就延後。我哋今日就定落嚟：增幅 cap 喺 four percent。",
+            ),
+            utt(
+                "Kenneth",
+                "係，Sandy 你重新整過個 allocation，下個禮拜二之前畀我。",
+            ),
+            utt("Sandy", "OK，冇問題。"),
+            utt("Peter", "The headcount plans came in from half the teams."),
+            utt("Kenneth", "Peter, can you chase the other heads this week?"),
+            utt("Peter", "Sure, I'll email them this afternoon."),
+            utt("Peter", "Is the audit fee up again this year?"),
+            utt(
+                "Kenneth",
+                "好，2027 budget 第一輪 review。Peter，你講下個 overall picture 先。",
+            ),
+            utt(
+                "Kenneth",
+                "唔使，我自己同佢哋講仲快，我今晚 WhatsApp 佢哋。",
+            ),
+        ]
+    }
+
+    fn ctx<'a>(us: &'a [Utterance], dir: &'a Directory) -> Context<'a> {
+        let now = DateTime::parse_from_rfc3339("2026-11-26T10:00:00+08:00").unwrap();
+        Context::new(us, dir, now, chrono_tz::Asia::Hong_Kong)
+    }
+
+    fn found_at(source: usize) -> Grounded {
+        Grounded {
+            task: "chase the heads".into(),
+            owner: Some(PersonRef {
+                id: "p001".into(),
+                name: "Chan Tai Man".into(),
+            }),
+            owner_text: "Peter".into(),
+            due: None,
+            source,
+            quote: String::new(),
+        }
+    }
+
+    #[test]
+    fn picks_lines_that_give_or_take_a_task_or_settle_something() {
+        let (us, dir) = (meeting(), directory());
+        let ctx = ctx(&us, &dir);
+        let picked = lines(&ctx, &[], &[]);
+        // An opinion (0), a short yes (3), a report (4), a question (7) and a turn to
+        // speak (8) are not looked at; the requests (2, 5) and the promises (6, 9) are.
+        assert_eq!(picked.tasks, [2, 5, 6, 9]);
+        assert_eq!(picked.decisions, [1]);
+    }
+
+    #[test]
+    fn skips_what_was_found_and_its_ask_or_answer() {
+        let (us, dir) = (meeting(), directory());
+        let ctx = ctx(&us, &dir);
+        // The promise in line 6 was found: its request (5) needs no second look.
+        let picked = lines(&ctx, &[found_at(6)], &[]);
+        assert_eq!(picked.tasks, [2, 9]);
+        // Found at the request: the promise answering it is skipped too.
+        assert_eq!(lines(&ctx, &[found_at(5)], &[]).tasks, [2, 9]);
+        // A decision already found from the line.
+        let decided = lines(&ctx, &[], &["增幅 cap 喺 four percent".to_string()]);
+        assert!(decided.decisions.is_empty());
+    }
+
+    #[test]
+    fn a_request_the_model_calls_its_own_goes_to_the_one_called_on() {
+        let (us, dir) = (meeting(), directory());
+        let ctx = ctx(&us, &dir);
+        assert_eq!(checked_owner(&ctx, "I", &us[2].text), "Chow Pui Shan");
+        assert_eq!(checked_owner(&ctx, "I", &us[5].text), "Chan Tai Man");
+        // The speaker does say "I": the model's answer stands.
+        assert_eq!(checked_owner(&ctx, "I", &us[6].text), "I");
+        // Nobody called on by name: nobody.
+        assert_eq!(checked_owner(&ctx, "我", "你交張假紙畀 Kenneth 就得。"), "");
+        assert_eq!(checked_owner(&ctx, "Sandy", &us[2].text), "Sandy");
+    }
+}
