@@ -6,7 +6,9 @@
 //! - AVX-512 VNNI (`vpdpbusd`), AVX2 (`vpmaddubsw`), or portable scalar code, chosen at
 //!   run time ([`Isa::detect`]); `MISHU_KERNELS=scalar|avx2|avx512` forces a lower one;
 //! - prefill tiles the activation rows (8 on AVX-512, 4 on AVX2) so each weight block is
-//!   unpacked once per tile, not once per prompt token;
+//!   unpacked once per tile, not once per prompt token; larger prefills unpack the weights
+//!   once per call into panels of rows ([`panel`] on AVX-512, [`panel_avx2`] for the
+//!   K-quants on AVX2);
 //! - output rows are split across a small persistent pool ([`pool`], `MISHU_THREADS`).
 //!
 //! Error bound of the activation quantization, used by the tests: each activation `x` in a
@@ -21,6 +23,8 @@ mod packed;
 mod packed_x86;
 #[cfg(target_arch = "x86_64")]
 mod panel;
+#[cfg(target_arch = "x86_64")]
+mod panel_avx2;
 pub(crate) mod pool;
 #[cfg(target_arch = "x86_64")]
 mod quant_x86;
@@ -248,9 +252,13 @@ pub fn matmul_quantized(isa: Isa, w: &QMatrix, acts: &Acts, y: &mut [f32]) {
     assert!(acts.k == w.cols && y.len() >= acts.m * n && acts.tile == isa.tile());
     let yp = SendPtr(y.as_mut_ptr());
     let rb = w.ty.row_bytes(w.cols);
-    let per = if uses_panels(isa, acts.m) {
+    let per = if uses_panels(isa, w.ty, acts.m) {
         #[cfg(target_arch = "x86_64")]
-        let rows = panel::pass_panels(w.ty, w.cols) * panel::ROWS;
+        let rows = if isa == Isa::Avx2 {
+            panel_avx2::pass_panels(w.ty, w.cols) * panel_avx2::ROWS
+        } else {
+            panel::pass_panels(w.ty, w.cols) * panel::ROWS
+        };
         #[cfg(not(target_arch = "x86_64"))]
         let rows = 16;
         rows
@@ -345,15 +353,34 @@ pub fn matmul_packed_quantized(isa: Isa, w: &PackedMatrix, acts: &Acts, y: &mut 
 }
 
 /// Activation rows from which AVX-512 uses the panel GEMM ([`panel`]).
+#[cfg(target_arch = "x86_64")]
 const PANEL_MIN_M: usize = 8;
+
+/// Activation rows from which AVX2 uses its panel GEMM ([`panel_avx2`]) on the formats it
+/// covers: unpacking a panel costs about one tile of the micro-kernel, and the per-row
+/// kernel costs about three times the micro-kernel per tile, so one full tile pays.
+#[cfg(target_arch = "x86_64")]
+const AVX2_PANEL_MIN_M: usize = 4;
 
 /// Activation rows from which packed weights go through the panel GEMM.
 #[cfg(target_arch = "x86_64")]
 const PACKED_PANEL_MIN_M: usize = 32;
 
-/// Whether `rows` runs the panel GEMM for `m` activation rows.
-fn uses_panels(isa: Isa, m: usize) -> bool {
-    cfg!(target_arch = "x86_64") && isa == Isa::Avx512Vnni && m >= PANEL_MIN_M
+/// Whether `rows` runs a panel GEMM for `m` activation rows of weights of type `ty`.
+fn uses_panels(isa: Isa, ty: QType, m: usize) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        match isa {
+            Isa::Avx512Vnni => m >= PANEL_MIN_M,
+            Isa::Avx2 => panel_avx2::covers(ty) && m >= AVX2_PANEL_MIN_M,
+            Isa::Scalar => false,
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (isa, ty, m);
+        false
+    }
 }
 
 /// # Safety
@@ -363,7 +390,7 @@ unsafe fn rows(isa: Isa, w: &QMatrix, acts: &Acts, r0: usize, r1: usize, y: *mut
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512Vnni => {
             // Panels of 16 rows for prefill, the per-row kernel for decode and the rest.
-            let rp = if uses_panels(isa, acts.m) {
+            let rp = if uses_panels(isa, w.ty, acts.m) {
                 r0 + (r1 - r0) / panel::ROWS * panel::ROWS
             } else {
                 r0
@@ -376,8 +403,23 @@ unsafe fn rows(isa: Isa, w: &QMatrix, acts: &Acts, r0: usize, r1: usize, y: *mut
             }
         }
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: the caller checked the CPU supports AVX2, FMA and F16C.
-        Isa::Avx2 => unsafe { x86::avx2::rows(w.ty, w.data, acts, r0, r1, y, n) },
+        Isa::Avx2 => {
+            // Panels of 8 rows for prefill of the formats they cover, the per-row kernel
+            // for decode and the rest.
+            let rp = if uses_panels(isa, w.ty, acts.m) {
+                r0 + (r1 - r0) / panel_avx2::ROWS * panel_avx2::ROWS
+            } else {
+                r0
+            };
+            // SAFETY: the caller checked the CPU supports AVX2, FMA and F16C; rp − r0 is
+            // a multiple of the panel height and the panels cover w.ty (uses_panels).
+            unsafe {
+                if rp > r0 {
+                    panel_avx2::rows(w.ty, w.data, acts, r0, rp, y, n);
+                }
+                x86::avx2::rows(w.ty, w.data, acts, rp, r1, y, n)
+            }
+        }
         _ => {
             let rb = w.ty.row_bytes(w.cols);
             for r in r0..r1 {

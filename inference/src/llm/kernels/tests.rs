@@ -63,14 +63,19 @@ fn check(ty: QType, n: usize, k: usize, m: usize, seed: u64) {
     let mut rng = Rng(seed);
     let data = random_matrix(ty, n, k, &mut rng);
     let x = random_acts(m, k, &mut rng);
-    let w = QMatrix::new(ty, n, k, &data).expect("sizes");
+    check_with(ty, &data, &x, n, k, m);
+}
+
+/// [`check`] on given weights (`n × k` of `ty`) and activations (`m × k`).
+fn check_with(ty: QType, data: &[u8], x: &[f32], n: usize, k: usize, m: usize) {
+    let w = QMatrix::new(ty, n, k, data).expect("sizes");
     let rb = ty.row_bytes(k);
     let mut wf = vec![0f32; k];
     let mut scalar = vec![0f32; m * n];
-    matmul_with(Isa::Scalar, &w, &x, m, &mut scalar);
+    matmul_with(Isa::Scalar, &w, x, m, &mut scalar);
     for isa in Isa::supported() {
         let mut y = vec![f32::NAN; m * n];
-        matmul_with(isa, &w, &x, m, &mut y);
+        matmul_with(isa, &w, x, m, &mut y);
         for r in 0..n {
             dequantize_row(ty, &data[r * rb..(r + 1) * rb], &mut wf);
             for t in 0..m {
@@ -166,6 +171,89 @@ fn every_type_every_isa_prefill_threaded() {
             32 * 19
         };
         check(ty, 150, k, 21, 11);
+    }
+}
+
+#[test]
+fn k_quant_panels_every_isa() {
+    // AVX2's K-quant panel GEMM (from one tile of 4 activation rows): exactly one tile,
+    // tiles plus a tail, panels of 8 rows plus a row tail, one and several super-blocks.
+    for ty in [QType::Q4K, QType::Q6K] {
+        for (i, &(n, kb, m)) in [(8, 1, 4), (15, 2, 5), (24, 1, 7), (9, 3, 8), (40, 2, 13)]
+            .iter()
+            .enumerate()
+        {
+            check(ty, n, 256 * kb, m, 80 + i as u64);
+        }
+    }
+}
+
+#[test]
+fn k_quant_extreme_values_do_not_overflow() {
+    // The largest unsigned weights (Q4_K 15, Q6_K 63: all quant bits set) against
+    // activations that all quantize to ±127: the 16-bit partial sums of the AVX2 panels
+    // and of `vpmaddubsw` are at their largest. Scales and minimums of both signs.
+    let mut rng = Rng(21);
+    for ty in [QType::Q4K, QType::Q6K] {
+        let (n, k, m) = (17, 512, 9);
+        let mut data = random_matrix(ty, n, k, &mut rng);
+        for blk in data.chunks_exact_mut(ty.block_bytes()) {
+            match ty {
+                QType::Q4K => {
+                    blk[4..16].fill(0xFF);
+                    blk[16..].fill(0xFF);
+                }
+                _ => {
+                    blk[..192].fill(0xFF);
+                    for s in &mut blk[192..208] {
+                        *s = if rng.byte() < 128 { 127 } else { 0x80 };
+                    }
+                }
+            }
+        }
+        for sign in [1.0f32, -1.0] {
+            let x: Vec<f32> = (0..m * k)
+                .map(|i| if i % 3 == 0 { sign } else { sign * 0.999 })
+                .collect();
+            check_with(ty, &data, &x, n, k, m);
+        }
+        let x: Vec<f32> = (0..m * k)
+            .map(|i| if (i / 32) % 2 == 0 { 1.0 } else { -1.0 })
+            .collect();
+        check_with(ty, &data, &x, n, k, m);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn k_quant_panels_several_passes_on_one_thread() {
+    // More panels than one pass holds, then a remainder pass and a row tail, on the
+    // calling thread (the pool splits bigger products into chunks of one pass or less).
+    if !Isa::supported().contains(&Isa::Avx2) {
+        return;
+    }
+    let mut rng = Rng(33);
+    for ty in [QType::Q4K, QType::Q6K] {
+        let (k, m) = (256, 6);
+        let n = panel_avx2::pass_panels(ty, k) * panel_avx2::ROWS + 4 * panel_avx2::ROWS + 3;
+        let data = random_matrix(ty, n, k, &mut rng);
+        let x = random_acts(m, k, &mut rng);
+        let w = QMatrix::new(ty, n, k, &data).expect("sizes");
+        let mut want = vec![0f32; m * n];
+        matmul_with(Isa::Scalar, &w, &x, m, &mut want);
+        let mut acts = Acts::default();
+        acts.quantize(&x, m, k, Isa::Avx2.tile());
+        let mut y = vec![f32::NAN; m * n];
+        // SAFETY: AVX2 checked above; y holds m · n floats; w matches acts.
+        unsafe { rows(Isa::Avx2, &w, &acts, 0, n, y.as_mut_ptr(), n) };
+        for (i, (got, exp)) in y.iter().zip(&want).enumerate() {
+            assert!(
+                (got - exp).abs() <= 1e-5 * exp.abs().max(1.0),
+                "{ty:?} n={n} row {} tok {}: {got} vs {exp}",
+                i % n,
+                i / n
+            );
+        }
     }
 }
 
