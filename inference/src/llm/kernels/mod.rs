@@ -120,7 +120,7 @@ impl Acts {
         self.c32.resize(m * nbr, 0.0);
         self.c16.resize(2 * m * nbr, 0.0);
         let full = m / tile * tile;
-        let simd = Isa::detect_best() == Isa::Avx512Vnni;
+        let simd = Isa::detect_best();
         for t in 0..m {
             // (first row of the tile, its width, position in it)
             let (g0, w, ti) = if t < full {
@@ -132,11 +132,14 @@ impl Acts {
             for (b, xb) in xr.chunks_exact(32).enumerate() {
                 let q0 = g0 * k + (b * w + ti) * 32;
                 let qb = &mut self.qs[q0..q0 + 32];
-                let (d, s0, s1) = match () {
+                let (d, s0, s1) = match simd {
                     #[cfg(target_arch = "x86_64")]
-                    // SAFETY: `simd` is only set where the CPU has AVX-512; xb and qb hold
-                    // 32 values each.
-                    _ if simd => unsafe { quant_x86::block(xb.as_ptr(), qb.as_mut_ptr()) },
+                    // SAFETY: the CPU has AVX-512 (detected); xb and qb hold 32 values each.
+                    Isa::Avx512Vnni => unsafe { quant_x86::block(xb.as_ptr(), qb.as_mut_ptr()) },
+                    #[cfg(target_arch = "x86_64")]
+                    // SAFETY: the CPU has AVX2 and F16C (detected); xb and qb hold 32 values
+                    // each.
+                    Isa::Avx2 => unsafe { quant_x86::block_avx2(xb.as_ptr(), qb.as_mut_ptr()) },
                     _ => quantize_block(xb, qb),
                 };
                 let di = g0 * nbr + b * w + ti;

@@ -260,9 +260,7 @@ fn k_quant_panels_several_passes_on_one_thread() {
 #[cfg(target_arch = "x86_64")]
 #[test]
 fn simd_activation_quantization_is_exact() {
-    if !Isa::supported().contains(&Isa::Avx512Vnni) {
-        return;
-    }
+    let isas = Isa::supported();
     let mut rng = Rng(17);
     let mut blocks: Vec<[f32; 32]> = (0..2000)
         .map(|i| {
@@ -276,13 +274,23 @@ fn simd_activation_quantization_is_exact() {
     blocks.push(std::array::from_fn(|i| if i == 7 { -300.0 } else { 0.01 }));
     blocks.push([-0.0; 32]);
     for x in &blocks {
-        let (mut qa, mut qb) = ([0i8; 32], [0i8; 32]);
+        let mut qa = [0i8; 32];
         let want = quantize_block(x, &mut qa);
-        // SAFETY: AVX-512 checked above; both buffers hold 32 values.
-        let got = unsafe { quant_x86::block(x.as_ptr(), qb.as_mut_ptr()) };
-        assert_eq!(qa, qb, "{x:?}");
-        assert_eq!(want.0.to_bits(), got.0.to_bits());
-        assert_eq!((want.1, want.2), (got.1, got.2));
+        for isa in &isas {
+            let mut qb = [0i8; 32];
+            // SAFETY: the CPU supports `isa` (and F16C with it); both buffers hold 32
+            // values.
+            let got = unsafe {
+                match isa {
+                    Isa::Avx512Vnni => quant_x86::block(x.as_ptr(), qb.as_mut_ptr()),
+                    Isa::Avx2 => quant_x86::block_avx2(x.as_ptr(), qb.as_mut_ptr()),
+                    Isa::Scalar => continue,
+                }
+            };
+            assert_eq!(qa, qb, "{isa:?} {x:?}");
+            assert_eq!(want.0.to_bits(), got.0.to_bits(), "{isa:?}");
+            assert_eq!((want.1, want.2), (got.1, got.2), "{isa:?}");
+        }
     }
 }
 
