@@ -18,6 +18,8 @@
 //! therefore moves by at most `Σ |w_i| · amax(block(i)) / 225`, plus f32 rounding.
 
 mod formats;
+#[cfg(target_arch = "x86_64")]
+mod gemv_avx2;
 mod packed;
 #[cfg(target_arch = "x86_64")]
 mod packed_x86;
@@ -407,8 +409,8 @@ unsafe fn rows(isa: Isa, w: &QMatrix, acts: &Acts, r0: usize, r1: usize, y: *mut
         }
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 => {
-            // Panels of 8 rows for prefill of the formats they cover, the per-row kernel
-            // for decode and the rest.
+            // Panels of 8 rows for prefill of the formats they cover, the K-quant mat-vec
+            // kernels for their decode, the per-row kernel for the rest.
             let rp = if uses_panels(isa, w.ty, acts.m) {
                 r0 + (r1 - r0) / panel_avx2::ROWS * panel_avx2::ROWS
             } else {
@@ -419,6 +421,9 @@ unsafe fn rows(isa: Isa, w: &QMatrix, acts: &Acts, r0: usize, r1: usize, y: *mut
             unsafe {
                 if rp > r0 {
                     panel_avx2::rows(w.ty, w.data, acts, r0, rp, y, n);
+                } else if gemv_avx2::covers(w.ty) && acts.m < acts.tile {
+                    // Decode (and prompts of fewer rows than a tile, stored one by one).
+                    return gemv_avx2::rows(w.ty, w.data, acts, r0, r1, y, n);
                 }
                 x86::avx2::rows(w.ty, w.data, acts, rp, r1, y, n)
             }

@@ -189,13 +189,27 @@ fn k_quant_panels_every_isa() {
 }
 
 #[test]
+fn k_quant_decode_every_isa() {
+    // AVX2's K-quant mat-vec kernels (fewer activation rows than a tile): one and several
+    // super-blocks, one to three activation rows.
+    for ty in [QType::Q4K, QType::Q6K] {
+        for (i, &(n, kb, m)) in [(1, 1, 1), (7, 5, 1), (13, 2, 2), (3, 9, 3), (40, 6, 1)]
+            .iter()
+            .enumerate()
+        {
+            check(ty, n, 256 * kb, m, 90 + i as u64);
+        }
+    }
+}
+
+#[test]
 fn k_quant_extreme_values_do_not_overflow() {
     // The largest unsigned weights (Q4_K 15, Q6_K 63: all quant bits set) against
     // activations that all quantize to ±127: the 16-bit partial sums of the AVX2 panels
     // and of `vpmaddubsw` are at their largest. Scales and minimums of both signs.
     let mut rng = Rng(21);
     for ty in [QType::Q4K, QType::Q6K] {
-        let (n, k, m) = (17, 512, 9);
+        let (n, k) = (17, 512);
         let mut data = random_matrix(ty, n, k, &mut rng);
         for blk in data.chunks_exact_mut(ty.block_bytes()) {
             match ty {
@@ -211,16 +225,19 @@ fn k_quant_extreme_values_do_not_overflow() {
                 }
             }
         }
-        for sign in [1.0f32, -1.0] {
+        // Decode (one row), fewer rows than a tile, panels with a tail.
+        for m in [1, 3, 9] {
+            for sign in [1.0f32, -1.0] {
+                let x: Vec<f32> = (0..m * k)
+                    .map(|i| if i % 3 == 0 { sign } else { sign * 0.999 })
+                    .collect();
+                check_with(ty, &data, &x, n, k, m);
+            }
             let x: Vec<f32> = (0..m * k)
-                .map(|i| if i % 3 == 0 { sign } else { sign * 0.999 })
+                .map(|i| if (i / 32) % 2 == 0 { 1.0 } else { -1.0 })
                 .collect();
             check_with(ty, &data, &x, n, k, m);
         }
-        let x: Vec<f32> = (0..m * k)
-            .map(|i| if (i / 32) % 2 == 0 { 1.0 } else { -1.0 })
-            .collect();
-        check_with(ty, &data, &x, n, k, m);
     }
 }
 
