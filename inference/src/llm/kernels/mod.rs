@@ -7,8 +7,8 @@
 //!   run time ([`Isa::detect`]); `MISHU_KERNELS=scalar|avx2|avx512` forces a lower one;
 //! - prefill tiles the activation rows (8 on AVX-512, 4 on AVX2) so each weight block is
 //!   unpacked once per tile, not once per prompt token; larger prefills unpack the weights
-//!   once per call into panels of rows ([`panel`] on AVX-512, [`panel_avx2`] for the
-//!   K-quants on AVX2);
+//!   once per call into panels of rows ([`panel`] on AVX-512, [`panel_avx2`] on AVX2 for
+//!   every format but Q8_0);
 //! - output rows are split across a small persistent pool ([`pool`], `MISHU_THREADS`).
 //!
 //! Error bound of the activation quantization, used by the tests: each activation `x` in a

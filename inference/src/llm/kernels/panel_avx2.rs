@@ -1,16 +1,17 @@
-//! Prefill GEMM for AVX2 on the K-quant formats (Q4_K, Q6_K): weights unpacked once per
-//! call into panels of 8 rows, then a register-blocked micro-kernel of 8 weight rows × 4
-//! activation rows (the AVX2 tile of [`Acts`]).
+//! Prefill GEMM for AVX2 (every format but Q8_0): weights unpacked once per call into
+//! panels of 8 rows, then a register-blocked micro-kernel of 8 weight rows × 4 activation
+//! rows (the AVX2 tile of [`Acts`]).
 //!
 //! The per-row kernel of [`super::x86`] pays, for every 32 weights and activation row, a
-//! conversion to f32, a scale multiply and an FMA on a vector that holds one row, plus the
-//! K-quant scale decoding in scalar code; at prefill that bookkeeping, not the integer
-//! dot products, is most of its time. Here a panel holds, for each 32-weight block, 8
+//! conversion to f32, a scale multiply and an FMA on a vector that holds one row (plus,
+//! for the K-quants, their scale decoding in scalar code); at prefill that bookkeeping,
+//! not the integer dot products, is most of its time. Here a panel holds, for each 32-weight block, 8
 //! vectors of 32 bytes: vector `c` carries weights `4c..4c+4` of each of the 8 rows (one
 //! row per 32-bit lane). `vpmaddubsw` of such a vector with 4 activation bytes broadcast
 //! to every lane is 32 multiply-adds into 16-bit pairs of one row each; those are summed
-//! in 16 bits while they cannot overflow (Q4_K: all 8 vectors of a block, since
-//! `8 · 2 · 15 · 127 < 2¹⁵`; Q6_K: 2 at a time, since `2 · 2 · 63 · 127 < 2¹⁵`), widened
+//! in 16 bits while they cannot overflow (4-bit formats: all 8 vectors of a block, since
+//! `8 · 2 · 15 · 127 < 2¹⁵`; Q5_0: 4 at a time, since `4 · 2 · 31 · 127 < 2¹⁵`; Q6_K: 2,
+//! since `2 · 2 · 63 · 127 < 2¹⁵`), widened
 //! once with `vpmaddwd`, and converted and scaled once per group for the 8 rows at once.
 //! Decoding the formats and the 8 × 8 transpose are shared by every activation tile.
 
@@ -25,10 +26,10 @@ pub(crate) const ROWS: usize = 8;
 /// Activation rows per micro-kernel call; equal to the AVX2 prefill tile of [`Acts`].
 const T: usize = super::x86::avx2::TILE;
 
-/// Whether this GEMM covers `ty` (formats whose unsigned weights stay small enough for
-/// 16-bit sums, and whose scale decoding is what the per-row kernel spends its time on).
+/// Whether this GEMM covers `ty`: the formats whose unsigned weights are small enough for
+/// `vpmaddubsw` without saturation (Q8_0's are not).
 pub(crate) fn covers(ty: QType) -> bool {
-    matches!(ty, QType::Q4K | QType::Q6K)
+    !matches!(ty, QType::Q8_0)
 }
 
 #[derive(Clone, Copy)]
@@ -78,10 +79,52 @@ unsafe fn f16(p: *const u8) -> f32 {
     _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(bits as i32)))
 }
 
+/// Nibbles of 16 bytes: low nibbles are weights 0..16, high nibbles 16..32.
+#[target_feature(enable = "avx2,fma,f16c")]
+#[inline]
+unsafe fn nibbles16(p: *const u8) -> __m256i {
+    let q = _mm_loadu_si128(p as *const __m128i);
+    let m4 = _mm_set1_epi8(0x0F);
+    let lo = _mm_and_si128(q, m4);
+    let hi = _mm_and_si128(_mm_srli_epi16(q, 4), m4);
+    _mm256_set_m128i(hi, lo)
+}
+
+/// 32 bits of `qh` → 32 bytes, 0x10 where the bit is set (Q5_0's fifth bit).
+#[target_feature(enable = "avx2,fma,f16c")]
+#[inline]
+unsafe fn bits_0x10(qh: u32) -> __m256i {
+    // Byte j gets byte j / 8 of qh, then only its bit j % 8 is tested.
+    let v = _mm256_shuffle_epi8(
+        _mm256_set1_epi32(qh as i32),
+        _mm256_setr_epi64x(
+            0x0000000000000000,
+            0x0101010101010101,
+            0x0202020202020202,
+            0x0303030303030303,
+        ),
+    );
+    let v = _mm256_or_si256(v, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe));
+    _mm256_and_si256(
+        _mm256_cmpeq_epi8(v, _mm256_set1_epi64x(-1)),
+        _mm256_set1_epi8(0x10),
+    )
+}
+
 /// The 32 unsigned weights of block `b` (32 weights) of a row starting at `row`.
 #[target_feature(enable = "avx2,fma,f16c")]
 #[inline]
 unsafe fn block_u(ty: QType, row: *const u8, b: usize) -> __m256i {
+    match ty {
+        QType::Q4_0 => return nibbles16(row.add(b * 18 + 2)),
+        QType::Q4_1 => return nibbles16(row.add(b * 20 + 4)),
+        QType::Q5_0 => {
+            let p = row.add(b * 22);
+            let qh = (p.add(2) as *const u32).read_unaligned();
+            return _mm256_or_si256(nibbles16(p.add(6)), bits_0x10(qh));
+        }
+        _ => {}
+    }
     if ty == QType::Q4K {
         let (sb, j) = (b / 8, b % 8);
         let q = _mm256_loadu_si256(row.add(sb * 144 + 16 + 32 * (j / 2)) as *const __m256i);
@@ -116,6 +159,21 @@ unsafe fn block_u(ty: QType, row: *const u8, b: usize) -> __m256i {
 #[target_feature(enable = "avx2,fma,f16c")]
 #[inline]
 unsafe fn group_scale(ty: QType, row: *const u8, g: usize) -> (f32, f32) {
+    match ty {
+        QType::Q4_0 => {
+            let d = f16(row.add(g * 18));
+            return (d, 8.0 * d);
+        }
+        QType::Q4_1 => {
+            let p = row.add(g * 20);
+            return (f16(p), -f16(p.add(2)));
+        }
+        QType::Q5_0 => {
+            let d = f16(row.add(g * 22));
+            return (d, 16.0 * d);
+        }
+        _ => {}
+    }
     if ty == QType::Q4K {
         let p = row.add(g / 8 * 144);
         let sc = core::slice::from_raw_parts(p.add(4), 12);
@@ -196,7 +254,7 @@ unsafe fn build(p: &mut Panel, ty: QType, w: *const u8, rb: usize, r0: usize, k:
 
 /// The panel against `TT` activation rows stored with tile width `tw` ([`Acts`]): `qa`,
 /// `da`, `ca` point at the first row's quantized values, scales and block sums (`c32`,
-/// Q6_K: `c16`). `HALVES` is 1 for groups of 32 weights (Q4_K), 2 for groups of 16
+/// Q6_K: `c16`). `HALVES` is 1 for groups of 32 weights, 2 for groups of 16
 /// (Q6_K); `SUM16` the weight vectors summed in 16 bits before widening (see the module
 /// comment for why they cannot overflow). Returns the 8 dot products of each activation row.
 #[target_feature(enable = "avx2,fma,f16c")]
@@ -261,10 +319,10 @@ unsafe fn micro_for<const TT: usize>(
     da: *const f32,
     ca: *const f32,
 ) -> [__m256; TT] {
-    if ty == QType::Q6K {
-        micro::<TT, 2, 2>(p, nb, tw, qa, da, ca)
-    } else {
-        micro::<TT, 1, 8>(p, nb, tw, qa, da, ca)
+    match ty {
+        QType::Q6K => micro::<TT, 2, 2>(p, nb, tw, qa, da, ca),
+        QType::Q5_0 => micro::<TT, 1, 4>(p, nb, tw, qa, da, ca),
+        _ => micro::<TT, 1, 8>(p, nb, tw, qa, da, ca),
     }
 }
 

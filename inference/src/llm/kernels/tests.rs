@@ -203,16 +203,24 @@ fn k_quant_decode_every_isa() {
 }
 
 #[test]
-fn k_quant_extreme_values_do_not_overflow() {
-    // The largest unsigned weights (Q4_K 15, Q6_K 63: all quant bits set) against
+fn extreme_values_do_not_overflow() {
+    // The largest unsigned weights (all quant bits set: 15, Q5_0 31, Q6_K 63) against
     // activations that all quantize to ±127: the 16-bit partial sums of the AVX2 panels
     // and of `vpmaddubsw` are at their largest. Scales and minimums of both signs.
     let mut rng = Rng(21);
-    for ty in [QType::Q4K, QType::Q6K] {
+    for ty in [
+        QType::Q4_0,
+        QType::Q4_1,
+        QType::Q5_0,
+        QType::Q4K,
+        QType::Q6K,
+    ] {
         let (n, k) = (17, 512);
         let mut data = random_matrix(ty, n, k, &mut rng);
         for blk in data.chunks_exact_mut(ty.block_bytes()) {
             match ty {
+                QType::Q4_0 | QType::Q5_0 => blk[2..].fill(0xFF),
+                QType::Q4_1 => blk[4..].fill(0xFF),
                 QType::Q4K => {
                     blk[4..16].fill(0xFF);
                     blk[16..].fill(0xFF);
