@@ -5,14 +5,14 @@
 //! The per-row kernel of [`super::x86`] pays, for every 32 weights and activation row, a
 //! conversion to f32, a scale multiply and an FMA on a vector that holds one row (plus,
 //! for the K-quants, their scale decoding in scalar code); at prefill that bookkeeping,
-//! not the integer dot products, is most of its time. Here a panel holds, for each 32-weight block, 8
-//! vectors of 32 bytes: vector `c` carries weights `4c..4c+4` of each of the 8 rows (one
-//! row per 32-bit lane). `vpmaddubsw` of such a vector with 4 activation bytes broadcast
-//! to every lane is 32 multiply-adds into 16-bit pairs of one row each; those are summed
-//! in 16 bits while they cannot overflow (4-bit formats: all 8 vectors of a block, since
-//! `8 · 2 · 15 · 127 < 2¹⁵`; Q5_0: 4 at a time, since `4 · 2 · 31 · 127 < 2¹⁵`; Q6_K: 2,
-//! since `2 · 2 · 63 · 127 < 2¹⁵`), widened
-//! once with `vpmaddwd`, and converted and scaled once per group for the 8 rows at once.
+//! not the integer dot products, is most of its time. Here a panel holds, for each
+//! 32-weight block, 8 vectors of 32 bytes: vector `c` carries weights `4c..4c+4` of each
+//! of the 8 rows (one row per 32-bit lane). `vpmaddubsw` of such a vector with 4
+//! activation bytes broadcast to every lane is 32 multiply-adds into 16-bit pairs of one
+//! row each; those are summed in 16 bits while they cannot overflow (4-bit formats: all 8
+//! vectors of a block, since `8 · 2 · 15 · 127 < 2¹⁵`; Q5_0: 4 at a time, since
+//! `4 · 2 · 31 · 127 < 2¹⁵`; Q6_K: 2, since `2 · 2 · 63 · 127 < 2¹⁵`), widened once with
+//! `vpmaddwd`, and converted and scaled once per group for the 8 rows at once.
 //! Decoding the formats and the 8 × 8 transpose are shared by every activation tile.
 
 use super::formats::{q4k_scale_min, QType};
