@@ -71,6 +71,8 @@ fn main() {
         (QType::Q8_0, 151936, 896, "qwen output"),
         (QType::Q4K, 896, 4864, "qwen ffn_down"),
         (QType::Q6K, 896, 4864, "qwen ffn_down"),
+        (QType::Q4K, 8960, 1536, "qwen 1.5b ffn_gate/up"),
+        (QType::Q6K, 1536, 8960, "qwen 1.5b ffn_down"),
         (QType::Q4_1, 1536, 576, "smollm2 ffn_gate/up"),
         (QType::Q4_0, 4864, 896, "(Q4_0 models)"),
     ];

@@ -6,7 +6,9 @@
 //! - AVX-512 VNNI (`vpdpbusd`), AVX2 (`vpmaddubsw`), or portable scalar code, chosen at
 //!   run time ([`Isa::detect`]); `MISHU_KERNELS=scalar|avx2|avx512` forces a lower one;
 //! - prefill tiles the activation rows (8 on AVX-512, 4 on AVX2) so each weight block is
-//!   unpacked once per tile, not once per prompt token;
+//!   unpacked once per tile, not once per prompt token; larger prefills unpack the weights
+//!   once per call into panels of rows ([`panel`] on AVX-512, [`panel_avx2`] on AVX2 for
+//!   every format but Q8_0);
 //! - output rows are split across a small persistent pool ([`pool`], `MISHU_THREADS`).
 //!
 //! Error bound of the activation quantization, used by the tests: each activation `x` in a
@@ -16,11 +18,15 @@
 //! therefore moves by at most `Σ |w_i| · amax(block(i)) / 225`, plus f32 rounding.
 
 mod formats;
+#[cfg(target_arch = "x86_64")]
+mod gemv_avx2;
 mod packed;
 #[cfg(target_arch = "x86_64")]
 mod packed_x86;
 #[cfg(target_arch = "x86_64")]
 mod panel;
+#[cfg(target_arch = "x86_64")]
+mod panel_avx2;
 pub(crate) mod pool;
 #[cfg(target_arch = "x86_64")]
 mod quant_x86;
@@ -116,7 +122,7 @@ impl Acts {
         self.c32.resize(m * nbr, 0.0);
         self.c16.resize(2 * m * nbr, 0.0);
         let full = m / tile * tile;
-        let simd = Isa::detect_best() == Isa::Avx512Vnni;
+        let simd = Isa::detect_best();
         for t in 0..m {
             // (first row of the tile, its width, position in it)
             let (g0, w, ti) = if t < full {
@@ -128,11 +134,14 @@ impl Acts {
             for (b, xb) in xr.chunks_exact(32).enumerate() {
                 let q0 = g0 * k + (b * w + ti) * 32;
                 let qb = &mut self.qs[q0..q0 + 32];
-                let (d, s0, s1) = match () {
+                let (d, s0, s1) = match simd {
                     #[cfg(target_arch = "x86_64")]
-                    // SAFETY: `simd` is only set where the CPU has AVX-512; xb and qb hold
-                    // 32 values each.
-                    _ if simd => unsafe { quant_x86::block(xb.as_ptr(), qb.as_mut_ptr()) },
+                    // SAFETY: the CPU has AVX-512 (detected); xb and qb hold 32 values each.
+                    Isa::Avx512Vnni => unsafe { quant_x86::block(xb.as_ptr(), qb.as_mut_ptr()) },
+                    #[cfg(target_arch = "x86_64")]
+                    // SAFETY: the CPU has AVX2 and F16C (detected); xb and qb hold 32 values
+                    // each.
+                    Isa::Avx2 => unsafe { quant_x86::block_avx2(xb.as_ptr(), qb.as_mut_ptr()) },
                     _ => quantize_block(xb, qb),
                 };
                 let di = g0 * nbr + b * w + ti;
@@ -248,9 +257,13 @@ pub fn matmul_quantized(isa: Isa, w: &QMatrix, acts: &Acts, y: &mut [f32]) {
     assert!(acts.k == w.cols && y.len() >= acts.m * n && acts.tile == isa.tile());
     let yp = SendPtr(y.as_mut_ptr());
     let rb = w.ty.row_bytes(w.cols);
-    let per = if uses_panels(isa, acts.m) {
+    let per = if uses_panels(isa, w.ty, acts.m) {
         #[cfg(target_arch = "x86_64")]
-        let rows = panel::pass_panels(w.ty, w.cols) * panel::ROWS;
+        let rows = if isa == Isa::Avx2 {
+            panel_avx2::pass_panels(w.ty, w.cols) * panel_avx2::ROWS
+        } else {
+            panel::pass_panels(w.ty, w.cols) * panel::ROWS
+        };
         #[cfg(not(target_arch = "x86_64"))]
         let rows = 16;
         rows
@@ -345,15 +358,34 @@ pub fn matmul_packed_quantized(isa: Isa, w: &PackedMatrix, acts: &Acts, y: &mut 
 }
 
 /// Activation rows from which AVX-512 uses the panel GEMM ([`panel`]).
+#[cfg(target_arch = "x86_64")]
 const PANEL_MIN_M: usize = 8;
+
+/// Activation rows from which AVX2 uses its panel GEMM ([`panel_avx2`]) on the formats it
+/// covers: unpacking a panel costs about one tile of the micro-kernel, and the per-row
+/// kernel costs about three times the micro-kernel per tile, so one full tile pays.
+#[cfg(target_arch = "x86_64")]
+const AVX2_PANEL_MIN_M: usize = 4;
 
 /// Activation rows from which packed weights go through the panel GEMM.
 #[cfg(target_arch = "x86_64")]
 const PACKED_PANEL_MIN_M: usize = 32;
 
-/// Whether `rows` runs the panel GEMM for `m` activation rows.
-fn uses_panels(isa: Isa, m: usize) -> bool {
-    cfg!(target_arch = "x86_64") && isa == Isa::Avx512Vnni && m >= PANEL_MIN_M
+/// Whether `rows` runs a panel GEMM for `m` activation rows of weights of type `ty`.
+fn uses_panels(isa: Isa, ty: QType, m: usize) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        match isa {
+            Isa::Avx512Vnni => m >= PANEL_MIN_M,
+            Isa::Avx2 => panel_avx2::covers(ty) && m >= AVX2_PANEL_MIN_M,
+            Isa::Scalar => false,
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (isa, ty, m);
+        false
+    }
 }
 
 /// # Safety
@@ -363,7 +395,7 @@ unsafe fn rows(isa: Isa, w: &QMatrix, acts: &Acts, r0: usize, r1: usize, y: *mut
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512Vnni => {
             // Panels of 16 rows for prefill, the per-row kernel for decode and the rest.
-            let rp = if uses_panels(isa, acts.m) {
+            let rp = if uses_panels(isa, w.ty, acts.m) {
                 r0 + (r1 - r0) / panel::ROWS * panel::ROWS
             } else {
                 r0
@@ -376,8 +408,26 @@ unsafe fn rows(isa: Isa, w: &QMatrix, acts: &Acts, r0: usize, r1: usize, y: *mut
             }
         }
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: the caller checked the CPU supports AVX2, FMA and F16C.
-        Isa::Avx2 => unsafe { x86::avx2::rows(w.ty, w.data, acts, r0, r1, y, n) },
+        Isa::Avx2 => {
+            // Panels of 8 rows for prefill of the formats they cover, the K-quant mat-vec
+            // kernels for their decode, the per-row kernel for the rest.
+            let rp = if uses_panels(isa, w.ty, acts.m) {
+                r0 + (r1 - r0) / panel_avx2::ROWS * panel_avx2::ROWS
+            } else {
+                r0
+            };
+            // SAFETY: the caller checked the CPU supports AVX2, FMA and F16C; rp − r0 is
+            // a multiple of the panel height and the panels cover w.ty (uses_panels).
+            unsafe {
+                if rp > r0 {
+                    panel_avx2::rows(w.ty, w.data, acts, r0, rp, y, n);
+                } else if gemv_avx2::covers(w.ty) && acts.m < acts.tile {
+                    // Decode (and prompts of fewer rows than a tile, stored one by one).
+                    return gemv_avx2::rows(w.ty, w.data, acts, r0, r1, y, n);
+                }
+                x86::avx2::rows(w.ty, w.data, acts, rp, r1, y, n)
+            }
+        }
         _ => {
             let rb = w.ty.row_bytes(w.cols);
             for r in r0..r1 {

@@ -63,14 +63,19 @@ fn check(ty: QType, n: usize, k: usize, m: usize, seed: u64) {
     let mut rng = Rng(seed);
     let data = random_matrix(ty, n, k, &mut rng);
     let x = random_acts(m, k, &mut rng);
-    let w = QMatrix::new(ty, n, k, &data).expect("sizes");
+    check_with(ty, &data, &x, n, k, m);
+}
+
+/// [`check`] on given weights (`n × k` of `ty`) and activations (`m × k`).
+fn check_with(ty: QType, data: &[u8], x: &[f32], n: usize, k: usize, m: usize) {
+    let w = QMatrix::new(ty, n, k, data).expect("sizes");
     let rb = ty.row_bytes(k);
     let mut wf = vec![0f32; k];
     let mut scalar = vec![0f32; m * n];
-    matmul_with(Isa::Scalar, &w, &x, m, &mut scalar);
+    matmul_with(Isa::Scalar, &w, x, m, &mut scalar);
     for isa in Isa::supported() {
         let mut y = vec![f32::NAN; m * n];
-        matmul_with(isa, &w, &x, m, &mut y);
+        matmul_with(isa, &w, x, m, &mut y);
         for r in 0..n {
             dequantize_row(ty, &data[r * rb..(r + 1) * rb], &mut wf);
             for t in 0..m {
@@ -169,12 +174,118 @@ fn every_type_every_isa_prefill_threaded() {
     }
 }
 
+#[test]
+fn k_quant_panels_every_isa() {
+    // AVX2's K-quant panel GEMM (from one tile of 4 activation rows): exactly one tile,
+    // tiles plus a tail, panels of 8 rows plus a row tail, one and several super-blocks.
+    for ty in [QType::Q4K, QType::Q6K] {
+        for (i, &(n, kb, m)) in [(8, 1, 4), (15, 2, 5), (24, 1, 7), (9, 3, 8), (40, 2, 13)]
+            .iter()
+            .enumerate()
+        {
+            check(ty, n, 256 * kb, m, 80 + i as u64);
+        }
+    }
+}
+
+#[test]
+fn k_quant_decode_every_isa() {
+    // AVX2's K-quant mat-vec kernels (fewer activation rows than a tile): one and several
+    // super-blocks, one to three activation rows.
+    for ty in [QType::Q4K, QType::Q6K] {
+        for (i, &(n, kb, m)) in [(1, 1, 1), (7, 5, 1), (13, 2, 2), (3, 9, 3), (40, 6, 1)]
+            .iter()
+            .enumerate()
+        {
+            check(ty, n, 256 * kb, m, 90 + i as u64);
+        }
+    }
+}
+
+#[test]
+fn extreme_values_do_not_overflow() {
+    // The largest unsigned weights (all quant bits set: 15, Q5_0 31, Q6_K 63) against
+    // activations that all quantize to ±127: the 16-bit partial sums of the AVX2 panels
+    // and of `vpmaddubsw` are at their largest. Scales and minimums of both signs.
+    let mut rng = Rng(21);
+    for ty in [
+        QType::Q4_0,
+        QType::Q4_1,
+        QType::Q5_0,
+        QType::Q4K,
+        QType::Q6K,
+    ] {
+        let (n, k) = (17, 512);
+        let mut data = random_matrix(ty, n, k, &mut rng);
+        for blk in data.chunks_exact_mut(ty.block_bytes()) {
+            match ty {
+                QType::Q4_0 | QType::Q5_0 => blk[2..].fill(0xFF),
+                QType::Q4_1 => blk[4..].fill(0xFF),
+                QType::Q4K => {
+                    blk[4..16].fill(0xFF);
+                    blk[16..].fill(0xFF);
+                }
+                _ => {
+                    blk[..192].fill(0xFF);
+                    for s in &mut blk[192..208] {
+                        *s = if rng.byte() < 128 { 127 } else { 0x80 };
+                    }
+                }
+            }
+        }
+        // Decode (one row), fewer rows than a tile, panels with a tail.
+        for m in [1, 3, 9] {
+            for sign in [1.0f32, -1.0] {
+                let x: Vec<f32> = (0..m * k)
+                    .map(|i| if i % 3 == 0 { sign } else { sign * 0.999 })
+                    .collect();
+                check_with(ty, &data, &x, n, k, m);
+            }
+            let x: Vec<f32> = (0..m * k)
+                .map(|i| if (i / 32) % 2 == 0 { 1.0 } else { -1.0 })
+                .collect();
+            check_with(ty, &data, &x, n, k, m);
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn k_quant_panels_several_passes_on_one_thread() {
+    // More panels than one pass holds, then a remainder pass and a row tail, on the
+    // calling thread (the pool splits bigger products into chunks of one pass or less).
+    if !Isa::supported().contains(&Isa::Avx2) {
+        return;
+    }
+    let mut rng = Rng(33);
+    for ty in [QType::Q4K, QType::Q6K] {
+        let (k, m) = (256, 6);
+        let n = panel_avx2::pass_panels(ty, k) * panel_avx2::ROWS + 4 * panel_avx2::ROWS + 3;
+        let data = random_matrix(ty, n, k, &mut rng);
+        let x = random_acts(m, k, &mut rng);
+        let w = QMatrix::new(ty, n, k, &data).expect("sizes");
+        let mut want = vec![0f32; m * n];
+        matmul_with(Isa::Scalar, &w, &x, m, &mut want);
+        let mut acts = Acts::default();
+        acts.quantize(&x, m, k, Isa::Avx2.tile());
+        let mut y = vec![f32::NAN; m * n];
+        // SAFETY: AVX2 checked above; y holds m · n floats; w matches acts.
+        unsafe { rows(Isa::Avx2, &w, &acts, 0, n, y.as_mut_ptr(), n) };
+        for (i, (got, exp)) in y.iter().zip(&want).enumerate() {
+            assert!(
+                (got - exp).abs() <= 1e-5 * exp.abs().max(1.0),
+                "{ty:?} n={n} row {} tok {}: {got} vs {exp}",
+                i % n,
+                i / n
+            );
+        }
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 #[test]
 fn simd_activation_quantization_is_exact() {
-    if !Isa::supported().contains(&Isa::Avx512Vnni) {
-        return;
-    }
+    let isas = Isa::supported();
     let mut rng = Rng(17);
     let mut blocks: Vec<[f32; 32]> = (0..2000)
         .map(|i| {
@@ -188,13 +299,23 @@ fn simd_activation_quantization_is_exact() {
     blocks.push(std::array::from_fn(|i| if i == 7 { -300.0 } else { 0.01 }));
     blocks.push([-0.0; 32]);
     for x in &blocks {
-        let (mut qa, mut qb) = ([0i8; 32], [0i8; 32]);
+        let mut qa = [0i8; 32];
         let want = quantize_block(x, &mut qa);
-        // SAFETY: AVX-512 checked above; both buffers hold 32 values.
-        let got = unsafe { quant_x86::block(x.as_ptr(), qb.as_mut_ptr()) };
-        assert_eq!(qa, qb, "{x:?}");
-        assert_eq!(want.0.to_bits(), got.0.to_bits());
-        assert_eq!((want.1, want.2), (got.1, got.2));
+        for isa in &isas {
+            let mut qb = [0i8; 32];
+            // SAFETY: the CPU supports `isa` (and F16C with it); both buffers hold 32
+            // values.
+            let got = unsafe {
+                match isa {
+                    Isa::Avx512Vnni => quant_x86::block(x.as_ptr(), qb.as_mut_ptr()),
+                    Isa::Avx2 => quant_x86::block_avx2(x.as_ptr(), qb.as_mut_ptr()),
+                    Isa::Scalar => continue,
+                }
+            };
+            assert_eq!(qa, qb, "{isa:?} {x:?}");
+            assert_eq!(want.0.to_bits(), got.0.to_bits(), "{isa:?}");
+            assert_eq!((want.1, want.2), (got.1, got.2), "{isa:?}");
+        }
     }
 }
 
