@@ -55,6 +55,8 @@ pub enum Rejection {
     QuoteNotSaid,
     #[error("the quote only asks a question nobody is asked to act on")]
     Question,
+    #[error("the words only tell someone not to do something")]
+    OnlyForbids,
     #[error("nobody takes the task on and nothing in the quote asks for it")]
     NoCommitment,
     #[error("the decision is too short (under 3 words or 4 CJK characters)")]
@@ -165,6 +167,9 @@ impl<'a> Context<'a> {
         if only_asks(around) {
             return Err(Rejection::Question);
         }
+        if only_forbids(around) {
+            return Err(Rejection::OnlyForbids);
+        }
         let (mut owner, mut owner_text) = self.owner(p.owner.trim(), source);
         // "We should all…", "please submit…": words that ask a group give the task to
         // nobody in particular, unless the owner is named right there.
@@ -234,22 +239,27 @@ impl<'a> Context<'a> {
         if copied_line || takes_on(d) {
             return Err(Rejection::DecisionIsATask);
         }
+        if self.said_share(d, chunk) < DECISION_SHARE {
+            return Err(Rejection::DecisionNotSaid);
+        }
+        Ok(d.to_string())
+    }
+
+    /// How much of `text` was said in `chunk`: the mean of its words or characters
+    /// found and its content words or character pairs found.
+    pub fn said_share(&self, text: &str, chunk: &Chunk) -> f64 {
         let said = self.part_utterances(chunk);
         let said_units: Vec<String> = said.iter().flat_map(|u| units(&u.text)).collect();
         let said_content: std::collections::HashSet<String> =
             said.iter().flat_map(|u| content_units(&u.text)).collect();
-        let content = content_units(d);
+        let content = content_units(text);
         let content_share = if content.is_empty() {
             0.0
         } else {
             content.iter().filter(|u| said_content.contains(*u)).count() as f64
                 / content.len() as f64
         };
-        let share = (coverage(&units(d), &said_units) + content_share) / 2.0;
-        if share < DECISION_SHARE {
-            return Err(Rejection::DecisionNotSaid);
-        }
-        Ok(d.to_string())
+        (coverage(&units(text), &said_units) + content_share) / 2.0
     }
 
     /// Like [`Context::decision`], logging why a decision is dropped.
@@ -545,6 +555,19 @@ pub(super) fn only_asks(said: &str) -> bool {
                 !commits(s)
             }
         })
+}
+
+/// "Please don't sing", "唔好住", "不用大家操心": words that only hold someone back, with
+/// nothing taken on and nothing to remember.
+fn only_forbids(said: &str) -> bool {
+    const NOT: &[&str] = &[
+        "don't", "do not", "dont", "no need", "唔好", "不要", "別", "别", "唔使", "不用", "不必",
+    ];
+    const REMEMBER: &[&str] = &["forget", "記得", "记得", "忘"];
+    let lower = said.to_lowercase().replace('’', "'");
+    NOT.iter().any(|w| lower.contains(w))
+        && !REMEMBER.iter().any(|w| lower.contains(w))
+        && !takes_on(said)
 }
 
 pub(super) fn addresses_someone(sentence: &str) -> bool {
@@ -890,6 +913,23 @@ mod tests {
             )
             .unwrap();
         assert_eq!(asked.owner.unwrap().id, "p003");
+        let us2 = vec![
+            utt("Amy", "Oh no, please don't sing."),
+            utt("Ken", "唔使，我今晚 WhatsApp 佢哋。"),
+        ];
+        let ctx2 = Context::new(&us2, &dir, now, chrono_tz::Asia::Hong_Kong);
+        assert_eq!(
+            ctx2.check(&proposed("please don't sing", "Amy", ""), &chunk_of(&us2)),
+            Err(Rejection::OnlyForbids)
+        );
+        assert_eq!(
+            ctx2.check(&proposed("我今晚 WhatsApp 佢哋", "我", ""), &chunk_of(&us2))
+                .unwrap()
+                .owner
+                .unwrap()
+                .id,
+            "p003"
+        );
         let copied = ctx.decision("Ken: Agreed. I'll prepare the contract by Friday.", &chunk);
         assert_eq!(copied, Err(Rejection::DecisionIsATask));
         assert_eq!(

@@ -1,6 +1,8 @@
 //! The meeting's language and script, from its words: English, Mandarin or Cantonese,
 //! Traditional or Simplified. The summary and decisions are asked for in it.
 
+use inference::whisper::Script;
+
 use crate::directory::normalize::simplified;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +36,24 @@ impl Language {
             Language::MandarinSimplified => "简体中文",
             Language::MandarinTraditional => "繁體中文",
             Language::Cantonese => "繁體中文（香港）",
+        }
+    }
+
+    /// The script the minutes are written in: the model drifts to Simplified
+    /// characters in a Traditional meeting, so what it writes is converted.
+    pub fn script(self) -> Option<Script> {
+        match self {
+            Language::English => None,
+            Language::MandarinSimplified => Some(Script::Simplified),
+            Language::MandarinTraditional | Language::Cantonese => Some(Script::Traditional),
+        }
+    }
+
+    /// `text` in the meeting's script (unchanged for English).
+    pub fn in_script(self, text: &str) -> String {
+        match self.script() {
+            Some(script) => script.convert(text),
+            None => text.to_string(),
         }
     }
 
@@ -85,6 +105,16 @@ pub fn is_cjk(c: char) -> bool {
 mod tests {
     use super::Language::*;
     use super::*;
+
+    #[test]
+    fn what_the_model_writes_follows_the_meetings_script() {
+        assert_eq!(
+            Cantonese.in_script("Peter 联系 David 和 Amy"),
+            "Peter 聯繫 David 和 Amy"
+        );
+        assert_eq!(MandarinSimplified.in_script("簽訂合約"), "签订合约");
+        assert_eq!(English.in_script("Send 报价"), "Send 报价");
+    }
 
     #[test]
     fn tells_the_languages_apart() {

@@ -228,16 +228,22 @@ pub fn write(
     grounded.extend(found.items);
     decisions.extend(found.decisions);
     let t = Instant::now();
-    let items = merge::items(grounded);
-    let decisions = merge::decisions(decisions);
+    let mut items = merge::items(grounded);
+    for item in &mut items {
+        item.task = language.in_script(&item.task);
+    }
+    let decisions: Vec<String> = merge::decisions(decisions)
+        .iter()
+        .map(|d| language.in_script(d))
+        .collect();
     merge_s += t.elapsed().as_secs_f64();
 
-    let summary = if notes.len() <= 1 {
+    let summary = language.in_script(&if notes.len() <= 1 {
         notes.pop().unwrap_or_default()
     } else {
         progress(Stage::Summarizing);
         summarize(llm, &notes, &decisions, language, cancel, &mut usage)?
-    };
+    });
 
     let action_items = action_items(&items, &utterances);
     let attendees = attendees(

@@ -29,6 +29,8 @@ const ANSWER_TOKENS: usize = 120;
 /// A line shorter than this (in words, or CJK characters) says no task of its own:
 /// "OK，冇問題", "Sure, will do".
 const MIN_UNITS: usize = 5;
+/// How much of a task (words, characters) the line or the one before must have said.
+const TASK_SHARE: f64 = 0.5;
 /// A decision already found sharing this much of a line's content came from it.
 const FOUND_SHARE: f64 = 0.5;
 
@@ -144,6 +146,22 @@ pub fn run(
         )?;
         let answer: TaskAnswer = serde_json::from_str(&text).unwrap_or_default();
         if !answer.is_task || answer.task.trim().is_empty() {
+            continue;
+        }
+        // The line itself is the quote, so the task must come from it (or from the
+        // request it answers): a task from further away, or from nowhere, is dropped.
+        let task_from = Chunk {
+            first: i.saturating_sub(1),
+            last: i,
+            text: String::new(),
+        };
+        if ctx.said_share(&answer.task, &task_from) < TASK_SHARE {
+            tracing::debug!(
+                task = answer.task,
+                line = i,
+                "dropped: not what the line says"
+            );
+            found.dropped_items += 1;
             continue;
         }
         let said = &ctx.utterances[i].text;
