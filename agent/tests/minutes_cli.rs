@@ -250,6 +250,7 @@ fn a_meeting_without_action_items_gets_none() {
         "total_s",
         "dropped_items",
         "dropped_decisions",
+        "checked_lines",
     ] {
         assert!(stats[key].as_f64().is_some(), "stats.{key}: {stats}");
     }
