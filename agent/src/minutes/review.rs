@@ -55,6 +55,7 @@ impl Lines {
 /// from. `items` are the action items kept, `decisions` the decisions kept.
 pub fn lines(ctx: &Context<'_>, items: &[Grounded], decisions: &[String]) -> Lines {
     let covered = |i: usize| items.iter().any(|g| g.source == i);
+    let found_decisions: Vec<Vec<String>> = decisions.iter().map(|d| content_units(d)).collect();
     let mut out = Lines::default();
     for (i, u) in ctx.utterances.iter().enumerate() {
         let text = u.text.as_str();
@@ -68,9 +69,9 @@ pub fn lines(ctx: &Context<'_>, items: &[Grounded], decisions: &[String]) -> Lin
         }
         if looks_like_decision(text) {
             let content = content_units(text);
-            let found = decisions
+            let found = found_decisions
                 .iter()
-                .any(|d| coverage(&content_units(d), &content) >= FOUND_SHARE);
+                .any(|d| coverage(d, &content) >= FOUND_SHARE);
             if !found {
                 out.decisions.push(i);
             }
@@ -130,32 +131,41 @@ pub fn run(
 ) -> Result<Found> {
     let task_schema = Arc::new(Schema::parse(prompts::minutes::REVIEW_SCHEMA.text())?);
     let decision_schema = Arc::new(Schema::parse(prompts::minutes::DECISION_SCHEMA.text())?);
-    let mut found = Found::default();
-    let of = lines.len();
-    for (n, &i) in lines.tasks.iter().enumerate() {
-        progress(n + 1, of);
-        let (input, chunk) = around(ctx, i);
-        let prompt = prompts::minutes::review(&input.with(language))?;
+    let mut ask = |i: usize, prompt: LinePrompt, schema: &Arc<Schema>| -> Result<String> {
+        let lines = |range: std::ops::Range<usize>| -> Vec<String> {
+            ctx.utterances[range].iter().map(|u| u.line()).collect()
+        };
+        let before = lines(i.saturating_sub(BEFORE)..i);
+        let after = lines(i + 1..(i + 1 + AFTER).min(ctx.utterances.len()));
+        let line = ctx.utterances[i].line();
+        let prompt = prompt(&prompts::minutes::LineInput {
+            before: &before,
+            line: &line,
+            after: &after,
+            language_name: language.prompt_name(),
+        })?;
         let (text, _) = generate_json(
             llm,
             &prompt,
-            task_schema.clone(),
+            schema.clone(),
             ANSWER_TOKENS,
             cancel.clone(),
             usage,
         )?;
+        Ok(text)
+    };
+    let mut found = Found::default();
+    let of = lines.len();
+    for (n, &i) in lines.tasks.iter().enumerate() {
+        progress(n + 1, of);
+        let text = ask(i, prompts::minutes::review, &task_schema)?;
         let answer: TaskAnswer = serde_json::from_str(&text).unwrap_or_default();
         if !answer.is_task || answer.task.trim().is_empty() {
             continue;
         }
         // The line itself is the quote, so the task must come from it (or from the
         // request it answers): a task from further away, or from nowhere, is dropped.
-        let task_from = Chunk {
-            first: i.saturating_sub(1),
-            last: i,
-            text: String::new(),
-        };
-        if ctx.said_share(&answer.task, &task_from) < TASK_SHARE {
+        if ctx.said_share(&answer.task, &span(ctx, i.saturating_sub(1), i)) < TASK_SHARE {
             tracing::debug!(
                 task = answer.task,
                 line = i,
@@ -171,40 +181,39 @@ pub fn run(
             task: answer.task,
             due: answer.due,
         };
-        match ctx.ground(&proposed, &chunk) {
+        match ctx.ground(&proposed, &span(ctx, i, i)) {
             Some(g) => found.items.push(g),
             None => found.dropped_items += 1,
         }
     }
     for (n, &i) in lines.decisions.iter().enumerate() {
         progress(lines.tasks.len() + n + 1, of);
-        let (input, _) = around(ctx, i);
-        // "Let's go with Second Chance." / "So we go with Second Chance, two years.":
-        // a decision is often said over two turns.
-        let chunk = Chunk {
-            first: i.saturating_sub(1),
-            last: (i + 1).min(ctx.utterances.len() - 1),
-            text: String::new(),
-        };
-        let prompt = prompts::minutes::decision(&input.with(language))?;
-        let (text, _) = generate_json(
-            llm,
-            &prompt,
-            decision_schema.clone(),
-            ANSWER_TOKENS,
-            cancel.clone(),
-            usage,
-        )?;
+        let text = ask(i, prompts::minutes::decision, &decision_schema)?;
         let answer: DecisionAnswer = serde_json::from_str(&text).unwrap_or_default();
         if !answer.is_decision || answer.decision.trim().is_empty() {
             continue;
         }
-        match ctx.keep_decision(&answer.decision, &chunk) {
+        // "Let's go with Second Chance." / "So we go with Second Chance, two years.":
+        // a decision is often said over two turns.
+        match ctx.keep_decision(&answer.decision, &span(ctx, i.saturating_sub(1), i + 1)) {
             Some(d) => found.decisions.push(d),
             None => found.dropped_decisions += 1,
         }
     }
     Ok(found)
+}
+
+/// The prompt for a second look at one line (an action item's or a decision's).
+type LinePrompt = fn(&prompts::minutes::LineInput<'_>) -> prompts::Result<prompts::ChatPrompt>;
+
+/// Utterances `first..=last` (cut at the transcript's end), as the part grounding checks
+/// an answer against.
+fn span(ctx: &Context<'_>, first: usize, last: usize) -> Chunk {
+    Chunk {
+        first,
+        last: last.min(ctx.utterances.len() - 1),
+        text: String::new(),
+    }
 }
 
 /// The model may call the speaker's request to someone else "I": when the line does
@@ -244,45 +253,6 @@ fn calls_on(after_name: &str) -> bool {
         || ["you", "can you", "could you", "please", "would you"]
             .iter()
             .any(|w| lower.starts_with(w))
-}
-
-/// The lines around `i` as the model reads them, and the one-line part grounding
-/// checks the answer against.
-fn around(ctx: &Context<'_>, i: usize) -> (Around, Chunk) {
-    let lines = |range: std::ops::Range<usize>| -> Vec<String> {
-        ctx.utterances[range].iter().map(|u| u.line()).collect()
-    };
-    let end = (i + 1 + AFTER).min(ctx.utterances.len());
-    let line = ctx.utterances[i].line();
-    (
-        Around {
-            before: lines(i.saturating_sub(BEFORE)..i),
-            line: line.clone(),
-            after: lines(i + 1..end),
-        },
-        Chunk {
-            first: i,
-            last: i,
-            text: line,
-        },
-    )
-}
-
-struct Around {
-    before: Vec<String>,
-    line: String,
-    after: Vec<String>,
-}
-
-impl Around {
-    fn with(&self, language: Language) -> prompts::minutes::LineInput<'_> {
-        prompts::minutes::LineInput {
-            before: &self.before,
-            line: &self.line,
-            after: &self.after,
-            language_name: language.prompt_name(),
-        }
-    }
 }
 
 #[cfg(test)]
