@@ -10,6 +10,7 @@
 //! decoded as vectors and the activation block scales loaded as a vector.
 
 use super::formats::QType;
+use super::panel_avx2::f16;
 use super::Acts;
 use core::arch::x86_64::*;
 
@@ -19,13 +20,6 @@ const PREFETCH: usize = 768;
 /// Whether these kernels cover `ty`.
 pub(crate) fn covers(ty: QType) -> bool {
     matches!(ty, QType::Q4K | QType::Q6K)
-}
-
-#[target_feature(enable = "avx2,fma,f16c")]
-#[inline]
-unsafe fn f16(p: *const u8) -> f32 {
-    let bits = (p as *const u16).read_unaligned();
-    _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(bits as i32)))
 }
 
 #[target_feature(enable = "avx2,fma,f16c")]

@@ -72,9 +72,10 @@ pub(crate) fn pass_panels(ty: QType, k: usize) -> usize {
     (PASS_BYTES / panel_bytes(ty, k).max(1)).clamp(1, 16)
 }
 
+/// The f16 at `p` (block and super-block scales), for the AVX2 kernels.
 #[target_feature(enable = "avx2,fma,f16c")]
 #[inline]
-unsafe fn f16(p: *const u8) -> f32 {
+pub(super) unsafe fn f16(p: *const u8) -> f32 {
     let bits = (p as *const u16).read_unaligned();
     _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(bits as i32)))
 }
