@@ -119,6 +119,16 @@ fn random_walks_over_allowed_tokens_always_validate() {
             if m.is_complete() {
                 break;
             }
+            // Now and then, end the array being written (as a decoder does to break a
+            // loop); the walk goes on after it.
+            if rng.next_u64().is_multiple_of(16) {
+                let close = m.array_close();
+                assert!(m.advance(&close), "array_close {close:?} refused");
+                bytes.extend_from_slice(&close);
+                if m.is_complete() {
+                    break;
+                }
+            }
             index.allowed(&m, &mut allowed);
             assert!(
                 !allowed.is_empty(),
@@ -308,4 +318,49 @@ fn the_text_a_schema_dictates_is_forced_and_choices_are_left_to_the_model() {
     assert!(m.advance(b"}"));
     assert!(m.is_complete());
     assert!(m.forced().is_empty());
+}
+
+#[test]
+fn an_array_is_closed_from_wherever_its_writer_is() {
+    let schema = Arc::new(
+        Schema::parse(
+            r#"{"type": "object", "properties": {
+                "actions": {"type": "array", "items": {"type": "object",
+                    "properties": {"owner": {"type": "string"}, "task": {"type": "string"}},
+                    "required": ["owner", "task"]}},
+                "decisions": {"type": "array", "items": {"type": "string"}},
+                "summary": {"type": "string"}},
+              "required": ["actions", "decisions", "summary"]}"#,
+        )
+        .unwrap(),
+    );
+    let close_after = |written: &str| {
+        let mut m = Matcher::new(schema.clone());
+        assert!(m.advance(written.as_bytes()), "{written}");
+        let close = String::from_utf8(m.array_close()).unwrap();
+        assert!(m.advance(close.as_bytes()), "{written}{close}");
+        // The document goes on after the array, to a valid end.
+        let tail = String::from_utf8(m.completion()).unwrap();
+        let whole = format!("{written}{close}{tail}");
+        check(&schema, &whole, &whole);
+        close
+    };
+    let item = r#"{"actions":[{"owner":"Amy","task":"send it"}"#;
+    assert_eq!(close_after(item), "]");
+    assert_eq!(
+        close_after(&format!("{item},")),
+        r#"{"owner":"","task":""}]"#
+    );
+    assert_eq!(
+        close_after(r#"{"actions":[{"owner":"Am"#),
+        r#"","task":""}]"#
+    );
+    assert_eq!(
+        close_after(r#"{"actions":[],"decisions":["Go ahe"#),
+        r#""]"#
+    );
+    // Outside any array there is nothing to close.
+    let mut m = Matcher::new(schema.clone());
+    assert!(m.advance(br#"{"actions":[],"decisions":[],"summary":"Sh"#));
+    assert!(m.array_close().is_empty());
 }

@@ -86,6 +86,7 @@ pub fn run(global: &GlobalArgs, args: GenerateArgs) -> anyhow::Result<()> {
         cancel: None,
         ignore_eos: args.ignore_eos,
         jump_forward: false,
+        close_array: None,
     };
 
     let stream = !args.json;

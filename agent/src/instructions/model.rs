@@ -66,6 +66,7 @@ pub fn ask(
         cancel: Some(cancel.clone()),
         ignore_eos: false,
         jump_forward: true,
+        close_array: None,
     };
     let (done, wait) = mpsc::channel::<()>();
     let watcher = std::thread::spawn(move || {

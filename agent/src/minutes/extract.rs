@@ -2,13 +2,14 @@
 //! (with the words they came from), decisions and a note on the part. Nothing here is
 //! trusted yet; grounding checks it against the transcript.
 
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use inference::llm::{FinishReason, GenerateRequest, Llm, Message, Prompt, SamplingParams, Schema};
 use serde::Deserialize;
 
 use super::error::Result;
+use super::repeats::RepeatWatch;
 
 /// An action item as the model proposed it.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
@@ -60,6 +61,7 @@ impl Usage {
 pub const ANSWER_TOKENS: usize = 700;
 
 /// Runs one chat prompt with a schema, greedy. Returns the text and the output stats.
+/// A list the model starts to repeat is ended at the first copy (see [`RepeatWatch`]).
 pub fn generate_json(
     llm: &Llm,
     prompt: &prompts::ChatPrompt,
@@ -68,6 +70,7 @@ pub fn generate_json(
     cancel: Option<Arc<AtomicBool>>,
     usage: &mut Usage,
 ) -> Result<(String, FinishReason)> {
+    let close_array = Arc::new(AtomicBool::new(false));
     let req = GenerateRequest {
         prompt: Prompt::Chat(vec![
             Message::new("system", prompt.system.clone()),
@@ -83,8 +86,15 @@ pub fn generate_json(
         cancel,
         ignore_eos: false,
         jump_forward: false,
+        close_array: Some(close_array.clone()),
     };
-    let out = llm.generate(&req, &mut |_| {})?;
+    let mut watch = RepeatWatch::default();
+    let out = llm.generate(&req, &mut |piece| {
+        if watch.push(piece) {
+            tracing::info!("the model repeated a list element; the list is ended there");
+            close_array.store(true, Ordering::Relaxed);
+        }
+    })?;
     usage.add(&out);
     tracing::info!(
         prompt = out.prompt_tokens,
@@ -105,6 +115,14 @@ pub fn generate_json(
 /// Reads a chunk's answer. A complete answer is valid against the schema; one cut off
 /// by the token limit keeps the action items it finished.
 pub fn parse(text: &str, finish: FinishReason) -> Extraction {
+    let mut e = read(text, finish);
+    // An item left blank where a repeated list was ended carries nothing.
+    e.actions
+        .retain(|a| !(a.quote.trim().is_empty() && a.task.trim().is_empty()));
+    e
+}
+
+fn read(text: &str, finish: FinishReason) -> Extraction {
     if let Ok(e) = serde_json::from_str::<Extraction>(text) {
         return e;
     }
@@ -174,6 +192,15 @@ mod tests {
         let e2 = parse(cut2, FinishReason::Length);
         assert!(e2.actions.is_empty());
         assert_eq!(parse("garbage", FinishReason::Stop), Extraction::default());
+    }
+
+    #[test]
+    fn a_blank_item_is_not_an_item() {
+        let e = parse(
+            r#"{"actions":[{"quote":"I'll send it","owner":"I","task":"send","due":""},{"quote":"","owner":"","task":"","due":""}],"decisions":[],"summary":""}"#,
+            FinishReason::SchemaComplete,
+        );
+        assert_eq!(e.actions.len(), 1);
     }
 
     #[test]

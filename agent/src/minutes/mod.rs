@@ -16,6 +16,7 @@ pub mod input;
 pub mod language;
 pub mod merge;
 pub mod output;
+mod repeats;
 pub mod review;
 pub mod sync;
 pub mod text;

@@ -292,6 +292,24 @@ impl Llm {
             if let Some(s) = tracker.take_ready(false) {
                 on_text(&s);
             }
+            if let (Some(m), Some(flag)) = (matcher.as_mut(), req.close_array.as_ref()) {
+                if flag.swap(false, Ordering::Relaxed) {
+                    let closing = self.array_closing_tokens(m)?;
+                    for &t in &closing {
+                        let bytes = self.tokenizer.token_bytes(t);
+                        m.advance(bytes);
+                        tracker.push(bytes);
+                        generated.push(t);
+                    }
+                    batch.extend_from_slice(&closing);
+                    if m.is_complete() {
+                        if let Some(s) = tracker.take_ready(true) {
+                            on_text(&s);
+                        }
+                        break FinishReason::SchemaComplete;
+                    }
+                }
+            }
             batch.insert(0, next);
             if session.cache.len() + batch.len() > context {
                 break FinishReason::Length;
@@ -360,6 +378,30 @@ impl Llm {
         }
         tokens.pop();
         tokens.truncate(budget);
+        Ok(tokens)
+    }
+}
+
+impl Llm {
+    /// The tokens that end the array `m` is in (see [`Matcher::array_close`]), or none
+    /// when the tokenizer cannot spell that text exactly.
+    fn array_closing_tokens(&self, m: &Matcher) -> Result<Vec<u32>> {
+        let closing = m.array_close();
+        let Ok(text) = std::str::from_utf8(&closing) else {
+            return Ok(Vec::new());
+        };
+        if text.is_empty() {
+            return Ok(Vec::new());
+        }
+        let tokens = self.tokenizer.encode_fragment(text)?;
+        let spelled: Vec<u8> = tokens
+            .iter()
+            .flat_map(|&t| self.tokenizer.token_bytes(t).iter().copied())
+            .collect();
+        if spelled != closing || tokens.iter().any(|&t| self.tokenizer.is_control(t)) {
+            return Ok(Vec::new());
+        }
+        tracing::debug!(closing = text, "closing the array being written");
         Ok(tokens)
     }
 }

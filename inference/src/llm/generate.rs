@@ -36,6 +36,11 @@ pub struct GenerateRequest {
     /// format the prompt shows compact; a model that would lay the JSON out over lines
     /// may answer differently when made to write it compactly, so it is a choice.
     pub jump_forward: bool,
+    /// With a schema: set to true (typically from the text callback, on seeing the
+    /// model repeat itself) to end the array being written at once — the element under
+    /// way finished as briefly as the schema allows, then `]`. The decoder clears it and
+    /// generation goes on after the array.
+    pub close_array: Option<Arc<AtomicBool>>,
 }
 
 impl GenerateRequest {
@@ -49,6 +54,7 @@ impl GenerateRequest {
             cancel: None,
             ignore_eos: false,
             jump_forward: false,
+            close_array: None,
         }
     }
 

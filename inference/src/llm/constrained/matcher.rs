@@ -192,11 +192,30 @@ impl Matcher {
 
     /// The shortest bytes that complete the document from here.
     pub fn completion(&self) -> Vec<u8> {
+        self.shortest_until(|s| s.can_stop())
+    }
+
+    /// The shortest bytes that end the innermost array being written: the element under
+    /// way (if any) finished as briefly as the schema allows, then `]`. Empty outside an
+    /// array. What follows the array is left to the writer.
+    pub fn array_close(&self) -> Vec<u8> {
+        let frames = &self.stack.frames[..self.stack.len as usize];
+        let Some(at) = frames
+            .iter()
+            .rposition(|f| matches!(f, Frame::Array { .. }))
+        else {
+            return Vec::new();
+        };
+        self.shortest_until(|s| s.len as usize <= at)
+    }
+
+    /// The shortest bytes from here to a state where `done` holds (or the document ends).
+    fn shortest_until(&self, done: impl Fn(&Stack) -> bool) -> Vec<u8> {
         let schema = &*self.schema;
         let mut s = self.stack;
         let mut out = Vec::new();
         for _ in 0..100_000 {
-            if s.len == 0 || s.can_stop() {
+            if s.len == 0 || done(&s) {
                 break;
             }
             let top = s.frames[s.len as usize - 1];
