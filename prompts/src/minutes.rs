@@ -137,6 +137,13 @@ mod tests {
                 "{}",
                 p.user
             );
+            // Said again last, where a small model looks.
+            assert!(
+                p.user
+                    .contains("\nThe marked line: Sandy: I'll redo it by Tuesday.\nIs "),
+                "{}",
+                p.user
+            );
             assert!(p.user.ends_with("in English."), "{}", p.user);
         }
         assert!(review(&input).unwrap().system.contains("\"is_task\""));

@@ -18,7 +18,6 @@ use super::extract::{generate_json, Proposed, Usage};
 use super::ground::{self, Context, Grounded};
 use super::language::Language;
 use super::text::{content_units, coverage, units};
-use crate::directory::MentionKind;
 use crate::timewords::{self, Value};
 
 /// Lines shown before and after the one looked at.
@@ -163,9 +162,7 @@ pub fn run(
         if !answer.is_task || answer.task.trim().is_empty() {
             continue;
         }
-        // The line itself is the quote, so the task must come from it (or from the
-        // request it answers): a task from further away, or from nowhere, is dropped.
-        if ctx.said_share(&answer.task, &span(ctx, i.saturating_sub(1), i)) < TASK_SHARE {
+        if !said_in_line(ctx, i, &answer.task) {
             tracing::debug!(
                 task = answer.task,
                 line = i,
@@ -203,6 +200,23 @@ pub fn run(
     Ok(found)
 }
 
+/// The line itself is the quote, so the task must come from it, or from the request it
+/// answers ("Peter, can you chase them?" — "Sure, I'll email them"). A task from
+/// further away, from the line before that asked nobody (a model looking at the wrong
+/// line), or from nowhere is not the line's.
+fn said_in_line(ctx: &Context<'_>, i: usize, task: &str) -> bool {
+    if ctx.said_share(task, &span(ctx, i, i)) >= TASK_SHARE {
+        return true;
+    }
+    let Some(before) = i.checked_sub(1).map(|b| &ctx.utterances[b]) else {
+        return false;
+    };
+    let answers_request = ground::addresses_someone(&before.text)
+        && before.speaker.is_some()
+        && before.speaker != ctx.utterances[i].speaker;
+    answers_request && ctx.said_share(task, &span(ctx, i - 1, i)) >= TASK_SHARE
+}
+
 /// The prompt for a second look at one line (an action item's or a decision's).
 type LinePrompt = fn(&prompts::minutes::LineInput<'_>) -> prompts::Result<prompts::ChatPrompt>;
 
@@ -225,34 +239,7 @@ fn checked_owner(ctx: &Context<'_>, owner: &str, said: &str) -> String {
     if !is_i || takes_on(said) {
         return owner.to_string();
     }
-    let called: Vec<String> = ctx
-        .directory
-        .find(said)
-        .into_iter()
-        .filter_map(|m| match m.kind {
-            MentionKind::Person(id) if calls_on(&said[m.end..]) => Some(id),
-            _ => None,
-        })
-        .collect();
-    match called.as_slice() {
-        [id] => ctx
-            .directory
-            .person(id)
-            .map_or_else(String::new, |p| p.name.clone()),
-        _ => String::new(),
-    }
-}
-
-/// Whether the words after a name speak to that person: "你…", ", can you…".
-fn calls_on(after_name: &str) -> bool {
-    let rest = after_name.trim_start_matches(|c: char| {
-        c.is_whitespace() || matches!(c, ',' | '，' | '、' | ':' | '：')
-    });
-    let lower = rest.to_lowercase();
-    rest.starts_with(['你', '您'])
-        || ["you", "can you", "could you", "please", "would you"]
-            .iter()
-            .any(|w| lower.starts_with(w))
+    ctx.called_on(said).map(|p| p.name).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -358,6 +345,20 @@ mod tests {
         // A decision already found from the line.
         let decided = lines(&ctx, &[], &["增幅 cap 喺 four percent".to_string()]);
         assert!(decided.decisions.is_empty());
+    }
+
+    #[test]
+    fn a_task_comes_from_its_line_or_the_request_it_answers() {
+        let (us, dir) = (meeting(), directory());
+        let ctx = ctx(&us, &dir);
+        assert!(said_in_line(&ctx, 2, "重新整過個 allocation"));
+        // Peter's "Sure, I'll email them" answers Kenneth's request.
+        assert!(said_in_line(&ctx, 6, "chase the other heads"));
+        // Kenneth asking Peter to speak (8) and going on himself (9): the task of the
+        // line before is not line 9's. Sandy's OK (3) answers line 2, not line 1.
+        assert!(!said_in_line(&ctx, 9, "講下個 overall picture"));
+        assert!(!said_in_line(&ctx, 3, "cap 喺 four percent"));
+        assert!(!said_in_line(&ctx, 6, "book the auditors"));
     }
 
     #[test]
