@@ -69,6 +69,104 @@ pub(super) fn asks_for(text: &str) -> bool {
 
 /// `pronoun` (not 我哋 / 你哋's plural) followed within a few characters by a verb cue or
 /// an English word, and not by an opinion ("我覺得…").
+/// A turn to speak now, not a task: "刘洋，你先介绍一下", "Peter，你講下個 overall
+/// picture 先", "Ken, walk us through the numbers".
+pub(super) fn gives_the_floor(text: &str) -> bool {
+    const CJK: &[&str] = &[
+        "你先介绍",
+        "你先介紹",
+        "你先講",
+        "你先讲",
+        "你先说",
+        "你先說",
+        "你先匯報",
+        "你先汇报",
+        "你講下",
+        "你讲下",
+        "你讲一下",
+        "你講一講",
+        "你介紹下",
+        "你介绍一下",
+        "你匯報下",
+        "你汇报一下",
+        "你 update 下",
+        "你update下",
+    ];
+    const ENGLISH: &[&str] = &[
+        "walk us through",
+        "take us through",
+        "give us an update",
+        "give us a quick update",
+        "tell us where",
+        "over to you",
+        "you go first",
+        "you start",
+        "kick us off",
+    ];
+    let lower = text.to_lowercase();
+    CJK.iter().any(|w| lower.contains(w)) || ENGLISH.iter().any(|w| has_words(&lower, w))
+}
+
+/// Whether the words ask the one spoken to to do something: a 你 (or "you") that is
+/// the doer, not the one something goes to or is said to ("畀你", "同你講", "thank
+/// you", "send it to you").
+pub(super) fn asks_someone(text: &str) -> bool {
+    const RECEIVES: &str = "畀俾給给同跟向問问話话謝谢幫帮";
+    let chars: Vec<char> = text.chars().collect();
+    let cjk = chars.iter().enumerate().any(|(i, &c)| {
+        matches!(c, '你' | '您' | '妳')
+            && !chars[..i]
+                .iter()
+                .rev()
+                .find(|c| !c.is_whitespace())
+                .is_some_and(|p| RECEIVES.contains(*p))
+    });
+    const NOT_ASKING: &[&str] = &[
+        "thank", "thanks", "to", "for", "with", "see", "tell", "told", "let", "send", "give",
+        "show", "ask", "asked", "remind",
+    ];
+    let lower = text.to_lowercase().replace('’', "'");
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let latin = words.iter().enumerate().any(|(i, w)| {
+        matches!(*w, "you" | "you'll" | "your")
+            && !(i > 0 && NOT_ASKING.contains(&words[i - 1]))
+            && words.get(i + 1) != Some(&"know")
+    });
+    cjk || latin
+}
+
+/// "你哋", "you all", "you guys": the one spoken to is a group.
+pub(super) fn speaks_to_a_group(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    [
+        "你哋",
+        "你們",
+        "你们",
+        "you all",
+        "you guys",
+        "all of you",
+        "everyone",
+        "everybody",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+}
+
+/// Whether the words after a name speak to that person: "你…", ", can you…".
+pub(super) fn calls_on(after_name: &str) -> bool {
+    let rest = after_name.trim_start_matches(|c: char| {
+        c.is_whitespace() || matches!(c, ',' | '，' | '、' | ':' | '：')
+    });
+    let lower = rest.to_lowercase();
+    rest.starts_with(['你', '您'])
+        || ["you", "can you", "could you", "please", "would you"]
+            .iter()
+            .any(|w| lower.starts_with(w))
+}
+
 fn after_pronoun(text: &str, pronoun: char) -> bool {
     let chars: Vec<char> = text.chars().collect();
     chars.iter().enumerate().any(|(i, &c)| {

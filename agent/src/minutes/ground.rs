@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, FixedOffset};
 use chrono_tz::Tz;
 
 use super::chunks::Chunk;
-use super::cues::takes_on;
+use super::cues::{asks_someone, calls_on, gives_the_floor, speaks_to_a_group, takes_on};
 use super::extract::Proposed;
 use super::text::{
     content_units, coverage, find_normalized, longest_common, normalize, units, Size,
@@ -57,6 +57,8 @@ pub enum Rejection {
     Question,
     #[error("the words only tell someone not to do something")]
     OnlyForbids,
+    #[error("the words only give someone the floor to speak now")]
+    GivesTheFloor,
     #[error("nobody takes the task on and nothing in the quote asks for it")]
     NoCommitment,
     #[error("the decision is too short (under 3 words or 4 CJK characters)")]
@@ -170,6 +172,9 @@ impl<'a> Context<'a> {
         if only_forbids(around) {
             return Err(Rejection::OnlyForbids);
         }
+        if gives_the_floor(around) && timewords::find(around, self.now, self.tz).is_empty() {
+            return Err(Rejection::GivesTheFloor);
+        }
         let (mut owner, mut owner_text) = self.owner(p.owner.trim(), source);
         // "We should all…", "please submit…": words that ask a group give the task to
         // nobody in particular, unless the owner is named right there.
@@ -187,7 +192,7 @@ impl<'a> Context<'a> {
         // "I'll prepare the contract" is the speaker's, whoever the model names.
         if let Some(me) = &self.speakers[source] {
             let mine = owner.as_ref().is_some_and(|o| o.id == me.id);
-            if !mine && takes_on(around) && !addresses_someone(around) {
+            if !mine && takes_on(around) && !asks_someone(around) {
                 tracing::info!(
                     task,
                     "the speaker takes the task on; owner {:?} → {:?}",
@@ -199,6 +204,49 @@ impl<'a> Context<'a> {
                     .speaker
                     .as_ref()
                     .map_or_else(|| me.name.clone(), |s| s.name().to_string());
+            }
+        }
+        // "Martin 你 send 份合約畀 Kelly review": a request is the task of the one it
+        // calls on, not of someone else it names.
+        if let (Some(o), Some(called)) = (&owner, self.called_on(around)) {
+            let speakers_own = self.speakers[source]
+                .as_ref()
+                .is_some_and(|me| me.id == o.id && says_i(around));
+            if o.id != called.id && !speakers_own {
+                tracing::info!(
+                    task,
+                    "the words call on {:?}; owner {:?} → {:?}",
+                    called.name,
+                    owner_text,
+                    called.name
+                );
+                owner_text = called.name.clone();
+                owner = Some(called);
+            }
+        }
+        // "咁你聽日打電話畀個新經理" — "好，我聽日打畀佢": a request to "you" with no
+        // name is the task of the one who answers it.
+        if self.called_on(around).is_none() && asks_someone(around) {
+            if let Some(answerer) = self.answerer(source, speaks_to_a_group(around)) {
+                let keep = owner.as_ref().is_some_and(|o| {
+                    o.id == answerer.id
+                        || self.speakers[source]
+                            .as_ref()
+                            .is_some_and(|me| me.id == o.id && says_i(around))
+                });
+                if !keep {
+                    tracing::info!(
+                        task,
+                        "asked of the one who answers; owner {:?} → {:?}",
+                        owner_text,
+                        answerer.name
+                    );
+                    owner_text = self.utterances[source + 1]
+                        .speaker
+                        .as_ref()
+                        .map_or_else(|| answerer.name.clone(), |s| s.name().to_string());
+                    owner = Some(answerer);
+                }
             }
         }
         if owner.is_none() && !commits(around) && !addresses_someone(around) {
@@ -214,6 +262,46 @@ impl<'a> Context<'a> {
             due,
             source,
             quote,
+        })
+    }
+
+    /// Who answers the line at `source`: the next line's speaker, when known and not
+    /// the same. A request to a group (`to_group`) is answered for it only by someone
+    /// who takes it on ("我會負責跟進").
+    fn answerer(&self, source: usize, to_group: bool) -> Option<PersonRef> {
+        let next = self.utterances.get(source + 1)?;
+        let them = self.speakers.get(source + 1)?.as_ref()?;
+        if self.speakers[source]
+            .as_ref()
+            .is_some_and(|me| me.id == them.id)
+        {
+            return None;
+        }
+        if to_group && !(says_i(&next.text) && takes_on(&next.text)) {
+            return None;
+        }
+        Some(them.clone())
+    }
+
+    /// The one person `text` calls on by name ("Sandy 你…", "Ken, can you…"); none when
+    /// it calls on nobody or on several.
+    pub(super) fn called_on(&self, text: &str) -> Option<PersonRef> {
+        let mut called: Vec<String> = self
+            .directory
+            .find(text)
+            .into_iter()
+            .filter_map(|m| match m.kind {
+                MentionKind::Person(id) if calls_on(&text[m.end..]) => Some(id),
+                _ => None,
+            })
+            .collect();
+        called.dedup();
+        let [id] = called.as_slice() else {
+            return None;
+        };
+        self.directory.person(id).map(|p| PersonRef {
+            id: p.id.clone(),
+            name: p.name.clone(),
         })
     }
 
@@ -888,6 +976,97 @@ mod tests {
     }
 
     #[test]
+    fn a_request_is_the_task_of_the_one_called_on() {
+        let dir = directory();
+        let us = vec![
+            utt("Peter", "Ken 你 send 份合約畀 Amy review 啦。"),
+            utt("Amy", "Peter 你 send 啲數字畀我，我 compile。"),
+            utt("Peter", "Please ask Amy to book the room."),
+        ];
+        let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
+        let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
+        let chunk = chunk_of(&us);
+        let owner = |quote: &str, named: &str| {
+            ctx.ground(&proposed(quote, named, ""), &chunk)
+                .and_then(|g| g.owner)
+                .map(|o| o.id)
+        };
+        // The model names the one the contract goes to; Ken was asked.
+        assert_eq!(
+            owner("Ken 你 send 份合約畀 Amy review 啦", "Amy").as_deref(),
+            Some("p003")
+        );
+        assert_eq!(
+            owner("Ken 你 send 份合約畀 Amy review 啦", "Ken").as_deref(),
+            Some("p003")
+        );
+        // The speaker's own part of the line stays hers.
+        assert_eq!(
+            owner("Peter 你 send 啲數字畀我，我 compile", "I").as_deref(),
+            Some("p002")
+        );
+        assert_eq!(
+            owner("Peter 你 send 啲數字畀我，我 compile", "Peter").as_deref(),
+            Some("p001")
+        );
+        // Nobody is called on: the model's owner stands.
+        assert_eq!(
+            owner("Please ask Amy to book the room", "Amy").as_deref(),
+            Some("p002")
+        );
+    }
+
+    #[test]
+    fn a_request_to_you_is_the_task_of_the_one_who_answers() {
+        let dir = directory();
+        let us = vec![
+            utt("Peter", "咁你聽日打電話畀個新經理，約佢出嚟飲茶。"),
+            utt("Amy", "好，我聽日打畀佢。"),
+            utt("Peter", "你哋整一份新嘅 profile，最好下個禮拜三前有。"),
+            utt(
+                "Amy",
+                "冇問題，我叫文傑整，不過我會負責跟進，下個禮拜三前畀你。",
+            ),
+            utt("Peter", "你哋記得交 timesheet。"),
+            utt("Ken", "OK。"),
+            utt("Peter", "Thank you, I'll chase the landlord tomorrow."),
+            utt("Ken", "Great."),
+        ];
+        let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
+        let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
+        let chunk = chunk_of(&us);
+        let owner = |quote: &str, named: &str| {
+            ctx.ground(&proposed(quote, named, ""), &chunk)
+                .and_then(|g| g.owner)
+                .map(|o| o.id)
+        };
+        // Asked of "you": Amy answers it, whoever the model names.
+        for named in ["我哋", "Peter", ""] {
+            assert_eq!(
+                owner("咁你聽日打電話畀個新經理", named).as_deref(),
+                Some("p002")
+            );
+        }
+        // Asked of a team: the one who takes it on for them.
+        assert_eq!(
+            owner("你哋整一份新嘅 profile", "Peter").as_deref(),
+            Some("p002")
+        );
+        // "…畀你" is where it goes, not who does it: Amy's own promise.
+        assert_eq!(
+            owner("我會負責跟進，下個禮拜三前畀你", "文傑").as_deref(),
+            Some("p002")
+        );
+        // A team told, nobody taking it on: nobody.
+        assert_eq!(owner("你哋記得交 timesheet", "we"), None);
+        // "Thank you" asks nothing: the speaker's own promise.
+        assert_eq!(
+            owner("I'll chase the landlord tomorrow", "Ken").as_deref(),
+            Some("p001")
+        );
+    }
+
+    #[test]
     fn who_says_i_will_owns_it_whoever_the_model_names() {
         let dir = directory();
         let us = vec![
@@ -1246,6 +1425,9 @@ mod tests {
             utt("Ken", "Liu Yang 你 call vendor？"),
             utt("Amy", "Restore test 幾時有結果？今天下班前应该有。"),
             utt("Amy", "Let's each clean up our own accounts in the CRM."),
+            utt("Amy", "Ken，你先介绍一下技术这边的情况吧。"),
+            utt("Amy", "Peter, walk us through the numbers."),
+            utt("Amy", "Peter, walk us through the numbers on Friday."),
         ];
         let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
         let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
@@ -1283,6 +1465,18 @@ mod tests {
         assert!(
             check("今天下班前应该有", "I").is_ok(),
             "the answer to the question"
+        );
+        assert_eq!(
+            check("Ken，你先介绍一下技术这边的情况吧", "Ken"),
+            Err(Rejection::GivesTheFloor)
+        );
+        assert_eq!(
+            check("Peter, walk us through the numbers.", "Peter"),
+            Err(Rejection::GivesTheFloor)
+        );
+        assert!(
+            check("walk us through the numbers on Friday", "Peter").is_ok(),
+            "a talk at a set time is a task"
         );
         let group = check("clean up our own accounts in the CRM", "we").unwrap();
         assert_eq!(group.owner, None);
