@@ -27,6 +27,7 @@ mod keys;
 mod model;
 mod policy;
 mod profile;
+mod robust;
 mod route;
 mod rules;
 mod score;

@@ -17,7 +17,7 @@ use crate::policy::Policy;
 use crate::profile::Profile;
 
 pub const MODEL_FORMAT: &str = "mishu-expense-model";
-pub const MODEL_VERSION: u32 = 1;
+pub const MODEL_VERSION: u32 = 2;
 /// Fewer history claims than this cannot describe a company.
 pub const MIN_HISTORY: usize = 30;
 
