@@ -156,9 +156,9 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
             ReasonCode::OverLimit,
             0.78 + 0.2 * (excess / 0.5).min(1.0),
             format!(
-                "{} is over the {} limit of {}",
+                "{} is over the {} of {}",
                 money(f.amount_hkd),
-                claim.category,
+                policy.limit_name(claim.category),
                 money(limit)
             ),
         );
@@ -291,7 +291,11 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
 fn near_limit_finding(claim: &Claim, f: &Facts, policy: &Policy, limit: f64) -> (f64, String) {
     let band = policy.near_limit_band * 100.0;
     let what = if f.limit == Some(limit) {
-        format!("{} {} limit", format_hkd(limit), claim.category)
+        format!(
+            "{} {}",
+            format_hkd(limit),
+            policy.limit_name(claim.category)
+        )
     } else {
         format!("{} manager-approval threshold", format_hkd(limit))
     };
@@ -331,7 +335,7 @@ fn near_limit_finding(claim: &Claim, f: &Facts, policy: &Policy, limit: f64) -> 
         strength *= 1.0 - (2.0 * elsewhere / earlier.max(1.0)).min(0.4);
     }
     // Where many of the company's claims sit at the limit, sitting there says less.
-    strength *= 1.0 - (4.0 * f.category_near_rate).min(0.6);
+    strength *= 1.0 - (15.0 * f.category_near_rate).min(0.6);
     let detail = match (f.near_series_first, f.near_series_last) {
         (Some(first), Some(last)) if series > 1 => {
             let span = (last - first).num_days() + 1;

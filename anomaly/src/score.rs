@@ -52,7 +52,10 @@ pub struct Scorer {
 }
 
 impl Scorer {
+    /// The policy's limits left at their defaults give way to the ceilings the model
+    /// found in history.
     pub fn new(model: Model, policy: Policy) -> Scorer {
+        let policy = policy.with_limits_from_history(&model.ceilings);
         Scorer { model, policy }
     }
 
