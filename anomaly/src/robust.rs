@@ -16,6 +16,8 @@ const DEPARTMENT_WEIGHT_CLAIMS: f64 = 25.0;
 /// Below this many values a history claim's leave-one-out median and MAD are recomputed
 /// exactly; above it, leaving one value out barely moves them.
 const EXACT_LEAVE_ONE_OUT: usize = 24;
+/// Groups of at least this many values are re-summarized lazily (see `refresh`).
+const LAZY_REFRESH_FROM: usize = 100;
 
 /// Log amounts of one group (a person in a category, a department in a category, a
 /// category), with their median and MAD kept up to date by [`AmountHabit::refresh`].
@@ -48,9 +50,14 @@ impl AmountHabit {
         self.logs.len()
     }
 
-    /// Recomputes the median and MAD after pushes (cheap when nothing changed).
+    /// Recomputes the median and MAD after pushes (cheap when nothing changed). A large
+    /// group's are recomputed once it has grown by 2%, not on every claim a service adds:
+    /// one claim barely moves them, and sorting thousands of values per claim would.
     pub fn refresh(&mut self) {
-        if self.summarized == self.logs.len() {
+        let n = self.logs.len();
+        if self.summarized == n
+            || (self.summarized >= LAZY_REFRESH_FROM && n < self.summarized + self.summarized / 50)
+        {
             return;
         }
         self.logs.sort_by(f32::total_cmp);
@@ -180,6 +187,20 @@ mod tests {
         assert!((calm.median - 1.0).abs() < 1e-6);
         assert!((wild.median - 1.025).abs() < 1e-6);
         assert!(wild.mad < 0.1, "MAD {}", wild.mad);
+    }
+
+    #[test]
+    fn large_groups_are_summarized_again_after_growing_two_percent() {
+        let mut h = habit(&vec![1.0; 200]);
+        h.push(9.0);
+        h.refresh();
+        assert_eq!(h.summarized, 200);
+        for _ in 0..3 {
+            h.push(9.0);
+        }
+        h.refresh();
+        assert_eq!(h.summarized, 204);
+        assert_eq!(h.median, 1.0);
     }
 
     #[test]
