@@ -284,3 +284,45 @@ fn a_new_joiner_is_measured_against_the_department_until_their_own_habit_shows()
         "{detail}"
     );
 }
+
+#[test]
+fn a_cap_the_company_lives_by_is_its_limit_when_the_policy_sets_none() {
+    // Lunches are capped at HKD 400 in practice (several bills cut to exactly 400), far
+    // under the default meals limit of 1,500 that the (empty) policy file leaves.
+    let mut past = history();
+    past.retain(|c| c.employee_id != "E5");
+    let days = working_days("2026-03-02", "2026-09-01");
+    for (i, day) in days.iter().enumerate().filter(|(i, _)| i % 10 == 0) {
+        past.push(claim(
+            &format!("CAP{i}"),
+            "E2",
+            Category::Meals,
+            400.0,
+            *day,
+        ));
+    }
+    let policy = Policy::from_toml_str("").unwrap();
+    let s = Scorer::new(Model::fit(&past, &policy, 7).unwrap(), policy);
+    assert_eq!(s.model().ceilings.get(&Category::Meals), Some(&400.0));
+    assert_eq!(s.policy().limit(Category::Meals), Some(400.0));
+    let series: Vec<Claim> = ["2026-09-07", "2026-09-10", "2026-09-16"]
+        .iter()
+        .enumerate()
+        .map(|(i, day)| claim(&format!("L{i}"), "E1", Category::Meals, 394.0, date(day)))
+        .collect();
+    let scored = s.score(&series);
+    let detail = reason(&scored[2], ReasonCode::NearLimit)
+        .unwrap_or_else(|| panic!("{:?}", scored[2].reasons));
+    assert!(
+        detail.starts_with(
+            "3rd claim within 3% under the HKD 400.00 meals ceiling seen in the company's history"
+        ),
+        "{detail}"
+    );
+
+    // A limit the policy file sets is never replaced.
+    let policy = Policy::from_toml_str("[limits]\nmeals = 1500").unwrap();
+    let s = Scorer::new(Model::fit(&past, &policy, 7).unwrap(), policy);
+    assert!(s.model().ceilings.is_empty());
+    assert_eq!(s.policy().limit(Category::Meals), Some(1500.0));
+}
