@@ -141,7 +141,7 @@ impl Harness {
             .secret
     }
 
-    /// Loads a small synthetic company's history and fits the model.
+    /// Loads a small synthetic company's history, which fits the model.
     async fn load_history(&self) -> Vec<Claim> {
         let history = history();
         let body = serde_json::to_value(&history).unwrap();
@@ -155,7 +155,8 @@ impl Harness {
             .await;
         assert_eq!(status, StatusCode::CREATED, "{out}");
         assert_eq!(out["stored"], history.len());
-        self.service.state().expenses.fit().await.expect("fit");
+        assert_eq!(out["model"]["fitted"], true, "{out}");
+        assert_eq!(out["model"]["fitted_on_claims"], history.len(), "{out}");
         history
     }
 }
@@ -316,6 +317,12 @@ async fn bad_requests_get_4xx_json_errors() {
     let (status, body) = h.call("POST", "/v1/expenses/claims", Some(&admin), Some(json!({"claim_id": "C1", "employee_id": "E1", "department": "sales", "category": "taxi", "merchant": "Taxi", "amount": 80, "expense_date": "2026-11-20", "submitted_at": "2026-11-20T18:00:00+08:00"}))).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_error(&body, "model_not_ready");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("0 claims are stored and 30 are needed")
+            && message.contains("Load at least 30 past claims with POST /v1/expenses/history"),
+        "{message}"
+    );
 
     let (status, body) = h.call("GET", "/v1/openapi.json", None, None).await;
     assert_eq!(status, StatusCode::OK);
@@ -775,4 +782,48 @@ async fn a_fit_job_reports_on_its_event_stream_until_done() {
     assert_eq!(job["state"], "done");
     assert_eq!(job["progress"], 1.0);
     assert_eq!(job["result"]["fitted"], true, "{job}");
+}
+
+#[tokio::test]
+async fn loading_history_fits_the_model_so_the_next_claim_is_scored() {
+    let h = start().await;
+    let history = history();
+    // Too little history: stored, not fitted, and the answer says how far it is.
+    let few = serde_json::to_value(&history[..10]).unwrap();
+    let (status, out) = h
+        .call("POST", "/v1/expenses/history", Some(&h.admin), Some(few))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    assert_eq!(out["model"]["fitted"], false, "{out}");
+    assert_eq!(out["model"]["history_claims"], 10, "{out}");
+    assert_eq!(out["model"]["min_history"], 30, "{out}");
+    let claim = claim_json(&history[history.len() - 1]);
+    let (status, body) = h
+        .call(
+            "POST",
+            "/v1/expenses/claims",
+            Some(&h.admin),
+            Some(claim.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("Load at least 20 past claims"),
+        "{message}"
+    );
+
+    // The rest: the upload itself leaves a fitted model, no separate fit call.
+    let rest = serde_json::to_value(&history[10..history.len() - 1]).unwrap();
+    let (status, out) = h
+        .call("POST", "/v1/expenses/history", Some(&h.admin), Some(rest))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    assert_eq!(out["model"]["fitted"], true, "{out}");
+    assert_eq!(out["model"]["fitted_on_claims"], history.len() - 1, "{out}");
+    let (status, scored) = h
+        .call("POST", "/v1/expenses/claims", Some(&h.admin), Some(claim))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{scored}");
+    assert!(scored["risk_score"].is_number(), "{scored}");
 }

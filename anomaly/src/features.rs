@@ -1,13 +1,16 @@
 //! A claim measured against history: the numbers the model and the peers see, and the
 //! evidence the rules quote (which claim it duplicates, which holiday it falls on).
 
+use chrono::NaiveDate;
+
 use crate::claim::{Category, Claim};
 use crate::keys::normalize_merchant;
 use crate::policy::Policy;
 use crate::profile::{self, ClaimIndex, ClaimRef, DayGroup, Profile, Stats};
+use crate::robust::{personal_centre, Centre};
 
 /// Names of [`Facts::vector`], in order (the header of `mishu expenses features`).
-pub const FEATURE_NAMES: [&str; 25] = [
+pub const FEATURE_NAMES: [&str; 28] = [
     "log_amount_hkd",
     "amount_z_own",
     "amount_z_department",
@@ -33,6 +36,9 @@ pub const FEATURE_NAMES: [&str; 25] = [
     "log_employee_claims",
     "employee_weekend_rate",
     "submission_delay_z_own",
+    "amount_robust_z_own",
+    "near_limit_series",
+    "near_limit_elsewhere_share",
 ];
 pub const N_FEATURES: usize = FEATURE_NAMES.len();
 
@@ -55,8 +61,6 @@ pub struct Facts {
     pub z_own: f64,
     pub z_department: f64,
     pub z_company: f64,
-    /// The claimant's usual amount in this category (HKD, geometric mean), when known.
-    pub typical_hkd: Option<f64>,
     pub own_claims_in_category: f64,
     pub limit: Option<f64>,
     pub limit_ratio: f64,
@@ -88,7 +92,32 @@ pub struct Facts {
     pub near_duplicate: Option<ClaimRef>,
     pub employee_near_limit_claims: f64,
     pub employee_weekend_rate: f64,
+    /// Robust z of the log amount against the claimant's habit in the category (median
+    /// and MAD, shrunk toward the department's and the company's for short histories).
+    pub amount_robust_z: f64,
+    /// The claimant's usual amount in the category (HKD, that habit's median) and the
+    /// department's.
+    pub usual_hkd: f64,
+    pub department_usual_hkd: f64,
+    /// Log of the amount over the top of the claimant's ordinary range in the category
+    /// (their 90th percentile, shrunk like the median); ln 2: twice that.
+    pub above_usual_range: f64,
+    /// Near-limit claims by the claimant in this category within
+    /// [`NEAR_LIMIT_WINDOW_DAYS`] either side of this one (itself included; 0 when this
+    /// claim is not near a limit), this claim's place among them by date, and their span.
+    pub near_series: u32,
+    pub near_series_rank: u32,
+    pub near_series_first: Option<NaiveDate>,
+    pub near_series_last: Option<NaiveDate>,
+    /// The claimant's other near-limit claims in this category, outside that window.
+    pub near_elsewhere: u32,
+    /// Share of the company's claims in this category that sit near a limit.
+    pub category_near_rate: f64,
 }
+
+/// Days either side of a near-limit claim in which the claimant's other near-limit claims
+/// in the category make a series.
+pub const NEAR_LIMIT_WINDOW_DAYS: i64 = 30;
 
 /// Claims with fewer of their own claims in a category than this lean on their
 /// department's pattern.
@@ -132,7 +161,29 @@ impl Facts {
         };
         let z_department = z_score(x, department, Some(company));
         let z_own = z_score(x, employee, Some(department_prior));
-        let typical_hkd = (employee.n >= 3.0).then(|| employee.mean.exp());
+        let leave_out = cx.in_base.then_some(x);
+        let habit_centre = |habit: Option<&crate::robust::AmountHabit>| {
+            habit.map_or(
+                Centre {
+                    n: 0.0,
+                    median: 0.0,
+                    spread: 0.0,
+                    upper: 0.0,
+                },
+                |h| h.centre(leave_out),
+            )
+        };
+        let company_habit = habit_centre(base.category_amounts.get(cat.index()));
+        let department_habit = habit_centre(
+            base.department_amounts
+                .get(&profile::department_category_key(&claim.department, cat)),
+        );
+        let own_habit = habit_centre(
+            base.employee_amounts
+                .get(&profile::employee_category_key(&claim.employee_id, cat)),
+        );
+        let usual = personal_centre(own_habit, department_habit, company_habit);
+        let department_usual = department_habit.shrunk_toward(company_habit, 25.0);
         let log_delay = profile::log_delay(claim);
         let delay_own = base
             .employee_delay
@@ -210,7 +261,6 @@ impl Facts {
             z_own,
             z_department,
             z_company,
-            typical_hkd,
             own_claims_in_category: employee.n,
             limit,
             limit_ratio,
@@ -234,8 +284,29 @@ impl Facts {
             }),
             employee_near_limit_claims: near_limit_claims,
             employee_weekend_rate: share(employee_weekend, employee_claims),
+            amount_robust_z: if company_habit.n > 0.0 {
+                usual.z(x)
+            } else {
+                0.0
+            },
+            usual_hkd: usual.median.exp(),
+            above_usual_range: if company_habit.n > 0.0 {
+                usual.above_range(x)
+            } else {
+                0.0
+            },
+            department_usual_hkd: department_usual.median.exp(),
+            category_near_rate: share(
+                f64::from(base.category_near.get(cat.index()).copied().unwrap_or(0)),
+                base.category_amounts
+                    .get(cat.index())
+                    .map_or(0.0, |h| h.len() as f64),
+            ),
             ..Facts::default()
         };
+        if near_limit.is_some() {
+            facts.near_limit_series(claim, base, cx.batch);
+        }
         let mut day = DayGroup::default();
         for index in indexes {
             facts.look_for_duplicates(claim, merchant, index);
@@ -252,6 +323,38 @@ impl Facts {
         facts.same_day_total_hkd = day.total_hkd.max(hkd);
         facts.same_day_identical = day.count >= 2 && (day.max_hkd - day.min_hkd).abs() < 0.005;
         facts
+    }
+
+    /// The claimant's near-limit claims in this category around this one (history and
+    /// batch) and elsewhere in history.
+    fn near_limit_series(&mut self, claim: &Claim, base: &Profile, batch: Option<&ClaimIndex>) {
+        let key = profile::employee_category_key(&claim.employee_id, claim.category);
+        let day = claim.expense_date;
+        let window = chrono::Duration::days(NEAR_LIMIT_WINDOW_DAYS);
+        let in_window = |d: &&NaiveDate| **d >= day - window && **d <= day + window;
+        let base_dates = base.index.near_limit_dates.get(&key);
+        let batch_dates = batch.and_then(|b| b.near_limit_dates.get(&key));
+        let base_in_window = base_dates.map_or(0, |v| v.iter().filter(in_window).count());
+        let base_total = base_dates.map_or(0, Vec::len);
+        let (mut count, mut rank) = (0u32, 0u32);
+        let (mut first, mut last) = (day, day);
+        for d in [base_dates, batch_dates]
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(in_window)
+        {
+            count += 1;
+            rank += u32::from(*d <= day);
+            first = first.min(*d);
+            last = last.max(*d);
+        }
+        // A claim scored without its batch (a hand-built context) still counts itself.
+        self.near_series = count.max(1);
+        self.near_series_rank = rank.clamp(1, self.near_series);
+        self.near_series_first = Some(first);
+        self.near_series_last = Some(last);
+        self.near_elsewhere = (base_total - base_in_window) as u32;
     }
 
     fn look_for_duplicates(&mut self, claim: &Claim, merchant: &str, index: &ClaimIndex) {
@@ -317,6 +420,9 @@ impl Facts {
             self.employee_claims.ln_1p(),
             self.employee_weekend_rate,
             self.delay_z_own,
+            self.amount_robust_z,
+            f64::from(self.near_series),
+            share(f64::from(self.near_elsewhere), self.own_claims_in_category),
         ]
     }
 }

@@ -17,6 +17,7 @@
 //! No function panics on input; problems are [`Error`]s or, for single rows of a claims
 //! file, [`RowError`]s.
 
+mod ceilings;
 mod claim;
 mod claims_csv;
 mod density;
@@ -27,6 +28,7 @@ mod keys;
 mod model;
 mod policy;
 mod profile;
+mod robust;
 mod route;
 mod rules;
 mod score;
@@ -49,6 +51,7 @@ pub use score::{Assessment, Reason, Scorer};
 /// is fitted on; `mishu expenses features` exports them for peers).
 pub fn history_features(history: &[Claim], policy: &Policy) -> Vec<[f64; N_FEATURES]> {
     use rayon::prelude::*;
+    let policy = &policy.with_limits_from_history(&ceilings::infer_ceilings(history, policy));
     let profile = profile::Profile::build(history, policy);
     let cx = features::Context {
         base: &profile,

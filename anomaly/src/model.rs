@@ -6,9 +6,12 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::Path;
 
+use std::collections::BTreeMap;
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::ceilings::infer_ceilings;
 use crate::claim::{Category, Claim};
 use crate::density::Mixture;
 use crate::error::{Error, Result};
@@ -17,7 +20,7 @@ use crate::policy::Policy;
 use crate::profile::Profile;
 
 pub const MODEL_FORMAT: &str = "mishu-expense-model";
-pub const MODEL_VERSION: u32 = 1;
+pub const MODEL_VERSION: u32 = 2;
 /// Fewer history claims than this cannot describe a company.
 pub const MIN_HISTORY: usize = 30;
 
@@ -99,6 +102,9 @@ pub struct Model {
     pub company: CalibratedMixture,
     /// By [`Category::index`]; `None` falls back to `company`.
     pub categories: Vec<Option<CalibratedMixture>>,
+    /// Limits the history shows where the policy set none (see [`Policy::limits_from_history`]).
+    #[serde(default)]
+    pub ceilings: BTreeMap<Category, f64>,
 }
 
 impl Model {
@@ -107,6 +113,8 @@ impl Model {
         if history.len() < MIN_HISTORY {
             return Err(Error::TooFewClaims(history.len(), MIN_HISTORY));
         }
+        let ceilings = infer_ceilings(history, policy);
+        let policy = &policy.with_limits_from_history(&ceilings);
         let profile = Profile::build(history, policy);
         let cx = Context {
             base: &profile,
@@ -159,6 +167,7 @@ impl Model {
             profile,
             company,
             categories,
+            ceilings,
         })
     }
 

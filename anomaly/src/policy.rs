@@ -2,7 +2,7 @@
 //! holidays and exchange rates. Every field of the TOML file is optional; what is left
 //! out keeps the default, and tables (limits, rates) are merged key by key.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -33,6 +33,11 @@ pub struct Policy {
     /// Risk at or above which a claim is `medium`, and `high`.
     pub medium_risk: f64,
     pub high_risk: f64,
+    /// Categories whose limit the policy file sets (the others are defaults).
+    pub limits_set: BTreeSet<Category>,
+    /// Categories whose limit is the ceiling the company's history shows, because the
+    /// file set none and the default is far above anything ever claimed.
+    pub limits_from_history: BTreeSet<Category>,
 }
 
 impl Default for Policy {
@@ -76,6 +81,8 @@ impl Default for Policy {
             fx_to_hkd: fx.into_iter().map(|(c, r)| (c.to_string(), r)).collect(),
             medium_risk: 0.4,
             high_risk: 0.7,
+            limits_set: BTreeSet::new(),
+            limits_from_history: BTreeSet::new(),
         }
     }
 }
@@ -107,7 +114,7 @@ impl Policy {
         if let Some(v) = file.manager_threshold {
             policy.manager_threshold = v;
         }
-        merge_category_table(&mut policy.limits, file.limits, "limits")?;
+        policy.limits_set = merge_category_table(&mut policy.limits, file.limits, "limits")?;
         merge_category_table(
             &mut policy.per_attendee_limits,
             file.per_attendee_limits,
@@ -205,6 +212,27 @@ impl Policy {
         self.limits.get(&category).copied()
     }
 
+    /// How a reason names the category's limit: the policy's, or the history's ceiling.
+    pub fn limit_name(&self, category: Category) -> String {
+        if self.limits_from_history.contains(&category) {
+            format!("{category} ceiling seen in the company's history")
+        } else {
+            format!("{category} limit")
+        }
+    }
+
+    /// This policy with history's ceilings as the limits of the categories they cover.
+    pub fn with_limits_from_history(&self, ceilings: &BTreeMap<Category, f64>) -> Policy {
+        let mut policy = self.clone();
+        for (&cat, &ceiling) in ceilings {
+            if !policy.limits_set.contains(&cat) {
+                policy.limits.insert(cat, ceiling);
+                policy.limits_from_history.insert(cat);
+            }
+        }
+        policy
+    }
+
     /// One unit of `currency` in HKD, when the policy knows the currency.
     pub fn rate_to_hkd(&self, currency: &str) -> Option<f64> {
         self.fx_to_hkd.get(currency).copied()
@@ -235,18 +263,21 @@ fn dates(values: &[toml::Value], field: &str) -> Result<Vec<NaiveDate>> {
         .collect()
 }
 
+/// Merges a table of the file into the defaults; returns the categories it set.
 fn merge_category_table(
     into: &mut BTreeMap<Category, f64>,
     from: Option<HashMap<String, f64>>,
     table: &str,
-) -> Result<()> {
+) -> Result<BTreeSet<Category>> {
+    let mut set = BTreeSet::new();
     for (name, value) in from.unwrap_or_default() {
         let cat: Category = name
             .parse()
             .map_err(|e| Error::Policy(format!("{table}: {e}")))?;
         into.insert(cat, value);
+        set.insert(cat);
     }
-    Ok(())
+    Ok(set)
 }
 
 #[cfg(test)]

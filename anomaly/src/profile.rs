@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::claim::{Category, Claim};
 use crate::keys::{normalize_merchant, Key, KeyMap};
 use crate::policy::Policy;
+use crate::robust::AmountHabit;
 
 /// Count, mean and spread of log amounts (Welford), so claims can be added and removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -95,21 +96,34 @@ impl DayGroup {
     }
 }
 
-/// The duplicate and split tables, which a batch of new claims also fills.
+/// The duplicate, split and near-limit-series tables, which a batch of new claims also
+/// fills.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ClaimIndex {
     pub invoices: KeyMap<Seen>,
     pub fingerprints: KeyMap<Seen>,
     pub same_day: KeyMap<DayGroup>,
+    /// Expense dates of claims near a limit, per claimant and category.
+    pub near_limit_dates: KeyMap<Vec<NaiveDate>>,
 }
 
 impl ClaimIndex {
-    pub fn add(&mut self, claim: &Claim, amount_hkd: f64) {
-        self.add_normalized(claim, &normalize_merchant(&claim.merchant), amount_hkd);
+    pub fn add(&mut self, claim: &Claim, policy: &Policy) {
+        let hkd = amount_hkd(claim, policy);
+        let merchant = normalize_merchant(&claim.merchant);
+        let near = near_limit(hkd, claim.category, policy).is_some();
+        self.add_normalized(claim, &merchant, hkd, near);
     }
 
-    /// [`ClaimIndex::add`] with the merchant already normalized.
-    pub fn add_normalized(&mut self, claim: &Claim, merchant: &str, amount_hkd: f64) {
+    /// [`ClaimIndex::add`] with the merchant normalized, the amount in HKD and whether it
+    /// is near a limit already known.
+    pub fn add_normalized(&mut self, claim: &Claim, merchant: &str, amount_hkd: f64, near: bool) {
+        if near {
+            self.near_limit_dates
+                .entry(employee_category_key(&claim.employee_id, claim.category))
+                .or_default()
+                .push(claim.expense_date);
+        }
         if let Some(invoice) = claim.invoice_no.as_deref() {
             self.invoices
                 .entry(invoice_key(invoice))
@@ -152,6 +166,14 @@ pub struct Profile {
     pub merchant_claims: KeyMap<u32>,
     pub merchant_category: KeyMap<u32>,
     pub category_round: Vec<u32>,
+    /// Log amounts per claimant and category, department and category, and category,
+    /// with their medians and MADs (robust habits).
+    pub employee_amounts: KeyMap<AmountHabit>,
+    pub department_amounts: KeyMap<AmountHabit>,
+    pub category_amounts: Vec<AmountHabit>,
+    /// Claims near a limit, per claimant and category and per category.
+    pub employee_category_near: KeyMap<u32>,
+    pub category_near: Vec<u32>,
     pub index: ClaimIndex,
 }
 
@@ -168,8 +190,20 @@ impl Profile {
             self.category = vec![Stats::default(); Category::ALL.len()];
             self.category_round = vec![0; Category::ALL.len()];
         }
+        if self.category_amounts.len() != Category::ALL.len() {
+            self.category_amounts = vec![AmountHabit::default(); Category::ALL.len()];
+            self.category_near = vec![0; Category::ALL.len()];
+        }
         for claim in claims {
             self.add(claim, policy);
+        }
+        let habits = self
+            .employee_amounts
+            .values_mut()
+            .chain(self.department_amounts.values_mut())
+            .chain(self.category_amounts.iter_mut());
+        for habit in habits {
+            habit.refresh();
         }
     }
 
@@ -188,6 +222,15 @@ impl Profile {
             .or_default()
             .add(x);
         self.category[cat.index()].add(x);
+        self.employee_amounts
+            .entry(employee_category_key(emp, cat))
+            .or_default()
+            .push(x);
+        self.department_amounts
+            .entry(department_category_key(dept, cat))
+            .or_default()
+            .push(x);
+        self.category_amounts[cat.index()].push(x);
         *self.employee_claims.entry(employee_key(emp)).or_default() += 1;
         let delay = log_delay(claim);
         self.employee_delay
@@ -198,11 +241,17 @@ impl Profile {
         if is_weekend(claim.expense_date) || policy.holiday(claim.expense_date).is_some() {
             *self.employee_weekend.entry(employee_key(emp)).or_default() += 1;
         }
-        if near_limit(hkd, claim.category, policy).is_some() {
+        let near = near_limit(hkd, claim.category, policy).is_some();
+        if near {
             *self
                 .employee_near_limit
                 .entry(employee_key(emp))
                 .or_default() += 1;
+            *self
+                .employee_category_near
+                .entry(employee_category_key(emp, cat))
+                .or_default() += 1;
+            self.category_near[cat.index()] += 1;
         }
         *self
             .department_claims
@@ -223,7 +272,7 @@ impl Profile {
         if round_amount(claim.amount, policy) > 0 {
             self.category_round[cat.index()] += 1;
         }
-        self.index.add(claim, hkd);
+        self.index.add_normalized(claim, &merchant, hkd, near);
     }
 }
 

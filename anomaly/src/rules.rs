@@ -75,8 +75,18 @@ pub struct Finding {
 
 /// Below this many past claims a claimant has no habits to depart from.
 const MIN_CLAIMS_FOR_HABITS: f64 = 15.0;
-/// Log-amount z above which an amount is unusual for the claimant.
+/// Robust z (log amount against the claimant's median and MAD) from which an amount is
+/// unusual for the claimant, and the least multiple of their usual amount that counts.
 const UNUSUAL_Z: f64 = 3.0;
+const UNUSUAL_RATIO: f64 = 1.8;
+/// Or, for wide habits: at least this multiple of the claimant's 90th percentile, and
+/// of their usual amount.
+const UNUSUAL_OVER_RANGE: f64 = 1.8;
+const UNUSUAL_RANGE_RATIO: f64 = 2.5;
+/// Own claims in a category from which a near-limit habit can be told apart from chance.
+const NEAR_LIMIT_HABIT_CLAIMS: f64 = 5.0;
+/// Share of a claimant's claims in a category near the limit that makes it their habit.
+const NEAR_LIMIT_HABIT_SHARE: f64 = 0.25;
 
 /// Every rule that fires for the claim, strongest first.
 pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
@@ -146,9 +156,9 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
             ReasonCode::OverLimit,
             0.78 + 0.2 * (excess / 0.5).min(1.0),
             format!(
-                "{} is over the {} limit of {}",
+                "{} is over the {} of {}",
                 money(f.amount_hkd),
-                claim.category,
+                policy.limit_name(claim.category),
                 money(limit)
             ),
         );
@@ -170,24 +180,8 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
     }
 
     if let Some(limit) = f.near_limit {
-        let repeats = f.employee_near_limit_claims;
-        let detail = if repeats > 0.0 {
-            format!(
-                "{} is within {:.0}% under the {} limit; {} earlier claims by this claimant were too",
-                money(f.amount_hkd),
-                policy.near_limit_band * 100.0,
-                money(limit),
-                repeats
-            )
-        } else {
-            format!(
-                "{} is within {:.0}% under the {} limit",
-                money(f.amount_hkd),
-                policy.near_limit_band * 100.0,
-                money(limit)
-            )
-        };
-        push(ReasonCode::NearLimit, 0.55 + 0.1 * repeats.min(3.0), detail);
+        let (strength, detail) = near_limit_finding(claim, f, policy, limit);
+        push(ReasonCode::NearLimit, strength, detail);
     }
 
     // A claimant who often works weekends (sales, events) makes a weekend claim less odd.
@@ -229,7 +223,9 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
         );
     }
 
-    if f.round > 0 && f.category_round_rate < 0.2 {
+    // A bill capped at the limit is round because the limit is.
+    let at_limit = f.limit.is_some_and(|l| (f.amount_hkd - l).abs() < 0.005);
+    if f.round > 0 && f.category_round_rate < 0.2 && !at_limit {
         // Categories where round prices are normal (course fees) dampen the signal.
         let base = if f.round == 2 { 0.6 } else { 0.5 };
         push(
@@ -240,26 +236,8 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
     }
 
     let has_habits = f.employee_claims >= MIN_CLAIMS_FOR_HABITS;
-    if f.z_own >= UNUSUAL_Z && f.z_department >= 1.5 {
-        let typical = f
-            .typical_hkd
-            .map(|t| {
-                format!(
-                    ", {:.1}× the claimant's usual {}",
-                    f.amount_hkd / t,
-                    money(t)
-                )
-            })
-            .unwrap_or_default();
-        push(
-            ReasonCode::UnusualAmount,
-            0.5 + 0.08 * (f.z_own - UNUSUAL_Z).min(5.0),
-            format!(
-                "{} is unusually high for this claimant's {}{typical}",
-                money(f.amount_hkd),
-                claim.category
-            ),
-        );
+    if let Some((strength, detail)) = unusual_amount_finding(claim, f) {
+        push(ReasonCode::UnusualAmount, strength, detail);
     }
 
     if has_habits && f.own_claims_in_category < 1.0 {
@@ -305,6 +283,124 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
 
     out.sort_by(|a, b| b.strength.total_cmp(&a.strength));
     out
+}
+
+/// NEAR_LIMIT: a claim just under a limit. One such claim is worth a look; a series of
+/// them in a few weeks by someone who does not usually claim that close is limit gaming;
+/// someone whose bills always land on the cap (a hotel rate at the allowance) is not.
+fn near_limit_finding(claim: &Claim, f: &Facts, policy: &Policy, limit: f64) -> (f64, String) {
+    let band = policy.near_limit_band * 100.0;
+    let what = if f.limit == Some(limit) {
+        format!(
+            "{} {}",
+            format_hkd(limit),
+            policy.limit_name(claim.category)
+        )
+    } else {
+        format!("{} manager-approval threshold", format_hkd(limit))
+    };
+    let earlier = f.own_claims_in_category;
+    let elsewhere = f64::from(f.near_elsewhere);
+    let history = if earlier < 1.0 {
+        "no earlier claims in this category".to_string()
+    } else if f.near_elsewhere == 0 {
+        format!("never before in {earlier} {} claims", claim.category)
+    } else {
+        format!(
+            "{} other near-limit claims in {earlier} {} claims before",
+            f.near_elsewhere, claim.category
+        )
+    };
+    let habitual =
+        earlier >= NEAR_LIMIT_HABIT_CLAIMS && elsewhere / earlier >= NEAR_LIMIT_HABIT_SHARE;
+    if habitual {
+        return (
+            0.1,
+            format!(
+                "{} is within {band:.0}% under the {what}, as usual for this claimant ({} of {earlier} earlier {} claims)",
+                format_hkd(f.amount_hkd),
+                f.near_elsewhere,
+                claim.category
+            ),
+        );
+    }
+    let series = f.near_series.max(1);
+    let mut strength = match series {
+        1 => 0.5,
+        2 => 0.64,
+        n => 0.74 + 0.04 * f64::from(n - 3).min(4.0),
+    };
+    if f.near_elsewhere > 0 {
+        // Done before now and then: less of a departure from habit.
+        strength *= 1.0 - (2.0 * elsewhere / earlier.max(1.0)).min(0.4);
+    }
+    // Where many of the company's claims sit at the limit, sitting there says less.
+    strength *= 1.0 - (15.0 * f.category_near_rate).min(0.6);
+    let detail = match (f.near_series_first, f.near_series_last) {
+        (Some(first), Some(last)) if series > 1 => {
+            let span = (last - first).num_days() + 1;
+            let place = if f.near_series_rank == series {
+                format!("{} claim", ordinal(series))
+            } else {
+                format!("{} of {series} claims", ordinal(f.near_series_rank))
+            };
+            format!(
+                "{place} within {band:.0}% under the {what} in {span} days ({first} to {last}), this one {}; {history}",
+                format_hkd(f.amount_hkd)
+            )
+        }
+        _ => format!(
+            "{} is within {band:.0}% under the {what}; {history}",
+            format_hkd(f.amount_hkd)
+        ),
+    };
+    (strength, detail)
+}
+
+/// UNUSUAL_AMOUNT: far above what this claimant usually claims in the category (their
+/// median, leaning on the department's when they have few claims), by both a robust z
+/// and a plain multiple, so a narrow habit does not make a normal bill look inflated.
+fn unusual_amount_finding(claim: &Claim, f: &Facts) -> Option<(f64, String)> {
+    let ratio = f.amount_hkd / f.usual_hkd.max(0.01);
+    let by_spread = f.amount_robust_z >= UNUSUAL_Z && ratio >= UNUSUAL_RATIO;
+    let over_range = f.above_usual_range - UNUSUAL_OVER_RANGE.ln();
+    let by_range = over_range >= 0.0 && ratio >= UNUSUAL_RANGE_RATIO;
+    if !(by_spread || by_range) {
+        return None;
+    }
+    let basis = if f.own_claims_in_category >= 10.0 {
+        format!("median of {} claims", f.own_claims_in_category)
+    } else {
+        format!(
+            "from {} own claims and the department's usual {}",
+            f.own_claims_in_category,
+            format_hkd(f.department_usual_hkd)
+        )
+    };
+    let strength = 0.45
+        + (0.09 * (f.amount_robust_z - UNUSUAL_Z))
+            .max(0.35 * over_range / 2f64.ln())
+            .clamp(0.0, 0.45);
+    Some((
+        strength,
+        format!(
+            "{} is {ratio:.1}× this claimant's usual {} amount of {} ({basis})",
+            format_hkd(f.amount_hkd),
+            claim.category,
+            format_hkd(f.usual_hkd)
+        ),
+    ))
+}
+
+fn ordinal(n: u32) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
 }
 
 /// `HKD 1,234.50`

@@ -14,7 +14,7 @@ use crate::features::{Context, Facts, N_FEATURES};
 use crate::keys::normalize_merchant;
 use crate::model::{model_row, Model};
 use crate::policy::Policy;
-use crate::profile::{amount_hkd, ClaimIndex};
+use crate::profile::{amount_hkd, near_limit, ClaimIndex};
 use crate::route::{route, RiskLevel, Route};
 use crate::rules::{evaluate, Finding, ReasonCode};
 
@@ -39,6 +39,10 @@ pub struct Assessment {
 const MODEL_QUIET_RANK: f64 = 0.9;
 /// Rank at which the model names itself as a reason.
 const MODEL_REASON_RANK: f64 = 0.995;
+/// Past claims by the claimant from which the model's surprise counts in full.
+const MODEL_FULL_CONFIDENCE_CLAIMS: f64 = 40.0;
+/// Most the model adds when it is not named as a reason (below the medium risk level).
+const MODEL_UNNAMED_MAX: f64 = 0.3;
 
 /// Scores claims with a fitted model under a policy. Cheap to share across threads;
 /// [`Scorer::observe`] needs `&mut` (wrap it in a lock in a service).
@@ -48,7 +52,10 @@ pub struct Scorer {
 }
 
 impl Scorer {
+    /// The policy's limits left at their defaults give way to the ceilings the model
+    /// found in history.
     pub fn new(model: Model, policy: Policy) -> Scorer {
+        let policy = policy.with_limits_from_history(&model.ceilings);
         Scorer { model, policy }
     }
 
@@ -98,7 +105,9 @@ impl Scorer {
             .collect();
         let mut batch = ClaimIndex::default();
         for (c, m) in claims.iter().zip(&merchants) {
-            batch.add_normalized(c, m, amount_hkd(c, &self.policy));
+            let hkd = amount_hkd(c, &self.policy);
+            let near = near_limit(hkd, c.category, &self.policy).is_some();
+            batch.add_normalized(c, m, hkd, near);
         }
         (merchants, batch)
     }
@@ -142,25 +151,32 @@ impl Scorer {
         let rank = calibrated.tail_rank(surprise);
         let beyond = calibrated.beyond_history(surprise);
         let within = ((rank - MODEL_QUIET_RANK) / (1.0 - MODEL_QUIET_RANK)).max(0.0);
-        let strength = (0.45 * within * within + 0.1 * beyond.min(3.0)).min(0.75);
-        if rank >= MODEL_REASON_RANK {
-            let how = if beyond > 0.0 {
-                "stranger than every past claim".to_string()
-            } else {
-                format!(
-                    "stranger than {:.1}% of past claims",
-                    (rank * 100.0).min(99.9)
-                )
-            };
-            findings.push(Finding {
-                code: ReasonCode::ModelOutlier,
-                strength,
-                detail: format!(
-                    "the {} pattern model finds this claim {how}",
-                    claim.category
-                ),
-            });
+        // A new joiner's claims are strange to a model of settled habits by construction
+        // (few claims, few merchants of their own): the model speaks softly for them.
+        let confidence = ((facts.employee_claims + 5.0) / MODEL_FULL_CONFIDENCE_CLAIMS).min(1.0);
+        let strength = confidence * (0.45 * within * within + 0.1 * beyond.min(3.0)).min(0.75);
+        let named = rank >= MODEL_REASON_RANK && confidence >= 0.5;
+        if !named {
+            // Unnamed, the model may add to other reasons but never flags a claim alone:
+            // every flagged claim has a reason in words.
+            return strength.min(MODEL_UNNAMED_MAX);
         }
+        let how = if beyond > 0.0 {
+            "stranger than every past claim".to_string()
+        } else {
+            format!(
+                "stranger than {:.1}% of past claims",
+                (rank * 100.0).min(99.9)
+            )
+        };
+        findings.push(Finding {
+            code: ReasonCode::ModelOutlier,
+            strength,
+            detail: format!(
+                "the {} pattern model finds this claim {how}",
+                claim.category
+            ),
+        });
         strength
     }
 }

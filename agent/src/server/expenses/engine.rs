@@ -23,10 +23,7 @@ pub const FIT_SEED: u64 = 42;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    #[error(
-        "the expense model is not fitted yet: {have} claims are stored, {need} are needed \
-         (load past claims with POST /v1/expenses/history, then POST /v1/expenses/model/fit)"
-    )]
+    #[error("{}", not_fitted_message(*have, *need))]
     NotFitted { have: usize, need: usize },
     #[error("{0}")]
     Store(#[from] StoreError),
@@ -36,10 +33,31 @@ pub enum EngineError {
     Task(String),
 }
 
+/// What to do when there is no model yet: load history (which fits it), or fit on the
+/// claims already stored.
+fn not_fitted_message(have: usize, need: usize) -> String {
+    if have < need {
+        format!(
+            "the expense model is not fitted yet: {have} claims are stored and {need} are needed. \
+             Load at least {} past claims with POST /v1/expenses/history (a claims CSV or a JSON \
+             array); the model is fitted as soon as {need} are stored, then send this claim again",
+            need - have
+        )
+    } else {
+        format!(
+            "the expense model is not fitted yet although {have} claims are stored: fit it with \
+             POST /v1/expenses/model/fit, wait for its job (GET /v1/jobs/{{id}}) to succeed, then \
+             send this claim again"
+        )
+    }
+}
+
 /// What the API says about the model.
 #[derive(Debug, Clone, Serialize)]
 pub struct ModelInfo {
     pub fitted: bool,
+    /// Stored claims needed before a fit.
+    pub min_history: usize,
     pub history_claims: usize,
     pub fitted_on_claims: usize,
     pub claims_since_fit: usize,
@@ -118,6 +136,7 @@ impl ExpenseEngine {
         let guard = self.fitted.read().expect("engine lock poisoned");
         Ok(ModelInfo {
             fitted: guard.is_some(),
+            min_history: self.min_history,
             history_claims: history,
             fitted_on_claims: guard.as_ref().map_or(0, |f| f.fitted_on),
             claims_since_fit: self.claims_since_fit(),
@@ -178,6 +197,15 @@ impl ExpenseEngine {
         }
         tracing::info!("expense model fitted on {fitted_on} claims");
         self.info().await
+    }
+
+    /// After history is loaded: fits on every stored claim when there are enough, so the
+    /// next claim is scored against the new history; otherwise says how far it is.
+    pub async fn fit_after_history(&self) -> Result<ModelInfo, EngineError> {
+        match self.fit().await {
+            Err(EngineError::NotFitted { .. }) => self.info().await,
+            other => other,
+        }
     }
 
     /// Fits if there is enough history and no model yet (on start).

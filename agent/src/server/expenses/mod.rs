@@ -77,7 +77,9 @@ pub async fn submit(
 }
 
 /// `POST /v1/expenses/history` (admin, finance): past claims, stored without scoring,
-/// as a claims CSV (`Content-Type: text/csv`) or a JSON array. All or nothing.
+/// as a claims CSV (`Content-Type: text/csv`) or a JSON array. All or nothing. Once at
+/// least `min_history` claims are stored the model is fitted before the answer, so the
+/// next claim is scored.
 pub async fn import_history(
     State(state): State<AppState>,
     principal: Principal,
@@ -118,7 +120,15 @@ pub async fn import_history(
         claims_from_json(&body, engine.policy(), MAX_HISTORY_CLAIMS)?.1
     };
     let stored = engine.import_history(claims).await?;
-    Ok((StatusCode::CREATED, Json(json!({"stored": stored}))).into_response())
+    // The history is stored whatever the fit does; a failed fit is reported beside it.
+    let body = match engine.fit_after_history().await {
+        Ok(model) => json!({"stored": stored, "model": model}),
+        Err(e) => {
+            tracing::error!("fitting after a history upload: {e}");
+            json!({"stored": stored, "model": engine.info().await?, "fit_error": e.to_string()})
+        }
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 fn too_large_or_bad() -> ApiError {

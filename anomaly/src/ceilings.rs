@@ -1,0 +1,117 @@
+//! Limits a company lives by but did not write down: when the policy sets no limit for a
+//! category and the default is far above anything the company ever claimed, while its
+//! claims pile up against one amount, that amount is the limit in practice (a cap the
+//! finance team enforces, a rate card). Limit rules then measure against it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::claim::{Category, Claim};
+use crate::policy::Policy;
+use crate::profile::amount_hkd;
+
+/// Fewer claims in a category than this cannot show a ceiling.
+const MIN_CLAIMS: usize = 200;
+/// History's top must stay under this share of the default limit to replace it.
+const FAR_BELOW_DEFAULT: f64 = 0.8;
+/// Claims within this share under the top that make a pile, and how many it takes (the
+/// top of a smooth log-normal or gamma tail has one or two claims there; a cap, many).
+const PILE_BAND: f64 = 0.03;
+const PILE_SHARE: f64 = 0.0005;
+const PILE_MIN: usize = 6;
+/// A ceiling cuts a spread of amounts: no amount under it is more than this share of the
+/// claims, and the pile is no more than this share.
+const MAX_COMMON_AMOUNT_SHARE: f64 = 0.05;
+const MAX_PILE_SHARE: f64 = 0.1;
+
+/// History's ceilings for the categories whose limit the policy file left at the default.
+pub fn infer_ceilings(history: &[Claim], policy: &Policy) -> BTreeMap<Category, f64> {
+    let mut amounts: BTreeMap<Category, Vec<f64>> = BTreeMap::new();
+    for claim in history {
+        if !policy.limits_set.contains(&claim.category) {
+            amounts
+                .entry(claim.category)
+                .or_default()
+                .push(amount_hkd(claim, policy));
+        }
+    }
+    amounts
+        .into_iter()
+        .filter_map(|(cat, values)| ceiling(&values, policy.limit(cat)).map(|c| (cat, c)))
+        .collect()
+}
+
+fn ceiling(values: &[f64], default_limit: Option<f64>) -> Option<f64> {
+    if values.len() < MIN_CLAIMS {
+        return None;
+    }
+    let top = values.iter().copied().fold(f64::MIN, f64::max);
+    if default_limit.is_some_and(|l| top >= FAR_BELOW_DEFAULT * l) {
+        return None;
+    }
+    let n = values.len();
+    let pile = values
+        .iter()
+        .filter(|&&v| v >= top * (1.0 - PILE_BAND))
+        .count();
+    let needed = PILE_MIN.max((n as f64 * PILE_SHARE).ceil() as usize);
+    // A price list (phone plans) piles at its dearest price; a cap cuts a continuum, where
+    // no amount under the top is common.
+    let mut counts: HashMap<i64, usize> = HashMap::new();
+    for v in values.iter().filter(|&&v| v < top * (1.0 - PILE_BAND)) {
+        *counts.entry((v * 100.0).round() as i64).or_default() += 1;
+    }
+    let commonest = counts.values().copied().max().unwrap_or(0);
+    let continuous = (commonest as f64) <= MAX_COMMON_AMOUNT_SHARE * n as f64;
+    let cap_not_bulk = (pile as f64) <= MAX_PILE_SHARE * n as f64;
+    if !(pile >= needed && continuous && cap_not_bulk) {
+        return None;
+    }
+    round_limit(top)
+}
+
+/// The round number a limit would be, when the top is one (or a currency conversion's
+/// rounding above one) or just under one (within 3%); limits are round, piles at other
+/// amounts are something else.
+fn round_limit(top: f64) -> Option<f64> {
+    let step = if top < 2_000.0 {
+        50.0
+    } else if top < 10_000.0 {
+        100.0
+    } else {
+        500.0
+    };
+    let below = (top / step).floor() * step;
+    if top - below <= top * 0.002 {
+        return Some(below);
+    }
+    let above = (top / step).ceil() * step;
+    (above <= top * 1.03).then_some(above)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pile_against_one_amount_far_under_the_default_is_a_ceiling() {
+        let mut values: Vec<f64> = (0..400).map(|i| 100.0 + f64::from(i % 300)).collect();
+        values.extend(std::iter::repeat_n(800.0, 5));
+        values.extend([790.5, 785.0]);
+        assert_eq!(ceiling(&values, Some(1500.0)), Some(800.0));
+        // A smooth tail, thinning towards its top, is not one.
+        let smooth: Vec<f64> = (0..400).map(|i| 100.0 * 1.01f64.powi(i)).collect();
+        assert_eq!(ceiling(&smooth, Some(15000.0)), None);
+        // History that reaches the default lives by it.
+        assert_eq!(ceiling(&values, Some(900.0)), None);
+        // A price list piles at its dearest price without being a cap.
+        let plans: Vec<f64> = (0..400)
+            .map(|i| [168.0, 198.0, 298.0, 388.0][i % 4])
+            .collect();
+        assert_eq!(ceiling(&plans, Some(1200.0)), None);
+        assert_eq!(round_limit(781.0), Some(800.0));
+        assert_eq!(round_limit(742.0), Some(750.0));
+        assert_eq!(round_limit(3333.0), Some(3400.0));
+        assert_eq!(round_limit(3200.028), Some(3200.0));
+        assert_eq!(round_limit(1210.0), None);
+    }
+}
