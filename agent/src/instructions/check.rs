@@ -131,13 +131,51 @@ fn shares_words(text: &str, title: &str) -> bool {
     units(title).iter().any(|u| said.contains(u))
 }
 
+/// Whether a title says what the instruction is about: words said outside its time
+/// words and names ("拜拜四" for "禮拜四同Raymond見客" says only the day), and more
+/// than a bare "meeting" or "会议".
+fn says_the_topic(text: &str, title: &str, slots: &Slots) -> bool {
+    const BARE: &[&str] = &[
+        "meeting",
+        "a meeting",
+        "call",
+        "a call",
+        "event",
+        "task",
+        "reminder",
+        "会议",
+        "會議",
+        "开会",
+        "開會",
+        "会",
+        "會",
+        "提醒",
+        "任务",
+        "任務",
+    ];
+    if BARE.contains(&title.trim().to_lowercase().as_str()) {
+        return false;
+    }
+    let topic: String = text
+        .char_indices()
+        .map(|(i, c)| {
+            if slots.covers(i, i + c.len_utf8()) {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    shares_words(&topic, title)
+}
+
 /// Whether a title keeps the instruction's script: Chinese for a Chinese instruction
 /// (English only when the instruction has English words too), and no Simplified
 /// rendering of a Traditional instruction's characters.
 fn same_script(text: &str, title: &str) -> bool {
     let cjk = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
     let text_has_latin = text.chars().any(|c| c.is_ascii_alphabetic());
-    if text.chars().any(cjk) && !text_has_latin && !title.chars().any(cjk) {
+    if text.chars().any(cjk) && !text_has_latin && title.chars().any(|c| c.is_ascii_alphabetic()) {
         return false;
     }
     let simple = simplified(text);
@@ -287,7 +325,7 @@ fn check_location(said: Option<&str>, text: &str, slots: &Slots) -> Option<Strin
 pub(super) fn build(text: &str, req: &Request, slots: &Slots, answer: Answer) -> Understood {
     let directory = req.directory;
     let mut title = in_script_of(text, &clean(&answer.title, 60));
-    if title.is_empty() || !same_script(text, &title) || !shares_words(text, &title) {
+    if title.is_empty() || !same_script(text, &title) || !says_the_topic(text, &title, slots) {
         title = fallback::answer(text, slots).title;
     }
     let facts = TimeFacts::gather(&slots.times, req.tz);
@@ -429,6 +467,24 @@ mod tests {
         assert!(shares_words(text, "Pick up cheque book"));
         assert!(shares_words("聽日晏晝同銷售部食飯", "食飯"));
         assert!(!shares_words("聽日晏晝同銷售部食飯", "会议"));
+    }
+
+    #[test]
+    fn a_title_says_more_than_the_time_and_the_people() {
+        let dir = Directory::from_json(
+            r#"{"people":[{"id":"p1","name":"Chan Tai Man","aliases":["陳大文","陈大文"]}]}"#,
+        )
+        .unwrap();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
+        let says = |text: &str, title: &str| {
+            let slots = Slots::find(text, now, chrono_tz::Asia::Hong_Kong, &dir);
+            says_the_topic(text, title, &slots)
+        };
+        assert!(!says("禮拜四同陳大文喺尖沙咀見客", "拜拜四"));
+        assert!(says("禮拜四同陳大文喺尖沙咀見客", "見客"));
+        assert!(!says("明天下午三点和陈大文开会讨论预算", "会议"));
+        assert!(says("明天下午三点和陈大文开会讨论预算", "讨论预算"));
+        assert!(!says("Call with Chan Tai Man tomorrow", "Chan Tai Man"));
     }
 
     #[test]
