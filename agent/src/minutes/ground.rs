@@ -11,7 +11,9 @@ use chrono::{DateTime, Duration, FixedOffset};
 use chrono_tz::Tz;
 
 use super::chunks::Chunk;
-use super::cues::{asks_someone, calls_on, gives_the_floor, speaks_to_a_group, takes_on};
+use super::cues::{
+    asks_for, asks_someone, calls_on, gives_the_floor, only_informs, speaks_to_a_group, takes_on,
+};
 use super::extract::Proposed;
 use super::text::{
     content_units, coverage, find_normalized, longest_common, normalize, units, Size,
@@ -59,6 +61,8 @@ pub enum Rejection {
     OnlyForbids,
     #[error("the words only give someone the floor to speak now")]
     GivesTheFloor,
+    #[error("the words only tell people where things stand")]
+    OnlyInforms,
     #[error("nobody takes the task on and nothing in the quote asks for it")]
     NoCommitment,
     #[error("the decision is too short (under 3 words or 4 CJK characters)")]
@@ -171,6 +175,11 @@ impl<'a> Context<'a> {
         }
         if only_forbids(around) {
             return Err(Rejection::OnlyForbids);
+        }
+        // Informing is said of the whole turn ("…the board will look at it in March, I
+        // just want you to know where we're heading"), the task in one sentence of it.
+        if only_informs(text) && !takes_on(around) && !asks_for(around) {
+            return Err(Rejection::OnlyInforms);
         }
         if gives_the_floor(around) && timewords::find(around, self.now, self.tz).is_empty() {
             return Err(Rejection::GivesTheFloor);
@@ -1428,6 +1437,8 @@ mod tests {
             utt("Amy", "Ken，你先介绍一下技术这边的情况吧。"),
             utt("Amy", "Peter, walk us through the numbers."),
             utt("Amy", "Peter, walk us through the numbers on Friday."),
+            utt("Ken", "Next year we want to grow the cold-chain business. Nothing to decide today, the board will look at it in March, I just want you to know where we're heading."),
+            utt("Ken", "Just so you know, I'll send the deck on Friday."),
         ];
         let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
         let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
@@ -1478,6 +1489,11 @@ mod tests {
             check("walk us through the numbers on Friday", "Peter").is_ok(),
             "a talk at a set time is a task"
         );
+        assert_eq!(
+            check("Next year we want to grow the cold-chain business", "Ken"),
+            Err(Rejection::OnlyInforms)
+        );
+        assert!(check("I'll send the deck on Friday", "I").is_ok());
         let group = check("clean up our own accounts in the CRM", "we").unwrap();
         assert_eq!(group.owner, None);
         // A name does not make a quote long enough.
