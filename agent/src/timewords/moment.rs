@@ -1,13 +1,14 @@
 //! A day and/or a time of day said together, in any order the languages allow:
 //! `週三下午`, `聽日下午三點`, `tomorrow at 3pm`, `3pm on Friday`, `下午三點`.
 
-use chrono::{Days, NaiveDate, NaiveTime};
+use chrono::{Datelike, Days, NaiveDate, NaiveTime};
 
 use super::clock::{clock, part_of_day, Clock, PartOfDay};
 use super::context::Context;
 use super::cursor::Cursor;
 use super::dates::{date, DateResult};
 use super::days::{month_end_day, relative_day, week_end_day, weekday, Day};
+use super::ordinals::{month_day_on, ordinal_day};
 use super::span::When;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,7 +27,13 @@ pub(crate) fn day<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<DateResult> {
         }
     };
     type DayParser = fn(&mut Cursor, &Context) -> Option<Day>;
-    let parsers: [DayParser; 4] = [relative_day, weekday, month_end_day, week_end_day];
+    let parsers: [DayParser; 5] = [
+        relative_day,
+        weekday,
+        month_end_day,
+        week_end_day,
+        ordinal_day,
+    ];
     for parse in parsers {
         let mut probe = *c;
         if let Some(d) = parse(&mut probe, ctx) {
@@ -37,7 +44,23 @@ pub(crate) fn day<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<DateResult> {
     if let Some(found) = date(&mut probe, ctx) {
         consider(probe, found);
     }
-    let (end, found) = best?;
+    let (mut end, mut found) = best?;
+    if let Ok(d) = found {
+        if d.bare_weekday {
+            // The date said after the weekday decides: `Fri, Sep 20`, `Tuesday the 19th`.
+            let mut p = end;
+            p.eat(",");
+            p.skip_spaces();
+            let mut q = p;
+            if let Some(date) = month_day_on(&mut q, ctx, d.date.weekday()) {
+                found = Ok(Day::on(date));
+                end = q;
+            } else if let Some(Ok(date)) = date(&mut p, ctx) {
+                found = Ok(date);
+                end = p;
+            }
+        }
+    }
     *c = end;
     Some(found)
 }
