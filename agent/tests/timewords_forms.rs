@@ -424,6 +424,10 @@ const TABLE: &[(&str, &str)] = &[
     ("ten thirty am", "datetime[ten thirty am]=2026-11-25T10:30:00+08:00"),
     ("seven thirty p.m.", "datetime[seven thirty p.m.]=2026-11-25T19:30:00+08:00"),
     ("8 tonight", "datetime[8 tonight]=2026-11-25T20:00:00+08:00"),
+    ("4pm CET", "datetime[4pm CET]=2026-11-25T23:00:00+08:00"),
+    ("Thursday 8:00 GMT", "datetime[Thursday 8:00 GMT]=2026-11-26T16:00:00+08:00"),
+    ("10am UTC+2", "datetime[10am UTC+2]=2026-11-25T16:00:00+08:00"),
+    ("the est. cost", "-"),
     ("at 8 in the evening", "datetime[8 in the evening]=2026-11-25T20:00:00+08:00"),
     // Cantonese and Mandarin.
     ("三點踏三", "datetime[三點踏三]=2026-11-25T15:15:00+08:00"),

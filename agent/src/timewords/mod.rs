@@ -29,6 +29,7 @@ mod periods;
 mod ranges;
 mod recurrence;
 mod span;
+mod zones;
 
 use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
@@ -182,7 +183,6 @@ const START_WORDS: &[&str] = &[
     "weds",
     "now",
     "right",
-    "just",
     "past",
     "within",
     "over",
@@ -260,8 +260,26 @@ fn trim_end(text: &str, start: usize, end: usize) -> usize {
 
 type Grammar = fn(&mut Cursor, &Context) -> Option<Value>;
 
-/// The longest expression starting at `pos`; on a tie the earlier grammar in the list wins.
+/// The longest expression starting at `pos`, read in a zone said after it.
 fn longest_at(text: &str, pos: usize, ctx: &Context) -> Option<(usize, Value)> {
+    let (end, value) = longest_in(text, pos, ctx)?;
+    // A zone said after the time (`4pm CET`): the words are read again in that zone.
+    let mut c = Cursor::new(text, end);
+    if let Some(tz) = zones::zone(&mut c) {
+        let there = Context::new(ctx.instant(ctx.now.date(), ctx.now.time()), tz);
+        if let Some((there_end, there_value)) = longest_in(text, pos, &there) {
+            if there_end == end {
+                if let Some(shown) = zones::to_user(there_value, ctx) {
+                    return Some((c.pos, shown));
+                }
+            }
+        }
+    }
+    Some((end, value))
+}
+
+/// The longest expression starting at `pos`; on a tie the earlier grammar in the list wins.
+fn longest_in(text: &str, pos: usize, ctx: &Context) -> Option<(usize, Value)> {
     const GRAMMARS: [Grammar; 8] = [
         recurrence::recurrence,
         deadlines::deadline,

@@ -176,7 +176,6 @@ fn now_word(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     c.eat_any(&[
         "now",
         "right now",
-        "just now",
         "而家",
         "依家",
         "宜家",
