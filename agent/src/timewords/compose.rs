@@ -32,18 +32,59 @@ enum TimeLike {
 }
 
 /// A day and a time said apart, or either one with a length after it.
-pub(crate) fn compose(c: &mut Cursor, ctx: &Context) -> Option<Value> {
-    let mut best: Option<(Cursor, Value)> = None;
-    type Form = fn(&mut Cursor, &Context) -> Option<Value>;
-    let forms: [Form; 3] = [day_then_time, time_then_day, with_length];
-    for form in forms {
-        let mut probe = *c;
-        if let Some(v) = form(&mut probe, ctx) {
-            if best.as_ref().is_none_or(|(b, _)| probe.pos > b.pos) {
-                best = Some((probe, v));
+pub(crate) fn compose<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<Value> {
+    // What starts here is read once and tried in every form.
+    let mut after_day = *c;
+    let day = day_like(&mut after_day, ctx);
+    let mut after_time = *c;
+    let time = time_like(&mut after_time, true);
+    if day.is_none() && time.is_none() {
+        return None;
+    }
+    let mut best: Option<(Cursor<'a>, Value)> = None;
+    let mut consider = |found: Option<(Cursor<'a>, Value)>| {
+        if let Some((end, v)) = found {
+            if best.as_ref().is_none_or(|(b, _)| end.pos > b.pos) {
+                best = Some((end, v));
             }
         }
+    };
+    let joined_day = day.and_then(|d| then_time(after_day, d, ctx));
+    let joined_time = time.and_then(|t| then_day(after_time, t, after_at(c), ctx));
+    // A start and its length: `4pm for 30 mins`, `tomorrow 9am for 2 hours`.
+    let start = match (&joined_day, &joined_time) {
+        (Some((end, Value::DateTime(t))), _) | (None, Some((end, Value::DateTime(t)))) => {
+            Some((*end, When::DateTime(*t)))
+        }
+        _ => None,
     }
+    .or_else(|| match time {
+        Some(TimeLike::At {
+            clock,
+            part,
+            bare: false,
+        }) => Moment {
+            day: None,
+            part,
+            clock: Some(clock),
+        }
+        .resolve(ctx)
+        .map(|w| (after_time, w)),
+        _ => None,
+    })
+    .or_else(|| {
+        let d = day?;
+        Moment {
+            day: Some(d),
+            part: d.part,
+            clock: None,
+        }
+        .resolve(ctx)
+        .map(|w| (after_day, w))
+    });
+    consider(joined_day);
+    consider(joined_time);
+    consider(start.and_then(|(end, w)| for_length(end, w)));
     let (end, v) = best?;
     *c = end;
     Some(v)
@@ -62,9 +103,9 @@ const DAY_TIME_WORDS: [&str; 9] = [
     "between",
 ];
 
-fn day_then_time(c: &mut Cursor, ctx: &Context) -> Option<Value> {
-    let day = day_like(c, ctx)?;
-    let mut probe = *c;
+/// The time said after a day: `Thursday from 9:30 until 11:00`, `tomorrow at 5`.
+fn then_time<'a>(after_day: Cursor<'a>, day: Day, ctx: &Context) -> Option<(Cursor<'a>, Value)> {
+    let mut probe = after_day;
     probe.eat(",");
     probe.skip_spaces();
     let mut at = false;
@@ -86,15 +127,17 @@ fn day_then_time(c: &mut Cursor, ctx: &Context) -> Option<Value> {
             return None;
         }
     }
-    let value = place(time, Some(day), ctx)?;
-    *c = probe;
-    Some(value)
+    Some((probe, place(time, Some(day), ctx)?))
 }
 
-fn time_then_day(c: &mut Cursor, ctx: &Context) -> Option<Value> {
-    let at = after_at(c);
-    let mut probe = *c;
-    let time = time_like(&mut probe, true)?;
+/// The day said after a time: `7:30 PM on Fri, Sep 20`, `8 tonight`, `3 in the morning`.
+fn then_day<'a>(
+    after_time: Cursor<'a>,
+    time: TimeLike,
+    at: bool,
+    ctx: &Context,
+) -> Option<(Cursor<'a>, Value)> {
+    let mut probe = after_time;
     let mut p = probe;
     p.eat(",");
     p.skip_spaces();
@@ -119,49 +162,12 @@ fn time_then_day(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         _ if day.is_none() => return None,
         _ => {}
     }
-    let value = place(time, day, ctx)?;
-    *c = probe;
-    Some(value)
+    Some((probe, place(time, day, ctx)?))
 }
 
-/// `4pm for 30 mins`, `18th Dec for 10 days`, `tomorrow 9am for 2 hours`.
-fn with_length(c: &mut Cursor, ctx: &Context) -> Option<Value> {
-    let mut best: Option<(Cursor, When)> = None;
-    let mut probe = *c;
-    if let Some(Value::DateTime(t)) = day_then_time(&mut probe, ctx).or_else(|| {
-        probe = *c;
-        time_then_day(&mut probe, ctx)
-    }) {
-        best = Some((probe, When::DateTime(t)));
-    }
-    if best.is_none() {
-        let mut probe = *c;
-        if let Some(TimeLike::At {
-            clock,
-            part,
-            bare: false,
-        }) = time_like(&mut probe, false)
-        {
-            let m = Moment {
-                day: None,
-                part,
-                clock: Some(clock),
-            };
-            best = m.resolve(ctx).map(|w| (probe, w));
-        }
-    }
-    if best.is_none() {
-        let mut probe = *c;
-        if let Some(d) = day_like(&mut probe, ctx) {
-            let m = Moment {
-                day: Some(d),
-                part: d.part,
-                clock: None,
-            };
-            best = m.resolve(ctx).map(|w| (probe, w));
-        }
-    }
-    let (mut probe, start) = best?;
+/// `for <length>` after a start: an interval of instants, or of whole days.
+fn for_length(after: Cursor, start: When) -> Option<(Cursor, Value)> {
+    let mut probe = after;
     probe.skip_spaces();
     if !probe.eat("for") {
         return None;
@@ -185,8 +191,7 @@ fn with_length(c: &mut Cursor, ctx: &Context) -> Option<Value> {
             }
         }
     };
-    *c = probe;
-    Some(value)
+    Some((probe, value))
 }
 
 /// A day: any day expression, a whole-day offset (`in 7 days`), a weekday with its date

@@ -53,6 +53,12 @@ impl<'a> Cursor<'a> {
     /// A literal that ends in an ASCII letter or digit must end a word in the text.
     pub fn eat(&mut self, lit: &str) -> bool {
         let rest = self.rest().as_bytes();
+        // The first byte rejects almost every literal tried (the grammars try many).
+        match (rest.first(), lit.as_bytes().first()) {
+            (_, None) => return true,
+            (Some(r), Some(l)) if r.eq_ignore_ascii_case(l) => {}
+            _ => return false,
+        }
         if rest.len() < lit.len() || !rest[..lit.len()].eq_ignore_ascii_case(lit.as_bytes()) {
             return false;
         }

@@ -280,6 +280,7 @@ fn longest_at(text: &str, pos: usize, ctx: &Context) -> Option<(usize, Value)> {
 
 /// The longest expression starting at `pos`; on a tie the earlier grammar in the list wins.
 fn longest_in(text: &str, pos: usize, ctx: &Context) -> Option<(usize, Value)> {
+    ctx.forget_days();
     const GRAMMARS: [Grammar; 8] = [
         recurrence::recurrence,
         deadlines::deadline,

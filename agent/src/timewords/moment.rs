@@ -18,8 +18,106 @@ pub(crate) struct Moment {
     pub clock: Option<Clock>,
 }
 
+/// The English words a day expression can begin with (the grammars are tried often:
+/// a word that is none of these is turned away at once).
+const DAY_FIRST_WORDS: [&str; 62] = [
+    "today",
+    "tonight",
+    "tomorrow",
+    "tmr",
+    "tmrw",
+    "the",
+    "day",
+    "yesterday",
+    "this",
+    "next",
+    "last",
+    "coming",
+    "end",
+    "month",
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "mon",
+    "tue",
+    "tues",
+    "wed",
+    "weds",
+    "thu",
+    "thur",
+    "thurs",
+    "fri",
+    "sat",
+    "sun",
+    "tu",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+];
+
+fn may_start_day(c: &Cursor) -> bool {
+    let rest = c.rest().as_bytes();
+    match rest.first() {
+        None => false,
+        Some(b) if b.is_ascii_digit() => true,
+        Some(b) if b.is_ascii_alphabetic() => {
+            let len = rest.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+            let word = &rest[..len];
+            DAY_FIRST_WORDS
+                .iter()
+                .any(|w| w.len() == len && w.as_bytes().eq_ignore_ascii_case(word))
+        }
+        Some(b) => !b.is_ascii(),
+    }
+}
+
 /// Any day expression: relative, weekday, calendar date, month or week end.
 pub(crate) fn day<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<DateResult> {
+    if !may_start_day(c) {
+        return None;
+    }
+    let key = (c.text.as_ptr() as usize, c.pos);
+    let start = *c;
+    let (end, found) = ctx.remember_day(key, || {
+        let mut probe = start;
+        let found = read_day(&mut probe, ctx)?;
+        Some((probe.pos, found))
+    })?;
+    c.pos = end;
+    Some(found)
+}
+
+fn read_day<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<DateResult> {
     let mut best: Option<(Cursor<'a>, DateResult)> = None;
     let mut consider = |probe: Cursor<'a>, found: DateResult| {
         if best.as_ref().is_none_or(|(b, _)| probe.pos > b.pos) {
