@@ -150,11 +150,13 @@ fn then_day<'a>(
     }
     match time {
         // `8 tonight`, `at 5 tomorrow`, `3 in the morning`.
+        // `at 10.` alone: a bare hour after `at` that ends the clause.
         TimeLike::At {
             bare: true, part, ..
         } => {
             let day_part = day.and_then(|d| d.part);
-            if !(at && day.is_some() || part.is_some() || day_part.is_some()) {
+            let alone = at && ends_clause(&probe);
+            if !(at && day.is_some() || alone || part.is_some() || day_part.is_some()) {
                 return None;
             }
         }
@@ -283,6 +285,13 @@ fn bare_hour(c: &mut Cursor) -> Option<Clock> {
         minute: 0,
         fixed: false,
     })
+}
+
+/// Nothing but punctuation or the end of the text follows.
+fn ends_clause(c: &Cursor) -> bool {
+    let mut p = *c;
+    p.skip_spaces();
+    p.peek().is_none_or(|ch| ".,;:!?)，。；！？\n".contains(ch))
 }
 
 fn after_at(c: &Cursor) -> bool {

@@ -238,10 +238,19 @@ pub(crate) fn weekday<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<Day> {
     // English: [this|next|last|coming|this coming] weekday
     {
         let mut probe = *c;
-        let which = match probe.eat_any(&["this", "next", "last", "coming", "this coming"]) {
-            Some(0) => Which::This,
-            Some(1) => Which::Next,
-            Some(2) => Which::Last,
+        let which = match probe.eat_any(&[
+            "this",
+            "next",
+            "last",
+            "coming",
+            "this coming",
+            "this week",
+            "next week",
+            "last week",
+        ]) {
+            Some(0 | 5) => Which::This,
+            Some(1 | 6) => Which::Next,
+            Some(2 | 7) => Which::Last,
             Some(_) => Which::Bare,
             None => Which::Bare,
         };

@@ -30,7 +30,13 @@ const EN_AFTER: [&str; 8] = [
 pub(crate) fn offset(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     let mut best: Option<(Cursor, Value)> = None;
     type Form = fn(&mut Cursor, &Context) -> Option<Value>;
-    let forms: [Form; 4] = [shifted, stretch, now_word, weekdays_from_now];
+    let forms: [Form; 5] = [
+        shifted,
+        months_shifted,
+        stretch,
+        now_word,
+        weekdays_from_now,
+    ];
     for form in forms {
         let mut probe = *c;
         if let Some(v) = form(&mut probe, ctx) {
@@ -103,6 +109,55 @@ fn shifted(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     };
     *c = after;
     shift(ctx, sign * i64::from(minutes))
+}
+
+/// `in 3 months`, `a year from now`, `2 years ago`, `三個月後`, `兩年前`: calendar months
+/// (the same day of the month, or the month's last day when it is shorter).
+fn months_shifted(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    let prefixed = c.eat("in");
+    if prefixed {
+        c.skip_spaces();
+    }
+    let mut probe = *c;
+    let months = match en_count(&mut probe) {
+        Some(n) => {
+            probe.skip_spaces();
+            let unit = probe.eat_any(&["months", "month", "years", "year"])?;
+            n * if unit >= 2 { 12 } else { 1 }
+        }
+        None => {
+            let n = number(&mut probe, 3)?;
+            let unit = probe.eat_any(&["個月", "个月", "年"])?;
+            n * if unit == 2 { 12 } else { 1 }
+        }
+    };
+    let mut after = probe;
+    let forward = if after.eat_any_spaced(&EN_AFTER).is_some() || {
+        after.skip_spaces();
+        after.eat_any(&ZH_AFTER).is_some()
+    } {
+        true
+    } else if !prefixed
+        && (after.eat_any_spaced(&["ago"]).is_some() || {
+            after.skip_spaces();
+            after.eat_any(&ZH_BEFORE).is_some()
+        })
+    {
+        false
+    } else if prefixed {
+        after = probe;
+        true
+    } else {
+        return None;
+    };
+    let today = ctx.today();
+    let date = if forward {
+        today.checked_add_months(chrono::Months::new(months))?
+    } else {
+        today.checked_sub_months(chrono::Months::new(months))?
+    };
+    *c = after;
+    Some(Value::Date(date))
 }
 
 /// `the next 3 hours`, `last 2 days`, `past week`, `within 2 weeks`, `上兩天`, `前兩小時`,

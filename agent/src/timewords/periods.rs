@@ -24,6 +24,8 @@ const PERIODS: &[(&str, Unit)] = &[
     ("this week", Unit::Week(0)),
     ("next week", Unit::Week(1)),
     ("the following week", Unit::Week(1)),
+    ("the week after next", Unit::Week(2)),
+    ("week after next", Unit::Week(2)),
     ("this month", Unit::Month(0)),
     ("next month", Unit::Month(1)),
     ("this weekend", Unit::Weekend(0)),
