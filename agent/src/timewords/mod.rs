@@ -227,7 +227,7 @@ const START_WORDS: &[&str] = &[
 /// parts of the day, 每/逢/隔, 最遲, 由/從, and the numerals.
 const START_CHARS: &str =
     "一二兩两三四五六七八九十廿卅零〇上下个個中今从從由以傍凌半后後听聽呢周週夜大天尋寻\
-    小工平年早时時明星昨晏晚最月朝本每琴礼禮这這逢隔限前日未過过而依宜現现此百";
+    小工平年早时時明星昨晏晚最月朝本每琴礼禮这這逢隔限前日未過过而依宜現现此百去出";
 
 /// A time word may start at a digit or a start word that begins a word, or at a CJK
 /// start character that does not follow 第 (`第三季` is a quarter, not a time).

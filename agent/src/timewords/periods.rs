@@ -18,6 +18,8 @@ enum Unit {
     Weekend(u64),
     Month(u32),
     Year(i32),
+    LastWeek,
+    LastMonth,
 }
 
 const PERIODS: &[(&str, Unit)] = &[
@@ -25,6 +27,27 @@ const PERIODS: &[(&str, Unit)] = &[
     ("next week", Unit::Week(1)),
     ("the following week", Unit::Week(1)),
     ("the week after next", Unit::Week(2)),
+    ("last week", Unit::LastWeek),
+    ("last month", Unit::LastMonth),
+    ("last year", Unit::Year(-1)),
+    ("the previous week", Unit::LastWeek),
+    ("上週", Unit::LastWeek),
+    ("上周", Unit::LastWeek),
+    ("上星期", Unit::LastWeek),
+    ("上個星期", Unit::LastWeek),
+    ("上个星期", Unit::LastWeek),
+    ("上個禮拜", Unit::LastWeek),
+    ("上个礼拜", Unit::LastWeek),
+    ("上禮拜", Unit::LastWeek),
+    ("上個月", Unit::LastMonth),
+    ("上个月", Unit::LastMonth),
+    ("上月", Unit::LastMonth),
+    ("下下週", Unit::Week(2)),
+    ("下下周", Unit::Week(2)),
+    ("下下個禮拜", Unit::Week(2)),
+    ("去年", Unit::Year(-1)),
+    ("後年", Unit::Year(2)),
+    ("后年", Unit::Year(2)),
     ("week after next", Unit::Week(2)),
     ("this month", Unit::Month(0)),
     ("next month", Unit::Month(1)),
@@ -200,6 +223,104 @@ fn month_name(c: &mut Cursor) -> Option<u32> {
     Some(i as u32 % 12 + 1)
 }
 
+/// A whole month: `March 2027`, `in March`, `this March`, `next March`, `三月`, `明年三月`,
+/// `2027年3月`. A month named without a year is the next one not yet over. A month name
+/// alone counts only after `in`/`during`/`for`/`until`/`since`/`of` (`May I…` is not May).
+fn month_period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
+    let today = ctx.today();
+    let mut probe = *c;
+    // Chinese: [明年|今年|去年|YYYY年] N月, not followed by a day or a count (三月三號, 三個月).
+    let mut year = None;
+    if let Some(i) = probe.eat_any(&["今年", "明年", "去年", "下年", "出年"]) {
+        year = Some(today.year() + [0, 1, -1, 1, 1][i]);
+    } else {
+        let mut y = probe;
+        if let Some((v, 4)) = y.digits(4) {
+            if y.eat("年") {
+                year = Some(v as i32);
+                probe = y;
+            }
+        }
+    }
+    let mut zh = probe;
+    if let Some(m) = super::numerals::number(&mut zh, 2).filter(|m| (1..=12).contains(m)) {
+        if zh.eat("月") && !starts_day_number(&zh) {
+            zh.eat("份");
+            *c = zh;
+            return whole_month(year, m, today);
+        }
+    }
+    // English.
+    let mut probe = *c;
+    let which = probe.eat_any(&["this", "next", "last"]);
+    let announced = which.is_some()
+        || matches!(
+            c.word_before().to_ascii_lowercase().as_str(),
+            "in" | "during" | "for" | "until" | "since" | "of" | "through" | "throughout"
+        );
+    if which.is_some() {
+        probe.skip_spaces();
+    }
+    let name_at = probe;
+    let m = month_name(&mut probe)?;
+    // `this may take…`: the month May only with its capital.
+    if m == 5 && !name_at.rest().starts_with('M') {
+        return None;
+    }
+    let mut y = probe;
+    y.eat(",");
+    y.skip_spaces();
+    let year = match y.digits(4) {
+        Some((v, 4)) => {
+            probe = y;
+            Some(v as i32)
+        }
+        _ => None,
+    };
+    if year.is_none() && !announced {
+        return None;
+    }
+    let year = year.or(match which {
+        Some(1) => Some(next_such_month(m, today) + i32::from(m == today.month())),
+        Some(2) => Some(if m < today.month() {
+            today.year()
+        } else {
+            today.year() - 1
+        }),
+        Some(_) => Some(today.year()),
+        None => None,
+    });
+    *c = probe;
+    whole_month(year, m, today)
+}
+
+/// The year of the next month `m` not yet over.
+fn next_such_month(m: u32, today: NaiveDate) -> i32 {
+    if m >= today.month() {
+        today.year()
+    } else {
+        today.year() + 1
+    }
+}
+
+fn whole_month(year: Option<i32>, m: u32, today: NaiveDate) -> Option<Period> {
+    let year = year.unwrap_or_else(|| next_such_month(m, today));
+    let first = NaiveDate::from_ymd_opt(year, m, 1)?;
+    Some(Period {
+        first,
+        last: month_end(first, 0)?,
+    })
+}
+
+/// A day number or a counter follows (`三月三號`, `3月15`): not a whole month.
+fn starts_day_number(c: &Cursor) -> bool {
+    c.peek().is_some_and(|ch| {
+        ch.is_ascii_digit()
+            || super::numerals::cjk_digit(ch).is_some()
+            || "十廿卅尾底初中".contains(ch)
+    })
+}
+
 /// A named week, weekend, month or year.
 pub(crate) fn period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
     let mut probe = *c;
@@ -207,7 +328,16 @@ pub(crate) fn period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
         *c = probe;
         return Some(found);
     }
-    let i = c.eat_table(PERIODS)?;
+    let start = *c;
+    let named = c.eat_table(PERIODS);
+    let mut month = start;
+    if let Some(found) = month_period(&mut month, ctx) {
+        if named.is_none() || month.pos > c.pos {
+            *c = month;
+            return Some(found);
+        }
+    }
+    let i = named?;
     let today = ctx.today();
     let (first, last) = match PERIODS[i].1 {
         Unit::Week(n) => {
@@ -219,6 +349,16 @@ pub(crate) fn period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
             (saturday, saturday + Days::new(1))
         }
         Unit::Month(n) => (month_start(today, n)?, month_end(today, n)?),
+        Unit::LastWeek => {
+            let monday = week_start(today) - Days::new(7);
+            (monday, monday + Days::new(6))
+        }
+        Unit::LastMonth => {
+            let first = today
+                .with_day(1)?
+                .checked_sub_months(chrono::Months::new(1))?;
+            (first, month_end(first, 0)?)
+        }
         Unit::Year(n) => (
             NaiveDate::from_ymd_opt(today.year() + n, 1, 1)?,
             NaiveDate::from_ymd_opt(today.year() + n, 12, 31)?,
