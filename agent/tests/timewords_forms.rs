@@ -404,6 +404,23 @@ const TABLE: &[(&str, &str)] = &[
     ("next week Friday", "date[next week Friday]=2026-12-04"),
     ("the week after next", "interval[the week after next]=2026-12-07/2026-12-13"),
     ("last week", "interval[last week]=2026-11-16/2026-11-22"),
+    (
+        "past 24 hours",
+        "interval[past 24 hours]=2026-11-24T10:00:00+08:00/2026-11-25T10:00:00+08:00",
+    ),
+    (
+        "noon-2pm",
+        "interval[noon-2pm]=2026-11-25T12:00:00+08:00/2026-11-25T14:00:00+08:00",
+    ),
+    ("now that we agreed", "-"),
+    ("聽日三點踏三", "datetime[聽日三點踏三]=2026-11-26T15:15:00+08:00"),
+    ("後日朝早十點踏半", "datetime[後日朝早十點踏半]=2026-11-27T10:30:00+08:00"),
+    ("半個鐘前", "datetime[半個鐘前]=2026-11-25T09:30:00+08:00"),
+    ("Saturday the 5th", "date[Saturday the 5th]=2026-12-05"),
+    (
+        "two days from now at noon",
+        "datetime[two days from now at noon]=2026-11-27T12:00:00+08:00",
+    ),
     ("last month", "interval[last month]=2026-10-01/2026-10-31"),
     ("上個禮拜", "interval[上個禮拜]=2026-11-16/2026-11-22"),
     ("上個月", "interval[上個月]=2026-10-01/2026-10-31"),

@@ -191,12 +191,18 @@ fn stretch(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         _ => Direction::Last,
     };
     probe.skip_spaces();
+    let said_from = probe.pos;
     let minutes = length(&mut probe, true)?;
+    // `past 24 hours` runs to this moment; `past 2 days` is whole days.
+    let said = &probe.text[said_from..probe.pos];
+    let in_days = !["hour", "hr", "min", "小時", "小时", "鐘", "钟", "分", "字"]
+        .iter()
+        .any(|unit| said.contains(unit));
     *c = probe;
     let day = MINUTES_PER_DAY;
     let now = ctx.now;
     let today = ctx.today();
-    if minutes % day == 0 {
+    if minutes % day == 0 && in_days {
         let days = u64::from(minutes / day);
         let (first, last) = match direction {
             Direction::Next => (today + Days::new(1), today + Days::new(days)),
@@ -228,6 +234,11 @@ enum Direction {
 
 /// `now`, `right now`, 而家, 依家, 宜家, 現在: this moment.
 fn now_word(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    // `now that we agreed` is a conjunction.
+    let mut after = *c;
+    if after.eat("now") && after.eat_spaced("that") {
+        return None;
+    }
     c.eat_any(&[
         "now",
         "right now",

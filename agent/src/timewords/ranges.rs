@@ -88,8 +88,16 @@ pub(crate) struct ClockRange {
 pub(crate) fn clock_range(c: &mut Cursor, after_day: bool) -> Option<ClockRange> {
     let mut probe = *c;
     let mut between = opener(&mut probe);
-    let part = part_of_day(&mut probe, after_day);
-    probe.skip_spaces();
+    // `noon-2pm`: a word that is both a part of the day and a clock starts the range.
+    let mut with_part = probe;
+    let mut part = part_of_day(&mut with_part, after_day);
+    with_part.skip_spaces();
+    let mut p = with_part;
+    if part.is_none() || end_point(&mut p).is_some() || opener(&mut p) {
+        probe = with_part;
+    } else {
+        part = None;
+    }
     between |= opener(&mut probe);
     let (start, start_is_clock) = end_point(&mut probe)?;
     if !separator(&mut probe, between) {
