@@ -26,7 +26,7 @@ const EN_UNITS: [(&str, u32); 14] = [
     ("-hour", HOUR),
 ];
 
-const ZH_UNITS: [(&str, u32); 22] = [
+const ZH_UNITS: [(&str, u32); 24] = [
     ("個鐘頭", HOUR),
     ("个钟头", HOUR),
     ("個鐘", HOUR),
@@ -49,6 +49,8 @@ const ZH_UNITS: [(&str, u32); 22] = [
     ("星期", WEEK),
     ("禮拜", WEEK),
     ("礼拜", WEEK),
+    ("週", WEEK),
+    ("周", WEEK),
 ];
 
 /// True when an English or Chinese unit of time follows (`1/2 hour`, `3 小時`).

@@ -156,6 +156,30 @@ fn fuzzy(c: &mut Cursor, ctx: &Context) -> Option<Period> {
         *c = probe;
         return Some(Period { first, last });
     }
+    // 月初 (1st-10th), 月中 (11th-20th), of this month or next: 下個月初, 本月中.
+    let mut probe = *c;
+    let ahead = if probe
+        .eat_any(&["下個月", "下个月", "下月", "下一個月", "下一个月"])
+        .is_some()
+    {
+        Some(1)
+    } else if probe.eat_any(&super::days::ZH_THIS_MONTH).is_some() {
+        Some(0)
+    } else {
+        None
+    };
+    let bare = ahead.is_none() && probe.eat("月");
+    if ahead.is_some() || bare {
+        if let Some(i) = probe.eat_any(&["初", "中"]) {
+            let first_of = month_start(today, ahead.unwrap_or(0))?;
+            let first = first_of + Days::new(10 * i as u64);
+            *c = probe;
+            return Some(Period {
+                first,
+                last: first + Days::new(9),
+            });
+        }
+    }
     let mut probe = *c;
     let third = probe.eat_any(&[
         "early",

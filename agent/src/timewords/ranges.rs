@@ -107,7 +107,8 @@ pub(crate) fn clock_range(c: &mut Cursor, after_day: bool) -> Option<ClockRange>
     let (end, end_is_clock) = end_point(&mut probe)?;
     // A bare number at the end (`2-4`, `3pm-5`) is a time only after an unfixed clock
     // (`兩點到四`) or with a part of the day; otherwise it is a score or a count.
-    let said_part = part.is_some() || end_part.is_some();
+    // After a day (`Friday 10-11`) two hours are a time too.
+    let said_part = part.is_some() || end_part.is_some() || after_day;
     if !(end_is_clock || said_part || start_is_clock && !start.fixed) {
         return None;
     }
