@@ -413,6 +413,10 @@ const TABLE: &[(&str, &str)] = &[
         "interval[noon-2pm]=2026-11-25T12:00:00+08:00/2026-11-25T14:00:00+08:00",
     ),
     ("now that we agreed", "-"),
+    ("Mon-Fri", "interval[Mon-Fri]=2026-11-30/2026-12-04"),
+    ("Tue - Thu", "interval[Tue - Thu]=2026-12-01/2026-12-03"),
+    ("sat-sun", "interval[sat-sun]=2026-11-28/2026-11-29"),
+    ("I sat - then left", "-"),
     (
         "Friday 10-11",
         "interval[Friday 10-11]=2026-11-27T10:00:00+08:00/2026-11-27T11:00:00+08:00",
