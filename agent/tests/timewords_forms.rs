@@ -413,6 +413,12 @@ const TABLE: &[(&str, &str)] = &[
         "interval[noon-2pm]=2026-11-25T12:00:00+08:00/2026-11-25T14:00:00+08:00",
     ),
     ("now that we agreed", "-"),
+    ("the past week", "interval[the past week]=2026-11-18/2026-11-24"),
+    (
+        "in the past hour",
+        "interval[in the past hour]=2026-11-25T09:00:00+08:00/2026-11-25T10:00:00+08:00",
+    ),
+    ("the last day of the trip", "-"),
     ("Mon-Fri", "interval[Mon-Fri]=2026-11-30/2026-12-04"),
     ("Tue - Thu", "interval[Tue - Thu]=2026-12-01/2026-12-03"),
     ("sat-sun", "interval[sat-sun]=2026-11-28/2026-11-29"),

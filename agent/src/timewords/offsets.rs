@@ -167,7 +167,7 @@ fn stretch(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     let mut probe = *c;
     probe.eat("the");
     probe.skip_spaces();
-    let direction = match probe.eat_any(&[
+    let word = probe.eat_any(&[
         "next",
         "last",
         "past",
@@ -185,14 +185,22 @@ fn stretch(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         "未来",
         "過去",
         "过去",
-    ])? {
+    ])?;
+    let direction = match word {
         0 | 4 | 7 | 10 | 13 | 14 => Direction::Next,
         3 => Direction::Within,
         _ => Direction::Last,
     };
     probe.skip_spaces();
     let said_from = probe.pos;
-    let minutes = length(&mut probe, true)?;
+    // `the past week`, `past hour`: one of the unit (only after `past`: `last day of…`
+    // and `next week` are other things).
+    let past = matches!(word, 2 | 6 | 9 | 15 | 16);
+    let minutes = match length(&mut probe, true) {
+        Some(m) => m,
+        None if past => [60, 24 * 60, 7 * 24 * 60][probe.eat_any(&["hour", "day", "week"])?],
+        None => return None,
+    };
     // `past 24 hours` runs to this moment; `past 2 days` is whole days.
     let said = &probe.text[said_from..probe.pos];
     let in_days = !["hour", "hr", "min", "小時", "小时", "鐘", "钟", "分", "字"]
