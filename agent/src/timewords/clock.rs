@@ -154,6 +154,27 @@ const PARTS: [(&str, PartOfDay); 36] = [
 /// 晚/夜/午 are too common elsewhere: they count only `after_day` (`tomorrow morning`,
 /// `聽日晚`); `this morning`, `in the afternoon` and 下午 always count.
 pub(crate) fn part_of_day(c: &mut Cursor, after_day: bool) -> Option<PartOfDay> {
+    const FIRST_WORDS: [&str; 11] = [
+        "in",
+        "at",
+        "this",
+        "morning",
+        "afternoon",
+        "evening",
+        "night",
+        "noon",
+        "midday",
+        "lunchtime",
+        "lunch",
+    ];
+    let may_start = match c.peek() {
+        Some(ch) if ch.is_ascii_alphabetic() => super::cursor::first_word_in(c, &FIRST_WORDS),
+        Some(ch) => "凌上朝早中晏下晚夜傍午".contains(ch),
+        None => false,
+    };
+    if !may_start {
+        return None;
+    }
     let mut probe = *c;
     let i = probe.eat_table(&PARTS)?;
     let word = PARTS[i].0;

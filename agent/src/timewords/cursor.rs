@@ -122,6 +122,22 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// True when the text at `c` is not an ASCII word, or is one of `words` (lower case).
+/// The grammars use it to turn common words away before trying their long tables.
+pub(crate) fn first_word_in(c: &Cursor, words: &[&str]) -> bool {
+    let rest = c.rest().as_bytes();
+    match rest.first() {
+        Some(b) if b.is_ascii_alphabetic() => {
+            let len = rest.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+            let word = &rest[..len];
+            words
+                .iter()
+                .any(|w| w.len() == len && w.as_bytes().eq_ignore_ascii_case(word))
+        }
+        _ => true,
+    }
+}
+
 /// True where an ASCII word or number may start: not inside letters or digits, and not
 /// after a digit and a separator (`3.5`, `3/12`, `15:30` are read from their first digit).
 pub(crate) fn at_word_start(text: &str, pos: usize) -> bool {

@@ -127,6 +127,10 @@ const EN_TENS: [(&str, u32); 4] = [("twenty", 20), ("thirty", 30), ("forty", 40)
 
 /// An English number word zero…fifty-nine (`twenty-five`, `twenty five`).
 pub(crate) fn en_number_below_60(c: &mut Cursor) -> Option<u32> {
+    // Every number word begins with one of these letters.
+    if !c.peek().is_some_and(|ch| "zotfsenZOTFSEN".contains(ch)) {
+        return None;
+    }
     if let Some(i) = c.eat_table(&EN_TENS) {
         let tens = EN_TENS[i].1;
         let mut probe = *c;

@@ -347,6 +347,47 @@ fn starts_day_number(c: &Cursor) -> bool {
 
 /// A named week, weekend, month or year.
 pub(crate) fn period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
+    const FIRST_WORDS: [&str; 36] = [
+        "this",
+        "next",
+        "the",
+        "last",
+        "week",
+        "rest",
+        "beginning",
+        "start",
+        "early",
+        "mid",
+        "middle",
+        "late",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+    ];
+    if !super::cursor::first_word_in(c, &FIRST_WORDS) {
+        return None;
+    }
     let mut probe = *c;
     if let Some(found) = fuzzy(&mut probe, ctx) {
         *c = probe;
