@@ -1,7 +1,7 @@
 //! Clock times (`3pm`, `15:00`, `三點半`, `十點一個字`) and parts of the day (`下午`, `tonight`).
 
 use super::cursor::Cursor;
-use super::numerals::{cjk_number, en_number_word, number};
+use super::numerals::{cjk_number, en_number_below_60, en_number_word, number};
 
 /// A part of the day; without a clock time it stands for the default hour of §3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,6 +154,27 @@ const PARTS: [(&str, PartOfDay); 36] = [
 /// 晚/夜/午 are too common elsewhere: they count only `after_day` (`tomorrow morning`,
 /// `聽日晚`); `this morning`, `in the afternoon` and 下午 always count.
 pub(crate) fn part_of_day(c: &mut Cursor, after_day: bool) -> Option<PartOfDay> {
+    const FIRST_WORDS: [&str; 11] = [
+        "in",
+        "at",
+        "this",
+        "morning",
+        "afternoon",
+        "evening",
+        "night",
+        "noon",
+        "midday",
+        "lunchtime",
+        "lunch",
+    ];
+    let may_start = match c.peek() {
+        Some(ch) if ch.is_ascii_alphabetic() => super::cursor::first_word_in(c, &FIRST_WORDS),
+        Some(ch) => "凌上朝早中晏下晚夜傍午".contains(ch),
+        None => false,
+    };
+    if !may_start {
+        return None;
+    }
     let mut probe = *c;
     let i = probe.eat_table(&PARTS)?;
     let word = PARTS[i].0;
@@ -185,7 +206,7 @@ pub(crate) fn clock(c: &mut Cursor) -> Option<Clock> {
     Some(clock)
 }
 
-fn meridiem(c: &mut Cursor) -> Option<bool> {
+fn full_meridiem(c: &mut Cursor) -> Option<bool> {
     let mut probe = *c;
     probe.skip_spaces();
     let i = probe.eat_any(&["am", "a.m.", "a.m", "pm", "p.m.", "p.m"])?;
@@ -193,8 +214,85 @@ fn meridiem(c: &mut Cursor) -> Option<bool> {
     Some(i >= 3)
 }
 
-/// `3pm`, `3:30 p.m.`, `12am`, `noon`, `midnight`, `3 o'clock`, `half past 3`.
+/// `am`/`pm` after a number; also, when `letter_ok`, a single letter right after it
+/// (`3p`, `3:18a`), never after a space (`3 a day` is not 3am).
+fn meridiem(c: &mut Cursor, letter_ok: bool) -> Option<bool> {
+    if let Some(pm) = full_meridiem(c) {
+        return Some(pm);
+    }
+    if !letter_ok {
+        return None;
+    }
+    let mut probe = *c;
+    let pm = probe.eat_any(&["a", "p"])? == 1;
+    *c = probe;
+    Some(pm)
+}
+
+/// True when the word just before `c` announces a clock time (`at 1030`, `around ten`).
+fn after_at(c: &Cursor) -> bool {
+    let before = c.text[..c.pos].trim_end();
+    before.ends_with('@')
+        || matches!(
+            c.word_before().to_ascii_lowercase().as_str(),
+            "at" | "around" | "about" | "by"
+        )
+}
+
+/// `3pm`, `3:30 p.m.`, `12am`, `noon`, `midnight`, `3 o'clock`, `half past 3`,
+/// `20 to 2pm`, `15h30`, `at 1030`, `330 p.m.`, `3p`, `ten thirty am`.
 fn english_clock(c: &mut Cursor) -> Option<Clock> {
+    let start = *c;
+    if let Some(found) = fixed_word(c) {
+        return Some(found);
+    }
+    type Form = fn(&mut Cursor) -> Option<Clock>;
+    let forms: [Form; 4] = [past_or_to, french_clock, packed_clock, worded_clock];
+    for form in forms {
+        let mut probe = *c;
+        if let Some(found) = form(&mut probe) {
+            *c = probe;
+            return Some(found);
+        }
+    }
+    let (hour, _) = c.digits(2)?;
+    let mut minute = 0;
+    let mut minutes_said = false;
+    let mut probe = *c;
+    if probe.eat(":") || probe.eat(".") {
+        if let Some((m, 2)) = probe.digits(2) {
+            minute = m;
+            minutes_said = true;
+            *c = probe;
+        }
+    }
+    if minute > 59 {
+        return None;
+    }
+    let clock = Clock {
+        hour,
+        minute,
+        fixed: false,
+    };
+    // `3:18a`, `at 3p`; not `Room 3a`.
+    let letter_ok = minutes_said || after_at(&start);
+    if let Some(pm) = meridiem(c, letter_ok) {
+        return with_meridiem(clock, pm);
+    }
+    if c.eat_spaced("o'clock") || c.eat_spaced("o’clock") {
+        if !(1..=12).contains(&hour) {
+            return None;
+        }
+        if let Some(pm) = full_meridiem(c) {
+            return with_meridiem(clock, pm);
+        }
+        return Some(clock);
+    }
+    None
+}
+
+/// `noon`, `midday`, `midnight`.
+fn fixed_word(c: &mut Cursor) -> Option<Clock> {
     if c.eat_any(&["noon", "midday"]).is_some() {
         return Some(Clock {
             hour: 12,
@@ -209,57 +307,167 @@ fn english_clock(c: &mut Cursor) -> Option<Clock> {
             fixed: true,
         });
     }
-    if let Some(i) = c.eat_any(&["half past", "quarter past", "quarter to"]) {
-        c.skip_spaces();
-        let hour = c.digits(2).map(|(h, _)| h).or_else(|| en_number_word(c))?;
-        if !(1..=12).contains(&hour) {
-            return None;
-        }
-        let (hour, minute) = match i {
-            0 => (hour, 30),
-            1 => (hour, 15),
-            _ => (if hour == 1 { 12 } else { hour - 1 }, 45),
-        };
-        let mut clock = Clock {
-            hour,
-            minute,
-            fixed: false,
-        };
-        if let Some(pm) = meridiem(c) {
-            clock = with_meridiem(clock, pm)?;
-        }
-        return Some(clock);
+    None
+}
+
+/// An hour to count minutes from: `noon`, `2pm`, `3`, `three`, `3 o'clock`.
+fn base_hour(c: &mut Cursor) -> Option<Clock> {
+    if let Some(found) = fixed_word(c) {
+        return Some(found);
     }
+    let numeric = c.peek().is_some_and(|ch| ch.is_ascii_digit());
+    let hour = c.digits(2).map(|(h, _)| h).or_else(|| en_number_word(c))?;
+    if !(1..=12).contains(&hour) {
+        return None;
+    }
+    c.eat_spaced("o'clock");
+    let clock = Clock {
+        hour,
+        minute: 0,
+        fixed: false,
+    };
+    let said = if numeric {
+        meridiem(c, true)
+    } else {
+        full_meridiem(c)
+    };
+    match said {
+        Some(pm) => with_meridiem(clock, pm),
+        None => Some(clock),
+    }
+}
+
+/// `half past 3`, `a quarter past noon`, `quarter to 5`, `20 to 2pm`, `twenty after 3`,
+/// `15 minutes past 3pm`.
+fn past_or_to(c: &mut Cursor) -> Option<Clock> {
+    let mut worded = true;
+    let minutes = if c.eat_any(&["a quarter", "quarter"]).is_some() {
+        15
+    } else if c.eat("half") {
+        30
+    } else if let Some((m, _)) = c.digits(2) {
+        worded = false;
+        m
+    } else {
+        en_number_below_60(c)?
+    };
+    let said_unit = c
+        .eat_any_spaced(&["minutes", "minute", "mins", "min"])
+        .is_some();
+    c.skip_spaces();
+    let to = c.eat_any(&["past", "after", "to", "till", "til"])? >= 2;
+    if !(1..=59).contains(&minutes) || minutes == 30 && to {
+        return None;
+    }
+    c.skip_spaces();
+    let base = base_hour(c)?;
+    // `10 to 12 people`, `two to three`: numbers, not a clock (`20 to 2pm` is one;
+    // `2 to 4pm` is a range, `5 past 1pm` is not).
+    let clear = said_unit || worded && minutes % 5 == 0 || base.fixed && (!to || minutes > 12);
+    if !clear {
+        return None;
+    }
+    if base.minute != 0 {
+        return None;
+    }
+    if !to {
+        return Some(Clock {
+            minute: minutes,
+            ..base
+        });
+    }
+    let hour = match (base.fixed, base.hour) {
+        (true, 0) => 23,
+        (false, 1) => 12,
+        (_, h) => h - 1,
+    };
+    Some(Clock {
+        hour,
+        minute: 60 - minutes,
+        fixed: base.fixed,
+    })
+}
+
+/// `15h30`, `9h30`, `11h00`: the 24-hour clock as written in French and in timetables.
+fn french_clock(c: &mut Cursor) -> Option<Clock> {
     let (hour, _) = c.digits(2)?;
+    if !c.rest().starts_with(['h', 'H']) {
+        return None;
+    }
+    c.pos += 1;
+    let (minute, 2) = c.digits(2)? else {
+        return None;
+    };
+    (hour <= 23 && minute <= 59).then_some(Clock {
+        hour,
+        minute,
+        fixed: true,
+    })
+}
+
+/// `1030am`, `330 p.m.`, and after `at` also `at 1030`, `at 0930`.
+fn packed_clock(c: &mut Cursor) -> Option<Clock> {
+    let start = *c;
+    let (value, digits) = c.digits(4)?;
+    if digits < 3 {
+        return None;
+    }
+    let (hour, minute) = (value / 100, value % 100);
+    if minute > 59 || hour > 23 {
+        return None;
+    }
+    let clock = Clock {
+        hour,
+        minute,
+        fixed: false,
+    };
+    if let Some(pm) = meridiem(c, after_at(&start)) {
+        return with_meridiem(clock, pm);
+    }
+    if !after_at(&start) {
+        return None;
+    }
+    Some(Clock {
+        fixed: hour == 0 || hour > 12 || digits == 4 && hour < 10,
+        ..clock
+    })
+}
+
+/// `ten thirty am`, `seven thirty p.m.`, `three pm`, `at ten thirty`, `ten o'clock`.
+fn worded_clock(c: &mut Cursor) -> Option<Clock> {
+    let start = *c;
+    let hour = en_number_word(c)?;
+    if !(1..=12).contains(&hour) {
+        return None;
+    }
     let mut minute = 0;
     let mut probe = *c;
-    if probe.eat(":") || probe.eat(".") {
-        if let Some((m, 2)) = probe.digits(2) {
+    probe.skip_spaces();
+    if probe.eat_any(&["oh", "o"]).is_some() {
+        probe.skip_spaces();
+        if let Some(m) = en_number_word(&mut probe).filter(|m| (1..=9).contains(m)) {
             minute = m;
             *c = probe;
         }
+    } else if let Some(m) = en_number_below_60(&mut probe).filter(|m| (10..=59).contains(m)) {
+        minute = m;
+        *c = probe;
     }
-    if minute > 59 {
-        return None;
-    }
-    if let Some(pm) = meridiem(c) {
-        return with_meridiem(
-            Clock {
-                hour,
-                minute,
-                fixed: false,
-            },
-            pm,
-        );
+    let clock = Clock {
+        hour,
+        minute,
+        fixed: false,
+    };
+    if let Some(pm) = full_meridiem(c) {
+        return with_meridiem(clock, pm);
     }
     if c.eat_spaced("o'clock") || c.eat_spaced("o’clock") {
-        return (1..=12).contains(&hour).then_some(Clock {
-            hour,
-            minute,
-            fixed: false,
-        });
+        if let Some(pm) = full_meridiem(c) {
+            return with_meridiem(clock, pm);
+        }
+        return Some(clock);
     }
-    None
+    (minute > 0 && after_at(&start)).then_some(clock)
 }
 
 fn with_meridiem(clock: Clock, pm: bool) -> Option<Clock> {
@@ -308,12 +516,16 @@ fn chinese_clock(c: &mut Cursor) -> Option<Clock> {
     c.eat_any(&["點", "点", "時", "时"])?;
     let mut minute = 0;
     let mut probe = *c;
+    // Cantonese 三點踏三 / 搭三 (3:15), 踏半 (3:30): 踏 / 搭 before the minute hand's numeral.
+    let stepped = probe.eat_any(&["踏", "搭"]).is_some();
     if probe.eat("半") {
         minute = 30;
         *c = probe;
     } else if let Some(m) = chinese_minutes(&mut probe) {
         minute = m;
         *c = probe;
+    } else if stepped {
+        return None;
     }
     if minute == 0 {
         c.eat_any(&["鐘", "钟", "正"]);
@@ -348,6 +560,7 @@ fn chinese_minutes(c: &mut Cursor) -> Option<u32> {
         *c = probe;
         return Some(if digits == 2 { m } else { m * 5 });
     }
+    let zero_led = probe.rest().starts_with(['零', '〇']);
     let m = cjk_number(&mut probe)?;
     let mut p2 = probe;
     if p2.eat_any(&["分鐘", "分钟", "分"]).is_some() {
@@ -362,7 +575,15 @@ fn chinese_minutes(c: &mut Cursor) -> Option<u32> {
         *c = p2;
         return Some(m * 15);
     }
-    if (1..=11).contains(&m) && !next_is_unit(&probe) {
+    if next_is_unit(&probe) {
+        return None;
+    }
+    // 三點零五 is 3:05 and 三點十五 3:15 (minutes said in full); 三點三 counts fives.
+    if zero_led || m >= 12 {
+        *c = probe;
+        return Some(m);
+    }
+    if (1..=11).contains(&m) {
         *c = probe;
         return Some(m * 5);
     }
@@ -401,7 +622,22 @@ mod tests {
         assert_eq!(parse("三點三"), Some((15, 15)));
         assert_eq!(parse("十點一個字"), Some((10, 5)));
         assert_eq!(parse("3點15分"), Some((15, 15)));
+        assert_eq!(parse("三點零五"), Some((15, 5)));
+        assert_eq!(parse("三點十五"), Some((15, 15)));
+        assert_eq!(parse("三點踏三"), Some((15, 15)));
+        assert_eq!(parse("三點搭一"), Some((15, 5)));
+        assert_eq!(parse("三點踏半"), Some((15, 30)));
+        assert_eq!(parse("a quarter past noon"), Some((12, 15)));
+        assert_eq!(parse("20 to 2pm"), Some((13, 40)));
+        assert_eq!(parse("twenty after 3"), Some((15, 20)));
+        assert_eq!(parse("15h30"), Some((15, 30)));
+        assert_eq!(parse("330 p.m."), Some((15, 30)));
+        assert_eq!(parse("3:18a"), Some((3, 18)));
+        assert_eq!(parse("ten thirty am"), Some((10, 30)));
+        assert_eq!(parse("3 o'clock pm"), Some((15, 0)));
         assert_eq!(parse("13pm"), None);
+        assert_eq!(parse("two to three"), None);
+        assert_eq!(parse("10 to 12"), None);
         assert_eq!(parse("3:75"), None);
     }
 }

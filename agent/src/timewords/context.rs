@@ -4,13 +4,22 @@ use chrono::{
     DateTime, Datelike, Days, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime,
     TimeZone, Weekday,
 };
+use std::cell::RefCell;
+
 use chrono_tz::Tz;
 
-#[derive(Debug, Clone, Copy)]
+use super::dates::DateResult;
+
+#[derive(Debug, Clone)]
 pub struct Context {
     pub tz: Tz,
     pub now: NaiveDateTime,
+    /// The day expressions already read at a text position (see [`Context::remember_day`]).
+    days: RefCell<DayMemo>,
 }
+
+/// Day expressions read in one text: (text address, position) -> what was read there.
+type DayMemo = Vec<((usize, usize), Option<(usize, DateResult)>)>;
 
 impl Context {
     /// `now` seen as a wall-clock time in `tz`.
@@ -18,7 +27,28 @@ impl Context {
         Context {
             tz,
             now: now.with_timezone(&tz).naive_local(),
+            days: RefCell::new(Vec::new()),
         }
+    }
+
+    /// Forgets the day expressions read so far (a new text, or a new start position:
+    /// the grammars tried at one position read the same days many times over).
+    pub(crate) fn forget_days(&self) {
+        self.days.borrow_mut().clear();
+    }
+
+    /// The day expression read at `key` before, or `read` it now and remember it.
+    pub(crate) fn remember_day(
+        &self,
+        key: (usize, usize),
+        read: impl FnOnce() -> Option<(usize, DateResult)>,
+    ) -> Option<(usize, DateResult)> {
+        if let Some((_, found)) = self.days.borrow().iter().find(|(k, _)| *k == key) {
+            return found.clone();
+        }
+        let found = read();
+        self.days.borrow_mut().push((key, found.clone()));
+        found
     }
 
     pub fn today(&self) -> NaiveDate {

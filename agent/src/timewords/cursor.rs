@@ -53,6 +53,12 @@ impl<'a> Cursor<'a> {
     /// A literal that ends in an ASCII letter or digit must end a word in the text.
     pub fn eat(&mut self, lit: &str) -> bool {
         let rest = self.rest().as_bytes();
+        // The first byte rejects almost every literal tried (the grammars try many).
+        match (rest.first(), lit.as_bytes().first()) {
+            (_, None) => return true,
+            (Some(r), Some(l)) if r.eq_ignore_ascii_case(l) => {}
+            _ => return false,
+        }
         if rest.len() < lit.len() || !rest[..lit.len()].eq_ignore_ascii_case(lit.as_bytes()) {
             return false;
         }
@@ -113,6 +119,22 @@ impl<'a> Cursor<'a> {
         let value = self.rest()[..n].parse().ok()?;
         self.pos += n;
         Some((value, n))
+    }
+}
+
+/// True when the text at `c` is not an ASCII word, or is one of `words` (lower case).
+/// The grammars use it to turn common words away before trying their long tables.
+pub(crate) fn first_word_in(c: &Cursor, words: &[&str]) -> bool {
+    let rest = c.rest().as_bytes();
+    match rest.first() {
+        Some(b) if b.is_ascii_alphabetic() => {
+            let len = rest.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+            let word = &rest[..len];
+            words
+                .iter()
+                .any(|w| w.len() == len && w.as_bytes().eq_ignore_ascii_case(word))
+        }
+        _ => true,
     }
 }
 

@@ -7,7 +7,7 @@ use chrono::{Datelike, NaiveDate};
 use super::context::{days_in_month, month_start, Context};
 use super::cursor::Cursor;
 use super::days::{self, Day};
-use super::numerals::{cjk_number, number};
+use super::numerals::{cjk_number, cjk_year, number};
 
 /// A date said, or the reason it cannot exist.
 pub(crate) type DateResult = Result<Day, String>;
@@ -111,6 +111,9 @@ fn english_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
         return Some(build(ctx, year, month, day));
     }
     let mut probe = *c;
+    if probe.eat("the") {
+        probe.skip_spaces();
+    }
     let day = ordinal_day(&mut probe)?;
     probe.skip_spaces();
     probe.eat("of");
@@ -127,9 +130,14 @@ fn chinese_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
     let mut year = None;
     {
         let mut y = probe;
-        if let Some((v, 4)) = y.digits(4) {
+        let said = match y.digits(4) {
+            Some((v, 4)) => Some(v as i32),
+            Some(_) => None,
+            None => cjk_year(&mut y),
+        };
+        if let Some(v) = said {
             if y.eat("年") {
-                year = Some(v as i32);
+                year = Some(v);
                 probe = y;
             }
         }
@@ -179,7 +187,7 @@ fn numeric_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
     if y.eat("/") {
         match y.digits(4) {
             Some((v, 4)) => year = Some(v as i32),
-            Some((v, 2)) => year = Some(2000 + v as i32),
+            Some((v, 2)) => year = Some(two_digit_year(v)),
             _ => return None,
         }
         probe = y;
@@ -187,13 +195,99 @@ fn numeric_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
     if !(1..=12).contains(&month) || !(1..=31).contains(&first) {
         return None;
     }
-    // `3/4 of the budget` is a fraction.
+    // `3/4 of the budget`, `1/2 hour` are fractions.
     let mut after = probe;
-    if after.eat_spaced("of") {
+    if after.eat_spaced("of") || super::durations::starts_with_unit(&after) {
         return None;
     }
     *c = probe;
     Some(build(ctx, year, month, first))
+}
+
+/// Days of one month said as a range: `July 13-15`, `13-15 July`, `from 13th to 15th
+/// July`, `1-8 September`, `23rd to 26th Oct`, `12月3日至5日`. Without a year the first
+/// day is the next such date; the last is in the same month.
+pub(crate) fn day_number_range(c: &mut Cursor, ctx: &Context) -> Option<(Day, Day)> {
+    const SEPARATORS: [&str; 10] = [
+        "-", "–", "—", "to", "till", "until", "through", "thru", "至", "到",
+    ];
+    let mut best: Option<(Cursor, u32, u32, u32, Option<i32>)> = None;
+    // Month first.
+    {
+        let mut p = *c;
+        if let Some(month) = en_month(&mut p) {
+            p.skip_spaces();
+            if let Some(first) = ordinal_day(&mut p) {
+                if p.eat_any_spaced(&SEPARATORS).is_some() {
+                    p.skip_spaces();
+                    if let Some(last) = ordinal_day(&mut p) {
+                        let year = year_suffix(&mut p);
+                        best = Some((p, month, first, last, year));
+                    }
+                }
+            }
+        }
+    }
+    // Days first.
+    {
+        let mut p = *c;
+        if p.eat_any(&["from", "between"]).is_some() {
+            p.skip_spaces();
+        }
+        if p.eat("the") {
+            p.skip_spaces();
+        }
+        if let Some(first) = ordinal_day(&mut p) {
+            if p.eat_any_spaced(&SEPARATORS).is_some() || p.eat_any_spaced(&["and"]).is_some() {
+                p.skip_spaces();
+                if p.eat("the") {
+                    p.skip_spaces();
+                }
+                if let Some(last) = ordinal_day(&mut p) {
+                    p.skip_spaces();
+                    if p.eat("of") {
+                        p.skip_spaces();
+                    }
+                    if let Some(month) = en_month(&mut p) {
+                        let year = year_suffix(&mut p);
+                        if best.as_ref().is_none_or(|b| p.pos > b.0.pos) {
+                            best = Some((p, month, first, last, year));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // 12月3日至5日, 十二月三號到五號.
+    {
+        let mut p = *c;
+        if let Some(month) = number(&mut p, 2) {
+            if p.eat("月") {
+                if let Some(first) = number(&mut p, 2) {
+                    p.eat_any(&["日", "號", "号"]);
+                    if p.eat_any_spaced(&["至", "到", "-", "~"]).is_some() {
+                        p.skip_spaces();
+                        if let Some(last) = number(&mut p, 2) {
+                            if p.eat_any(&["日", "號", "号"]).is_some()
+                                && best.as_ref().is_none_or(|b| p.pos > b.0.pos)
+                            {
+                                best = Some((p, month, first, last, None));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let (end, month, first, last, year) = best?;
+    if !(1..=12).contains(&month) || last <= first {
+        return None;
+    }
+    let start = build(ctx, year, month, first).ok()?;
+    let year = start.date.year();
+    let last = NaiveDate::from_ymd_opt(year, month, last)?;
+    *c = end;
+    Some((start, Day::on(last)))
 }
 
 /// `下個月一號`, `本月15號`, `今個月尾` is a month end (days.rs).
@@ -214,6 +308,16 @@ fn month_relative_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
     *c = probe;
     let first = month_start(ctx.today(), ahead)?;
     Some(build(ctx, Some(first.year()), first.month(), day))
+}
+
+/// A two-digit year as written in dates: 69–99 are 1969–1999, 00–68 are 2000–2068
+/// (the POSIX reading; `31/10/74` is 1974).
+fn two_digit_year(v: u32) -> i32 {
+    if v >= 69 {
+        1900 + v as i32
+    } else {
+        2000 + v as i32
+    }
 }
 
 /// The date, checked. Without a year it is the next such date on or after today.

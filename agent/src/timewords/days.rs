@@ -171,6 +171,28 @@ pub(crate) fn en_weekday(c: &mut Cursor, abbreviations: bool) -> Option<Weekday>
     None
 }
 
+/// `Mon-Fri`, `Tue–Thu`: two abbreviations joined by a dash read as weekdays (at either
+/// end of the dash).
+fn abbreviated_range(c: &Cursor) -> bool {
+    let before = c.text[..c.pos].trim_end_matches(' ');
+    if let Some(head) = before.strip_suffix(['-', '–']) {
+        let word = Cursor::new(c.text, head.trim_end_matches(' ').len()).word_before();
+        return EN_ABBREVIATIONS
+            .iter()
+            .any(|(w, _)| w.eq_ignore_ascii_case(word));
+    }
+    let mut p = *c;
+    if en_weekday(&mut p, true).is_none() {
+        return false;
+    }
+    p.skip_spaces();
+    if !(p.eat("-") || p.eat("–")) {
+        return false;
+    }
+    p.skip_spaces();
+    en_weekday(&mut p, true).is_some()
+}
+
 /// The words that introduce a Chinese weekday: 星期三, 禮拜三, 週三, 周三.
 pub(crate) const ZH_WEEK_WORDS: [&str; 5] = ["星期", "禮拜", "礼拜", "週", "周"];
 
@@ -238,10 +260,19 @@ pub(crate) fn weekday<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<Day> {
     // English: [this|next|last|coming|this coming] weekday
     {
         let mut probe = *c;
-        let which = match probe.eat_any(&["this", "next", "last", "coming", "this coming"]) {
-            Some(0) => Which::This,
-            Some(1) => Which::Next,
-            Some(2) => Which::Last,
+        let which = match probe.eat_any(&[
+            "this",
+            "next",
+            "last",
+            "coming",
+            "this coming",
+            "this week",
+            "next week",
+            "last week",
+        ]) {
+            Some(0 | 5) => Which::This,
+            Some(1 | 6) => Which::Next,
+            Some(2 | 7) => Which::Last,
             Some(_) => Which::Bare,
             None => Which::Bare,
         };
@@ -250,7 +281,8 @@ pub(crate) fn weekday<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<Day> {
             || matches!(
                 c.word_before().to_ascii_lowercase().as_str(),
                 "on" | "by" | "before" | "until" | "till" | "due" | "from" | "to" | "every"
-            );
+            )
+            || abbreviated_range(c);
         probe.skip_spaces();
         if let Some(wd) = en_weekday(&mut probe, abbreviations) {
             consider(probe, which, wd);

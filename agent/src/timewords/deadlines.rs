@@ -1,7 +1,9 @@
 //! Deadlines: `by Friday`, `before December 15`, `禮拜四之前`, `下週一前`, `最遲聽日`,
 //! `end of day tomorrow`, `EOD Friday`, `by 5pm`.
 
-use super::context::Context;
+use chrono::{Datelike, NaiveDate, Weekday};
+
+use super::context::{in_week, month_end, week_start, Context};
 use super::cursor::Cursor;
 use super::moment::{day, moment};
 use super::periods::period;
@@ -94,6 +96,25 @@ fn target<'a>(start: Cursor<'a>, ctx: &Context) -> Option<(Value, Cursor<'a>, bo
 
 /// `end of day`, `EOD`, `end of day tomorrow`, `end of day on Friday`, `Friday EOD`.
 fn end_of_day(c: &mut Cursor, ctx: &Context) -> Option<When> {
+    let mut probe = *c;
+    // End of the week (its Friday), month, year: `EOW`, `by EOM`, `EOY`.
+    if let Some(i) = probe.eat_any(&[
+        "eow",
+        "eom",
+        "eoy",
+        "e.o.w.",
+        "end of the year",
+        "end of year",
+    ]) {
+        let today = ctx.today();
+        let date = match i {
+            0 | 3 => in_week(week_start(today), Weekday::Fri),
+            1 => month_end(today, 0)?,
+            _ => NaiveDate::from_ymd_opt(today.year(), 12, 31)?,
+        };
+        *c = probe;
+        return Some(When::Date(date));
+    }
     let mut probe = *c;
     if probe.eat_any(&EOD).is_some() {
         let mut p = probe;

@@ -2,7 +2,7 @@
 //! `兩個小時`, `半個鐘`, `三個字` (15 minutes), `3 days`.
 
 use super::cursor::Cursor;
-use super::numerals::{en_count, number};
+use super::numerals::{en_count, en_number_below_60, number};
 
 const MINUTE: u32 = 1;
 const HOUR: u32 = 60;
@@ -26,7 +26,7 @@ const EN_UNITS: [(&str, u32); 14] = [
     ("-hour", HOUR),
 ];
 
-const ZH_UNITS: [(&str, u32); 22] = [
+const ZH_UNITS: [(&str, u32); 24] = [
     ("個鐘頭", HOUR),
     ("个钟头", HOUR),
     ("個鐘", HOUR),
@@ -49,14 +49,34 @@ const ZH_UNITS: [(&str, u32); 22] = [
     ("星期", WEEK),
     ("禮拜", WEEK),
     ("礼拜", WEEK),
+    ("週", WEEK),
+    ("周", WEEK),
 ];
+
+/// True when an English or Chinese unit of time follows (`1/2 hour`, `3 小時`).
+pub(crate) fn starts_with_unit(c: &Cursor) -> bool {
+    let mut probe = *c;
+    probe.skip_spaces();
+    probe.eat_table(&EN_UNITS).is_some() || probe.eat_table(&ZH_UNITS).is_some()
+}
 
 /// A length of time, in minutes.
 pub(crate) fn duration(c: &mut Cursor) -> Option<u32> {
+    length(c, false)
+}
+
+/// A length of time; with `whole_days`, `a day` and `a week` count too (`in a week`,
+/// `a day from now`), which alone are mostly not lengths (`twice a day`).
+pub(crate) fn length(c: &mut Cursor, whole_days: bool) -> Option<u32> {
     let mut best: Option<(Cursor, u32)> = None;
-    for parse in [english_duration, chinese_duration] {
+    for english in [true, false] {
         let mut probe = *c;
-        if let Some(m) = parse(&mut probe) {
+        let found = if english {
+            english_duration(&mut probe, whole_days)
+        } else {
+            chinese_duration(&mut probe)
+        };
+        if let Some(m) = found {
             if m > 0 && best.as_ref().is_none_or(|(b, _)| probe.pos > b.pos) {
                 best = Some((probe, m));
             }
@@ -78,11 +98,28 @@ fn en_unit(c: &mut Cursor) -> Option<u32> {
 }
 
 /// `30 minutes`, `1.5 hours`, `an hour and a half`, `half an hour`, `1 hour 30 minutes`.
-fn english_duration(c: &mut Cursor) -> Option<u32> {
+fn english_duration(c: &mut Cursor, whole_days: bool) -> Option<u32> {
     if c.eat_any(&["half an hour", "half a hour", "half-hour", "half hour"])
         .is_some()
     {
         return Some(30);
+    }
+    if c.eat_any(&["half a day", "half-day", "half day"]).is_some() {
+        return Some(DAY / 2);
+    }
+    // `1/2 hour`, `3/4 hour`.
+    let mut probe = *c;
+    if let Some((num, _)) = probe.digits(1) {
+        if probe.eat("/") {
+            if let Some((den @ (2 | 4), _)) = probe.digits(1) {
+                if let Some(unit) = en_unit(&mut probe) {
+                    if num < den && unit * num % den == 0 {
+                        *c = probe;
+                        return Some(unit * num / den);
+                    }
+                }
+            }
+        }
     }
     // Tenths: `1.5 hours`.
     let mut tenths = None;
@@ -104,14 +141,25 @@ fn english_duration(c: &mut Cursor) -> Option<u32> {
         Some(_) => 0,
         None => en_count(c)?,
     };
+    // `one and a half hours`, `two and a quarter hours`.
+    let mut quarters = 0;
+    if tenths.is_none() {
+        let mut probe = *c;
+        if let Some(i) =
+            probe.eat_any_spaced(&["and a half", "and a quarter", "and three quarters"])
+        {
+            quarters = [2, 1, 3][i];
+            *c = probe;
+        }
+    }
     let unit = en_unit(c)?;
     // `a day`, `one day`, `a week` are mostly not lengths (`twice a day`); `an hour` is.
-    if tenths.is_none() && article && unit >= DAY {
+    if tenths.is_none() && article && unit >= DAY && !whole_days {
         return None;
     }
     let mut minutes = match tenths {
         Some(t) => t * unit / 10,
-        None => count.checked_mul(unit)?,
+        None => count.checked_mul(unit)?.checked_add(quarters * unit / 4)?,
     };
     let mut probe = *c;
     if probe.eat_spaced("and a half") {
@@ -128,10 +176,32 @@ fn english_duration(c: &mut Cursor) -> Option<u32> {
                     minutes += n * u;
                     *c = probe;
                 }
+            } else if unit == HOUR && (1..=59).contains(&n) && !more_digits(&probe) {
+                // `1 hour 30`: minutes without their unit.
+                minutes += n;
+                *c = probe;
+            }
+        } else if unit == HOUR && quarters == 0 {
+            // `1 hour thirty`, `2 hours ten`.
+            let mut words = *c;
+            words.skip_spaces();
+            if let Some(n) = en_number_below_60(&mut words).filter(|n| *n >= 5) {
+                let mut unit_after = words;
+                if en_unit(&mut unit_after).is_none_or(|u| u == MINUTE) {
+                    en_unit(&mut words);
+                    minutes += n;
+                    *c = words;
+                }
             }
         }
     }
     Some(minutes)
+}
+
+/// True when a separator and digits follow (`1 hour 30/40`): not a count of minutes.
+fn more_digits(c: &Cursor) -> bool {
+    let rest = c.rest().as_bytes();
+    matches!(rest, [b'/' | b'.' | b':' | b'-', d, ..] if d.is_ascii_digit())
 }
 
 /// `兩個鐘`, `個半鐘`, `兩個半鐘`, `半個鐘`, `兩個小時`, `30分鐘`, `一個半小時`, `三個字`.
@@ -163,7 +233,33 @@ fn chinese_duration(c: &mut Cursor) -> Option<u32> {
         *c = probe;
         return Some(30);
     }
+    let mut probe = *c;
+    if probe.eat_any(&["半日", "半天"]).is_some() {
+        *c = probe;
+        return Some(DAY / 2);
+    }
+    // `1.5小時`
+    let mut probe = *c;
+    if let Some((whole, _)) = probe.digits(3) {
+        if probe.eat(".") {
+            if let Some((frac, 1)) = probe.digits(1) {
+                probe.skip_spaces();
+                let i = probe.eat_table(&ZH_UNITS)?;
+                *c = probe;
+                return Some((whole * 10 + frac) * ZH_UNITS[i].1 / 10);
+            }
+        }
+    }
+    let digits = c.peek().is_some_and(|ch| ch.is_ascii_digit());
     let count = number(c, 4)?;
+    if digits {
+        // `1 分鐘`: a space may stand between digits and a Chinese unit.
+        let mut probe = *c;
+        probe.skip_spaces();
+        if probe.eat_table(&ZH_UNITS).is_some() {
+            c.skip_spaces();
+        }
+    }
     // 兩個半鐘: the 半 sits between the counter and the unit.
     let mut probe = *c;
     if probe
@@ -180,7 +276,8 @@ fn chinese_duration(c: &mut Cursor) -> Option<u32> {
     if unit == HOUR {
         let mut probe = *c;
         if let Some(m) = number(&mut probe, 2) {
-            if probe.eat_any(&["分鐘", "分钟"]).is_some() {
+            // 兩小時十分 / 兩小時十分鐘
+            if probe.eat_any(&["分鐘", "分钟", "分"]).is_some() && m < 60 {
                 minutes += m;
                 *c = probe;
             }

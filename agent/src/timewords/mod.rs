@@ -14,6 +14,7 @@
 //! the ambiguous cases are in docs/TIMEWORDS.md.
 
 mod clock;
+mod compose;
 mod context;
 mod cursor;
 mod dates;
@@ -23,10 +24,12 @@ mod durations;
 mod moment;
 mod numerals;
 mod offsets;
+mod ordinals;
 mod periods;
 mod ranges;
 mod recurrence;
 mod span;
+mod zones;
 
 use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
@@ -178,6 +181,39 @@ const START_WORDS: &[&str] = &[
     "thur",
     "thurs",
     "weds",
+    "now",
+    "right",
+    "past",
+    "within",
+    "over",
+    "early",
+    "mid",
+    "late",
+    "middle",
+    "beginning",
+    "start",
+    "rest",
+    "eow",
+    "eom",
+    "eoy",
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
+    "couple",
+    "few",
     "mondays",
     "tuesdays",
     "wednesdays",
@@ -191,7 +227,7 @@ const START_WORDS: &[&str] = &[
 /// parts of the day, 每/逢/隔, 最遲, 由/從, and the numerals.
 const START_CHARS: &str =
     "一二兩两三四五六七八九十廿卅零〇上下个個中今从從由以傍凌半后後听聽呢周週夜大天尋寻\
-    小工平年早时時明星昨晏晚最月朝本每琴礼禮这這逢隔限前日";
+    小工平年早时時明星昨晏晚最月朝本每琴礼禮这這逢隔限前日未過过而依宜現现此百去出";
 
 /// A time word may start at a digit or a start word that begins a word, or at a CJK
 /// start character that does not follow 第 (`第三季` is a quarter, not a time).
@@ -224,13 +260,33 @@ fn trim_end(text: &str, start: usize, end: usize) -> usize {
 
 type Grammar = fn(&mut Cursor, &Context) -> Option<Value>;
 
-/// The longest expression starting at `pos`; on a tie the earlier grammar in the list wins.
+/// The longest expression starting at `pos`, read in a zone said after it.
 fn longest_at(text: &str, pos: usize, ctx: &Context) -> Option<(usize, Value)> {
-    const GRAMMARS: [Grammar; 7] = [
+    let (end, value) = longest_in(text, pos, ctx)?;
+    // A zone said after the time (`4pm CET`): the words are read again in that zone.
+    let mut c = Cursor::new(text, end);
+    if let Some(tz) = zones::zone(&mut c) {
+        let there = Context::new(ctx.instant(ctx.now.date(), ctx.now.time()), tz);
+        if let Some((there_end, there_value)) = longest_in(text, pos, &there) {
+            if there_end == end {
+                if let Some(shown) = zones::to_user(there_value, ctx) {
+                    return Some((c.pos, shown));
+                }
+            }
+        }
+    }
+    Some((end, value))
+}
+
+/// The longest expression starting at `pos`; on a tie the earlier grammar in the list wins.
+fn longest_in(text: &str, pos: usize, ctx: &Context) -> Option<(usize, Value)> {
+    ctx.forget_days();
+    const GRAMMARS: [Grammar; 8] = [
         recurrence::recurrence,
         deadlines::deadline,
         ranges::range,
         moment_value,
+        compose::compose,
         period_value,
         offsets::offset,
         duration_value,

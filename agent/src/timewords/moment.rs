@@ -1,13 +1,14 @@
 //! A day and/or a time of day said together, in any order the languages allow:
 //! `週三下午`, `聽日下午三點`, `tomorrow at 3pm`, `3pm on Friday`, `下午三點`.
 
-use chrono::{Days, NaiveDate, NaiveTime};
+use chrono::{Datelike, Days, NaiveDate, NaiveTime};
 
 use super::clock::{clock, part_of_day, Clock, PartOfDay};
 use super::context::Context;
 use super::cursor::Cursor;
 use super::dates::{date, DateResult};
 use super::days::{month_end_day, relative_day, week_end_day, weekday, Day};
+use super::ordinals::{month_day_on, ordinal_day};
 use super::span::When;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,8 +18,106 @@ pub(crate) struct Moment {
     pub clock: Option<Clock>,
 }
 
+/// The English words a day expression can begin with (the grammars are tried often:
+/// a word that is none of these is turned away at once).
+const DAY_FIRST_WORDS: [&str; 62] = [
+    "today",
+    "tonight",
+    "tomorrow",
+    "tmr",
+    "tmrw",
+    "the",
+    "day",
+    "yesterday",
+    "this",
+    "next",
+    "last",
+    "coming",
+    "end",
+    "month",
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "mon",
+    "tue",
+    "tues",
+    "wed",
+    "weds",
+    "thu",
+    "thur",
+    "thurs",
+    "fri",
+    "sat",
+    "sun",
+    "tu",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+];
+
+fn may_start_day(c: &Cursor) -> bool {
+    let rest = c.rest().as_bytes();
+    match rest.first() {
+        None => false,
+        Some(b) if b.is_ascii_digit() => true,
+        Some(b) if b.is_ascii_alphabetic() => {
+            let len = rest.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+            let word = &rest[..len];
+            DAY_FIRST_WORDS
+                .iter()
+                .any(|w| w.len() == len && w.as_bytes().eq_ignore_ascii_case(word))
+        }
+        Some(b) => !b.is_ascii(),
+    }
+}
+
 /// Any day expression: relative, weekday, calendar date, month or week end.
 pub(crate) fn day<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<DateResult> {
+    if !may_start_day(c) {
+        return None;
+    }
+    let key = (c.text.as_ptr() as usize, c.pos);
+    let start = *c;
+    let (end, found) = ctx.remember_day(key, || {
+        let mut probe = start;
+        let found = read_day(&mut probe, ctx)?;
+        Some((probe.pos, found))
+    })?;
+    c.pos = end;
+    Some(found)
+}
+
+fn read_day<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<DateResult> {
     let mut best: Option<(Cursor<'a>, DateResult)> = None;
     let mut consider = |probe: Cursor<'a>, found: DateResult| {
         if best.as_ref().is_none_or(|(b, _)| probe.pos > b.pos) {
@@ -26,7 +125,13 @@ pub(crate) fn day<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<DateResult> {
         }
     };
     type DayParser = fn(&mut Cursor, &Context) -> Option<Day>;
-    let parsers: [DayParser; 4] = [relative_day, weekday, month_end_day, week_end_day];
+    let parsers: [DayParser; 5] = [
+        relative_day,
+        weekday,
+        month_end_day,
+        week_end_day,
+        ordinal_day,
+    ];
     for parse in parsers {
         let mut probe = *c;
         if let Some(d) = parse(&mut probe, ctx) {
@@ -37,7 +142,23 @@ pub(crate) fn day<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<DateResult> {
     if let Some(found) = date(&mut probe, ctx) {
         consider(probe, found);
     }
-    let (end, found) = best?;
+    let (mut end, mut found) = best?;
+    if let Ok(d) = found {
+        if d.bare_weekday {
+            // The date said after the weekday decides: `Fri, Sep 20`, `Tuesday the 19th`.
+            let mut p = end;
+            p.eat(",");
+            p.skip_spaces();
+            let mut q = p;
+            if let Some(date) = month_day_on(&mut q, ctx, d.date.weekday()) {
+                found = Ok(Day::on(date));
+                end = q;
+            } else if let Some(Ok(date)) = date(&mut p, ctx) {
+                found = Ok(date);
+                end = p;
+            }
+        }
+    }
     *c = end;
     Some(found)
 }

@@ -21,11 +21,31 @@ pub(crate) fn cjk_digit(c: char) -> Option<u32> {
 }
 
 fn is_cjk_numeral(c: char) -> bool {
-    cjk_digit(c).is_some() || matches!(c, '十' | '廿' | '卅')
+    cjk_digit(c).is_some() || matches!(c, '十' | '廿' | '卅' | '百')
 }
 
-/// Parses a Chinese numeral from 0 to 99: 三, 十, 十二, 二十, 二十三, 廿三, 卅一, 零五.
+/// Parses a Chinese numeral from 0 to 999: 三, 十, 十二, 二十三, 廿三, 卅一, 零五, 一百三十,
+/// 百五 (150, as said in Cantonese), 一百零五.
 pub(crate) fn parse_cjk(s: &str) -> Option<u32> {
+    if s.matches('百').count() > 1 {
+        return None;
+    }
+    if let Some((hundreds, rest)) = s.split_once('百') {
+        let h = match hundreds {
+            "" => 1,
+            d => parse_cjk(d).filter(|h| (1..=9).contains(h))?,
+        };
+        let tail: Vec<char> = rest.chars().collect();
+        let below = match tail.as_slice() {
+            [] => 0,
+            // 百五 / 一百五 is 150: a lone digit after 百 counts tens.
+            [d] if cjk_digit(*d).is_some_and(|v| v > 0) => cjk_digit(*d)? * 10,
+            ['零' | '〇', d] => cjk_digit(*d)?,
+            ['一', '十', ..] => parse_cjk(rest.trim_start_matches('一'))?,
+            _ => parse_cjk(rest).filter(|v| *v >= 10)?,
+        };
+        return Some(h * 100 + below);
+    }
     let chars: Vec<char> = s.chars().collect();
     match chars.as_slice() {
         [d] => cjk_digit(*d).or(match d {
@@ -60,6 +80,19 @@ pub(crate) fn cjk_number(c: &mut Cursor) -> Option<u32> {
     Some(value)
 }
 
+/// A year said digit by digit: 二零一五, 二〇二六 (four numerals, no 十).
+pub(crate) fn cjk_year(c: &mut Cursor) -> Option<i32> {
+    let mut probe = *c;
+    let mut year = 0;
+    for _ in 0..4 {
+        let ch = probe.peek()?;
+        year = year * 10 + cjk_digit(ch)? as i32;
+        probe.pos += ch.len_utf8();
+    }
+    *c = probe;
+    Some(year)
+}
+
 /// A number written in digits (up to `max_digits`) or in Chinese numerals.
 pub(crate) fn number(c: &mut Cursor, max_digits: usize) -> Option<u32> {
     if let Some((v, _)) = c.digits(max_digits) {
@@ -68,14 +101,53 @@ pub(crate) fn number(c: &mut Cursor, max_digits: usize) -> Option<u32> {
     cjk_number(c)
 }
 
-const EN_NUMBERS: [&str; 13] = [
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "eleven", "twelve",
+const EN_NUMBERS: [&str; 20] = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
 ];
+const EN_TENS: [(&str, u32); 4] = [("twenty", 20), ("thirty", 30), ("forty", 40), ("fifty", 50)];
+
+/// An English number word zero…fifty-nine (`twenty-five`, `twenty five`).
+pub(crate) fn en_number_below_60(c: &mut Cursor) -> Option<u32> {
+    // Every number word begins with one of these letters.
+    if !c.peek().is_some_and(|ch| "zotfsenZOTFSEN".contains(ch)) {
+        return None;
+    }
+    if let Some(i) = c.eat_table(&EN_TENS) {
+        let tens = EN_TENS[i].1;
+        let mut probe = *c;
+        if probe.eat("-") || probe.eat(" ") {
+            if let Some(unit) = probe.eat_any(&EN_NUMBERS[1..10]) {
+                *c = probe;
+                return Some(tens + unit as u32 + 1);
+            }
+        }
+        return Some(tens);
+    }
+    c.eat_any(&EN_NUMBERS).map(|i| i as u32)
+}
 
 /// An English number word zero…twelve.
 pub(crate) fn en_number_word(c: &mut Cursor) -> Option<u32> {
-    c.eat_any(&EN_NUMBERS).map(|i| i as u32)
+    c.eat_any(&EN_NUMBERS[..13]).map(|i| i as u32)
 }
 
 /// Digits, an English number word, or `a`/`an` (one).
@@ -83,10 +155,14 @@ pub(crate) fn en_count(c: &mut Cursor) -> Option<u32> {
     if let Some((v, _)) = c.digits(4) {
         return Some(v);
     }
+    // `a couple of`, `a few` (three): counts said in words.
+    if let Some(i) = c.eat_any(&["a couple of", "couple of", "a few", "a pair of"]) {
+        return Some(if i == 2 { 3 } else { 2 });
+    }
     if c.eat_any(&["a", "an", "one"]).is_some() {
         return Some(1);
     }
-    en_number_word(c)
+    en_number_below_60(c)
 }
 
 #[cfg(test)]
@@ -108,7 +184,15 @@ mod tests {
         ] {
             assert_eq!(parse_cjk(s), Some(v), "{s}");
         }
-        for s in ["", "一三五", "十十", "百"] {
+        for (s, v) in [
+            ("一百三十", 130),
+            ("百五", 150),
+            ("一百零五", 105),
+            ("二百", 200),
+        ] {
+            assert_eq!(parse_cjk(s), Some(v), "{s}");
+        }
+        for s in ["", "一三五", "十十", "百百"] {
             assert_eq!(parse_cjk(s), None, "{s}");
         }
     }

@@ -1,56 +1,294 @@
-//! Offsets from now: `in 30 minutes`, `in 3 days`, `two weeks from now`, `3日後`,
-//! `兩個禮拜後`, `半個鐘後`. Whole days give a date, anything shorter an instant.
+//! Offsets from now: `in 30 minutes`, `in 3 days`, `two weeks from now`, `7 days ago`,
+//! `3日後`, `兩日前`, `兩個禮拜後`, `半個鐘後`; `now` / `而家`; and the stretches next to
+//! now: `the next 3 hours`, `last 2 days`, `within 2 weeks`, `上兩天`, `下三分鐘`.
+//! Whole days give dates, anything shorter instants.
 
-use chrono::{Days, Duration};
+use chrono::Weekday::{Fri, Mon, Sat, Sun, Thu, Tue, Wed};
+use chrono::{Datelike, Days, Duration, NaiveDate, NaiveDateTime};
 
 use super::context::Context;
 use super::cursor::Cursor;
-use super::durations::duration;
-use super::numerals::number;
-use super::span::Value;
+use super::durations::length;
+use super::numerals::{en_count, number};
+use super::span::{Value, When};
 
 const MINUTES_PER_DAY: u32 = 24 * 60;
 const ZH_AFTER: [&str; 6] = ["後", "后", "之後", "之后", "以後", "以后"];
+const ZH_BEFORE: [&str; 3] = ["之前", "以前", "前"];
+const EN_AFTER: [&str; 8] = [
+    "from now",
+    "from today",
+    "later",
+    "hence",
+    "time",
+    "'s time",
+    "’s time",
+    "after today",
+];
 
-/// `in <length>`, `<length> from now` / `later`, `<length>後`.
+/// An offset, a stretch next to now, or now itself.
 pub(crate) fn offset(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    let mut best: Option<(Cursor, Value)> = None;
+    type Form = fn(&mut Cursor, &Context) -> Option<Value>;
+    let forms: [Form; 5] = [
+        shifted,
+        months_shifted,
+        stretch,
+        now_word,
+        weekdays_from_now,
+    ];
+    for form in forms {
+        let mut probe = *c;
+        if let Some(v) = form(&mut probe, ctx) {
+            if best.as_ref().is_none_or(|(b, _)| probe.pos > b.pos) {
+                best = Some((probe, v));
+            }
+        }
+    }
+    let (end, v) = best?;
+    *c = end;
+    Some(v)
+}
+
+/// The day or moment an offset of `minutes` (negative: back) from now lands on.
+pub(crate) fn shift(ctx: &Context, minutes: i64) -> Option<Value> {
+    let day = i64::from(MINUTES_PER_DAY);
+    if minutes % day == 0 {
+        let date = ctx
+            .today()
+            .checked_add_signed(Duration::days(minutes / day))?;
+        return Some(Value::Date(date));
+    }
+    let then = ctx.now.checked_add_signed(Duration::minutes(minutes))?;
+    Some(Value::DateTime(ctx.instant(then.date(), then.time())))
+}
+
+/// A whole number of days from today said as an offset (`in 7 days`, `3日後`), for a
+/// time to be joined to (`in 7 days at 5pm`).
+pub(crate) fn offset_day(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
+    let mut probe = *c;
+    match shifted(&mut probe, ctx)? {
+        Value::Date(d) => {
+            *c = probe;
+            Some(d)
+        }
+        _ => None,
+    }
+}
+
+/// `in <length>`, `<length> from now` / `later` / `ago`, `<length>後` / `前`.
+fn shifted(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     let mut probe = *c;
     let prefixed = probe.eat("in");
     if prefixed {
         probe.skip_spaces();
     }
-    let minutes = match duration(&mut probe) {
+    let minutes = match length(&mut probe, true) {
         Some(m) => m,
         None if !prefixed => chinese_days(&mut probe)? * MINUTES_PER_DAY,
         None => return None,
     };
     let mut after = probe;
-    let said_after = after
-        .eat_any_spaced(&["from now", "later", "time", "'s time"])
-        .is_some()
-        || {
+    let sign = if after.eat_any_spaced(&EN_AFTER).is_some() || {
+        after.skip_spaces();
+        after.eat_any(&ZH_AFTER).is_some()
+    } {
+        1
+    } else if !prefixed
+        && (after.eat_any_spaced(&["ago", "before now"]).is_some() || {
             after.skip_spaces();
-            after.eat_any(&ZH_AFTER).is_some()
-        };
-    if said_after {
-        probe = after;
-    } else if !prefixed {
+            after.eat_any(&ZH_BEFORE).is_some()
+        })
+    {
+        -1
+    } else if prefixed {
+        after = probe;
+        1
+    } else {
         return None;
-    }
-    *c = probe;
-    if minutes % MINUTES_PER_DAY == 0 {
-        let date = ctx
-            .today()
-            .checked_add_days(Days::new(u64::from(minutes / MINUTES_PER_DAY)))?;
-        return Some(Value::Date(date));
-    }
-    let then = ctx
-        .now
-        .checked_add_signed(Duration::minutes(i64::from(minutes)))?;
-    Some(Value::DateTime(ctx.instant(then.date(), then.time())))
+    };
+    *c = after;
+    shift(ctx, sign * i64::from(minutes))
 }
 
-/// `3日` in `3日後` (as a length, 日 is a day only before 後).
+/// `in 3 months`, `a year from now`, `2 years ago`, `三個月後`, `兩年前`: calendar months
+/// (the same day of the month, or the month's last day when it is shorter).
+fn months_shifted(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    let prefixed = c.eat("in");
+    if prefixed {
+        c.skip_spaces();
+    }
+    let mut probe = *c;
+    let months = match en_count(&mut probe) {
+        Some(n) => {
+            probe.skip_spaces();
+            let unit = probe.eat_any(&["months", "month", "years", "year"])?;
+            n * if unit >= 2 { 12 } else { 1 }
+        }
+        None => {
+            let n = number(&mut probe, 3)?;
+            let unit = probe.eat_any(&["個月", "个月", "年"])?;
+            n * if unit == 2 { 12 } else { 1 }
+        }
+    };
+    let mut after = probe;
+    let forward = if after.eat_any_spaced(&EN_AFTER).is_some() || {
+        after.skip_spaces();
+        after.eat_any(&ZH_AFTER).is_some()
+    } {
+        true
+    } else if !prefixed
+        && (after.eat_any_spaced(&["ago"]).is_some() || {
+            after.skip_spaces();
+            after.eat_any(&ZH_BEFORE).is_some()
+        })
+    {
+        false
+    } else if prefixed {
+        after = probe;
+        true
+    } else {
+        return None;
+    };
+    let today = ctx.today();
+    let date = if forward {
+        today.checked_add_months(chrono::Months::new(months))?
+    } else {
+        today.checked_sub_months(chrono::Months::new(months))?
+    };
+    *c = after;
+    Some(Value::Date(date))
+}
+
+/// `the next 3 hours`, `last 2 days`, `past week`, `within 2 weeks`, `上兩天`, `前兩小時`,
+/// `下三分鐘`: from now on or up to now. Days are whole days: `next 3 days` starts
+/// tomorrow, `last 2 days` ends yesterday, `within 2 weeks` starts today.
+fn stretch(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    let mut probe = *c;
+    probe.eat("the");
+    probe.skip_spaces();
+    let word = probe.eat_any(&[
+        "next",
+        "last",
+        "past",
+        "within",
+        "in the next",
+        "in the last",
+        "in the past",
+        "over the next",
+        "over the last",
+        "over the past",
+        "下",
+        "上",
+        "前",
+        "未來",
+        "未来",
+        "過去",
+        "过去",
+    ])?;
+    let direction = match word {
+        0 | 4 | 7 | 10 | 13 | 14 => Direction::Next,
+        3 => Direction::Within,
+        _ => Direction::Last,
+    };
+    probe.skip_spaces();
+    let said_from = probe.pos;
+    // `the past week`, `past hour`: one of the unit (only after `past`: `last day of…`
+    // and `next week` are other things).
+    let past = matches!(word, 2 | 6 | 9 | 15 | 16);
+    let minutes = match length(&mut probe, true) {
+        Some(m) => m,
+        None if past => [60, 24 * 60, 7 * 24 * 60][probe.eat_any(&["hour", "day", "week"])?],
+        None => return None,
+    };
+    // `past 24 hours` runs to this moment; `past 2 days` is whole days.
+    let said = &probe.text[said_from..probe.pos];
+    let in_days = !["hour", "hr", "min", "小時", "小时", "鐘", "钟", "分", "字"]
+        .iter()
+        .any(|unit| said.contains(unit));
+    *c = probe;
+    let day = MINUTES_PER_DAY;
+    let now = ctx.now;
+    let today = ctx.today();
+    if minutes % day == 0 && in_days {
+        let days = u64::from(minutes / day);
+        let (first, last) = match direction {
+            Direction::Next => (today + Days::new(1), today + Days::new(days)),
+            Direction::Within => (today, today + Days::new(days)),
+            Direction::Last => (today - Days::new(days), today - Days::new(1)),
+        };
+        return Some(Value::Interval {
+            start: When::Date(first),
+            end: When::Date(last),
+        });
+    }
+    let len = Duration::minutes(i64::from(minutes));
+    let (from, to): (NaiveDateTime, NaiveDateTime) = match direction {
+        Direction::Next | Direction::Within => (now, now.checked_add_signed(len)?),
+        Direction::Last => (now.checked_sub_signed(len)?, now),
+    };
+    Some(Value::Interval {
+        start: When::DateTime(ctx.instant(from.date(), from.time())),
+        end: When::DateTime(ctx.instant(to.date(), to.time())),
+    })
+}
+
+#[derive(Clone, Copy)]
+enum Direction {
+    Next,
+    Within,
+    Last,
+}
+
+/// `now`, `right now`, 而家, 依家, 宜家, 現在: this moment.
+fn now_word(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    // `now that we agreed` is a conjunction.
+    let mut after = *c;
+    if after.eat("now") && after.eat_spaced("that") {
+        return None;
+    }
+    c.eat_any(&[
+        "now",
+        "right now",
+        "而家",
+        "依家",
+        "宜家",
+        "現在",
+        "现在",
+        "此刻",
+    ])?;
+    let now = ctx.now;
+    Some(Value::DateTime(ctx.instant(now.date(), now.time())))
+}
+
+const PLURAL_WEEKDAYS: [&str; 7] = [
+    "mondays",
+    "tuesdays",
+    "wednesdays",
+    "thursdays",
+    "fridays",
+    "saturdays",
+    "sundays",
+];
+
+/// `3 Fridays from now`: the third Friday after today.
+fn weekdays_from_now(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    let n = en_count(c)?;
+    c.skip_spaces();
+    let i = c.eat_any(&PLURAL_WEEKDAYS)?;
+    let wd = [Mon, Tue, Wed, Thu, Fri, Sat, Sun][i];
+    c.eat_any_spaced(&["from now", "from today"])?;
+    if n == 0 {
+        return None;
+    }
+    let today = ctx.today();
+    let ahead = (7 + wd.num_days_from_monday() - today.weekday().num_days_from_monday()) % 7;
+    let first = if ahead == 0 { 7 } else { ahead };
+    let date = today.checked_add_days(Days::new(u64::from(first + 7 * (n - 1))))?;
+    Some(Value::Date(date))
+}
+
+/// `3日` in `3日後` (as a length, 日 is a day only before 後 / 前).
 fn chinese_days(c: &mut Cursor) -> Option<u32> {
     let n = number(c, 3)?;
     c.eat_any(&["日", "個工作天"])?;

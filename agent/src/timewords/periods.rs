@@ -18,12 +18,37 @@ enum Unit {
     Weekend(u64),
     Month(u32),
     Year(i32),
+    LastWeek,
+    LastMonth,
 }
 
-const PERIODS: [(&str, Unit); 44] = [
+const PERIODS: &[(&str, Unit)] = &[
     ("this week", Unit::Week(0)),
     ("next week", Unit::Week(1)),
     ("the following week", Unit::Week(1)),
+    ("the week after next", Unit::Week(2)),
+    ("last week", Unit::LastWeek),
+    ("last month", Unit::LastMonth),
+    ("last year", Unit::Year(-1)),
+    ("the previous week", Unit::LastWeek),
+    ("上週", Unit::LastWeek),
+    ("上周", Unit::LastWeek),
+    ("上星期", Unit::LastWeek),
+    ("上個星期", Unit::LastWeek),
+    ("上个星期", Unit::LastWeek),
+    ("上個禮拜", Unit::LastWeek),
+    ("上个礼拜", Unit::LastWeek),
+    ("上禮拜", Unit::LastWeek),
+    ("上個月", Unit::LastMonth),
+    ("上个月", Unit::LastMonth),
+    ("上月", Unit::LastMonth),
+    ("下下週", Unit::Week(2)),
+    ("下下周", Unit::Week(2)),
+    ("下下個禮拜", Unit::Week(2)),
+    ("去年", Unit::Year(-1)),
+    ("後年", Unit::Year(2)),
+    ("后年", Unit::Year(2)),
+    ("week after next", Unit::Week(2)),
     ("this month", Unit::Month(0)),
     ("next month", Unit::Month(1)),
     ("this weekend", Unit::Weekend(0)),
@@ -65,11 +90,319 @@ const PERIODS: [(&str, Unit); 44] = [
     ("週末", Unit::Weekend(0)),
     ("周末", Unit::Weekend(0)),
     ("明年", Unit::Year(1)),
+    ("the weekend", Unit::Weekend(0)),
+    ("這個週末", Unit::Weekend(0)),
+    ("这个周末", Unit::Weekend(0)),
+    ("呢個週末", Unit::Weekend(0)),
+    ("呢个周末", Unit::Weekend(0)),
+    ("今個週末", Unit::Weekend(0)),
+    ("本週末", Unit::Weekend(0)),
+    ("本周末", Unit::Weekend(0)),
+    ("這週末", Unit::Weekend(0)),
+    ("这周末", Unit::Weekend(0)),
+    ("下個週末", Unit::Weekend(1)),
+    ("下个周末", Unit::Weekend(1)),
+    ("下週末", Unit::Weekend(1)),
+    ("下周末", Unit::Weekend(1)),
+    ("今年", Unit::Year(0)),
 ];
+
+/// Parts of a week or month said loosely: `beginning of next week` (Monday to
+/// Wednesday), `early March` (1-10), `mid March` (11-20), `late March` (21-end),
+/// `rest of the week` (today to Sunday), `rest of the month`.
+fn fuzzy(c: &mut Cursor, ctx: &Context) -> Option<Period> {
+    let today = ctx.today();
+    let mut probe = *c;
+    if probe
+        .eat_any(&["the rest of the", "rest of the", "rest of this"])
+        .is_some()
+    {
+        probe.skip_spaces();
+        let last = match probe.eat_any(&["week", "month"])? {
+            0 => week_start(today) + Days::new(6),
+            _ => month_end(today, 0)?,
+        };
+        *c = probe;
+        return Some(Period { first: today, last });
+    }
+    let mut probe = *c;
+    if probe
+        .eat_any(&[
+            "the beginning of",
+            "beginning of",
+            "the start of",
+            "start of",
+        ])
+        .is_some()
+    {
+        probe.skip_spaces();
+        let (first, last) = match probe.eat_any(&[
+            "this week",
+            "the week",
+            "next week",
+            "this month",
+            "the month",
+            "next month",
+        ])? {
+            i @ 0..=2 => {
+                let monday = week_start(today) + Days::new(if i == 2 { 7 } else { 0 });
+                (monday, monday + Days::new(2))
+            }
+            i => {
+                let first = month_start(today, if i == 5 { 1 } else { 0 })?;
+                (first, first + Days::new(9))
+            }
+        };
+        *c = probe;
+        return Some(Period { first, last });
+    }
+    // 月初 (1st-10th), 月中 (11th-20th), of this month or next: 下個月初, 本月中.
+    let mut probe = *c;
+    let ahead = if probe
+        .eat_any(&["下個月", "下个月", "下月", "下一個月", "下一个月"])
+        .is_some()
+    {
+        Some(1)
+    } else if probe.eat_any(&super::days::ZH_THIS_MONTH).is_some() {
+        Some(0)
+    } else {
+        None
+    };
+    let bare = ahead.is_none() && probe.eat("月");
+    if ahead.is_some() || bare {
+        if let Some(i) = probe.eat_any(&["初", "中"]) {
+            let first_of = month_start(today, ahead.unwrap_or(0))?;
+            let first = first_of + Days::new(10 * i as u64);
+            *c = probe;
+            return Some(Period {
+                first,
+                last: first + Days::new(9),
+            });
+        }
+    }
+    let mut probe = *c;
+    let third = probe.eat_any(&[
+        "early",
+        "mid",
+        "mid-",
+        "late",
+        "the beginning of",
+        "the middle of",
+        "middle of",
+        "beginning of",
+    ])?;
+    let third = match third {
+        0 | 4 | 7 => 0,
+        1 | 2 | 5 | 6 => 1,
+        _ => 2,
+    };
+    if !probe.rest().starts_with('-') || third != 1 {
+        probe.skip_spaces();
+    }
+    probe.eat("-");
+    let m = month_name(&mut probe)?;
+    let this = NaiveDate::from_ymd_opt(today.year(), m, 1)?;
+    let first_of = if month_end(this, 0)? >= today {
+        this
+    } else {
+        NaiveDate::from_ymd_opt(today.year() + 1, m, 1)?
+    };
+    let (first, last) = match third {
+        0 => (first_of, first_of + Days::new(9)),
+        1 => (first_of + Days::new(10), first_of + Days::new(19)),
+        _ => (first_of + Days::new(20), month_end(first_of, 0)?),
+    };
+    *c = probe;
+    Some(Period { first, last })
+}
+
+fn month_name(c: &mut Cursor) -> Option<u32> {
+    const NAMES: [&str; 24] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "may",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "oct",
+        "nov",
+        "dec",
+    ];
+    let i = c.eat_any(&NAMES)?;
+    Some(i as u32 % 12 + 1)
+}
+
+/// A whole month: `March 2027`, `in March`, `this March`, `next March`, `三月`, `明年三月`,
+/// `2027年3月`. A month named without a year is the next one not yet over. A month name
+/// alone counts only after `in`/`during`/`for`/`until`/`since`/`of` (`May I…` is not May).
+fn month_period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
+    let today = ctx.today();
+    let mut probe = *c;
+    // Chinese: [明年|今年|去年|YYYY年] N月, not followed by a day or a count (三月三號, 三個月).
+    let mut year = None;
+    if let Some(i) = probe.eat_any(&["今年", "明年", "去年", "下年", "出年"]) {
+        year = Some(today.year() + [0, 1, -1, 1, 1][i]);
+    } else {
+        let mut y = probe;
+        if let Some((v, 4)) = y.digits(4) {
+            if y.eat("年") {
+                year = Some(v as i32);
+                probe = y;
+            }
+        }
+    }
+    let mut zh = probe;
+    if let Some(m) = super::numerals::number(&mut zh, 2).filter(|m| (1..=12).contains(m)) {
+        if zh.eat("月") && !starts_day_number(&zh) {
+            zh.eat("份");
+            *c = zh;
+            return whole_month(year, m, today);
+        }
+    }
+    // English.
+    let mut probe = *c;
+    let which = probe.eat_any(&["this", "next", "last"]);
+    let announced = which.is_some()
+        || matches!(
+            c.word_before().to_ascii_lowercase().as_str(),
+            "in" | "during" | "for" | "until" | "since" | "of" | "through" | "throughout"
+        );
+    if which.is_some() {
+        probe.skip_spaces();
+    }
+    let name_at = probe;
+    let m = month_name(&mut probe)?;
+    // `this may take…`: the month May only with its capital.
+    if m == 5 && !name_at.rest().starts_with('M') {
+        return None;
+    }
+    let mut y = probe;
+    y.eat(",");
+    y.skip_spaces();
+    let year = match y.digits(4) {
+        Some((v, 4)) => {
+            probe = y;
+            Some(v as i32)
+        }
+        _ => None,
+    };
+    if year.is_none() && !announced {
+        return None;
+    }
+    let year = year.or(match which {
+        Some(1) => Some(next_such_month(m, today) + i32::from(m == today.month())),
+        Some(2) => Some(if m < today.month() {
+            today.year()
+        } else {
+            today.year() - 1
+        }),
+        Some(_) => Some(today.year()),
+        None => None,
+    });
+    *c = probe;
+    whole_month(year, m, today)
+}
+
+/// The year of the next month `m` not yet over.
+fn next_such_month(m: u32, today: NaiveDate) -> i32 {
+    if m >= today.month() {
+        today.year()
+    } else {
+        today.year() + 1
+    }
+}
+
+fn whole_month(year: Option<i32>, m: u32, today: NaiveDate) -> Option<Period> {
+    let year = year.unwrap_or_else(|| next_such_month(m, today));
+    let first = NaiveDate::from_ymd_opt(year, m, 1)?;
+    Some(Period {
+        first,
+        last: month_end(first, 0)?,
+    })
+}
+
+/// A day number or a counter follows (`三月三號`, `3月15`): not a whole month.
+fn starts_day_number(c: &Cursor) -> bool {
+    c.peek().is_some_and(|ch| {
+        ch.is_ascii_digit()
+            || super::numerals::cjk_digit(ch).is_some()
+            || "十廿卅尾底初中".contains(ch)
+    })
+}
 
 /// A named week, weekend, month or year.
 pub(crate) fn period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
-    let i = c.eat_table(&PERIODS)?;
+    const FIRST_WORDS: [&str; 36] = [
+        "this",
+        "next",
+        "the",
+        "last",
+        "week",
+        "rest",
+        "beginning",
+        "start",
+        "early",
+        "mid",
+        "middle",
+        "late",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+    ];
+    if !super::cursor::first_word_in(c, &FIRST_WORDS) {
+        return None;
+    }
+    let mut probe = *c;
+    if let Some(found) = fuzzy(&mut probe, ctx) {
+        *c = probe;
+        return Some(found);
+    }
+    let start = *c;
+    let named = c.eat_table(PERIODS);
+    let mut month = start;
+    if let Some(found) = month_period(&mut month, ctx) {
+        if named.is_none() || month.pos > c.pos {
+            *c = month;
+            return Some(found);
+        }
+    }
+    let i = named?;
     let today = ctx.today();
     let (first, last) = match PERIODS[i].1 {
         Unit::Week(n) => {
@@ -81,6 +414,16 @@ pub(crate) fn period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
             (saturday, saturday + Days::new(1))
         }
         Unit::Month(n) => (month_start(today, n)?, month_end(today, n)?),
+        Unit::LastWeek => {
+            let monday = week_start(today) - Days::new(7);
+            (monday, monday + Days::new(6))
+        }
+        Unit::LastMonth => {
+            let first = today
+                .with_day(1)?
+                .checked_sub_months(chrono::Months::new(1))?;
+            (first, month_end(first, 0)?)
+        }
         Unit::Year(n) => (
             NaiveDate::from_ymd_opt(today.year() + n, 1, 1)?,
             NaiveDate::from_ymd_opt(today.year() + n, 12, 31)?,

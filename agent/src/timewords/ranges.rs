@@ -3,9 +3,10 @@
 
 use chrono::Days;
 
-use super::clock::{clock, part_of_day, Clock};
+use super::clock::{clock, part_of_day, Clock, PartOfDay};
 use super::context::Context;
 use super::cursor::Cursor;
+use super::days::Day;
 use super::moment::{day, wall_clock};
 use super::numerals::number;
 use super::span::{Value, When};
@@ -48,7 +49,7 @@ fn end_point(c: &mut Cursor) -> Option<(Clock, bool)> {
 /// A range of times or of days.
 pub(crate) fn range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     let mut best: Option<(Cursor, Value)> = None;
-    for parse in [time_range, day_range] {
+    for parse in [time_range, day_range, day_number_range] {
         let mut probe = *c;
         if let Some(v) = parse(&mut probe, ctx) {
             if best.as_ref().is_none_or(|(b, _)| probe.pos > b.pos) {
@@ -61,7 +62,7 @@ pub(crate) fn range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     Some(v)
 }
 
-fn opener(c: &mut Cursor) -> bool {
+pub(crate) fn opener(c: &mut Cursor) -> bool {
     let mut probe = *c;
     match probe.eat_any(&["from", "between", "由", "從", "从"]) {
         Some(i) => {
@@ -73,35 +74,111 @@ fn opener(c: &mut Cursor) -> bool {
     }
 }
 
-fn time_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+/// Two clock times said as a range, not yet placed on a day: `2-4pm`, `下午兩點至四點`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ClockRange {
+    start: Clock,
+    part: Option<PartOfDay>,
+    end: Clock,
+    end_part: Option<PartOfDay>,
+}
+
+/// `[from|between] [part of day] start - [part of day] end`. `after_day` lets the
+/// single-word parts of the day count (`聽日晚 8-10點`).
+pub(crate) fn clock_range(c: &mut Cursor, after_day: bool) -> Option<ClockRange> {
     let mut probe = *c;
-    // An opener may stand before or after the day: `from 2 to 4pm tomorrow`, `聽日由兩點到四點`.
     let mut between = opener(&mut probe);
-    let mut the_day = None;
-    {
-        let mut p = probe;
-        if let Some(found) = day(&mut p, ctx) {
-            the_day = Some(found.ok()?);
-            p.skip_spaces();
-            between |= opener(&mut p);
-            probe = p;
-        }
+    // `noon-2pm`: a word that is both a part of the day and a clock starts the range.
+    let mut with_part = probe;
+    let mut part = part_of_day(&mut with_part, after_day);
+    with_part.skip_spaces();
+    let mut p = with_part;
+    if part.is_none() || end_point(&mut p).is_some() || opener(&mut p) {
+        probe = with_part;
+    } else {
+        part = None;
     }
-    let mut part = part_of_day(&mut probe, the_day.is_some());
-    probe.skip_spaces();
     between |= opener(&mut probe);
-    let (start_clock, start_is_clock) = end_point(&mut probe)?;
+    let (start, start_is_clock) = end_point(&mut probe)?;
     if !separator(&mut probe, between) {
         return None;
     }
     let end_part = part_of_day(&mut probe, true);
-    let (end_clock, end_is_clock) = end_point(&mut probe)?;
+    let (end, end_is_clock) = end_point(&mut probe)?;
     // A bare number at the end (`2-4`, `3pm-5`) is a time only after an unfixed clock
     // (`兩點到四`) or with a part of the day; otherwise it is a score or a count.
-    let said_part = part.is_some() || end_part.is_some();
-    if !(end_is_clock || said_part || start_is_clock && !start_clock.fixed) {
+    // After a day (`Friday 10-11`) two hours are a time too.
+    let said_part = part.is_some() || end_part.is_some() || after_day;
+    if !(end_is_clock || said_part || start_is_clock && !start.fixed) {
         return None;
     }
+    *c = probe;
+    Some(ClockRange {
+        start,
+        part,
+        end,
+        end_part,
+    })
+}
+
+impl ClockRange {
+    /// The interval on `day` (a part of the day said with the day applies to both ends),
+    /// or on the next day where the start is still ahead.
+    pub(crate) fn place(self, day: Option<Day>, ctx: &Context) -> Option<Value> {
+        let part = self.part.or(day.and_then(|d| d.part));
+        let end_part = self.end_part.or(part);
+        let (start_clock, end_clock) = (self.start, self.end);
+        let said_end_hour =
+            (end_clock.fixed || end_part.is_some()).then(|| end_clock.hour_in(end_part));
+        let start_hour = match said_end_hour {
+            Some(end) if !start_clock.fixed && part.is_none() => start_clock.before(end).hour,
+            _ => start_clock.hour_in(part),
+        };
+        let end_hour = said_end_hour.unwrap_or_else(|| end_clock.after(start_hour).hour);
+        let date = match day {
+            Some(d) => {
+                let (date, time) = wall_clock(d.date, start_hour, start_clock.minute)?;
+                if d.bare_weekday && !ctx.is_ahead(date, time) {
+                    d.date.checked_add_days(Days::new(7))?
+                } else {
+                    d.date
+                }
+            }
+            None => {
+                let (date, time) = wall_clock(ctx.today(), start_hour, start_clock.minute)?;
+                if ctx.is_ahead(date, time) {
+                    ctx.today()
+                } else {
+                    ctx.today().checked_add_days(Days::new(1))?
+                }
+            }
+        };
+        let (start_date, start_time) = wall_clock(date, start_hour, start_clock.minute)?;
+        let (mut end_date, end_time) = wall_clock(date, end_hour, end_clock.minute)?;
+        if end_date.and_time(end_time) <= start_date.and_time(start_time) {
+            end_date = end_date.checked_add_days(Days::new(1))?; // 11pm-1am
+        }
+        Some(Value::Interval {
+            start: When::DateTime(ctx.instant(start_date, start_time)),
+            end: When::DateTime(ctx.instant(end_date, end_time)),
+        })
+    }
+}
+
+fn time_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    let mut probe = *c;
+    // An opener may stand before or after the day: `from 2 to 4pm tomorrow`, `聽日由兩點到四點`.
+    let mut the_day = None;
+    {
+        let mut p = probe;
+        opener(&mut p);
+        if let Some(found) = day(&mut p, ctx) {
+            the_day = Some(found.ok()?);
+            p.skip_spaces();
+            probe = p;
+        }
+    }
+    let range = clock_range(&mut probe, the_day.is_some())?;
     if the_day.is_none() {
         let mut p = probe;
         p.eat(",");
@@ -114,44 +191,16 @@ fn time_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
             probe = p;
         }
     }
-    if part.is_none() && the_day.is_some_and(|d| d.part.is_some()) {
-        part = the_day.and_then(|d| d.part);
-    }
-    let end_part = end_part.or(part);
-    let said_end_hour =
-        (end_clock.fixed || end_part.is_some()).then(|| end_clock.hour_in(end_part));
-    let start_hour = match said_end_hour {
-        Some(end) if !start_clock.fixed && part.is_none() => start_clock.before(end).hour,
-        _ => start_clock.hour_in(part),
-    };
-    let end_hour = said_end_hour.unwrap_or_else(|| end_clock.after(start_hour).hour);
-    let date = match the_day {
-        Some(d) => {
-            let (date, time) = wall_clock(d.date, start_hour, start_clock.minute)?;
-            if d.bare_weekday && !ctx.is_ahead(date, time) {
-                d.date.checked_add_days(Days::new(7))?
-            } else {
-                d.date
-            }
-        }
-        None => {
-            let (date, time) = wall_clock(ctx.today(), start_hour, start_clock.minute)?;
-            if ctx.is_ahead(date, time) {
-                ctx.today()
-            } else {
-                ctx.today().checked_add_days(Days::new(1))?
-            }
-        }
-    };
-    let (start_date, start_time) = wall_clock(date, start_hour, start_clock.minute)?;
-    let (mut end_date, end_time) = wall_clock(date, end_hour, end_clock.minute)?;
-    if end_date.and_time(end_time) <= start_date.and_time(start_time) {
-        end_date = end_date.checked_add_days(Days::new(1))?; // 11pm-1am
-    }
+    let value = range.place(the_day, ctx)?;
     *c = probe;
+    Some(value)
+}
+
+fn day_number_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    let (first, last) = super::dates::day_number_range(c, ctx)?;
     Some(Value::Interval {
-        start: When::DateTime(ctx.instant(start_date, start_time)),
-        end: When::DateTime(ctx.instant(end_date, end_time)),
+        start: When::Date(first.date),
+        end: When::Date(last.date),
     })
 }
 

@@ -1,0 +1,320 @@
+//! Joining a day and a time said apart into one moment or interval: `Thursday from 9:30
+//! until 11:00`, `at 7:30 PM on Fri, Sep 20`, `in 7 days at 5pm`, `8 tonight`,
+//! `at 5 tomorrow afternoon`, `3 in the morning`; and a start with its length,
+//! `4pm for 30 mins`, `18th Dec for 10 days`.
+//!
+//! Either order is read, with the small words people put between (`at`, `on`, `for`,
+//! `from`, `between`, a comma). A bare hour (`5`) is a time only after `at` or with a
+//! part of the day (`8 tonight`).
+
+use chrono::{Days, Duration};
+
+use super::clock::{clock, part_of_day, Clock, PartOfDay};
+use super::context::Context;
+use super::cursor::Cursor;
+use super::days::Day;
+use super::durations::length;
+use super::moment::{day, Moment};
+use super::numerals::en_number_word;
+use super::offsets::offset_day;
+use super::ranges::{clock_range, ClockRange};
+use super::span::{Value, When};
+
+/// A time of day said without a day.
+#[derive(Debug, Clone, Copy)]
+enum TimeLike {
+    At {
+        clock: Clock,
+        part: Option<PartOfDay>,
+        bare: bool,
+    },
+    Span(ClockRange),
+}
+
+/// A day and a time said apart, or either one with a length after it.
+pub(crate) fn compose<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<Value> {
+    // What starts here is read once and tried in every form.
+    let mut after_day = *c;
+    let day = day_like(&mut after_day, ctx);
+    let mut after_time = *c;
+    let time = time_like(&mut after_time, true);
+    if day.is_none() && time.is_none() {
+        return None;
+    }
+    let mut best: Option<(Cursor<'a>, Value)> = None;
+    let mut consider = |found: Option<(Cursor<'a>, Value)>| {
+        if let Some((end, v)) = found {
+            if best.as_ref().is_none_or(|(b, _)| end.pos > b.pos) {
+                best = Some((end, v));
+            }
+        }
+    };
+    let joined_day = day.and_then(|d| then_time(after_day, d, ctx));
+    let joined_time = time.and_then(|t| then_day(after_time, t, after_at(c), ctx));
+    // A start and its length: `4pm for 30 mins`, `tomorrow 9am for 2 hours`.
+    let start = match (&joined_day, &joined_time) {
+        (Some((end, Value::DateTime(t))), _) | (None, Some((end, Value::DateTime(t)))) => {
+            Some((*end, When::DateTime(*t)))
+        }
+        _ => None,
+    }
+    .or_else(|| match time {
+        Some(TimeLike::At {
+            clock,
+            part,
+            bare: false,
+        }) => Moment {
+            day: None,
+            part,
+            clock: Some(clock),
+        }
+        .resolve(ctx)
+        .map(|w| (after_time, w)),
+        _ => None,
+    })
+    .or_else(|| {
+        let d = day?;
+        Moment {
+            day: Some(d),
+            part: d.part,
+            clock: None,
+        }
+        .resolve(ctx)
+        .map(|w| (after_day, w))
+    });
+    consider(joined_day);
+    consider(joined_time);
+    consider(start.and_then(|(end, w)| for_length(end, w)));
+    let (end, v) = best?;
+    *c = end;
+    Some(v)
+}
+
+/// Words that may stand between a day and the time that follows it.
+const DAY_TIME_WORDS: [&str; 9] = [
+    "at",
+    "@",
+    "around",
+    "about",
+    "for",
+    "starting at",
+    "beginning at",
+    "from",
+    "between",
+];
+
+/// The time said after a day: `Thursday from 9:30 until 11:00`, `tomorrow at 5`.
+fn then_time<'a>(after_day: Cursor<'a>, day: Day, ctx: &Context) -> Option<(Cursor<'a>, Value)> {
+    let mut probe = after_day;
+    probe.eat(",");
+    probe.skip_spaces();
+    let mut at = false;
+    let mut p = probe;
+    if let Some(i) = p.eat_any(&DAY_TIME_WORDS) {
+        // `from` and `between` open a range: the range reads them itself.
+        if DAY_TIME_WORDS[i] != "from" && DAY_TIME_WORDS[i] != "between" {
+            at = i < 4 || i == 5 || i == 6;
+            p.skip_spaces();
+            probe = p;
+        }
+    }
+    let time = time_like(&mut probe, true)?;
+    if let TimeLike::At {
+        bare: true, part, ..
+    } = time
+    {
+        if !at && part.is_none() {
+            return None;
+        }
+    }
+    Some((probe, place(time, Some(day), ctx)?))
+}
+
+/// The day said after a time: `7:30 PM on Fri, Sep 20`, `8 tonight`, `3 in the morning`.
+fn then_day<'a>(
+    after_time: Cursor<'a>,
+    time: TimeLike,
+    at: bool,
+    ctx: &Context,
+) -> Option<(Cursor<'a>, Value)> {
+    let mut probe = after_time;
+    let mut p = probe;
+    p.eat(",");
+    p.skip_spaces();
+    if p.eat_any(&["on", "of"]).is_some() {
+        p.skip_spaces();
+    }
+    let day = day_like(&mut p, ctx);
+    if day.is_some() {
+        probe = p;
+    }
+    match time {
+        // `8 tonight`, `at 5 tomorrow`, `3 in the morning`.
+        // `at 10.` alone: a bare hour after `at` that ends the clause.
+        TimeLike::At {
+            bare: true, part, ..
+        } => {
+            let day_part = day.and_then(|d| d.part);
+            let alone = at && ends_clause(&probe);
+            if !(at && day.is_some() || alone || part.is_some() || day_part.is_some()) {
+                return None;
+            }
+        }
+        // Without a day this is a plain time or range, read by their own grammars.
+        _ if day.is_none() => return None,
+        _ => {}
+    }
+    Some((probe, place(time, day, ctx)?))
+}
+
+/// `for <length>` after a start: an interval of instants, or of whole days.
+fn for_length(after: Cursor, start: When) -> Option<(Cursor, Value)> {
+    let mut probe = after;
+    probe.skip_spaces();
+    if !probe.eat("for") {
+        return None;
+    }
+    probe.skip_spaces();
+    let minutes = length(&mut probe, true)?;
+    let value = match start {
+        When::DateTime(t) => Value::Interval {
+            start: When::DateTime(t),
+            end: When::DateTime(t.checked_add_signed(Duration::minutes(i64::from(minutes)))?),
+        },
+        When::Date(d) => {
+            let day = 24 * 60;
+            if minutes % day != 0 {
+                return None;
+            }
+            let last = d.checked_add_days(Days::new(u64::from(minutes / day - 1)))?;
+            Value::Interval {
+                start: When::Date(d),
+                end: When::Date(last),
+            }
+        }
+    };
+    Some((probe, value))
+}
+
+/// A day: any day expression, a whole-day offset (`in 7 days`), a weekday with its date
+/// (`Fri, Sep 20`, `Tuesday the 19th`), and a part of the day after it.
+fn day_like(c: &mut Cursor, ctx: &Context) -> Option<Day> {
+    let mut probe = *c;
+    let mut found = match day(&mut probe, ctx) {
+        Some(Ok(d)) => Some(d),
+        _ => None,
+    };
+    let mut p = *c;
+    if let Some(date) = offset_day(&mut p, ctx) {
+        if found.is_none() || p.pos > probe.pos {
+            found = Some(Day::on(date));
+            probe = p;
+        }
+    }
+    let mut d = found?;
+    if d.part.is_none() {
+        let mut p = probe;
+        p.eat(",");
+        p.skip_spaces();
+        if let Some(part) = part_of_day(&mut p, true) {
+            d.part = Some(part);
+            probe = p;
+        }
+    }
+    *c = probe;
+    Some(d)
+}
+
+/// A clock time (with its part of the day either side), a range of them, or, when
+/// `bare_ok`, an hour alone (`5`, `eight`) that the words around must make a time.
+fn time_like<'a>(c: &mut Cursor<'a>, bare_ok: bool) -> Option<TimeLike> {
+    let mut best: Option<(Cursor<'a>, TimeLike)> = None;
+    let mut consider = |probe: Cursor<'a>, t: TimeLike| {
+        if best.as_ref().is_none_or(|(b, _)| probe.pos > b.pos) {
+            best = Some((probe, t));
+        }
+    };
+    let mut probe = *c;
+    if let Some(r) = clock_range(&mut probe, false) {
+        consider(probe, TimeLike::Span(r));
+    }
+    // `下午三點`: the part of the day first.
+    let mut probe = *c;
+    if let Some(part) = part_of_day(&mut probe, false) {
+        probe.skip_spaces();
+        if let Some(found) = clock(&mut probe) {
+            consider(
+                probe,
+                TimeLike::At {
+                    clock: found,
+                    part: Some(part),
+                    bare: false,
+                },
+            );
+        }
+    }
+    let mut p = *c;
+    let said = match clock(&mut p) {
+        Some(found) => Some((found, false)),
+        None if bare_ok => bare_hour(&mut p).map(|h| (h, true)),
+        None => None,
+    };
+    if let Some((found, bare)) = said {
+        let mut after = p;
+        after.skip_spaces();
+        let part = part_of_day(&mut after, false).inspect(|_| p = after);
+        consider(
+            p,
+            TimeLike::At {
+                clock: found,
+                part,
+                bare,
+            },
+        );
+    }
+    let (end, t) = best?;
+    *c = end;
+    Some(t)
+}
+
+/// An hour without a clock word: `5`, `eight`.
+fn bare_hour(c: &mut Cursor) -> Option<Clock> {
+    let hour = c.digits(2).map(|(h, _)| h).or_else(|| en_number_word(c))?;
+    (1..=12).contains(&hour).then_some(Clock {
+        hour,
+        minute: 0,
+        fixed: false,
+    })
+}
+
+/// Nothing but punctuation or the end of the text follows.
+fn ends_clause(c: &Cursor) -> bool {
+    let mut p = *c;
+    p.skip_spaces();
+    p.peek().is_none_or(|ch| ".,;:!?)，。；！？\n".contains(ch))
+}
+
+fn after_at(c: &Cursor) -> bool {
+    c.text[..c.pos].trim_end().ends_with('@')
+        || matches!(
+            c.word_before().to_ascii_lowercase().as_str(),
+            "at" | "around" | "about"
+        )
+}
+
+fn place(time: TimeLike, day: Option<Day>, ctx: &Context) -> Option<Value> {
+    match time {
+        TimeLike::Span(range) => range.place(day, ctx),
+        TimeLike::At { clock, part, .. } => {
+            let m = Moment {
+                day,
+                part,
+                clock: Some(clock),
+            };
+            Some(match m.resolve(ctx)? {
+                When::DateTime(t) => Value::DateTime(t),
+                When::Date(d) => Value::Date(d),
+            })
+        }
+    }
+}

@@ -1,0 +1,273 @@
+//! Days named by their place: `first Tuesday of October`, `last Friday of the month`,
+//! `十月第一個星期一`, `the 15th`, `20th of next month`, `Friday after next`,
+//! `the day before yesterday`, `end of April`.
+
+use chrono::{Datelike, Days, NaiveDate, Weekday};
+
+use super::context::{days_in_month, in_week, month_end, month_start, week_start, Context};
+use super::cursor::Cursor;
+use super::days::{en_weekday, zh_weekday, Day, ZH_THIS_MONTH};
+use super::numerals::{cjk_number, number};
+
+const EN_MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+const EN_MONTHS_SHORT: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
+/// A day named by its place in a month or a week.
+pub(crate) fn ordinal_day(c: &mut Cursor, ctx: &Context) -> Option<Day> {
+    let mut best: Option<(Cursor, NaiveDate)> = None;
+    type Form = fn(&mut Cursor, &Context) -> Option<NaiveDate>;
+    let forms: [Form; 6] = [
+        nth_weekday,
+        zh_nth_weekday,
+        month_day,
+        week_after_next,
+        day_before_yesterday,
+        end_of_month_name,
+    ];
+    for form in forms {
+        let mut probe = *c;
+        if let Some(d) = form(&mut probe, ctx) {
+            if best.as_ref().is_none_or(|(b, _)| probe.pos > b.pos) {
+                best = Some((probe, d));
+            }
+        }
+    }
+    let (end, date) = best?;
+    *c = end;
+    Some(Day::on(date))
+}
+
+/// An English month name; `this month` / `next month` / `the month` as months ahead.
+enum MonthSaid {
+    Named(u32),
+    Ahead(u32),
+}
+
+fn en_month_said(c: &mut Cursor) -> Option<MonthSaid> {
+    if let Some(i) = c.eat_any(&EN_MONTHS) {
+        return Some(MonthSaid::Named(i as u32 + 1));
+    }
+    if let Some(i) = c.eat_any(&EN_MONTHS_SHORT) {
+        c.eat(".");
+        return Some(MonthSaid::Named(i as u32 + 1));
+    }
+    match c.eat_any(&["this month", "the month", "next month"])? {
+        2 => Some(MonthSaid::Ahead(1)),
+        _ => Some(MonthSaid::Ahead(0)),
+    }
+}
+
+/// The first day of the month meant. A month named without a year is this year's while
+/// `keep(first day)` holds, else next year's.
+fn month_first(
+    said: MonthSaid,
+    ctx: &Context,
+    keep: impl Fn(NaiveDate) -> bool,
+) -> Option<NaiveDate> {
+    match said {
+        MonthSaid::Ahead(n) => month_start(ctx.today(), n),
+        MonthSaid::Named(m) => {
+            let this = NaiveDate::from_ymd_opt(ctx.today().year(), m, 1)?;
+            if keep(this) {
+                Some(this)
+            } else {
+                NaiveDate::from_ymd_opt(ctx.today().year() + 1, m, 1)
+            }
+        }
+    }
+}
+
+/// The `n`th (1-5; 0 = last) `wd` of the month that starts on `first`.
+fn nth_in_month(first: NaiveDate, wd: Weekday, n: u32) -> Option<NaiveDate> {
+    if n == 0 {
+        let last = month_end(first, 0)?;
+        let back = (7 + last.weekday().num_days_from_monday() - wd.num_days_from_monday()) % 7;
+        return last.checked_sub_days(Days::new(u64::from(back)));
+    }
+    let ahead = (7 + wd.num_days_from_monday() - first.weekday().num_days_from_monday()) % 7;
+    let d = first.checked_add_days(Days::new(u64::from(ahead + 7 * (n - 1))))?;
+    (d.month() == first.month()).then_some(d)
+}
+
+const EN_NTH: [(&str, u32); 11] = [
+    ("first", 1),
+    ("second", 2),
+    ("third", 3),
+    ("fourth", 4),
+    ("fifth", 5),
+    ("last", 0),
+    ("1st", 1),
+    ("2nd", 2),
+    ("3rd", 3),
+    ("4th", 4),
+    ("5th", 5),
+];
+
+/// `first Tuesday of October`, `the last Friday of the month`, `2nd Monday in May`.
+fn nth_weekday(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
+    if c.eat("the") {
+        c.skip_spaces();
+    }
+    let i = c.eat_table(&EN_NTH)?;
+    let n = EN_NTH[i].1;
+    c.skip_spaces();
+    let wd = en_weekday(c, true)?;
+    c.eat_any_spaced(&["of", "in"])?;
+    c.skip_spaces();
+    let said = en_month_said(c)?;
+    let today = ctx.today();
+    let first = month_first(said, ctx, |f| {
+        nth_in_month(f, wd, n).is_some_and(|d| d >= today)
+    })?;
+    nth_in_month(first, wd, n)
+}
+
+/// `十月第一個星期一`, `下個月第二個禮拜三`, `十二月最後一個星期五`.
+fn zh_nth_weekday(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
+    let said = if c
+        .eat_any(&["下個月", "下个月", "下月", "下一個月", "下一个月"])
+        .is_some()
+    {
+        MonthSaid::Ahead(1)
+    } else if c.eat_any(&ZH_THIS_MONTH).is_some() {
+        MonthSaid::Ahead(0)
+    } else {
+        let m = number(c, 2)?;
+        if !(1..=12).contains(&m) || !c.eat("月") {
+            return None;
+        }
+        MonthSaid::Named(m)
+    };
+    c.eat_any(&["嘅", "的"]);
+    let n = if c
+        .eat_any(&[
+            "最後一個",
+            "最后一个",
+            "最尾一個",
+            "最尾嗰個",
+            "最後一",
+            "最后一",
+        ])
+        .is_some()
+    {
+        0
+    } else {
+        if !c.eat("第") {
+            return None;
+        }
+        let n = cjk_number(c).or_else(|| c.digits(1).map(|(v, _)| v))?;
+        c.eat_any(&["個", "个"]);
+        if !(1..=5).contains(&n) {
+            return None;
+        }
+        n
+    };
+    let wd = zh_weekday(c)?;
+    let today = ctx.today();
+    let first = month_first(said, ctx, |f| {
+        nth_in_month(f, wd, n).is_some_and(|d| d >= today)
+    })?;
+    nth_in_month(first, wd, n)
+}
+
+/// `the 15th`, `on the 3rd`, `20th of next month`, `the 15th of this month`: the next
+/// such day of a month, this month's while it is ahead.
+fn month_day(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
+    let the = c.eat("the");
+    if the {
+        c.skip_spaces();
+    }
+    let (day, _) = c.digits(2)?;
+    c.eat_any(&["st", "nd", "rd", "th"])?;
+    let mut probe = *c;
+    let said = if probe.eat_any_spaced(&["of"]).is_some() {
+        probe.skip_spaces();
+        match en_month_said(&mut probe)? {
+            MonthSaid::Ahead(n) => Some(n),
+            MonthSaid::Named(_) => return None, // `the 3rd of March` is a date (dates.rs)
+        }
+    } else {
+        None
+    };
+    if said.is_none() && !the {
+        return None;
+    }
+    if said.is_some() {
+        *c = probe;
+    }
+    if !(1..=31).contains(&day) {
+        return None;
+    }
+    let today = ctx.today();
+    if let Some(n) = said {
+        let first = month_start(today, n)?;
+        return NaiveDate::from_ymd_opt(first.year(), first.month(), day);
+    }
+    (0..12).find_map(|n| {
+        let first = month_start(today, n)?;
+        NaiveDate::from_ymd_opt(first.year(), first.month(), day).filter(|d| *d >= today)
+    })
+}
+
+/// `the 19th` after `Tuesday`: the next 19th that is a Tuesday.
+pub(crate) fn month_day_on(c: &mut Cursor, ctx: &Context, wd: Weekday) -> Option<NaiveDate> {
+    let mut probe = *c;
+    if !probe.eat("the") {
+        return None;
+    }
+    probe.skip_spaces();
+    let (day, _) = probe.digits(2)?;
+    probe.eat_any(&["st", "nd", "rd", "th"])?;
+    let today = ctx.today();
+    let date = (0..28).find_map(|n| {
+        let first = month_start(today, n)?;
+        NaiveDate::from_ymd_opt(first.year(), first.month(), day)
+            .filter(|d| *d >= today && d.weekday() == wd)
+    })?;
+    *c = probe;
+    Some(date)
+}
+
+/// `Friday after next`, `the Friday after next`: that day of the week after next.
+fn week_after_next(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
+    if c.eat("the") {
+        c.skip_spaces();
+    }
+    let wd = en_weekday(c, false)?;
+    c.eat_any_spaced(&["after next"])?;
+    Some(in_week(week_start(ctx.today()) + Days::new(14), wd))
+}
+
+fn day_before_yesterday(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
+    c.eat_any(&["the day before yesterday", "day before yesterday"])?;
+    ctx.today().checked_sub_days(Days::new(2))
+}
+
+/// `end of April`, `the end of March`: the month's last day, the next one ahead.
+fn end_of_month_name(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
+    c.eat_any(&["the end of", "end of"])?;
+    c.skip_spaces();
+    let MonthSaid::Named(m) = en_month_said(c)? else {
+        return None;
+    };
+    let today = ctx.today();
+    let first = month_first(MonthSaid::Named(m), ctx, |f| {
+        month_end(f, 0).is_some_and(|d| d >= today)
+    })?;
+    NaiveDate::from_ymd_opt(first.year(), m, days_in_month(first.year(), m))
+}
