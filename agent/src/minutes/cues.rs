@@ -111,36 +111,48 @@ pub(super) fn gives_the_floor(text: &str) -> bool {
 /// want you to know where we're heading", "俾大家知一聲"), unless the speaker takes
 /// something on in them too.
 pub(super) fn only_informs(text: &str) -> bool {
-    const ENGLISH: &[&str] = &[
-        "want you to know",
-        "want you all to know",
-        "just so you know",
-        "for your information",
-        "fyi",
-        "nothing to decide",
-        "no action needed",
-        "nothing for you to do",
-        "just to let you know",
-        "just letting you know",
-    ];
-    const CJK: &[&str] = &[
-        "俾大家知",
-        "畀大家知",
-        "讓大家知道",
-        "让大家知道",
-        "知會大家",
-        "知会大家",
-        "唔使做嘢",
-        "不用做什么",
-        "僅供參考",
-        "仅供参考",
-        "今日唔使決定",
-        "今天不用决定",
-    ];
     let lower = text.to_lowercase().replace('’', "'");
-    (ENGLISH.iter().any(|w| has_words(&lower, w)) || CJK.iter().any(|w| text.contains(w)))
+    (INFORMS_EN.iter().any(|w| has_words(&lower, w))
+        || INFORMS_CJK.iter().any(|w| text.contains(w)))
         && !takes_on(text)
 }
+
+/// `text` (lower-cased) without its words that only inform, so that "I just want you
+/// to know" is not read as asking anyone for anything.
+pub(super) fn without_informing(text: &str) -> String {
+    let mut out = text.to_lowercase().replace('’', "'");
+    for w in INFORMS_EN.iter().chain(INFORMS_CJK) {
+        out = out.replace(w, " ");
+    }
+    out
+}
+
+const INFORMS_EN: &[&str] = &[
+    "want you to know",
+    "want you all to know",
+    "just so you know",
+    "for your information",
+    "fyi",
+    "nothing to decide",
+    "no action needed",
+    "nothing for you to do",
+    "just to let you know",
+    "just letting you know",
+];
+const INFORMS_CJK: &[&str] = &[
+    "俾大家知",
+    "畀大家知",
+    "讓大家知道",
+    "让大家知道",
+    "知會大家",
+    "知会大家",
+    "唔使做嘢",
+    "不用做什么",
+    "僅供參考",
+    "仅供参考",
+    "今日唔使決定",
+    "今天不用决定",
+];
 
 /// Whether the words ask the one spoken to to do something: a 你 (or "you") that is
 /// the doer, not the one something goes to or is said to ("畀你", "同你講", "thank

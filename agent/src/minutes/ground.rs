@@ -13,6 +13,7 @@ use chrono_tz::Tz;
 use super::chunks::Chunk;
 use super::cues::{
     asks_for, asks_someone, calls_on, gives_the_floor, only_informs, speaks_to_a_group, takes_on,
+    without_informing,
 };
 use super::extract::Proposed;
 use super::text::{
@@ -178,7 +179,7 @@ impl<'a> Context<'a> {
         }
         // Informing is said of the whole turn ("…the board will look at it in March, I
         // just want you to know where we're heading"), the task in one sentence of it.
-        if only_informs(text) && !takes_on(around) && !asks_for(around) {
+        if only_informs(text) && !takes_on(around) && !asks_for(&without_informing(around)) {
             return Err(Rejection::OnlyInforms);
         }
         if gives_the_floor(around) && timewords::find(around, self.now, self.tz).is_empty() {
@@ -1492,6 +1493,14 @@ mod tests {
         assert_eq!(
             check("Next year we want to grow the cold-chain business", "Ken"),
             Err(Rejection::OnlyInforms)
+        );
+        assert_eq!(
+            check(
+                "Next year we want to grow the cold-chain business. Nothing to decide today, the board will look at it in March, I just want you to know where we're heading.",
+                "Ken"
+            ),
+            Err(Rejection::OnlyInforms),
+            "the whole turn quoted"
         );
         assert!(check("I'll send the deck on Friday", "I").is_ok());
         let group = check("clean up our own accounts in the CRM", "we").unwrap();
