@@ -356,6 +356,19 @@ pub(super) fn build(text: &str, req: &Request, slots: &Slots, answer: Answer) ->
         return u.unknown(format!("the date {bad} does not exist"));
     }
     let tz = req.tz;
+    // "How much did we spend on taxis last month?": a time wholly gone by, and nothing
+    // due or repeating, asks about the past; there is nothing to schedule.
+    if facts.deadline.is_none() && facts.recurrence.is_none() {
+        if let Some(last) = facts.end.or(facts.moment) {
+            let gone = match last {
+                When::Date(d) => d < req.now.with_timezone(&tz).date_naive(),
+                When::DateTime(t) => t < req.now - Duration::minutes(1),
+            };
+            if gone {
+                return u.unknown("the time said is in the past".into());
+            }
+        }
+    }
     match intent {
         Intent::CreateEvent => {
             let slot = schedule::event_slot(&facts, req.now, tz);
@@ -467,6 +480,39 @@ mod tests {
         assert!(shares_words(text, "Pick up cheque book"));
         assert!(shares_words("聽日晏晝同銷售部食飯", "食飯"));
         assert!(!shares_words("聽日晏晝同銷售部食飯", "会议"));
+    }
+
+    #[test]
+    fn a_question_about_a_time_gone_by_schedules_nothing() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-08T09:15:00+08:00").unwrap();
+        let directory = Directory::default();
+        let understood = |text: &str| {
+            let req = Request {
+                text,
+                now,
+                tz: chrono_tz::Asia::Hong_Kong,
+                directory: &directory,
+            };
+            let slots = Slots::find(text, now, chrono_tz::Asia::Hong_Kong, &directory);
+            let answer = Answer {
+                intent: AnswerIntent::Task,
+                title: "taxi spending".into(),
+                assignee: None,
+                location: None,
+            };
+            build(text, &req, &slots, answer)
+        };
+        for text in [
+            "How much did we spend on taxis last month?",
+            "上個月啲的士錢用咗幾多？",
+        ] {
+            let u = understood(text);
+            assert_eq!(u.intent, Intent::Unknown, "{text}");
+            assert_eq!(u.reason.as_deref(), Some("the time said is in the past"));
+        }
+        // Next month is ahead: still a task.
+        let u = understood("Check the taxi spending next month");
+        assert_eq!(u.intent, Intent::CreateTask);
     }
 
     #[test]
