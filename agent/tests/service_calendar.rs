@@ -1326,8 +1326,10 @@ async fn the_llm_understands_a_command_through_the_service() {
     let h = start_with(dir, cfg).await;
     let directory: Value =
         serde_json::from_str(&std::fs::read_to_string(DIRECTORY).unwrap()).unwrap();
-    h.call("POST", "/v1/directory", Some(&h.admin), Some(directory))
+    let (status, body) = h
+        .call("POST", "/v1/directory", Some(&h.admin), Some(directory))
         .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
     let (status, out) = h
         .command(
             &h.admin,
