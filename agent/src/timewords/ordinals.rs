@@ -9,7 +9,7 @@ use super::cursor::Cursor;
 use super::days::{en_weekday, zh_weekday, Day, ZH_THIS_MONTH};
 use super::numerals::{cjk_number, number};
 
-const EN_MONTHS: [&str; 12] = [
+pub(super) const EN_MONTHS: [&str; 12] = [
     "january",
     "february",
     "march",
@@ -23,7 +23,7 @@ const EN_MONTHS: [&str; 12] = [
     "november",
     "december",
 ];
-const EN_MONTHS_SHORT: [&str; 12] = [
+pub(super) const EN_MONTHS_SHORT: [&str; 12] = [
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 ];
 

@@ -5,6 +5,7 @@ use chrono::{Datelike, Days, NaiveDate};
 
 use super::context::{month_end, month_start, week_start, Context};
 use super::cursor::Cursor;
+use super::ordinals::{EN_MONTHS, EN_MONTHS_SHORT};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Period {
@@ -217,34 +218,12 @@ fn fuzzy(c: &mut Cursor, ctx: &Context) -> Option<Period> {
 }
 
 fn month_name(c: &mut Cursor) -> Option<u32> {
-    const NAMES: [&str; 24] = [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "may",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "oct",
-        "nov",
-        "dec",
-    ];
-    let i = c.eat_any(&NAMES)?;
-    Some(i as u32 % 12 + 1)
+    // Every short name starts its full one, so trying the full names first is the
+    // longest match over both lists.
+    let i = c
+        .eat_any(&EN_MONTHS)
+        .or_else(|| c.eat_any(&EN_MONTHS_SHORT))?;
+    Some(i as u32 + 1)
 }
 
 /// A whole month: `March 2027`, `in March`, `this March`, `next March`, `三月`, `明年三月`,
