@@ -166,7 +166,40 @@ fn says_the_topic(text: &str, title: &str, slots: &Slots) -> bool {
             }
         })
         .collect();
-    shares_words(&topic, title)
+    shares_words(&topic, title) && keeps_english_words(&topic, title)
+}
+
+/// Whether a title names only where ("喺中環美心" for lunch with Sales at Maxim's).
+fn only_the_place(title: &str, location: Option<&str>) -> bool {
+    let Some(place) = location.map(norm).filter(|p| !p.is_empty()) else {
+        return false;
+    };
+    let lower = title.trim().to_lowercase();
+    let mut rest = lower.as_str();
+    for lead in ["喺", "在", "去", "at ", "in ", "to "] {
+        rest = rest.strip_prefix(lead).unwrap_or(rest);
+    }
+    let rest = norm(rest);
+    !rest.is_empty() && place.contains(&rest)
+}
+
+/// Whether a title keeps the instruction's English words: a mixed instruction ("裝好新
+/// server") titled with a translation of them ("裝好新服務器") says something nobody
+/// said.
+fn keeps_english_words(topic: &str, title: &str) -> bool {
+    let cjk = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
+    let english = topic
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .any(|w| w.len() >= 2);
+    if !english || !topic.chars().any(cjk) || title.chars().any(|c| c.is_ascii_alphabetic()) {
+        return true;
+    }
+    let said = simplified(topic);
+    let new = title
+        .chars()
+        .filter(|&c| cjk(c) && !said.contains(simplified(&c.to_string()).as_str()))
+        .count();
+    new < 2
 }
 
 /// Whether a title keeps the instruction's script: Chinese for a Chinese instruction
@@ -325,7 +358,11 @@ fn check_location(said: Option<&str>, text: &str, slots: &Slots) -> Option<Strin
 pub(super) fn build(text: &str, req: &Request, slots: &Slots, answer: Answer) -> Understood {
     let directory = req.directory;
     let mut title = in_script_of(text, &clean(&answer.title, 60));
-    if title.is_empty() || !same_script(text, &title) || !says_the_topic(text, &title, slots) {
+    if title.is_empty()
+        || !same_script(text, &title)
+        || !says_the_topic(text, &title, slots)
+        || only_the_place(&title, answer.location.as_deref())
+    {
         title = fallback::answer(text, slots).title;
     }
     let facts = TimeFacts::gather(&slots.times, req.tz);
@@ -368,6 +405,9 @@ pub(super) fn build(text: &str, req: &Request, slots: &Slots, answer: Answer) ->
                 return u.unknown("the time said is in the past".into());
             }
         }
+    }
+    if fallback::asks_for_information(text) {
+        return u.unknown("a question, not an instruction to schedule something".into());
     }
     match intent {
         Intent::CreateEvent => {
@@ -531,6 +571,27 @@ mod tests {
         assert!(!says("明天下午三点和陈大文开会讨论预算", "会议"));
         assert!(says("明天下午三点和陈大文开会讨论预算", "讨论预算"));
         assert!(!says("Call with Chan Tai Man tomorrow", "Chan Tai Man"));
+    }
+
+    #[test]
+    fn a_title_keeps_the_english_words_of_a_mixed_instruction() {
+        assert!(!keeps_english_words("叫  裝好新 server", "裝好新服務器"));
+        assert!(keeps_english_words("叫  裝好新 server", "裝好新 server"));
+        assert!(keeps_english_words("聽日 check 下 email", "check email"));
+        assert!(keeps_english_words("明天讨论预算", "讨论预算"));
+        assert!(keeps_english_words("Review the budget", "Budget review"));
+    }
+
+    #[test]
+    fn a_title_must_name_more_than_the_place() {
+        assert!(only_the_place("喺中環美心", Some("中環美心")));
+        assert!(only_the_place("At the boardroom", Some("the boardroom")));
+        assert!(!only_the_place("食飯", Some("中環美心")));
+        assert!(!only_the_place(
+            "Lunch at the Peninsula",
+            Some("the Peninsula")
+        ));
+        assert!(!only_the_place("喺中環美心", None));
     }
 
     #[test]

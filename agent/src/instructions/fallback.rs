@@ -41,6 +41,9 @@ const EVENT_WORDS: &[&str] = &[
     "session",
     "sync",
     "catch-up",
+    "discuss",
+    "討論",
+    "讨论",
     "all-hands",
     "town hall",
     "offsite",
@@ -113,6 +116,104 @@ fn is_question(lower: &str) -> bool {
                 "how much",
             ],
         )
+}
+
+/// Whether the words ask for information ("What's on the lunch menu today?", "幾時開會？")
+/// rather than ask for something to be done: a question led by a question word, with
+/// no asking or scheduling word ("can you", "幫我", "安排").
+pub fn asks_for_information(text: &str) -> bool {
+    const QUESTION_WORDS: &[&str] = &[
+        "what", "what's", "whats", "when", "where", "who", "whose", "which", "why", "how", "is",
+        "are", "was", "were", "do", "does", "did", "has", "have",
+    ];
+    const CHINESE_QUESTION_WORDS: &[&str] = &[
+        "咩",
+        "乜",
+        "什麼",
+        "什么",
+        "甚麼",
+        "幾時",
+        "几时",
+        "邊個",
+        "边个",
+        "誰",
+        "谁",
+        "邊度",
+        "边度",
+        "哪",
+        "點樣",
+        "点样",
+        "怎樣",
+        "怎样",
+        "怎麼",
+        "怎么",
+        "幾多",
+        "几多",
+        "多少",
+        "嗎",
+        "吗",
+        "有冇",
+        "有沒有",
+        "有没有",
+    ];
+    const REQUEST_WORDS: &[&str] = &[
+        "can you",
+        "could you",
+        "would you",
+        "will you",
+        "can we",
+        "could we",
+        "shall we",
+        "please",
+        "remind",
+        "schedule",
+        "set up",
+        "book",
+        "arrange",
+        "add ",
+        "create",
+        "put ",
+        "幫",
+        "帮",
+        "請",
+        "请",
+        "安排",
+        "約",
+        "约",
+        "叫",
+        "提醒",
+        "記得",
+        "记得",
+        "可唔可以",
+        "可不可以",
+        "可以",
+        "能不能",
+        "能否",
+        "得唔得",
+        "好唔好",
+        "不如",
+        "記低",
+        "记低",
+    ];
+    let lower = text.trim().to_lowercase();
+    if !lower.ends_with(['?', '？']) || contains_any(&lower, REQUEST_WORDS) {
+        return false;
+    }
+    let first = lower
+        .split(|c: char| !(c.is_ascii_alphabetic() || c == '\''))
+        .next()
+        .unwrap_or("");
+    QUESTION_WORDS.contains(&first)
+        || contains_any(&lower, CHINESE_QUESTION_WORDS)
+        || asks_a_not_a(&lower)
+}
+
+/// The Chinese yes-no question "X唔X" / "X不X" (會唔會, 是不是).
+fn asks_a_not_a(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .windows(3)
+        .any(|w| w[0] == w[2] && matches!(w[1], '唔' | '不') && !w[0].is_ascii())
 }
 
 /// The intent when the words leave no doubt: reminder words with a time; a deadline or
@@ -208,7 +309,13 @@ fn title(text: &str, slots: &Slots) -> String {
             title = rest.to_string();
         }
     }
-    let title = title.trim();
+    let mut title = title.trim();
+    // "叫 裝好新 server": the asking word belongs to the instruction, not to the task.
+    for w in ASKING_WORDS.iter().filter(|w| !w.is_ascii()) {
+        if let Some(rest) = title.strip_prefix(w) {
+            title = rest.trim_start();
+        }
+    }
     if title.is_empty() {
         text.trim().chars().take(40).collect()
     } else {
@@ -231,6 +338,28 @@ mod tests {
             r#"{"people": [{"id": "p1", "name": "Amy Wong", "aliases": ["Amy", "美儀"]}]}"#,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn questions_ask_for_information_and_requests_do_not() {
+        for text in [
+            "What's on the lunch menu today?",
+            "When is the board meeting?",
+            "聽日會唔會落雨呀？",
+            "今日恒指升咗幾多？",
+            "明天有没有会？",
+        ] {
+            assert!(asks_for_information(text), "{text}");
+        }
+        for text in [
+            "Can you set up a call with Leo tomorrow at 3?",
+            "Lunch with Amy on Friday?",
+            "可唔可以幫我約Peter聽日三點開會？",
+            "What a day. Book the boardroom for Friday at 2pm",
+            "Ask Amy what the budget is",
+        ] {
+            assert!(!asks_for_information(text), "{text}");
+        }
     }
 
     #[test]
