@@ -185,6 +185,45 @@ pub(super) fn asks_someone(text: &str) -> bool {
     cjk || latin
 }
 
+/// "Can someone…?", "有冇人可以…": a request to whoever will take it.
+pub(super) fn asks_anyone(text: &str) -> bool {
+    const ENGLISH: &[&str] = &[
+        "can someone",
+        "could someone",
+        "would someone",
+        "will someone",
+        "can somebody",
+        "could somebody",
+        "can anyone",
+        "could anyone",
+        "does anyone want to",
+        "someone needs to",
+        "someone has to",
+        "someone should",
+        "somebody needs to",
+        "somebody has to",
+        "somebody should",
+        "who can",
+        "who wants to",
+        "any volunteers",
+    ];
+    const CJK: &[&str] = &[
+        "有冇人",
+        "有沒有人",
+        "有没有人",
+        "邊個可以",
+        "边个可以",
+        "邊位",
+        "边位",
+        "誰可以",
+        "谁可以",
+        "有人可以",
+        "哪位",
+    ];
+    let lower = text.to_lowercase().replace('’', "'");
+    ENGLISH.iter().any(|w| has_words(&lower, w)) || CJK.iter().any(|w| text.contains(w))
+}
+
 /// "你哋", "you all", "you guys": the one spoken to is a group.
 pub(super) fn speaks_to_a_group(text: &str) -> bool {
     let lower = text.to_lowercase();
@@ -321,6 +360,16 @@ pub(super) fn hands_over(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_request_to_anyone() {
+        assert!(asks_anyone("Can someone write a short note for customers?"));
+        assert!(asks_anyone("有冇人可以幫手執下個倉？"));
+        assert!(asks_anyone("谁可以跟进一下供应商？"));
+        assert!(!asks_anyone("Someone's car is parked outside"));
+        assert!(!asks_anyone("I'll write the customer note today"));
+        assert!(!asks_anyone("I'll ask someone in IT to look at it"));
+    }
 
     #[test]
     fn cues_in_english_cantonese_and_mandarin() {

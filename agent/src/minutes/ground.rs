@@ -12,8 +12,8 @@ use chrono_tz::Tz;
 
 use super::chunks::Chunk;
 use super::cues::{
-    asks_for, asks_someone, calls_on, gives_the_floor, only_informs, speaks_to_a_group, takes_on,
-    without_informing,
+    asks_anyone, asks_for, asks_someone, calls_on, gives_the_floor, looks_like_decision,
+    only_informs, speaks_to_a_group, takes_on, without_informing,
 };
 use super::extract::Proposed;
 use super::text::{
@@ -64,6 +64,8 @@ pub enum Rejection {
     GivesTheFloor,
     #[error("the words only tell people where things stand")]
     OnlyInforms,
+    #[error("the words record a decision that nobody in particular takes on")]
+    IsADecision,
     #[error("nobody takes the task on and nothing in the quote asks for it")]
     NoCommitment,
     #[error("the decision is too short (under 3 words or 4 CJK characters)")]
@@ -185,6 +187,12 @@ impl<'a> Context<'a> {
         if gives_the_floor(around) && timewords::find(around, self.now, self.tz).is_empty() {
             return Err(Rejection::GivesTheFloor);
         }
+        // Where the quote ends within its sentences: "Fiona, you'll get the forecast,
+        // and Sandy, you'll do the business case" calls on two people, one per task.
+        let quote_end = span
+            .as_ref()
+            .map(|s| s.end - (around.as_ptr() as usize - text.as_ptr() as usize));
+        let called = self.called_on_before(around, quote_end);
         let (mut owner, mut owner_text) = self.owner(p.owner.trim(), source);
         // "We should all…", "please submit…": words that ask a group give the task to
         // nobody in particular, unless the owner is named right there.
@@ -202,7 +210,7 @@ impl<'a> Context<'a> {
         // "I'll prepare the contract" is the speaker's, whoever the model names.
         if let Some(me) = &self.speakers[source] {
             let mine = owner.as_ref().is_some_and(|o| o.id == me.id);
-            if !mine && takes_on(around) && !asks_someone(around) {
+            if !mine && takes_on(around) && !asks_someone(around) && !asks_anyone(around) {
                 tracing::info!(
                     task,
                     "the speaker takes the task on; owner {:?} → {:?}",
@@ -218,10 +226,10 @@ impl<'a> Context<'a> {
         }
         // "Martin 你 send 份合約畀 Kelly review": a request is the task of the one it
         // calls on, not of someone else it names.
-        if let (Some(o), Some(called)) = (&owner, self.called_on(around)) {
+        if let (Some(o), Some(called)) = (&owner, called.clone()) {
             let speakers_own = self.speakers[source]
                 .as_ref()
-                .is_some_and(|me| me.id == o.id && says_i(around));
+                .is_some_and(|me| me.id == o.id && says_i_as_doer(around));
             if o.id != called.id && !speakers_own {
                 tracing::info!(
                     task,
@@ -236,8 +244,10 @@ impl<'a> Context<'a> {
         }
         // "咁你聽日打電話畀個新經理" — "好，我聽日打畀佢": a request to "you" with no
         // name is the task of the one who answers it.
-        if self.called_on(around).is_none() && asks_someone(around) {
-            if let Some(answerer) = self.answerer(source, speaks_to_a_group(around)) {
+        // "Can someone write a note?" — "I'll write it today": the one who takes it.
+        let to_anyone = asks_anyone(around);
+        if called.is_none() && (asks_someone(around) || to_anyone) {
+            if let Some(answerer) = self.answerer(source, to_anyone || speaks_to_a_group(around)) {
                 let keep = owner.as_ref().is_some_and(|o| {
                     o.id == answerer.id
                         || self.speakers[source]
@@ -257,10 +267,25 @@ impl<'a> Context<'a> {
                         .map_or_else(|| answerer.name.clone(), |s| s.name().to_string());
                     owner = Some(answerer);
                 }
+            } else if to_anyone {
+                let asker = self.speakers[source].as_ref();
+                if owner
+                    .as_ref()
+                    .is_some_and(|o| asker.is_some_and(|me| me.id == o.id))
+                {
+                    tracing::info!(task, "asked of anyone and nobody took it: no owner");
+                    owner = None;
+                    owner_text = String::new();
+                }
             }
         }
         if owner.is_none() && !commits(around) && !addresses_someone(around) {
             return Err(Rejection::NoCommitment);
+        }
+        // "Now we'll start a weekend on-call rota", "我哋 team 決定咗用 Jira": the
+        // meeting deciding something, which the decisions record.
+        if owner.is_none() && looks_like_decision(around) && !addresses_someone(around) {
+            return Err(Rejection::IsADecision);
         }
         let due = self
             .committed_due(&quote)
@@ -296,20 +321,33 @@ impl<'a> Context<'a> {
     /// The one person `text` calls on by name ("Sandy 你…", "Ken, can you…"); none when
     /// it calls on nobody or on several.
     pub(super) fn called_on(&self, text: &str) -> Option<PersonRef> {
-        let mut called: Vec<String> = self
+        self.called_on_before(text, None)
+    }
+
+    /// As [`Self::called_on`]; when several are called on and the task's words end at
+    /// `end`, the last one called on before it.
+    fn called_on_before(&self, text: &str, end: Option<usize>) -> Option<PersonRef> {
+        let mentions: Vec<(usize, String)> = self
             .directory
             .find(text)
             .into_iter()
             .filter_map(|m| match m.kind {
-                MentionKind::Person(id) if calls_on(&text[m.end..]) => Some(id),
+                MentionKind::Person(id) if calls_on(&text[m.end..]) => Some((m.start, id)),
                 _ => None,
             })
             .collect();
-        called.dedup();
-        let [id] = called.as_slice() else {
-            return None;
+        let mut ids: Vec<&String> = mentions.iter().map(|(_, id)| id).collect();
+        ids.dedup();
+        let id = match (ids.as_slice(), end) {
+            ([id], _) => (*id).clone(),
+            ([_, _, ..], Some(end)) => mentions
+                .iter()
+                .rev()
+                .find(|(start, _)| *start < end)
+                .map(|(_, id)| id.clone())?,
+            _ => return None,
         };
-        self.directory.person(id).map(|p| PersonRef {
+        self.directory.person(&id).map(|p| PersonRef {
             id: p.id.clone(),
             name: p.name.clone(),
         })
@@ -895,6 +933,27 @@ pub(super) fn says_i(quote: &str) -> bool {
     latin || cjk
 }
 
+/// Whether "I" is the one who acts: "I'll…", "我會…" — not "get me the forecast",
+/// "send it to my team", "交畀我".
+fn says_i_as_doer(quote: &str) -> bool {
+    const RECEIVES: &str = "畀俾給给同跟向幫帮問问";
+    let lower = quote.to_lowercase().replace('’', "'");
+    let latin = lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .any(|w| matches!(w, "i" | "i'll" | "i'm" | "i've" | "i'd" | "myself"));
+    let chars: Vec<char> = quote.chars().collect();
+    let cjk = chars.iter().enumerate().any(|(i, &c)| {
+        c == '我'
+            && !chars.get(i + 1).is_some_and(|n| "哋地們们".contains(*n))
+            && !chars[..i]
+                .iter()
+                .rev()
+                .find(|c| !c.is_whitespace())
+                .is_some_and(|p| RECEIVES.contains(*p))
+    });
+    latin || cjk
+}
+
 fn is_self(lower: &str) -> bool {
     matches!(
         lower,
@@ -1041,6 +1100,16 @@ mod tests {
             utt("Ken", "OK。"),
             utt("Peter", "Thank you, I'll chase the landlord tomorrow."),
             utt("Ken", "Great."),
+            utt(
+                "Ken",
+                "Can someone write a short note for customers? Something I can send.",
+            ),
+            utt(
+                "Amy",
+                "I'll write the customer note today and send it to you.",
+            ),
+            utt("Peter", "有冇人可以跟進下個 vendor？"),
+            utt("Ken", "OK。"),
         ];
         let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
         let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
@@ -1073,6 +1142,58 @@ mod tests {
         assert_eq!(
             owner("I'll chase the landlord tomorrow", "Ken").as_deref(),
             Some("p001")
+        );
+        // Asked of anyone: the one who takes it, not the one who asks.
+        assert_eq!(
+            owner("Can someone write a short note for customers?", "Ken").as_deref(),
+            Some("p002")
+        );
+        // Asked of anyone, nobody taking it: nobody.
+        assert_eq!(owner("有冇人可以跟進下個 vendor", "Peter"), None);
+    }
+
+    #[test]
+    fn two_called_on_in_one_line_each_own_their_part() {
+        let dir = directory();
+        let us = vec![
+            utt(
+                "Peter",
+                "Amy, you'll get me the client's volume forecast, and Ken, you'll do a quick business case.",
+            ),
+            utt("Amy", "Sure."),
+            utt(
+                "Peter",
+                "Agreed. We decided last month to wait, but now we'll start a weekend on-call rota from December.",
+            ),
+            utt("Ken", "Good."),
+        ];
+        let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
+        let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
+        let chunk = chunk_of(&us);
+        let owner = |quote: &str| {
+            ctx.ground(&proposed(quote, "Peter", ""), &chunk)
+                .and_then(|g| g.owner)
+                .map(|o| o.id)
+        };
+        assert_eq!(
+            owner("get me the client's volume forecast").as_deref(),
+            Some("p002")
+        );
+        assert_eq!(
+            owner("Ken, you'll do a quick business case").as_deref(),
+            Some("p003")
+        );
+        // What the meeting decided, nobody in particular taking it on, is a decision.
+        assert_eq!(
+            ctx.check(
+                &proposed(
+                    "now we'll start a weekend on-call rota from December",
+                    "we",
+                    ""
+                ),
+                &chunk
+            ),
+            Err(Rejection::IsADecision)
         );
     }
 
