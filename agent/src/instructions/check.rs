@@ -183,23 +183,30 @@ fn only_the_place(title: &str, location: Option<&str>) -> bool {
     !rest.is_empty() && place.contains(&rest)
 }
 
-/// Whether a title keeps the instruction's English words: a mixed instruction ("裝好新
-/// server") titled with a translation of them ("裝好新服務器") says something nobody
-/// said.
+/// Whether a title keeps the English words of a mixed instruction: "review 個
+/// forecast" titled "Finance team review" drops what is reviewed, and "裝好新 server"
+/// titled "裝好新服務器" translates a word nobody said.
 fn keeps_english_words(topic: &str, title: &str) -> bool {
+    const NOT_TOPIC: &[&str] = &[
+        "a", "an", "the", "to", "of", "for", "with", "on", "at", "in", "by", "and", "or", "please",
+        "pls", "ok", "me", "my", "you", "i",
+    ];
     let cjk = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
-    let english = topic
-        .split(|c: char| !c.is_ascii_alphabetic())
-        .any(|w| w.len() >= 2);
-    if !english || !topic.chars().any(cjk) || title.chars().any(|c| c.is_ascii_alphabetic()) {
+    if !topic.chars().any(cjk) {
         return true;
     }
-    let said = simplified(topic);
-    let new = title
-        .chars()
-        .filter(|&c| cjk(c) && !said.contains(simplified(&c.to_string()).as_str()))
-        .count();
-    new < 2
+    let words = |s: &str| -> Vec<String> {
+        s.to_lowercase()
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| w.chars().any(|c| c.is_ascii_alphabetic()))
+            .map(String::from)
+            .collect()
+    };
+    let kept = words(title);
+    words(topic)
+        .iter()
+        .filter(|w| w.len() >= 2 && !NOT_TOPIC.contains(&w.as_str()))
+        .all(|w| kept.contains(w))
 }
 
 /// Whether a title keeps the instruction's script: Chinese for a Chinese instruction
@@ -580,6 +587,14 @@ mod tests {
         assert!(keeps_english_words("聽日 check 下 email", "check email"));
         assert!(keeps_english_words("明天讨论预算", "讨论预算"));
         assert!(keeps_english_words("Review the budget", "Budget review"));
+        assert!(!keeps_english_words(
+            "   同 Finance team review 個 forecast",
+            "Finance team review"
+        ));
+        assert!(keeps_english_words(
+            "   同 Finance team review 個 forecast",
+            "Finance team review forecast"
+        ));
     }
 
     #[test]
