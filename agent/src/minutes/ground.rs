@@ -879,8 +879,10 @@ pub fn resolve_speaker(s: &SpeakerRef, directory: &Directory) -> Option<PersonRe
 }
 
 /// Words that give a task to a group, and none that take it on oneself.
+/// "Please submit them by Monday", "大家記得交": the room is asked, and the speaker
+/// does not take it on ("One more from me" is not "I'll").
 fn asks_a_group(quote: &str) -> bool {
-    group_words(quote).is_some() && !says_i(quote)
+    group_words(quote).is_some() && !says_i_as_doer(quote) && !takes_on(quote)
 }
 
 pub(super) fn group_words(quote: &str) -> Option<String> {
@@ -1166,6 +1168,10 @@ mod tests {
                 "Agreed. We decided last month to wait, but now we'll start a weekend on-call rota from December.",
             ),
             utt("Ken", "Good."),
+            utt(
+                "Peter",
+                "One more from me. Expense claims for November, please submit them by next Monday.",
+            ),
         ];
         let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
         let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
@@ -1195,6 +1201,18 @@ mod tests {
             ),
             Err(Rejection::IsADecision)
         );
+        // The room is asked; "from me" takes nothing on.
+        let everyone = ctx
+            .ground(
+                &proposed(
+                    "One more from me. Expense claims for November, please submit them",
+                    "Peter",
+                    "by next Monday",
+                ),
+                &chunk,
+            )
+            .unwrap();
+        assert!(everyone.owner.is_none(), "\"from me\" takes nothing on");
     }
 
     #[test]
