@@ -185,6 +185,41 @@ pub(super) fn asks_someone(text: &str) -> bool {
     cjk || latin
 }
 
+/// "唔使，我自己同佢哋講", "都係我自己 call 啦", "never mind, I'll do it myself": the
+/// speaker takes back a task just given to someone else.
+pub(super) fn takes_it_back(text: &str) -> bool {
+    const ENGLISH: &[&str] = &[
+        "never mind",
+        "no need",
+        "do it myself",
+        "do that myself",
+        "handle it myself",
+        "leave it to me",
+        "leave it with me",
+    ];
+    const CJK: &[&str] = &[
+        "唔使",
+        "不用",
+        "不必",
+        "算啦",
+        "算了",
+        "咁算",
+        "都係我自己",
+        "還是我自己",
+        "还是我自己",
+        "我自己嚟",
+        "我自己来",
+        "我自己來",
+        "我自己做",
+        "我嚟啦",
+        "我来吧",
+        "我來吧",
+        "改由我",
+    ];
+    let lower = text.to_lowercase().replace('’', "'");
+    ENGLISH.iter().any(|w| has_words(&lower, w)) || CJK.iter().any(|w| text.contains(w))
+}
+
 /// "Can someone…?", "有冇人可以…": a request to whoever will take it.
 pub(super) fn asks_anyone(text: &str) -> bool {
     const ENGLISH: &[&str] = &[
@@ -360,6 +395,20 @@ pub(super) fn hands_over(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn taking_a_task_back() {
+        assert!(takes_it_back(
+            "唔使，我自己同佢哋講仲快，我今晚 WhatsApp 佢哋。"
+        ));
+        assert!(takes_it_back(
+            "等等，vendor 個 contract 喺我度，都係我自己 call 啦"
+        ));
+        assert!(takes_it_back("Never mind, I'll call them myself."));
+        assert!(!takes_it_back("I'll review it myself after."));
+        assert!(!takes_it_back("Sure, I'll call them this afternoon."));
+        assert!(!takes_it_back("我哋要睇下預算先"));
+    }
 
     #[test]
     fn a_request_to_anyone() {

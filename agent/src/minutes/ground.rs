@@ -13,7 +13,7 @@ use chrono_tz::Tz;
 use super::chunks::Chunk;
 use super::cues::{
     asks_anyone, asks_for, asks_someone, calls_on, gives_the_floor, looks_like_decision,
-    only_informs, speaks_to_a_group, takes_on, without_informing,
+    only_informs, speaks_to_a_group, takes_it_back, takes_on, without_informing,
 };
 use super::extract::Proposed;
 use super::text::{
@@ -279,6 +279,20 @@ impl<'a> Context<'a> {
                 }
             }
         }
+        // "Peter 你 chase 下佢哋" — "好" — "唔使，我自己同佢哋講": taken back.
+        if let Some((taker, at)) = self.taken_back(source, owner.as_ref()) {
+            tracing::info!(
+                task,
+                "taken back; owner {:?} → {:?}",
+                owner_text,
+                taker.name
+            );
+            owner_text = self.utterances[at]
+                .speaker
+                .as_ref()
+                .map_or_else(|| taker.name.clone(), |s| s.name().to_string());
+            owner = Some(taker);
+        }
         if owner.is_none() && !commits(around) && !addresses_someone(around) {
             return Err(Rejection::NoCommitment);
         }
@@ -297,6 +311,25 @@ impl<'a> Context<'a> {
             due,
             source,
             quote,
+        })
+    }
+
+    /// The one who gave `owner` the task (asked them in the lines up to `source`) and,
+    /// in the two lines after, takes it back ("唔使，我自己…", "never mind, I'll do it
+    /// myself"), with the line they said it in.
+    fn taken_back(&self, source: usize, owner: Option<&PersonRef>) -> Option<(PersonRef, usize)> {
+        let owner = owner?;
+        (source + 1..=source + 2).find_map(|at| {
+            let text = &self.utterances.get(at)?.text;
+            let them = self.speakers.get(at)?.as_ref()?;
+            let gave = (source.saturating_sub(2)..=source).any(|k| {
+                let asked = &self.utterances[k].text;
+                self.speakers[k].as_ref().is_some_and(|s| s.id == them.id)
+                    && (self.called_on(asked).is_some_and(|c| c.id == owner.id)
+                        || asks_someone(asked))
+            });
+            (gave && them.id != owner.id && takes_it_back(text) && says_i_as_doer(text))
+                .then(|| (them.clone(), at))
         })
     }
 
@@ -1112,6 +1145,9 @@ mod tests {
             ),
             utt("Peter", "有冇人可以跟進下個 vendor？"),
             utt("Ken", "OK。"),
+            utt("Peter", "咁 Ken 你 chase 下 Amy。"),
+            utt("Ken", "好，我今日 send email chase 佢。"),
+            utt("Peter", "唔使，我自己同佢講仲快，我今晚 WhatsApp 佢。"),
         ];
         let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
         let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
@@ -1152,6 +1188,15 @@ mod tests {
         );
         // Asked of anyone, nobody taking it: nobody.
         assert_eq!(owner("有冇人可以跟進下個 vendor", "Peter"), None);
+        // Given, then taken back two lines later: the one who took it back.
+        assert_eq!(
+            owner("咁 Ken 你 chase 下 Amy", "Ken").as_deref(),
+            Some("p001")
+        );
+        assert_eq!(
+            owner("我今日 send email chase 佢", "Ken").as_deref(),
+            Some("p001")
+        );
     }
 
     #[test]
