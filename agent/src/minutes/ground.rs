@@ -1087,9 +1087,7 @@ mod tests {
             utt("Amy", "Peter 你 send 啲數字畀我，我 compile。"),
             utt("Peter", "Please ask Amy to book the room."),
         ];
-        let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
-        let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
-        let chunk = chunk_of(&us);
+        let (ctx, chunk) = meeting(&us, &dir);
         let owner = |quote: &str, named: &str| {
             ctx.ground(&proposed(quote, named, ""), &chunk)
                 .and_then(|g| g.owner)
@@ -1149,9 +1147,7 @@ mod tests {
             utt("Ken", "好，我今日 send email chase 佢。"),
             utt("Peter", "唔使，我自己同佢講仲快，我今晚 WhatsApp 佢。"),
         ];
-        let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
-        let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
-        let chunk = chunk_of(&us);
+        let (ctx, chunk) = meeting(&us, &dir);
         let owner = |quote: &str, named: &str| {
             ctx.ground(&proposed(quote, named, ""), &chunk)
                 .and_then(|g| g.owner)
@@ -1218,9 +1214,7 @@ mod tests {
                 "One more from me. Expense claims for November, please submit them by next Monday.",
             ),
         ];
-        let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
-        let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
-        let chunk = chunk_of(&us);
+        let (ctx, chunk) = meeting(&us, &dir);
         let owner = |quote: &str| {
             ctx.ground(&proposed(quote, "Peter", ""), &chunk)
                 .and_then(|g| g.owner)
@@ -1268,9 +1262,7 @@ mod tests {
             utt("Ken", "Agreed. I'll prepare the contract by Friday."),
             utt("Amy", "Ken, can you also send it? I'll review it."),
         ];
-        let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
-        let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
-        let chunk = chunk_of(&us);
+        let (ctx, chunk) = meeting(&us, &dir);
         let g = ctx
             .ground(
                 &proposed("I'll prepare the contract by Friday", "Peter", ""),
@@ -1290,13 +1282,13 @@ mod tests {
             utt("Amy", "Oh no, please don't sing."),
             utt("Ken", "唔使，我今晚 WhatsApp 佢哋。"),
         ];
-        let ctx2 = Context::new(&us2, &dir, now, chrono_tz::Asia::Hong_Kong);
+        let (ctx2, chunk2) = meeting(&us2, &dir);
         assert_eq!(
-            ctx2.check(&proposed("please don't sing", "Amy", ""), &chunk_of(&us2)),
+            ctx2.check(&proposed("please don't sing", "Amy", ""), &chunk2),
             Err(Rejection::OnlyForbids)
         );
         assert_eq!(
-            ctx2.check(&proposed("我今晚 WhatsApp 佢哋", "我", ""), &chunk_of(&us2))
+            ctx2.check(&proposed("我今晚 WhatsApp 佢哋", "我", ""), &chunk2)
                 .unwrap()
                 .owner
                 .unwrap()
@@ -1320,9 +1312,7 @@ mod tests {
             utt("大文", "我聽日覆你。"),
             utt("Ken", "We should all clean the CRM."),
         ];
-        let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
-        let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
-        let chunk = chunk_of(&us);
+        let (ctx, chunk) = meeting(&us, &dir);
         let g = ctx
             .ground(
                 &proposed("I'll send it by Friday", "I", "by Friday"),
@@ -1372,6 +1362,15 @@ mod tests {
         );
     }
 
+    /// A meeting held on 2026-11-24 at 10:00 in Hong Kong, as one chunk.
+    fn meeting<'a>(us: &'a [Utterance], dir: &'a Directory) -> (Context<'a>, Chunk) {
+        let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
+        (
+            Context::new(us, dir, now, chrono_tz::Asia::Hong_Kong),
+            chunk_of(us),
+        )
+    }
+
     fn chunk_of(us: &[Utterance]) -> Chunk {
         Chunk {
             first: 0,
@@ -1399,9 +1398,7 @@ mod tests {
             ),
             utt("Amy", "Fiona Lau, thanks, that works for the client."),
         ];
-        let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
-        let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
-        let chunk = chunk_of(&us);
+        let (ctx, chunk) = meeting(&us, &dir);
         // What a small model returned: the label as quote and task.
         let label = item("Fiona Lau", "Fiona Lau", "Fiona Lau");
         assert_eq!(ctx.check(&label, &chunk), Err(Rejection::TaskOnlyNames));
@@ -1479,9 +1476,7 @@ mod tests {
             utt("Ken", "都係我自己 call 啦。"),
             utt("Amy", "OK, I'll do it."),
         ];
-        let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
-        let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
-        let chunk = chunk_of(&us);
+        let (ctx, chunk) = meeting(&us, &dir);
         assert_eq!(
             ctx.check(&item("覆你", "覆 budget", "我"), &chunk),
             Err(Rejection::QuoteTooShort)
@@ -1514,9 +1509,7 @@ mod tests {
         for u in &mut us {
             u.speaker = None;
         }
-        let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
-        let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
-        let chunk = chunk_of(&us);
+        let (ctx, chunk) = meeting(&us, &dir);
         let g = ctx
             .check(
                 &proposed("I will send the deck to the client", "I", "by Friday"),
@@ -1550,9 +1543,7 @@ mod tests {
             ),
             utt("张伟", "那我们今天就定下来，深圳仓库增加四个全职岗位。"),
         ];
-        let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
-        let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
-        let chunk = chunk_of(&us);
+        let (ctx, chunk) = meeting(&us, &dir);
         for name in ["Fiona Lau", "Amy", "大文"] {
             assert_eq!(
                 ctx.decision(name, &chunk),
@@ -1625,9 +1616,7 @@ mod tests {
             utt("Ken", "Next year we want to grow the cold-chain business. Nothing to decide today, the board will look at it in March, I just want you to know where we're heading."),
             utt("Ken", "Just so you know, I'll send the deck on Friday."),
         ];
-        let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
-        let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
-        let chunk = chunk_of(&us);
+        let (ctx, chunk) = meeting(&us, &dir);
         let check =
             |quote: &str, owner: &str| ctx.check(&item(quote, "do the thing", owner), &chunk);
         assert_eq!(
