@@ -363,19 +363,10 @@ impl Llm {
     /// next (`":"` opening a string, `":null`), and forcing a boundary there the model
     /// would not have made skews its next choice.
     fn forced_tokens(&self, m: &Matcher, budget: usize) -> Result<Vec<u32>> {
-        let forced = m.forced();
-        if forced.is_empty() || budget == 0 {
+        if budget == 0 {
             return Ok(Vec::new());
         }
-        let text = std::str::from_utf8(&forced).expect("forced() ends on a whole character");
-        let mut tokens = self.tokenizer.encode_fragment(text)?;
-        let spelled: Vec<u8> = tokens
-            .iter()
-            .flat_map(|&t| self.tokenizer.token_bytes(t).iter().copied())
-            .collect();
-        if spelled != forced || tokens.iter().any(|&t| self.tokenizer.is_control(t)) {
-            return Ok(Vec::new());
-        }
+        let mut tokens = self.spelling(&m.forced())?;
         tokens.pop();
         tokens.truncate(budget);
         Ok(tokens)
@@ -386,8 +377,20 @@ impl Llm {
     /// The tokens that end the array `m` is in (see [`Matcher::array_close`]), or none
     /// when the tokenizer cannot spell that text exactly.
     fn array_closing_tokens(&self, m: &Matcher) -> Result<Vec<u32>> {
-        let closing = m.array_close();
-        let Ok(text) = std::str::from_utf8(&closing) else {
+        let tokens = self.spelling(&m.array_close())?;
+        if !tokens.is_empty() {
+            tracing::debug!(
+                closing = %String::from_utf8_lossy(&m.array_close()),
+                "closing the array being written"
+            );
+        }
+        Ok(tokens)
+    }
+
+    /// Tokens that spell `bytes` exactly with no control token, or none when the
+    /// tokenizer cannot (the bytes are not whole characters, or its encoding differs).
+    fn spelling(&self, bytes: &[u8]) -> Result<Vec<u32>> {
+        let Ok(text) = std::str::from_utf8(bytes) else {
             return Ok(Vec::new());
         };
         if text.is_empty() {
@@ -398,10 +401,9 @@ impl Llm {
             .iter()
             .flat_map(|&t| self.tokenizer.token_bytes(t).iter().copied())
             .collect();
-        if spelled != closing || tokens.iter().any(|&t| self.tokenizer.is_control(t)) {
+        if spelled != bytes || tokens.iter().any(|&t| self.tokenizer.is_control(t)) {
             return Ok(Vec::new());
         }
-        tracing::debug!(closing = text, "closing the array being written");
         Ok(tokens)
     }
 }
