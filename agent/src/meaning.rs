@@ -44,7 +44,7 @@ pub fn encoder() -> Option<Arc<SentenceEncoder>> {
                     Some(Arc::new(e))
                 }
                 Err(e) => {
-                    tracing::warn!(
+                    tracing::info!(
                         "action items are compared by their words only: {e} \
                          (sentence embeddings are optional)"
                     );
