@@ -77,6 +77,7 @@ fn paraphrases_are_closer_than_other_tasks() {
     let same = cosine(&v[0], &v[1]);
     let other = cosine(&v[0], &v[2]);
     assert!(same > other + 0.3, "paraphrase {same}, other task {other}");
+    assert!(encoder.embed::<&str>(&[]).unwrap().is_empty());
 }
 
 #[test]

@@ -10,7 +10,7 @@ pub enum ModelKind {
     Whisper,
     /// An instruction-tuned LLM, installed as a GGUF file.
     Llm,
-    /// A sentence-embedding model (safetensors + tokenizer.json).
+    /// A sentence-embedding model (safetensors + tokenizer.json + config.json).
     Embedding,
 }
 
