@@ -8,6 +8,7 @@ pub mod directory;
 pub mod exit;
 pub mod instructions;
 pub mod llm_models;
+pub mod meaning;
 pub mod minutes;
 pub mod progress;
 pub mod server;

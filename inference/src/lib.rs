@@ -1,7 +1,9 @@
-//! The engines: audio decoding and Whisper speech recognition, and the local LLM.
+//! The engines: audio decoding and Whisper speech recognition, the local LLM, and
+//! sentence embeddings.
 //! Nothing here knows about meetings, commands or expenses.
 
 pub mod audio;
+pub mod embeddings;
 mod error;
 pub mod llm;
 mod logging;

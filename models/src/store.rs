@@ -337,13 +337,19 @@ fn pinned_mismatch(manifest: &Manifest) -> Option<String> {
             .map(|(_, sha)| (entry.primary, *sha)),
     );
     for (file, sha256) in pinned {
-        if let Some(rec) = manifest.files.iter().find(|f| f.path == file) {
-            if rec.sha256 != sha256 {
+        match manifest.files.iter().find(|f| f.path == file) {
+            Some(rec) if rec.sha256 != sha256 => {
                 return Some(format!(
                     "{} checksum {} is not the pinned {sha256}",
                     rec.path, rec.sha256
                 ));
             }
+            Some(_) => {}
+            // Installed before the catalogue listed this file: fetching again adds it.
+            None if matches!(entry.install, catalogue::Install::AsIs) => {
+                return Some(format!("{file} is missing (the catalogue now includes it)"));
+            }
+            None => {}
         }
     }
     None
@@ -415,5 +421,32 @@ mod tests {
             1,
             "no leftovers beside the model"
         );
+    }
+
+    #[test]
+    fn a_catalogue_model_missing_a_file_the_catalogue_now_lists_is_damaged() {
+        let entry = catalogue::find("minilm-l6").unwrap();
+        let record = |f: &catalogue::Assembled| FileRecord {
+            path: f.file.into(),
+            size: f.size,
+            sha256: f.sha256.into(),
+        };
+        let mut m = Manifest {
+            name: "minilm-l6".into(),
+            kind: ModelKind::Embedding,
+            format: "safetensors".into(),
+            quantization: None,
+            primary: "model.safetensors".into(),
+            files: entry.files.iter().map(record).collect(),
+            source: "catalogue".into(),
+        };
+        assert_eq!(pinned_mismatch(&m), None);
+        m.files.retain(|f| f.path != "config.json");
+        let detail = pinned_mismatch(&m).expect("an old install is not complete");
+        assert!(detail.contains("config.json is missing"), "{detail}");
+        // A converted model's manifest lists what it became, not what it was made of.
+        let mut whisper = manifest("whisper-tiny.en");
+        whisper.source = "catalogue".into();
+        assert_eq!(pinned_mismatch(&whisper), None);
     }
 }

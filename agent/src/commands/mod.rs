@@ -13,6 +13,7 @@ pub mod transcribe;
 use crate::cli::{Cli, Command};
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    crate::meaning::use_models_dir(cli.global.models_dir.clone());
     match cli.command {
         Command::Models(cmd) => models::run(&cli.global, cmd),
         Command::Expenses(cmd) => expenses::run(cmd),

@@ -31,6 +31,7 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
     if let Some(addr) = args.addr {
         config.addr = addr;
     }
+    crate::meaning::use_models_dir(config.minutes.models_dir.clone());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

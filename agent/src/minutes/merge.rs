@@ -1,11 +1,17 @@
 //! The reduce step: the parts' items and decisions as one list. The same item seen
 //! twice (from the utterance two parts share, said twice, or asked for in one line and
-//! taken on in the next) is kept once; a task handed to someone else later in the
-//! meeting keeps only its last owner.
+//! taken on in the next, or phrased differently by two parts) is kept once; a task
+//! handed to someone else later in the meeting keeps only its last owner.
+//!
+//! Two phrasings of one task are told apart by their words, and — when the sentence
+//! encoder is installed — by their meaning as well.
+
+use inference::embeddings::SentenceEncoder;
 
 use super::cues::hands_over;
 use super::ground::Grounded;
 use super::text::{content_units, similarity};
+use crate::meaning;
 
 /// Tasks this alike are the same task.
 const SAME_TASK: f64 = 0.5;
@@ -14,30 +20,40 @@ const SAME_TASK: f64 = 0.5;
 const REASSIGNED_TASK: f64 = 0.6;
 const REASSIGN_WINDOW: usize = 12;
 
-pub fn items(mut all: Vec<Grounded>) -> Vec<Grounded> {
+/// The items as one list. `encoder`: compare tasks by meaning too.
+pub fn items(mut all: Vec<Grounded>, encoder: Option<&SentenceEncoder>) -> Vec<Grounded> {
     all.sort_by_key(|g| g.source);
-    let mut out: Vec<Grounded> = Vec::new();
-    for item in all {
+    let tasks: Vec<&str> = all.iter().map(|g| g.task.as_str()).collect();
+    let vectors = encoder.and_then(|e| meaning::embed(e, &tasks));
+    let same_meaning = |a: usize, b: usize| {
+        vectors
+            .as_ref()
+            .is_some_and(|v| meaning::closeness(&v[a], &v[b]) >= meaning::SAME_TASK)
+    };
+    // Each kept item with its index in `all` (its embedding).
+    let mut out: Vec<(Grounded, usize)> = Vec::new();
+    for (at, item) in all.into_iter().enumerate() {
         let owner_id = item.owner.as_ref().map(|p| p.id.clone());
-        let same = out.iter().position(|o| {
+        let same = out.iter().position(|(o, o_at)| {
             let same_owner = o.owner.as_ref().map(|p| &p.id) == owner_id.as_ref();
             // "Sandy, the allocation by Tuesday?" / "Sure, I'll redo it": one task.
             let asked_then_taken = owner_id.is_some() && item.source - o.source <= 1;
             same_owner
                 && (o.source == item.source
                     || asked_then_taken
-                    || similarity(&o.task, &item.task) >= SAME_TASK)
+                    || similarity(&o.task, &item.task) >= SAME_TASK
+                    || same_meaning(*o_at, at))
         });
         if let Some(i) = same {
-            if out[i].due.is_none() {
-                out[i].due = item.due;
+            if out[i].0.due.is_none() {
+                out[i].0.due = item.due;
             }
             continue;
         }
         // Said with "actually…" / "咁算，我自己…", a task sharing a content word
         // with an earlier one is that task handed on.
         let handed = hands_over(&item.quote);
-        let reassigned = out.iter().position(|o| {
+        let reassigned = out.iter().position(|(o, _)| {
             o.owner.as_ref().map(|p| &p.id) != owner_id.as_ref()
                 && item.source - o.source <= REASSIGN_WINDOW
                 && (similarity(&o.task, &item.task) >= REASSIGNED_TASK
@@ -47,14 +63,14 @@ pub fn items(mut all: Vec<Grounded>) -> Vec<Grounded> {
             tracing::info!(
                 "{:?} was handed on: {:?} → {:?}",
                 item.task,
-                out[i].owner_text,
+                out[i].0.owner_text,
                 item.owner_text
             );
             out.remove(i);
         }
-        out.push(item);
+        out.push((item, at));
     }
-    out
+    out.into_iter().map(|(g, _)| g).collect()
 }
 
 fn shares_content(a: &str, b: &str) -> bool {
@@ -95,12 +111,15 @@ mod tests {
 
     #[test]
     fn duplicates_merge_and_reassignments_keep_the_last_owner() {
-        let merged = items(vec![
-            item("Prepare the KOL list", Some("p013"), 10),
-            item("Send the contract to Kelly", Some("p013"), 8),
-            item("Prepare KOL list", Some("p002"), 13),
-            item("Send contract to Kelly", Some("p013"), 8),
-        ]);
+        let merged = items(
+            vec![
+                item("Prepare the KOL list", Some("p013"), 10),
+                item("Send the contract to Kelly", Some("p013"), 8),
+                item("Prepare KOL list", Some("p002"), 13),
+                item("Send contract to Kelly", Some("p013"), 8),
+            ],
+            None,
+        );
         let got: Vec<(&str, &str)> = merged
             .iter()
             .map(|g| (g.task.as_str(), g.owner.as_ref().unwrap().id.as_str()))
@@ -112,13 +131,16 @@ mod tests {
                 ("Prepare KOL list", "p002")
             ]
         );
-        let asked_then_taken = items(vec![
-            item("Redo the allocation", Some("p012"), 6),
-            item("Send it to Kenneth", Some("p012"), 7),
-            item("Chase David and Amy", Some("p012"), 9),
-            item("Book the room", None, 10),
-            item("Order lunch", None, 11),
-        ]);
+        let asked_then_taken = items(
+            vec![
+                item("Redo the allocation", Some("p012"), 6),
+                item("Send it to Kenneth", Some("p012"), 7),
+                item("Chase David and Amy", Some("p012"), 9),
+                item("Book the room", None, 10),
+                item("Order lunch", None, 11),
+            ],
+            None,
+        );
         let tasks: Vec<&str> = asked_then_taken.iter().map(|g| g.task.as_str()).collect();
         assert_eq!(
             tasks,
@@ -131,11 +153,14 @@ mod tests {
         );
         let mut taken_back = item("整個 KOL list", Some("p002"), 12);
         taken_back.quote = "咁算，actually 我自己整個 KOL list 啦".into();
-        let handed = items(vec![
-            item("整埋 KOL 列表", Some("p013"), 10),
-            item("send 份合約畀 Kelly", Some("p013"), 9),
-            taken_back,
-        ]);
+        let handed = items(
+            vec![
+                item("整埋 KOL 列表", Some("p013"), 10),
+                item("send 份合約畀 Kelly", Some("p013"), 9),
+                taken_back,
+            ],
+            None,
+        );
         let got: Vec<(&str, &str)> = handed
             .iter()
             .map(|g| (g.task.as_str(), g.owner.as_ref().unwrap().id.as_str()))

@@ -4,7 +4,7 @@
 //! against the transcript (quotes, owners, due dates) → a second look at single lines
 //! that look like a task or a decision nothing came from ([`review`]) → [`merge`]
 //! across chunks → one summary → [`output`] (JSON and Markdown). [`sync`] turns the
-//! items into tasks.
+//! items into tasks, but for those [`open_tasks`] finds already listed.
 
 pub mod audio;
 pub mod chunks;
@@ -15,6 +15,7 @@ pub mod ground;
 pub mod input;
 pub mod language;
 pub mod merge;
+pub mod open_tasks;
 pub mod output;
 mod repeats;
 pub mod review;
@@ -229,7 +230,8 @@ pub fn write(
     grounded.extend(found.items);
     decisions.extend(found.decisions);
     let t = Instant::now();
-    let mut items = merge::items(grounded);
+    let encoder = crate::meaning::encoder();
+    let mut items = merge::items(grounded, encoder.as_deref());
     for item in &mut items {
         item.task = language.in_script(&item.task);
     }

@@ -1,0 +1,76 @@
+//! Whether two short texts mean the same, by sentence embeddings: one encoder
+//! (`minilm-l6`) per process, loaded on first use and shared. It is optional: when it
+//! is not installed, callers fall back to comparing words, and that is logged once.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use inference::embeddings::{cosine, SentenceEncoder, DEFAULT_MODEL};
+
+use crate::directory::normalize::simplified;
+
+/// Two action items of one owner whose embeddings are at least this close are one task.
+/// Chosen on the hand-labelled pairs of `agent/tests/data/action_item_pairs.tsv` for
+/// precision (merging two tasks loses one; a duplicate left is only noise): 0.94 with
+/// the word rule beside it, recall 0.43 against its 0.17 (docs/MINUTES.md).
+pub const SAME_TASK: f32 = 0.85;
+
+/// Where the encoder is looked for; `None` until set: `MISHU_MODELS_DIR` or the
+/// user's data directory.
+static MODELS_DIR: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+/// The process's encoder: `Some` once loaded, `None` once known to be unavailable.
+static ENCODER: OnceLock<Option<Arc<SentenceEncoder>>> = OnceLock::new();
+
+/// Sets the model directory the encoder is loaded from (before first use; later calls
+/// change nothing once it is loaded).
+pub fn use_models_dir(dir: Option<PathBuf>) {
+    *MODELS_DIR.lock().unwrap_or_else(|e| e.into_inner()) = dir;
+}
+
+/// The shared encoder, or `None` when `minilm-l6` is not installed or cannot be loaded
+/// (said once in the log; the callers then compare words instead).
+pub fn encoder() -> Option<Arc<SentenceEncoder>> {
+    ENCODER
+        .get_or_init(|| {
+            let dir = MODELS_DIR.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            let t0 = std::time::Instant::now();
+            match SentenceEncoder::from_store(dir, DEFAULT_MODEL) {
+                Ok(e) => {
+                    tracing::info!(
+                        "loaded {DEFAULT_MODEL} in {:.2} s: action items are compared by meaning",
+                        t0.elapsed().as_secs_f64()
+                    );
+                    Some(Arc::new(e))
+                }
+                Err(e) => {
+                    tracing::info!(
+                        "action items are compared by their words only: {e} \
+                         (sentence embeddings are optional)"
+                    );
+                    None
+                }
+            }
+        })
+        .clone()
+}
+
+/// Embeddings of texts for comparing their meaning; `None` when the encoder fails on
+/// them (logged; the caller compares words instead).
+pub fn embed(encoder: &SentenceEncoder, texts: &[&str]) -> Option<Vec<Vec<f32>>> {
+    // One script for both spellings of Chinese: on the labelled pairs this finds more
+    // paraphrases (recall 0.40 against 0.34 at SAME_TASK) and merges no more tasks.
+    let texts: Vec<String> = texts.iter().map(|t| simplified(t)).collect();
+    match encoder.embed(&texts) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            tracing::warn!("cannot compare action items by meaning: {e}");
+            None
+        }
+    }
+}
+
+/// Cosine of two embeddings.
+pub fn closeness(a: &[f32], b: &[f32]) -> f32 {
+    cosine(a, b)
+}
