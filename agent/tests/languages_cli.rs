@@ -76,6 +76,21 @@ fn an_unknown_or_empty_language_list_exits_2_naming_it_in_every_command() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("\"xx\""));
+    // An English-only model cannot keep to a list without English.
+    let out = mishu()
+        .args([
+            "transcribe",
+            audio,
+            "--model",
+            "whisper-tiny.en",
+            "--languages",
+            "zh,yue",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("English-only"), "{stderr}");
     let out = mishu()
         .args(["transcribe", audio])
         .env("MISHU_LANGUAGES", "klingon")

@@ -275,6 +275,10 @@ impl Transcriber {
             .filter(|l| l != "auto");
         if !self.is_multilingual() {
             return match requested.as_deref() {
+                None if !options.languages.contains("en") => Err(Error::BadInput(format!(
+                    "this model is English-only and the language list ({}) has no en: add en or use whisper-base (`--model whisper-base`)",
+                    options.languages
+                ))),
                 None | Some("en") => Ok(LanguagePlan::Fixed(english())),
                 Some(lang) => Err(Error::BadInput(format!(
                     "this model is English-only and cannot transcribe {lang:?}: use whisper-base (`--model whisper-base`)"
