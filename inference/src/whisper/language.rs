@@ -235,6 +235,14 @@ pub(crate) fn window_choice(meeting: usize, window: &[f32], speech_s: f64) -> us
     }
 }
 
+/// Whether `text` is the Cantonese prompt (or a stretch of it) given back: what Whisper
+/// may write for noise when the prompt steers it.
+pub(crate) fn echoes_prompt(text: &str) -> bool {
+    let letters = |t: &str| -> String { t.chars().filter(|c| c.is_alphanumeric()).collect() };
+    let text = letters(text);
+    text.chars().count() >= 4 && letters(CANTONESE_PROMPT).contains(&text)
+}
+
 /// Seconds of speech a chunk needs before its text can be judged too little for it.
 const SPARSE_MIN_SPEECH_S: f64 = 8.0;
 /// A chunk whose text accounts for less than this share of its speech is too sparse.
@@ -413,6 +421,14 @@ mod tests {
             "我們今天討論第四季度的預算，大家準時參加會議。",
             9.0
         ));
+    }
+
+    #[test]
+    fn the_prompt_given_back_is_recognised() {
+        assert!(echoes_prompt("佢哋啱啱嚟咗，喺度等緊。"));
+        assert!(echoes_prompt(CANTONESE_PROMPT));
+        assert!(!echoes_prompt("呢幾個字都表達唔到我想講嘅意思。"));
+        assert!(!echoes_prompt("好。"), "too short to tell");
     }
 
     #[test]

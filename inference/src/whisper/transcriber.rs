@@ -706,6 +706,11 @@ impl Transcriber {
             let t0 = segment.start.clamp(0.0, chunk_s);
             let t1 = segment.end.clamp(t0, chunk_s);
             let (no_speech_prob, avg_logprob) = (segment.no_speech_prob, segment.avg_logprob);
+            if target.cantonese_prompt && language::echoes_prompt(&text) {
+                tracing::debug!("dropped {text:?}: the Cantonese prompt given back");
+                last_kept_end = None;
+                continue;
+            }
             if let Some(why) = reject(
                 &text,
                 t1 - t0,
