@@ -139,10 +139,14 @@ pub struct TranscribeArgs {
     /// (default: whisper-base-q8_0 when installed, else whisper-base).
     #[arg(long)]
     pub model: Option<String>,
-    /// auto (detect), en, zh, yue (Cantonese; models without it transcribe as zh), or any
-    /// other Whisper language code.
+    /// auto (detect among --languages), en, zh, yue (Cantonese: written Cantonese in
+    /// Traditional characters; models without a Cantonese token decode it as Chinese
+    /// steered by a Cantonese prompt), or any other Whisper language code.
     #[arg(long, default_value = "auto")]
     pub language: String,
+    /// The only languages detection may choose, comma-separated Whisper codes.
+    #[arg(long, env = "MISHU_LANGUAGES", default_value = inference::whisper::DEFAULT_LANGUAGES)]
+    pub languages: String,
     /// json, txt, srt or vtt.
     #[arg(long, default_value = "txt")]
     pub format: String,
@@ -345,6 +349,10 @@ pub struct MinutesArgs {
     /// The Whisper model for recordings (default: whisper-base-q8_0 when installed).
     #[arg(long)]
     pub speech_model: Option<String>,
+    /// The only languages a recording's speech may be detected as, comma-separated
+    /// Whisper codes.
+    #[arg(long, env = "MISHU_LANGUAGES", default_value = inference::whisper::DEFAULT_LANGUAGES)]
+    pub languages: String,
     /// Most transcript tokens the model reads at once.
     #[arg(long, default_value_t = crate::minutes::DEFAULT_CHUNK_TOKENS)]
     pub chunk_tokens: usize,
@@ -389,6 +397,9 @@ pub struct CommandArgs {
     /// The Whisper model for audio (default: as `mishu transcribe`).
     #[arg(long)]
     pub speech_model: Option<String>,
+    /// The only languages spoken audio may be detected as, comma-separated Whisper codes.
+    #[arg(long, env = "MISHU_LANGUAGES", default_value = inference::whisper::DEFAULT_LANGUAGES)]
+    pub languages: String,
     /// Milliseconds the LLM may take before the rules answer instead.
     #[arg(long, default_value_t = 8000)]
     pub timeout_ms: u64,

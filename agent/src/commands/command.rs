@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use inference::whisper::{Script, TranscribeOptions, Transcriber};
+use inference::whisper::{Languages, Script, TranscribeOptions, Transcriber};
 use models::ModelStore;
 use serde_json::{json, Value as Json};
 
@@ -36,6 +36,7 @@ pub fn run(global: &GlobalArgs, args: CommandArgs) -> anyhow::Result<()> {
     let t0 = Instant::now();
     let now = reference_time(args.now.as_deref())?;
     let tz = zone(&args.tz)?;
+    let languages = transcribe::parse_languages(&args.languages)?;
     let calendar = ServiceDatabase::open(&args)?;
     let directory = match (&args.directory, &calendar) {
         (Some(path), _) => Directory::load(path)
@@ -50,7 +51,12 @@ pub fn run(global: &GlobalArgs, args: CommandArgs) -> anyhow::Result<()> {
         }
         (None, None) => return Err(BadInput("give --text \"…\" or an audio file".into()).into()),
         (Some(_), None) => None,
-        (None, Some(path)) => Some(hear(global, path, args.speech_model.as_deref())?),
+        (None, Some(path)) => Some(hear(
+            global,
+            path,
+            args.speech_model.as_deref(),
+            &languages,
+        )?),
     };
     let text = heard
         .as_ref()
@@ -213,11 +219,13 @@ fn round(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-/// Transcribes a recording with the default (or named) Whisper model.
+/// Transcribes a recording with the default (or named) Whisper model, its language
+/// detected among `languages`.
 pub fn hear(
     global: &GlobalArgs,
     path: &std::path::Path,
     model: Option<&str>,
+    languages: &Languages,
 ) -> anyhow::Result<Heard> {
     let t0 = Instant::now();
     let store = ModelStore::open(global.models_dir.clone())?;
@@ -230,6 +238,7 @@ pub fn hear(
     let transcriber = Transcriber::load(&model_path)?;
     let options = TranscribeOptions {
         language: Some("auto".into()),
+        languages: languages.clone(),
         script: Script::Traditional,
         ..TranscribeOptions::default()
     };

@@ -23,6 +23,7 @@ pub fn run(global: &GlobalArgs, args: MinutesArgs) -> anyhow::Result<()> {
     if args.chunk_tokens < 64 {
         return Err(BadInput("--chunk-tokens must be at least 64".into()).into());
     }
+    let languages = crate::commands::transcribe::parse_languages(&args.languages)?;
     if !(args.max_audio_hours.is_finite() && args.max_audio_hours > 0.0) {
         return Err(BadInput(format!(
             "--max-audio-hours must be a positive number of hours, not {}",
@@ -47,6 +48,7 @@ pub fn run(global: &GlobalArgs, args: MinutesArgs) -> anyhow::Result<()> {
                     &args.input,
                     global.models_dir.clone(),
                     args.speech_model.as_deref(),
+                    &languages,
                     args.max_audio_hours * 3600.0,
                     Some(progress_lines()),
                 )

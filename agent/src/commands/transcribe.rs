@@ -6,7 +6,9 @@ use std::time::Instant;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use inference::whisper::{Engine, ProgressFn, Script, TranscribeOptions, Transcriber, Transcript};
+use inference::whisper::{
+    Engine, Languages, ProgressFn, Script, TranscribeOptions, Transcriber, Transcript,
+};
 use models::ModelStore;
 use serde::Serialize;
 
@@ -51,6 +53,7 @@ pub fn run(global: &GlobalArgs, args: TranscribeArgs) -> anyhow::Result<()> {
         Format::parse(&args.format)?
     };
     let script: Script = args.script.parse().map_err(BadInput)?;
+    let languages = parse_languages(&args.languages)?;
     if args.threads == Some(0) || args.workers == Some(0) || args.beam_size == Some(0) {
         return Err(
             BadInput("--threads, --workers and --beam-size must be at least 1".into()).into(),
@@ -88,6 +91,7 @@ pub fn run(global: &GlobalArgs, args: TranscribeArgs) -> anyhow::Result<()> {
     let transcriber = Transcriber::load(&model_path)?;
     let mut options = TranscribeOptions {
         language: Some(args.language.clone()),
+        languages,
         script,
         vad: !args.no_vad,
         condition_on_previous: !args.no_context,
@@ -128,6 +132,11 @@ pub fn run(global: &GlobalArgs, args: TranscribeArgs) -> anyhow::Result<()> {
     );
     print!("{}", render(&transcript, format, duration_s, &model));
     Ok(())
+}
+
+/// The `--languages` list, or a usage error naming the bad code.
+pub(crate) fn parse_languages(list: &str) -> anyhow::Result<Languages> {
+    Languages::parse(list).map_err(|e| BadInput(format!("--languages {list:?}: {e}")).into())
 }
 
 /// whisper-base with 8-bit weights when it is installed: the same word error rate as
@@ -185,6 +194,7 @@ fn render(t: &Transcript, format: Format, duration_s: f64, model: &str) -> Strin
                         end: s.end,
                         text: &s.text,
                         speaker: None,
+                        language: &s.language,
                     })
                     .collect(),
             };
@@ -236,6 +246,8 @@ struct JsonSegment<'a> {
     end: f64,
     text: &'a str,
     speaker: Option<&'a str>,
+    /// The language the segment was decoded in.
+    language: &'a str,
 }
 
 /// `HH:MM:SS,mmm` (SRT) or `HH:MM:SS.mmm` (WebVTT).
@@ -262,6 +274,7 @@ mod tests {
             text: text.into(),
             no_speech_prob: 0.0,
             avg_logprob: -0.1,
+            language: "en".into(),
         };
         Transcript {
             language: "en".into(),
@@ -288,6 +301,7 @@ mod tests {
         assert_eq!(v["text"], "And so my fellow Americans, ask not.");
         assert_eq!(v["segments"][0]["end"], 7.6);
         assert!(v["segments"][0]["speaker"].is_null());
+        assert_eq!(v["segments"][1]["language"], "en");
         assert!(
             out.starts_with(r#"{"language":"en","duration_s":11.0,"model":"whisper-base","text":"#)
         );

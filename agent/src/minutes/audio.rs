@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use inference::whisper::{ProgressFn, TranscribeOptions, Transcriber};
+use inference::whisper::{Languages, ProgressFn, TranscribeOptions, Transcriber};
 use models::ModelStore;
 use serde_json::{json, Value};
 
@@ -47,12 +47,14 @@ pub fn default_model(store: &ModelStore) -> &'static str {
     }
 }
 
-/// Decodes and transcribes `path`, refusing a recording longer than `max_s` seconds.
-/// `progress` gets percentages of the recording done.
+/// Decodes and transcribes `path`, refusing a recording longer than `max_s` seconds;
+/// its language is detected among `languages`. `progress` gets percentages of the
+/// recording done.
 pub fn transcribe(
     path: &Path,
     models_dir: Option<PathBuf>,
     model: Option<&str>,
+    languages: &Languages,
     max_s: f64,
     mut progress: Option<ProgressFn>,
 ) -> Result<Transcribed> {
@@ -78,12 +80,11 @@ pub fn transcribe(
         report(0);
     }
     let t1 = Instant::now();
-    let t = transcriber.transcribe(
-        &audio.samples,
-        &TranscribeOptions::default(),
-        progress,
-        None,
-    )?;
+    let options = TranscribeOptions {
+        languages: languages.clone(),
+        ..TranscribeOptions::default()
+    };
+    let t = transcriber.transcribe(&audio.samples, &options, progress, None)?;
     let transcribe_s = t1.elapsed().as_secs_f64();
     tracing::info!(
         "{duration_s:.1} s of audio decoded in {decode_s:.1} s, transcribed in {transcribe_s:.1} s"
@@ -94,7 +95,8 @@ pub fn transcribe(
         "model": name,
         "text": t.text(),
         "segments": t.segments.iter().map(|s| json!({
-            "start": s.start, "end": s.end, "text": s.text, "speaker": null})).collect::<Vec<_>>(),
+            "start": s.start, "end": s.end, "text": s.text, "speaker": null,
+            "language": s.language})).collect::<Vec<_>>(),
     });
     let transcript =
         from_transcribe_json(&doc, &path.display().to_string()).map_err(|e| match e {

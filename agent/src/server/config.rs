@@ -51,6 +51,9 @@ pub struct CommandsConfig {
     pub timeout_ms: u64,
     /// The Whisper model for spoken commands (default: as `mishu transcribe`).
     pub speech_model: Option<String>,
+    /// The only languages spoken commands may be detected as, comma-separated Whisper
+    /// codes.
+    pub languages: String,
     /// Where models are installed (default: as the CLI, `MISHU_MODELS_DIR` or the user's
     /// data directory).
     pub models_dir: Option<PathBuf>,
@@ -66,6 +69,7 @@ impl Default for CommandsConfig {
             model: crate::commands::command::DEFAULT_MODEL.into(),
             timeout_ms: crate::instructions::DEFAULT_TIMEOUT.as_millis() as u64,
             speech_model: None,
+            languages: inference::whisper::DEFAULT_LANGUAGES.into(),
             models_dir: None,
             tz: "Asia/Hong_Kong".into(),
             max_audio_bytes: 16 * 1024 * 1024,
@@ -133,6 +137,8 @@ pub struct MinutesConfig {
     pub model: String,
     /// The Whisper model for recordings (default: whisper-base-q8_0 when installed).
     pub speech_model: Option<String>,
+    /// The only languages a recording may be detected as, comma-separated Whisper codes.
+    pub languages: String,
     /// Where models are installed (default: the user's data directory).
     pub models_dir: Option<PathBuf>,
     /// Most transcript tokens the model reads at once.
@@ -151,6 +157,7 @@ impl Default for MinutesConfig {
         MinutesConfig {
             model: crate::minutes::DEFAULT_MODEL.into(),
             speech_model: None,
+            languages: inference::whisper::DEFAULT_LANGUAGES.into(),
             models_dir: None,
             chunk_tokens: crate::minutes::DEFAULT_CHUNK_TOKENS,
             second_look: true,
@@ -365,6 +372,10 @@ impl Config {
                 self.minutes.speech_model = Some(value.trim().to_string());
                 self.commands.speech_model = Some(value.trim().to_string());
             }
+            "MISHU_LANGUAGES" => {
+                self.minutes.languages = value.trim().to_string();
+                self.commands.languages = value.trim().to_string();
+            }
             "MISHU_MODELS_DIR" => {
                 self.minutes.models_dir = Some(PathBuf::from(value));
                 self.commands.models_dir = Some(PathBuf::from(value));
@@ -412,6 +423,14 @@ impl Config {
                 "minutes.max_audio_hours must be a positive number of hours, not {}",
                 m.max_audio_hours
             )));
+        }
+        for (key, list) in [
+            ("minutes.languages", &m.languages),
+            ("commands.languages", &self.commands.languages),
+        ] {
+            if let Err(e) = inference::whisper::Languages::parse(list) {
+                return Err(ConfigError::Invalid(format!("{key} {list:?}: {e}")));
+            }
         }
         if self.commands.tz.parse::<chrono_tz::Tz>().is_err() {
             return Err(ConfigError::Invalid(format!(
@@ -561,6 +580,32 @@ routes = ["audit"]
         .unwrap_err()
         .to_string();
         assert!(err.contains("max_audio_hours"), "{err}");
+    }
+
+    #[test]
+    fn languages_from_file_and_environment_and_errors_naming_the_code() {
+        let default = Config::load(tempfile::tempdir().unwrap().path(), []).unwrap();
+        assert_eq!(default.minutes.languages, "en,zh,yue");
+        assert_eq!(default.commands.languages, "en,zh,yue");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(FILE_NAME),
+            "[minutes]\nlanguages = \"en,yue\"\n[commands]\nlanguages = \"zh\"\n",
+        )
+        .unwrap();
+        let config = Config::load(dir.path(), []).unwrap();
+        assert_eq!(config.minutes.languages, "en,yue");
+        assert_eq!(config.commands.languages, "zh");
+        let env = [("MISHU_LANGUAGES".to_string(), "en, ja".to_string())];
+        let config = Config::load(dir.path(), env).unwrap();
+        assert_eq!(config.minutes.languages, "en, ja");
+        assert_eq!(config.commands.languages, "en, ja");
+        let env = [("MISHU_LANGUAGES".to_string(), "en,xx".to_string())];
+        let err = Config::load(dir.path(), env).unwrap_err().to_string();
+        assert!(
+            err.contains("minutes.languages") && err.contains("\"xx\""),
+            "{err}"
+        );
     }
 
     #[test]

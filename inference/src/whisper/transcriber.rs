@@ -12,7 +12,8 @@ use whisper_rs::{
 };
 
 use super::filters;
-use super::native::{NativeState, NativeWhisper, WindowSegment};
+use super::language::{self, Choices, Languages, Target};
+use super::native::{AudioKey, NativeState, NativeWhisper, WindowSegment};
 use super::plan::{split_consecutive, Plan};
 use super::script::Script;
 use crate::audio::vad::{self, Chunk, VadOptions};
@@ -23,8 +24,11 @@ pub use crate::audio::SAMPLE_RATE;
 /// How to transcribe.
 #[derive(Debug, Clone)]
 pub struct TranscribeOptions {
-    /// `None` detects the language; otherwise a Whisper language code (`en`, `zh`, `yue`, …).
+    /// `None` (or `auto`) detects the language among `languages`; otherwise a Whisper
+    /// language code (`en`, `zh`, `yue`, …) every window is decoded in.
     pub language: Option<String>,
+    /// The only languages detection may choose (default `en,zh,yue`).
+    pub languages: Languages,
     /// CPU threads in all.
     pub threads: usize,
     /// Whisper states decoding chunks at the same time, `threads / workers` threads
@@ -81,6 +85,7 @@ impl Default for TranscribeOptions {
     fn default() -> Self {
         TranscribeOptions {
             language: None,
+            languages: Languages::default(),
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             workers: 0,
             // On: 2.3 points less word error rate on the meeting benchmark
@@ -111,10 +116,14 @@ pub struct Segment {
     pub no_speech_prob: f32,
     /// Mean log-probability of the segment's text tokens.
     pub avg_logprob: f32,
+    /// The language the segment was decoded in (a window that clearly speaks another
+    /// of the allowed languages than the meeting's keeps its own).
+    pub language: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Transcript {
+    /// The recording's language: the one most of its speech is in.
     pub language: String,
     pub segments: Vec<Segment>,
 }
@@ -122,13 +131,13 @@ pub struct Transcript {
 impl Transcript {
     /// The segments' text, joined (with spaces, except between Chinese segments).
     pub fn text(&self) -> String {
-        let chinese = self.language == "zh" || self.language == "yue";
         let mut out = String::new();
         for s in &self.segments {
             let t = s.text.trim();
             if t.is_empty() {
                 continue;
             }
+            let chinese = is_chinese(&s.language) || is_chinese(&self.language);
             let cjk_join = out.chars().last().is_some_and(super::script::is_han)
                 || t.chars().next().is_some_and(super::script::is_han);
             let glued = out.is_empty() || (cjk_join && chinese);
@@ -220,6 +229,19 @@ impl Transcriber {
         self.n_vocab >= 51_866
     }
 
+    /// The model's language tokens (99 for whisper-base, 100 for large-v3, 0 for an
+    /// English-only model), laid out as whisper.cpp lays them out.
+    fn n_languages(&self) -> usize {
+        if let Some(native) = &self.native {
+            return native.n_languages();
+        }
+        if self.is_multilingual() {
+            self.n_vocab.saturating_sub(51_766)
+        } else {
+            0
+        }
+    }
+
     /// mishu's engine when `options` pick it (`None`: whisper.cpp decodes).
     fn native_for(&self, options: &TranscribeOptions) -> Result<Option<&NativeWhisper>> {
         let needs_cpp = options.temperature_fallback || options.trim_window;
@@ -243,37 +265,48 @@ impl Transcriber {
         }
     }
 
-    /// The language Whisper is asked to decode in, after checking the model can.
-    fn resolve_language(&self, requested: Option<&str>) -> Result<Option<String>> {
-        let Some(lang) = requested.map(str::to_ascii_lowercase) else {
-            return Ok(if self.is_multilingual() {
-                None
+    /// How the language of each window is chosen, after checking the model can decode
+    /// what was asked for.
+    fn language_plan(&self, options: &TranscribeOptions) -> Result<LanguagePlan> {
+        let requested = options
+            .language
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .filter(|l| l != "auto");
+        if !self.is_multilingual() {
+            return match requested.as_deref() {
+                None if !options.languages.contains("en") => Err(Error::BadInput(format!(
+                    "this model is English-only and the language list ({}) has no en: add en or use whisper-base (`--model whisper-base`)",
+                    options.languages
+                ))),
+                None | Some("en") => Ok(LanguagePlan::Fixed(english())),
+                Some(lang) => Err(Error::BadInput(format!(
+                    "this model is English-only and cannot transcribe {lang:?}: use whisper-base (`--model whisper-base`)"
+                ))),
+            };
+        }
+        let n_languages = self.n_languages();
+        let Some(lang) = requested else {
+            let choices = Choices::new(&options.languages, n_languages).map_err(Error::BadInput)?;
+            return Ok(if choices.ids.len() == 1 {
+                LanguagePlan::Fixed(choices.targets[0].clone())
             } else {
-                Some("en".into())
+                LanguagePlan::Detect(choices)
             });
         };
-        if lang == "auto" {
-            return Ok(if self.is_multilingual() {
-                None
-            } else {
-                Some("en".into())
-            });
-        }
         if whisper_rs::get_lang_id(&lang).is_none() {
             return Err(Error::BadInput(format!(
                 "unknown language {lang:?}: use auto, en, zh, yue or another Whisper language code"
             )));
         }
-        if !self.is_multilingual() && lang != "en" {
-            return Err(Error::BadInput(format!(
-                "this model is English-only and cannot transcribe {lang:?}: use whisper-base (`--model whisper-base`)"
-            )));
+        let target = Target::new(&lang, n_languages)
+            .ok_or_else(|| Error::BadInput(format!("this model cannot transcribe {lang:?}")))?;
+        if target.cantonese_prompt {
+            tracing::info!(
+                "this model has no Cantonese (yue) token: decoding Cantonese as Chinese steered by a Cantonese prompt (a large-v3 model has the token)"
+            );
         }
-        if lang == "yue" && !self.has_cantonese() {
-            tracing::warn!("this model has no Cantonese (yue) token; transcribing as Chinese (zh) — use a large-v3 model for Cantonese");
-            return Ok(Some("zh".into()));
-        }
-        Ok(Some(lang))
+        Ok(LanguagePlan::Fixed(target))
     }
 
     /// Transcribes 16 kHz mono samples. `progress` gets percentages (0–100) of the
@@ -286,7 +319,7 @@ impl Transcriber {
         progress: Option<ProgressFn>,
         cancel: Option<Arc<AtomicBool>>,
     ) -> Result<Transcript> {
-        let mut language = self.resolve_language(options.language.as_deref())?;
+        let plan_languages = self.language_plan(options)?;
         let chunks = if options.vad {
             vad::speech_chunks(samples, &options.vad_options)
         } else {
@@ -324,41 +357,37 @@ impl Transcriber {
             })
             .collect::<Result<Vec<_>>>()?;
 
-        let mut decoded: Vec<Vec<Segment>> = vec![Vec::new(); chunks.len()];
-        let mut first = 0;
-        if language.is_none() && !chunks.is_empty() {
-            // The language is detected on the first chunk, with every thread, before the
-            // rest is shared out in that language.
-            let (found, detected) = self.decode_chunk(
-                &mut states[0],
-                samples,
-                &chunks[0],
-                None,
-                options,
-                options.threads,
-                &abort,
-            )?;
-            tracing::info!("detected language: {detected}");
-            language = Some(detected);
-            decoded[0] = found;
-            progress.advance(chunks[0].len());
-            first = 1;
-        }
-        let lengths: Vec<usize> = chunks[first..].iter().map(Chunk::len).collect();
+        let languages = match plan_languages {
+            LanguagePlan::Fixed(target) => WindowLanguages::fixed(target),
+            LanguagePlan::Detect(choices) if !chunks.is_empty() => {
+                // The meeting's language, from several windows spread over the speech,
+                // with every thread, before the chunks are shared out.
+                let meeting = self.meeting_language(
+                    &mut states[0],
+                    samples,
+                    &chunks,
+                    &choices,
+                    options,
+                    &abort,
+                )?;
+                WindowLanguages::detected(choices, meeting)
+            }
+            LanguagePlan::Detect(choices) => WindowLanguages::detected(choices, 0),
+        };
+        let lengths: Vec<usize> = chunks.iter().map(Chunk::len).collect();
         let ranges = split_consecutive(&lengths, plan.workers);
-        let lang = language.as_deref();
         let results: Vec<Result<WorkerOutput>> = std::thread::scope(|scope| {
             let handles: Vec<_> = states
                 .iter_mut()
                 .zip(ranges)
                 .map(|(state, range)| {
-                    let (chunks, abort, progress, stop) = (&chunks, &abort, &progress, &stop);
+                    let (chunks, abort, progress, stop, languages) =
+                        (&chunks, &abort, &progress, &stop, &languages);
                     let alone = plan.workers > 1;
                     scope.spawn(move || {
                         let work = || {
                             let mut out = Vec::with_capacity(range.len());
                             for i in range {
-                                let i = i + first;
                                 if abort() {
                                     return Err(Error::Cancelled);
                                 }
@@ -366,13 +395,13 @@ impl Transcriber {
                                     state,
                                     samples,
                                     &chunks[i],
-                                    lang,
+                                    languages,
                                     options,
                                     plan.threads_per_worker,
                                     abort,
                                 );
                                 match run {
-                                    Ok((found, _)) => out.push((i, found)),
+                                    Ok(found) => out.push((i, found)),
                                     Err(e) => {
                                         stop.store(true, Ordering::Relaxed);
                                         return Err(e);
@@ -401,6 +430,7 @@ impl Transcriber {
                 .collect()
         });
         // A real failure explains more than the cancellations it caused in other workers.
+        let mut decoded: Vec<Vec<Segment>> = vec![Vec::new(); chunks.len()];
         let mut cancelled = false;
         for result in results {
             match result {
@@ -431,36 +461,190 @@ impl Transcriber {
             }
             segments.push(seg);
         }
-        let language = language.unwrap_or_else(|| "en".into());
-        if language == "zh" || language == "yue" {
-            for s in &mut segments {
+        for s in &mut segments {
+            if is_chinese(&s.language) {
                 s.text = options.script.convert(&s.text);
             }
         }
+        let language = languages.reported(&segments);
         Ok(Transcript { language, segments })
     }
 
+    /// The index (in `choices`) of the language of most of the speech: the windows'
+    /// language probabilities, restricted to the allowed languages and averaged over up
+    /// to [`LANGUAGE_PROBES`] chunks spread over the recording.
+    fn meeting_language(
+        &self,
+        state: &mut WorkerState,
+        samples: &[f32],
+        chunks: &[Chunk],
+        choices: &Choices,
+        options: &TranscribeOptions,
+        abort: &Abort,
+    ) -> Result<usize> {
+        let mut windows = Vec::new();
+        for i in probe_chunks(chunks) {
+            if abort() {
+                return Err(Error::Cancelled);
+            }
+            let chunk = &chunks[i];
+            let audio = chunk.samples(samples);
+            let probs = match state {
+                WorkerState::Native(st) => {
+                    let native = self.native_engine()?;
+                    native.encode(st, &audio, Some(chunk_key(chunk)), &**abort)?;
+                    native.language_probs(st)?
+                }
+                WorkerState::Cpp(st) => cpp_language_probs(st, &audio, options.threads)?,
+            };
+            let restricted = choices.restrict(&probs);
+            let seconds = chunk.len() as f64 / SAMPLE_RATE as f64;
+            tracing::debug!(
+                "language of the chunk at {:.1} s ({seconds:.1} s): {}",
+                chunk.start_s(),
+                describe(choices, &restricted)
+            );
+            windows.push((restricted, seconds));
+        }
+        let (best, mean) = language::combine(&windows);
+        tracing::info!(
+            "language of the recording: {} (from {} window(s): {})",
+            choices.targets[best].code,
+            windows.len(),
+            describe(choices, &mean)
+        );
+        Ok(best)
+    }
+
+    fn native_engine(&self) -> Result<&NativeWhisper> {
+        self.native
+            .as_ref()
+            .ok_or_else(|| Error::Engine("mishu's engine is not loaded".into()))
+    }
+
     /// Decodes one chunk (≤ 30 s) with `threads` threads; returns its kept segments in
-    /// file time and the language it was decoded in.
+    /// file time, each with the language it was decoded in.
     ///
-    /// Whisper sometimes ends its output early: given the same sentence twice in one
-    /// window it writes it once and stops, and the rest of the window is skipped. When
-    /// the last segment is real speech and ends well before the chunk does, the rest of
-    /// the chunk is decoded again on its own.
+    /// When the language is detected, the chunk is decoded in the recording's language
+    /// unless its own probabilities clearly name another allowed one (mishu's engine:
+    /// they come with the encoding it needs anyway). A chunk of several pauses whose text
+    /// is far too little for its speech most likely holds turns in different languages,
+    /// of which Whisper wrote only those in the one it was given: its parts are decoded
+    /// again on their own, each in its own language.
     #[allow(clippy::too_many_arguments)]
     fn decode_chunk(
         &self,
         state: &mut WorkerState,
         samples: &[f32],
         chunk: &Chunk,
-        language: Option<&str>,
+        languages: &WindowLanguages,
         options: &TranscribeOptions,
         threads: usize,
         abort: &Abort,
-    ) -> Result<(Vec<Segment>, String)> {
-        let (mut segments, detected, mut resume) =
-            self.decode_once(state, samples, chunk, language, options, threads, abort)?;
-        let language = language.unwrap_or(&detected);
+    ) -> Result<Vec<Segment>> {
+        let context = match &*state {
+            WorkerState::Native(st) if languages.choices.is_some() => Some(st.context().to_vec()),
+            _ => None,
+        };
+        let segments =
+            self.decode_window(state, samples, chunk, languages, options, threads, abort)?;
+        let speech_s = chunk.len() as f64 / SAMPLE_RATE as f64;
+        let text: String = segments.iter().map(|s| format!("{} ", s.text)).collect();
+        let Some(context) =
+            context.filter(|_| chunk.spans.len() > 1 && language::too_little_text(&text, speech_s))
+        else {
+            return Ok(segments);
+        };
+        tracing::info!(
+            "the chunk at {:.1} s gave {} characters for {speech_s:.1} s of speech: decoding its parts on their own",
+            chunk.start_s(),
+            text.trim().chars().count()
+        );
+        if let WorkerState::Native(st) = &mut *state {
+            st.set_context(context);
+        }
+        let mut out = Vec::new();
+        for part in chunk_parts(chunk) {
+            out.extend(
+                self.decode_window(state, samples, &part, languages, options, threads, abort)?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Decodes one stretch of a chunk in its language: the recording's, or the one the
+    /// stretch's own probabilities clearly name. Where `zh` and `yue` share the model's
+    /// token, the chunk is decoded with the Cantonese prompt and its text tells which of
+    /// the two it is.
+    #[allow(clippy::too_many_arguments)]
+    fn decode_window(
+        &self,
+        state: &mut WorkerState,
+        samples: &[f32],
+        chunk: &Chunk,
+        languages: &WindowLanguages,
+        options: &TranscribeOptions,
+        threads: usize,
+        abort: &Abort,
+    ) -> Result<Vec<Segment>> {
+        let mut target = languages.meeting_target().clone();
+        if let (WorkerState::Native(st), Some(choices)) = (&mut *state, languages.choices.as_ref())
+        {
+            let native = self.native_engine()?;
+            let audio = chunk.samples(samples);
+            native.encode(st, &audio, Some(chunk_key(chunk)), &**abort)?;
+            let window = choices.restrict(&native.language_probs(st)?);
+            let speech_s = chunk.len() as f64 / SAMPLE_RATE as f64;
+            let own = language::window_choice(languages.meeting, &window, speech_s);
+            if own != languages.meeting {
+                tracing::info!(
+                    "the audio at {:.1} s is in {}, not {} ({})",
+                    chunk.start_s(),
+                    choices.targets[own].code,
+                    target.code,
+                    describe(choices, &window)
+                );
+                target = choices.targets[own].clone();
+            }
+        }
+        if !target.check_cantonese {
+            return self.decode_in(state, samples, chunk, &target, options, threads, abort);
+        }
+        // Chinese that may be Cantonese: decoded with the Cantonese prompt, which leaves
+        // Mandarin speech in standard written Chinese and lets Cantonese speech be
+        // written as Cantonese; the text then tells which it was.
+        let steered = Target::cantonese_as_chinese();
+        let mut segments =
+            self.decode_in(state, samples, chunk, &steered, options, threads, abort)?;
+        let text: String = segments.iter().map(|s| s.text.as_str()).collect();
+        let code = if language::is_cantonese(&text) {
+            "yue"
+        } else {
+            "zh"
+        };
+        for s in &mut segments {
+            s.language = code.to_string();
+        }
+        Ok(segments)
+    }
+
+    /// Decodes one chunk in `target`'s language. Whisper sometimes ends its output
+    /// early: given the same sentence twice in one window it writes it once and stops,
+    /// and the rest of the window is skipped. When the last segment is real speech and
+    /// ends well before the chunk does, the rest of the chunk is decoded again on its own.
+    #[allow(clippy::too_many_arguments)]
+    fn decode_in(
+        &self,
+        state: &mut WorkerState,
+        samples: &[f32],
+        chunk: &Chunk,
+        target: &Target,
+        options: &TranscribeOptions,
+        threads: usize,
+        abort: &Abort,
+    ) -> Result<Vec<Segment>> {
+        let (mut segments, mut resume) =
+            self.decode_once(state, samples, chunk, target, options, threads, abort)?;
         let mut rest = chunk.clone();
         for _ in 0..MAX_TAIL_PASSES {
             let Some(t) = resume else { break };
@@ -470,54 +654,50 @@ impl Transcriber {
                 rest.len() as f64 / SAMPLE_RATE as f64,
                 rest.start_s()
             );
-            let (more, _, next) = self.decode_once(
-                state,
-                samples,
-                &rest,
-                Some(language),
-                options,
-                threads,
-                abort,
-            )?;
+            let (more, next) =
+                self.decode_once(state, samples, &rest, target, options, threads, abort)?;
             segments.extend(more);
             resume = next;
         }
-        Ok((segments, detected))
+        Ok(segments)
     }
 
     /// One decoding of a chunk (by the state's engine): its kept segments in file time,
-    /// the language, and the chunk time to decode again from when Whisper stopped early
-    /// after real speech.
+    /// and the chunk time to decode again from when Whisper stopped early after real
+    /// speech.
     #[allow(clippy::too_many_arguments)]
     fn decode_once(
         &self,
         state: &mut WorkerState,
         samples: &[f32],
         chunk: &Chunk,
-        language: Option<&str>,
+        target: &Target,
         options: &TranscribeOptions,
         threads: usize,
         abort: &Abort,
-    ) -> Result<(Vec<Segment>, String, Option<f64>)> {
+    ) -> Result<(Vec<Segment>, Option<f64>)> {
         let audio = chunk.samples(samples);
         let chunk_s = audio.len() as f64 / SAMPLE_RATE as f64;
-        let (found, detected) = match state {
+        let found = match state {
             WorkerState::Native(st) => {
-                let native = self
-                    .native
-                    .as_ref()
-                    .ok_or_else(|| Error::Engine("mishu's engine is not loaded".into()))?;
-                native.transcribe(
+                let native = self.native_engine()?;
+                native.encode(st, &audio, Some(chunk_key(chunk)), &**abort)?;
+                let decoded = native.decode(
                     st,
-                    &audio,
-                    language,
+                    chunk_s,
+                    target.token_id(),
+                    target.cantonese_prompt,
                     options.condition_on_previous,
                     options.no_speech_threshold,
                     options.beam_size,
                     &**abort,
-                )?
+                )?;
+                if options.condition_on_previous {
+                    native.remember(st, &decoded);
+                }
+                decoded.segments
             }
-            WorkerState::Cpp(st) => self.run_cpp(st, &audio, language, options, threads, abort)?,
+            WorkerState::Cpp(st) => self.run_cpp(st, &audio, target, options, threads, abort)?,
         };
         let mut out = Vec::new();
         let mut last_kept_end: Option<f64> = None;
@@ -526,6 +706,11 @@ impl Transcriber {
             let t0 = segment.start.clamp(0.0, chunk_s);
             let t1 = segment.end.clamp(t0, chunk_s);
             let (no_speech_prob, avg_logprob) = (segment.no_speech_prob, segment.avg_logprob);
+            if target.cantonese_prompt && language::echoes_prompt(&text) {
+                tracing::debug!("dropped {text:?}: the Cantonese prompt given back");
+                last_kept_end = None;
+                continue;
+            }
             if let Some(why) = reject(
                 &text,
                 t1 - t0,
@@ -546,23 +731,25 @@ impl Transcriber {
                 text,
                 no_speech_prob,
                 avg_logprob,
+                language: target.code.clone(),
             });
         }
         let resume = last_kept_end.filter(|&t| t >= MIN_PROGRESS_S && chunk_s - t >= MIN_TAIL_S);
-        Ok((out, detected, resume))
+        Ok((out, resume))
     }
 
-    /// One whisper.cpp run over a chunk's samples: its segments (chunk seconds) and the
-    /// language.
+    /// One whisper.cpp run over a chunk's samples in `target`'s language: its segments
+    /// (chunk seconds).
+    #[allow(clippy::too_many_arguments)]
     fn run_cpp(
         &self,
         state: &mut WhisperState,
         audio: &[f32],
-        language: Option<&str>,
+        target: &Target,
         options: &TranscribeOptions,
         threads: usize,
         abort: &Abort,
-    ) -> Result<(Vec<WindowSegment>, String)> {
+    ) -> Result<Vec<WindowSegment>> {
         let strategy = if options.beam_size > 1 {
             SamplingStrategy::BeamSearch {
                 beam_size: options.beam_size as i32,
@@ -573,7 +760,7 @@ impl Transcriber {
         };
         let mut params = FullParams::new(strategy);
         params.set_n_threads(threads.max(1) as i32);
-        params.set_language(Some(language.unwrap_or("auto")));
+        params.set_language(Some(&target.token));
         params.set_print_progress(false);
         params.set_print_realtime(false);
         params.set_print_special(false);
@@ -581,6 +768,9 @@ impl Transcriber {
         // Without context each chunk stands alone: text from an earlier chunk cannot seed
         // a loop here. With it, the state carries the previous chunk's text.
         params.set_no_context(!options.condition_on_previous);
+        if target.cantonese_prompt {
+            params.set_initial_prompt(language::CANTONESE_PROMPT);
+        }
         params.set_suppress_nst(true);
         params.set_suppress_blank(true);
         params.set_no_speech_thold(options.no_speech_threshold);
@@ -601,24 +791,12 @@ impl Transcriber {
         let should_abort = abort.clone();
         let callback: Box<dyn FnMut() -> bool> = Box::new(move || should_abort());
         params.set_abort_callback_safe(callback);
-        // whisper.cpp needs at least a second of audio; pad very short chunks with silence.
-        let mut padded;
-        let input = if audio.len() < SAMPLE_RATE as usize + SAMPLE_RATE as usize / 10 {
-            padded = audio.to_vec();
-            padded.resize(SAMPLE_RATE as usize * 11 / 10, 0.0);
-            &padded[..]
-        } else {
-            audio
-        };
-        let run = state.full(params, input);
+        let input = padded_for_cpp(audio);
+        let run = state.full(params, &input);
         if abort() {
             return Err(Error::Cancelled);
         }
         run.map_err(|e| Error::Engine(format!("whisper.cpp failed: {e}")))?;
-        let lang_id = state.full_lang_id_from_state();
-        let detected = whisper_rs::get_lang_str(lang_id)
-            .unwrap_or("en")
-            .to_string();
         let eot = self.cpp()?.token_eot();
         let mut out = Vec::new();
         for segment in state.as_iter() {
@@ -651,8 +829,179 @@ impl Transcriber {
                 avg_logprob,
             });
         }
-        Ok((out, detected))
+        Ok(out)
     }
+}
+
+/// How the language of the windows is chosen.
+enum LanguagePlan {
+    /// Every window in this language.
+    Fixed(Target),
+    /// Detected among these.
+    Detect(Choices),
+}
+
+/// The language decided for a recording, and the choices a window may take instead.
+struct WindowLanguages {
+    choices: Option<Choices>,
+    /// The recording's language, an index into `choices` (or `fixed`).
+    meeting: usize,
+    fixed: Option<Target>,
+}
+
+impl WindowLanguages {
+    fn fixed(target: Target) -> WindowLanguages {
+        WindowLanguages {
+            choices: None,
+            meeting: 0,
+            fixed: Some(target),
+        }
+    }
+
+    fn detected(choices: Choices, meeting: usize) -> WindowLanguages {
+        WindowLanguages {
+            choices: Some(choices),
+            meeting,
+            fixed: None,
+        }
+    }
+
+    fn meeting_target(&self) -> &Target {
+        match (&self.fixed, &self.choices) {
+            (Some(t), _) => t,
+            (None, Some(c)) => &c.targets[self.meeting],
+            (None, None) => unreachable!("a language plan is fixed or detected"),
+        }
+    }
+
+    /// The language reported for the recording: the one most of its kept speech was
+    /// decoded in, the decided one when nothing was kept.
+    fn reported(&self, segments: &[Segment]) -> String {
+        let mut seconds: Vec<(&str, f64)> = Vec::new();
+        for s in segments {
+            let d = (s.end - s.start).max(0.01);
+            match seconds.iter_mut().find(|(l, _)| *l == s.language) {
+                Some((_, total)) => *total += d,
+                None => seconds.push((&s.language, d)),
+            }
+        }
+        seconds
+            .iter()
+            .fold(None::<(&str, f64)>, |best, &(l, d)| match best {
+                Some((_, bd)) if bd >= d => best,
+                _ => Some((l, d)),
+            })
+            .map_or_else(
+                || self.meeting_target().code.clone(),
+                |(l, _)| l.to_string(),
+            )
+    }
+}
+
+/// The output of `en` on an English-only model.
+fn english() -> Target {
+    Target {
+        code: "en".into(),
+        token: "en".into(),
+        cantonese_prompt: false,
+        check_cantonese: false,
+    }
+}
+
+fn is_chinese(code: &str) -> bool {
+    code == "zh" || code == "yue"
+}
+
+/// Chunks whose language is detected to decide the recording's: at most this many.
+const LANGUAGE_PROBES: usize = 3;
+
+/// The chunks probed for the recording's language: up to [`LANGUAGE_PROBES`] spread
+/// evenly over the recording, the first one last (the state that probes it decodes it
+/// first, and mishu's engine keeps that encoding).
+fn probe_chunks(chunks: &[Chunk]) -> Vec<usize> {
+    let n = chunks.len();
+    let k = n.min(LANGUAGE_PROBES);
+    let mut picked: Vec<usize> = (0..k)
+        .map(|j| if k == 1 { 0 } else { j * (n - 1) / (k - 1) })
+        .collect();
+    picked.dedup();
+    picked.reverse();
+    picked
+}
+
+/// Seconds of speech each part of a re-decoded chunk has at least (a pause ends a part
+/// once it is this long).
+const PART_MIN_S: f64 = 3.0;
+
+/// A chunk's spans, grouped in order into parts of at least [`PART_MIN_S`] of speech
+/// (the last part takes what is left).
+fn chunk_parts(chunk: &Chunk) -> Vec<Chunk> {
+    let min = (PART_MIN_S * SAMPLE_RATE as f64) as usize;
+    let mut parts: Vec<Chunk> = Vec::new();
+    let mut current: Vec<vad::Span> = Vec::new();
+    for span in &chunk.spans {
+        current.push(*span);
+        if current.iter().map(vad::Span::len).sum::<usize>() >= min {
+            parts.push(Chunk {
+                spans: std::mem::take(&mut current),
+                join_gap: chunk.join_gap,
+            });
+        }
+    }
+    if !current.is_empty() {
+        match parts.last_mut() {
+            Some(last) if current.iter().map(vad::Span::len).sum::<usize>() < min => {
+                last.spans.extend(current)
+            }
+            _ => parts.push(Chunk {
+                spans: current,
+                join_gap: chunk.join_gap,
+            }),
+        }
+    }
+    parts
+}
+
+/// Names a chunk's audio for the engine's encoding cache.
+fn chunk_key(chunk: &Chunk) -> AudioKey {
+    let first = chunk.spans.first().map_or(0, |s| s.start);
+    let last = chunk.spans.last().map_or(0, |s| s.end);
+    (first, last, chunk.len())
+}
+
+/// `en 0.91, zh 0.09` for the logs.
+fn describe(choices: &Choices, probs: &[f32]) -> String {
+    choices
+        .targets
+        .iter()
+        .zip(probs)
+        .map(|(t, p)| format!("{} {p:.2}", t.code))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// whisper.cpp needs at least a second of audio: very short chunks padded with silence.
+fn padded_for_cpp(audio: &[f32]) -> std::borrow::Cow<'_, [f32]> {
+    let min = SAMPLE_RATE as usize * 11 / 10;
+    if audio.len() < SAMPLE_RATE as usize + SAMPLE_RATE as usize / 10 {
+        let mut padded = audio.to_vec();
+        padded.resize(min, 0.0);
+        std::borrow::Cow::Owned(padded)
+    } else {
+        std::borrow::Cow::Borrowed(audio)
+    }
+}
+
+/// whisper.cpp's language probabilities (by Whisper language id) for a chunk.
+fn cpp_language_probs(state: &mut WhisperState, audio: &[f32], threads: usize) -> Result<Vec<f32>> {
+    let input = padded_for_cpp(audio);
+    state
+        .pcm_to_mel(&input, threads.max(1))
+        .map_err(|e| Error::Engine(format!("whisper.cpp cannot compute the spectrogram: {e}")))?;
+    let (_, probs) = state
+        .lang_detect(0, threads.max(1))
+        .map_err(|e| Error::Engine(format!("whisper.cpp cannot detect the language: {e}")))?;
+    Ok(probs)
 }
 
 /// Speech left after whisper's last segment that is decoded again (seconds). Shorter
@@ -735,4 +1084,95 @@ fn reject(
 
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audio::vad::Span;
+
+    fn chunk(spans_s: &[(f64, f64)]) -> Chunk {
+        let s = |t: f64| (t * SAMPLE_RATE as f64) as usize;
+        Chunk {
+            spans: spans_s
+                .iter()
+                .map(|&(a, b)| Span {
+                    start: s(a),
+                    end: s(b),
+                })
+                .collect(),
+            join_gap: 4800,
+        }
+    }
+
+    #[test]
+    fn parts_have_at_least_three_seconds_of_speech_and_keep_every_span_in_order() {
+        let c = chunk(&[
+            (0.0, 5.6),
+            (6.6, 13.8),
+            (14.8, 16.0),
+            (16.5, 20.0),
+            (21.0, 21.5),
+        ]);
+        let parts = chunk_parts(&c);
+        let spans: Vec<Vec<Span>> = parts.iter().map(|p| p.spans.clone()).collect();
+        assert_eq!(
+            spans,
+            vec![
+                vec![c.spans[0]],
+                vec![c.spans[1]],
+                vec![c.spans[2], c.spans[3], c.spans[4]],
+            ]
+        );
+        assert!(parts.iter().all(|p| p.join_gap == c.join_gap));
+        assert_eq!(chunk_parts(&chunk(&[(0.0, 1.0)])).len(), 1);
+    }
+
+    #[test]
+    fn probes_spread_over_the_recording_the_first_chunk_last() {
+        let chunks: Vec<Chunk> = (0..10)
+            .map(|i| chunk(&[(i as f64 * 30.0, i as f64 * 30.0 + 29.0)]))
+            .collect();
+        assert_eq!(probe_chunks(&chunks), vec![9, 4, 0]);
+        assert_eq!(probe_chunks(&chunks[..2]), vec![1, 0]);
+        assert_eq!(probe_chunks(&chunks[..1]), vec![0]);
+        assert!(probe_chunks(&[]).is_empty());
+    }
+
+    fn segment(start: f64, end: f64, language: &str) -> Segment {
+        Segment {
+            start,
+            end,
+            text: "x".into(),
+            no_speech_prob: 0.0,
+            avg_logprob: -0.2,
+            language: language.into(),
+        }
+    }
+
+    #[test]
+    fn the_recording_is_in_the_language_of_most_of_its_speech() {
+        let choices = Choices::new(&Languages::default(), 99).unwrap();
+        let chinese = WindowLanguages::detected(choices.clone(), 1);
+        let segs = [
+            segment(0.0, 20.0, "yue"),
+            segment(20.0, 25.0, "zh"),
+            segment(25.0, 27.0, "en"),
+        ];
+        assert_eq!(chinese.reported(&segs), "yue");
+        assert_eq!(chinese.reported(&[segment(0.0, 9.0, "zh")]), "zh");
+        // Windows that left the decided language and hold most of the speech name it.
+        let english = WindowLanguages::detected(choices, 0);
+        assert_eq!(english.reported(&segs), "yue");
+        assert_eq!(
+            english.reported(&[]),
+            "en",
+            "nothing kept: the decided language"
+        );
+        assert_eq!(WindowLanguages::fixed(english_target()).reported(&[]), "en");
+    }
+
+    fn english_target() -> Target {
+        english()
+    }
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 use inference::llm::Llm;
-use inference::whisper::{Script, TranscribeOptions, Transcriber};
+use inference::whisper::{Languages, Script, TranscribeOptions, Transcriber};
 use models::ModelStore;
 use tokio::sync::OnceCell;
 
@@ -162,9 +162,13 @@ impl CommandEngine {
         };
         let duration_s = decoded.duration_s();
         let (model, transcriber) = self.transcriber().await?;
+        let languages = Languages::parse(&self.config.languages).map_err(|e| {
+            ApiError::internal(format!("commands.languages in the configuration: {e}"))
+        })?;
         let transcript = tokio::task::spawn_blocking(move || {
             let options = TranscribeOptions {
                 language: Some("auto".into()),
+                languages,
                 script: Script::Traditional,
                 ..TranscribeOptions::default()
             };

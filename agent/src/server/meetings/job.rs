@@ -203,10 +203,13 @@ fn run_pipeline(
                     let _ = tx.send((stage.fraction(true), stage.message()));
                 }
             });
+            let languages = inference::whisper::Languages::parse(&config.languages)
+                .map_err(|e| format!("minutes.languages: {e}"))?;
             let t = audio::transcribe(
                 path,
                 config.models_dir.clone(),
                 config.speech_model.as_deref(),
+                &languages,
                 config.max_audio_hours * 3600.0,
                 Some(on_progress),
             )

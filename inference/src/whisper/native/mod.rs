@@ -40,6 +40,8 @@ pub(crate) struct NativeWhisper {
     model: Model,
     vocab: Vocab,
     mel: MelSpec,
+    /// [`CANTONESE_PROMPT`](super::language::CANTONESE_PROMPT) in this model's tokens.
+    cantonese: Vec<u32>,
 }
 
 /// What one worker keeps between windows.
@@ -49,6 +51,31 @@ pub(crate) struct NativeState {
     mel: Vec<f32>,
     /// Tokens of the windows decoded so far, the next window's context.
     previous: Vec<u32>,
+    /// The audio whose encoding the decoder holds, as the caller named it.
+    encoded: Option<AudioKey>,
+}
+
+impl NativeState {
+    /// The tokens the next window gets as context.
+    pub fn context(&self) -> &[u32] {
+        &self.previous
+    }
+
+    /// Puts back a context saved with [`NativeState::context`] (audio decoded again
+    /// must not see its own first decoding).
+    pub fn set_context(&mut self, tokens: Vec<u32>) {
+        self.previous = tokens;
+    }
+}
+
+/// Names a stretch of audio, so that decoding it again does not encode it again.
+pub(crate) type AudioKey = (usize, usize, usize);
+
+/// One window decoded: its segments, and the tokens to carry as the next window's context
+/// (empty when the window was most likely silence).
+pub(crate) struct Decoded {
+    pub segments: Vec<WindowSegment>,
+    pub context: Vec<u32>,
 }
 
 impl NativeWhisper {
@@ -68,24 +95,54 @@ impl NativeWhisper {
             detail,
         };
         let file = models::whisper::parse_ggml(&bytes).map_err(bad)?;
+        NativeWhisper::from_ggml(&file).map_err(bad)
+    }
+
+    /// The engine for a parsed ggml file (whisper-base's shapes, large-v3's 128 mel bins
+    /// and 100 languages, turbo's 4 decoder layers alike).
+    pub fn from_ggml(
+        file: &models::whisper::GgmlFile,
+    ) -> std::result::Result<NativeWhisper, String> {
         if file.n_fft != mel::N_FFT / 2 + 1 {
-            return Err(bad(format!(
+            return Err(format!(
                 "its mel filters have {} frequency bins, not {}",
                 file.n_fft,
                 mel::N_FFT / 2 + 1
-            )));
+            ));
         }
-        let model = Model::load(&file).map_err(|e| bad(e.to_string()))?;
+        let model = Model::load(file).map_err(|e| e.to_string())?;
         let vocab = Vocab::new(&file.vocab, model.dims.n_vocab);
+        if file.mel_filters.len() != file.n_mel * file.n_fft {
+            return Err("its mel filters are truncated".into());
+        }
         let mel = MelSpec::new(file.mel_filters.clone(), file.n_mel);
         if mel.n_mel() != model.dims.n_mels {
-            return Err(bad("its mel filters do not match its header".into()));
+            return Err(format!(
+                "its mel filters have {} bins but its header says {}",
+                mel.n_mel(),
+                model.dims.n_mels
+            ));
         }
-        Ok(NativeWhisper { model, vocab, mel })
+        let cantonese = if vocab.is_multilingual() {
+            vocab.tokenize(&format!(" {}", super::language::CANTONESE_PROMPT))
+        } else {
+            Vec::new()
+        };
+        Ok(NativeWhisper {
+            model,
+            vocab,
+            mel,
+            cantonese,
+        })
     }
 
     pub fn n_vocab(&self) -> usize {
         self.model.dims.n_vocab
+    }
+
+    /// Language tokens of the model (0 for an English-only model).
+    pub fn n_languages(&self) -> usize {
+        self.vocab.n_languages as usize
     }
 
     pub fn new_state(&self) -> NativeState {
@@ -94,79 +151,81 @@ impl NativeWhisper {
             decoder: DecoderState::new(&self.model),
             mel: Vec::new(),
             previous: Vec::new(),
+            encoded: None,
         }
     }
 
-    /// Encodes `audio` (at most one 30-s window) into `state`'s decoder.
-    fn encode(
+    /// Encodes `audio` (at most one 30-s window) into `state`'s decoder, unless it holds
+    /// the encoding of the audio named `key` already.
+    pub fn encode(
         &self,
         state: &mut NativeState,
         audio: &[f32],
+        key: Option<AudioKey>,
         abort: &dyn Fn() -> bool,
     ) -> Result<()> {
+        if key.is_some() && state.encoded == key {
+            return Ok(());
+        }
+        state.encoded = None;
         let frames = 2 * self.model.dims.n_audio_ctx;
         self.mel.compute(audio, frames, &mut state.mel);
         encoder::encode(&self.model, &state.mel, &mut state.encoder, abort)?;
-        state.decoder.set_audio(&self.model, &state.encoder.x)
+        state.decoder.set_audio(&self.model, &state.encoder.x)?;
+        state.encoded = key;
+        Ok(())
     }
 
-    /// The language spoken in the audio `state` holds, as a Whisper language code.
-    fn detect_language(&self, state: &mut NativeState) -> Result<String> {
+    /// The probability of each of the model's languages (by Whisper language id) for
+    /// the audio `state` holds: the softmax of the language tokens' logits after
+    /// `<|startoftranscript|>`.
+    pub fn language_probs(&self, state: &mut NativeState) -> Result<Vec<f32>> {
         if !self.vocab.is_multilingual() {
-            return Ok("en".into());
+            return Ok(vec![1.0]);
         }
         state.decoder.reset();
         state
             .decoder
             .forward(&self.model, &[self.vocab.sot], &[0])?;
-        let logits = &state.decoder.logits;
-        let best = (0..self.vocab.n_languages)
-            .max_by(|&a, &b| {
-                let (la, lb) = (
-                    logits[self.vocab.language_token(a) as usize],
-                    logits[self.vocab.language_token(b) as usize],
-                );
-                la.total_cmp(&lb)
-            })
-            .unwrap_or(0);
-        Ok(whisper_rs::get_lang_str(best as i32)
-            .unwrap_or("en")
-            .to_string())
+        let logits: Vec<f32> = (0..self.vocab.n_languages)
+            .map(|id| state.decoder.logits[self.vocab.language_token(id) as usize])
+            .collect();
+        Ok(super::language::softmax(&logits))
     }
 
-    /// Decodes `audio` (at most one 30-s window) in `language` (detected when `None`).
-    /// With `condition_on_previous`, the text of this state's earlier windows is the
-    /// prompt. A window that is most likely silence (no-speech probability above
-    /// `no_speech_threshold` and an unsure decoding) is not carried into the context.
-    /// `beam_size` 1 decodes greedily, more runs beam search.
+    /// Decodes the audio `state` holds (`window_s` seconds of it) with the language token
+    /// of Whisper language id `language` (ignored by English-only models). The prompt is
+    /// the Cantonese steering text when `cantonese`, then the text of this state's
+    /// earlier windows (when `condition_on_previous`). `beam_size` 1 decodes greedily,
+    /// more runs beam search.
     #[allow(clippy::too_many_arguments)]
-    pub fn transcribe(
+    pub fn decode(
         &self,
         state: &mut NativeState,
-        audio: &[f32],
-        language: Option<&str>,
+        window_s: f64,
+        language: usize,
+        cantonese: bool,
         condition_on_previous: bool,
         no_speech_threshold: f32,
         beam_size: usize,
         abort: &dyn Fn() -> bool,
-    ) -> Result<(Vec<WindowSegment>, String)> {
-        self.encode(state, audio, abort)?;
-        let language = match language {
-            Some(l) => l.to_string(),
-            None => self.detect_language(state)?,
-        };
-        let lang_token = if self.vocab.is_multilingual() {
-            let id = whisper_rs::get_lang_id(&language)
-                .ok_or_else(|| Error::BadInput(format!("unknown language {language:?}")))?;
-            Some(self.vocab.language_token(id as u32))
+    ) -> Result<Decoded> {
+        let lang_token = self.vocab.is_multilingual().then(|| {
+            let id = (language as u32).min(self.vocab.n_languages.saturating_sub(1));
+            self.vocab.language_token(id)
+        });
+        let steer: &[u32] = if cantonese && lang_token.is_some() {
+            &self.cantonese
         } else {
-            None
+            &[]
         };
-        if !condition_on_previous {
-            state.previous.clear();
-        }
+        let previous: &[u32] = if condition_on_previous {
+            &state.previous
+        } else {
+            &[]
+        };
         let n_ctx = self.model.dims.n_text_ctx;
-        let (prompt, sot_index) = search::prompt(&self.vocab, &state.previous, lang_token, n_ctx);
+        let (prompt, sot_index) = search::prompt(&self.vocab, steer, previous, lang_token, n_ctx);
         let n_vocab = self.model.dims.n_vocab;
         let padded = self.model.logits.out_features();
         state.decoder.reset();
@@ -182,7 +241,6 @@ impl NativeWhisper {
         } else {
             self.greedy(state, logits, max_new, abort)?
         };
-        let window_s = audio.len() as f64 / crate::audio::SAMPLE_RATE as f64;
         let segments: Vec<WindowSegment> =
             search::segments(&self.vocab, &sampled, &logprobs, window_s)
                 .into_iter()
@@ -201,16 +259,23 @@ impl NativeWhisper {
             .map(|(_, lp)| *lp)
             .collect();
         let mean = text_logprobs.iter().sum::<f32>() / text_logprobs.len().max(1) as f32;
+        // A window that is most likely silence (no-speech probability above the
+        // threshold and an unsure decoding) is not carried into the context.
         let silent = no_speech_prob > no_speech_threshold && mean < -1.0;
-        if condition_on_previous && !silent {
-            state.previous.extend_from_slice(&sampled);
-            // Only the last half-context of it is ever a prompt.
-            let keep = n_ctx / 2;
-            if state.previous.len() > 4 * keep {
-                state.previous.drain(..state.previous.len() - keep);
-            }
+        Ok(Decoded {
+            segments,
+            context: if silent { Vec::new() } else { sampled },
+        })
+    }
+
+    /// Carries a decoded window's tokens into the context of the state's next window.
+    pub fn remember(&self, state: &mut NativeState, decoded: &Decoded) {
+        state.previous.extend_from_slice(&decoded.context);
+        // Only the last half-context of it is ever a prompt.
+        let keep = self.model.dims.n_text_ctx / 2;
+        if state.previous.len() > 4 * keep {
+            state.previous.drain(..state.previous.len() - keep);
         }
-        Ok((segments, language))
     }
 
     /// Greedy decoding from the prompt's `logits`: the tokens and their log-probabilities.
@@ -285,5 +350,149 @@ impl NativeWhisper {
         }
         let best = search::best_beam(finished, active, width);
         Ok((best.tokens, best.logprobs))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use models::whisper::{parse_ggml, write_ggml, Hparams, Quantization, Tensor, WhisperWeights};
+
+    /// A whisper model with random weights and the shapes of large-v3-turbo where they
+    /// matter here (128 mel bins, 51,866 tokens with `<|yue|>`, 4 decoder layers), small
+    /// elsewhere.
+    fn turbo_shaped() -> Vec<u8> {
+        let (d, n_audio_ctx, n_text_ctx, n_mels, n_vocab) = (128usize, 8, 64, 128, 51_866);
+        let hparams = Hparams {
+            n_vocab: n_vocab as i32,
+            n_audio_ctx: n_audio_ctx as i32,
+            n_audio_state: d as i32,
+            n_audio_head: 2,
+            n_audio_layer: 2,
+            n_text_ctx: n_text_ctx as i32,
+            n_text_state: d as i32,
+            n_text_head: 2,
+            n_text_layer: 4,
+            n_mels: n_mels as i32,
+        };
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut random = |shape: Vec<usize>, name: &str| {
+            let n: usize = shape.iter().product();
+            let data = (0..n)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    (seed % 1000) as f32 / 10_000.0 - 0.05
+                })
+                .collect();
+            Tensor::new(name, shape, data)
+        };
+        let ones = |name: &str| Tensor::new(name, vec![d], vec![1.0; d]);
+        let mut tensors = vec![
+            random(vec![d, n_mels, 3], "encoder.conv1.weight"),
+            random(vec![d], "encoder.conv1.bias"),
+            random(vec![d, d, 3], "encoder.conv2.weight"),
+            random(vec![d], "encoder.conv2.bias"),
+            random(vec![n_audio_ctx, d], "encoder.positional_embedding"),
+            ones("encoder.ln_post.weight"),
+            random(vec![d], "encoder.ln_post.bias"),
+            random(vec![n_vocab, d], "decoder.token_embedding.weight"),
+            random(vec![n_text_ctx, d], "decoder.positional_embedding"),
+            ones("decoder.ln.weight"),
+            random(vec![d], "decoder.ln.bias"),
+        ];
+        let mut block = |p: &str, cross: bool, tensors: &mut Vec<Tensor>| {
+            let mut norms = vec!["attn_ln", "mlp_ln"];
+            let mut attns = vec!["attn"];
+            if cross {
+                norms.push("cross_attn_ln");
+                attns.push("cross_attn");
+            }
+            for n in norms {
+                tensors.push(ones(&format!("{p}.{n}.weight")));
+                tensors.push(random(vec![d], &format!("{p}.{n}.bias")));
+            }
+            for a in attns {
+                for m in ["query", "key", "value", "out"] {
+                    tensors.push(random(vec![d, d], &format!("{p}.{a}.{m}.weight")));
+                    if m != "key" {
+                        tensors.push(random(vec![d], &format!("{p}.{a}.{m}.bias")));
+                    }
+                }
+            }
+            tensors.push(random(vec![4 * d, d], &format!("{p}.mlp.0.weight")));
+            tensors.push(random(vec![4 * d], &format!("{p}.mlp.0.bias")));
+            tensors.push(random(vec![d, 4 * d], &format!("{p}.mlp.2.weight")));
+            tensors.push(random(vec![d], &format!("{p}.mlp.2.bias")));
+        };
+        for i in 0..2 {
+            block(&format!("encoder.blocks.{i}"), false, &mut tensors);
+        }
+        for i in 0..4 {
+            block(&format!("decoder.blocks.{i}"), true, &mut tensors);
+        }
+        // Byte tokens first (any text can be written), then placeholders, up to and
+        // with the special tokens whisper.cpp's files list.
+        let vocab: Vec<Vec<u8>> = (0..50_365u32)
+            .map(|i| {
+                if i < 256 {
+                    vec![i as u8]
+                } else {
+                    format!("<t{i}>").into_bytes()
+                }
+            })
+            .collect();
+        let weights = WhisperWeights {
+            hparams,
+            vocab,
+            tensors,
+        };
+        let mut bytes = Vec::new();
+        write_ggml(&weights, Quantization::F16, &mut bytes).unwrap();
+        bytes
+    }
+
+    #[test]
+    fn large_v3_turbo_shapes_load_detect_and_decode() {
+        let bytes = turbo_shaped();
+        let file = parse_ggml(&bytes).unwrap();
+        assert_eq!((file.n_mel, file.hparams.n_text_layer), (128, 4));
+        let engine = NativeWhisper::from_ggml(&file).unwrap();
+        assert_eq!(engine.n_vocab(), 51_866);
+        assert_eq!(engine.n_languages(), 100, "large-v3 has <|yue|>");
+        assert_eq!(engine.model.decoder.len(), 4);
+        assert_eq!(engine.mel.n_mel(), 128);
+        assert!(!engine.cantonese.is_empty());
+        assert_eq!(
+            engine.vocab.text(&engine.cantonese),
+            format!(" {}", super::super::language::CANTONESE_PROMPT)
+        );
+        let mut state = engine.new_state();
+        let audio: Vec<f32> = (0..3200).map(|i| (i as f32 * 0.05).sin() * 0.3).collect();
+        let never = || false;
+        engine
+            .encode(&mut state, &audio, Some((0, 3200, 3200)), &never)
+            .unwrap();
+        let probs = engine.language_probs(&mut state).unwrap();
+        assert_eq!(probs.len(), 100);
+        assert!((probs.iter().sum::<f32>() - 1.0).abs() < 1e-3);
+        assert!(probs.iter().all(|p| p.is_finite()));
+        // Cantonese with its own token (id 99), greedy and beam search, the prompt on.
+        for beam in [1, 2] {
+            let decoded = engine
+                .decode(&mut state, 0.2, 99, true, true, 0.6, beam, &never)
+                .unwrap();
+            assert!(decoded.context.len() <= 64);
+        }
+    }
+
+    #[test]
+    fn a_file_whose_filters_disagree_with_its_header_is_refused_with_the_reason() {
+        let bytes = turbo_shaped();
+        let mut file = parse_ggml(&bytes).unwrap();
+        file.hparams.n_mels = 80;
+        let err = NativeWhisper::from_ggml(&file).err().expect("refused");
+        assert!(err.contains("80") || err.contains("convolution"), "{err}");
     }
 }

@@ -12,20 +12,25 @@ pub(crate) const TIME_PRECISION: f64 = 0.02;
 /// `max_initial_timestamp`, 1 s).
 const MAX_INITIAL_TIMESTAMP: u32 = 50;
 
-/// The prompt of a window: `<|startofprev|>` and the previous text (at most half the
-/// context), then `<|startoftranscript|>`, the language and the task. Returns the
-/// tokens and the index of `<|startoftranscript|>`.
+/// The prompt of a window: `<|startofprev|>`, the steering text (`steer`, e.g. the
+/// Cantonese prompt) and the end of the previous text (together at most half the
+/// context), then `<|startoftranscript|>`, the language and the task. Returns the tokens
+/// and the index of `<|startoftranscript|>`.
 pub(crate) fn prompt(
     vocab: &Vocab,
+    steer: &[u32],
     previous: &[u32],
     language: Option<u32>,
     n_text_ctx: usize,
 ) -> (Vec<u32>, usize) {
     let mut tokens = Vec::new();
-    if !previous.is_empty() {
+    if !previous.is_empty() || !steer.is_empty() {
         let keep = n_text_ctx / 2 - 1;
+        let steer = &steer[..steer.len().min(keep)];
+        let room = keep - steer.len();
         tokens.push(vocab.prev);
-        tokens.extend_from_slice(&previous[previous.len().saturating_sub(keep)..]);
+        tokens.extend_from_slice(steer);
+        tokens.extend_from_slice(&previous[previous.len().saturating_sub(room)..]);
     }
     let sot_index = tokens.len();
     tokens.push(vocab.sot);
@@ -295,15 +300,25 @@ mod tests {
     #[test]
     fn prompts_carry_at_most_half_the_context_of_previous_text() {
         let v = vocab();
-        let (p, sot) = prompt(&v, &[], Some(v.language_token(0)), 448);
+        let (p, sot) = prompt(&v, &[], &[], Some(v.language_token(0)), 448);
         assert_eq!(p, [v.sot, v.language_token(0), v.transcribe]);
         assert_eq!(sot, 0);
         let previous: Vec<u32> = (0..300).collect();
-        let (p, sot) = prompt(&v, &previous, None, 448);
+        let (p, sot) = prompt(&v, &[], &previous, None, 448);
         assert_eq!(p[0], v.prev);
         assert_eq!(sot, 224);
         assert_eq!(p[1], 300 - 223);
         assert_eq!(&p[sot..], [v.sot, v.transcribe]);
+        // The steering text comes first and is kept whole; the previous text fills the rest.
+        let steer = [7, 8, 9];
+        let (p, sot) = prompt(&v, &steer, &previous, Some(v.language_token(1)), 448);
+        assert_eq!(&p[..4], [v.prev, 7, 8, 9]);
+        assert_eq!(sot, 224);
+        assert_eq!(p[4], 300 - 220);
+        assert_eq!(&p[sot..], [v.sot, v.language_token(1), v.transcribe]);
+        let (p, sot) = prompt(&v, &steer, &[], None, 448);
+        assert_eq!(p, [v.prev, 7, 8, 9, v.sot, v.transcribe]);
+        assert_eq!(sot, 4);
     }
 
     #[test]

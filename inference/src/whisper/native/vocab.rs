@@ -115,6 +115,38 @@ impl Vocab {
         self.sot + 1 + id
     }
 
+    /// `text` as tokens, the longest known token at each point. Whisper's ggml files
+    /// carry no BPE merges, so this is not always the tokenization the model was trained
+    /// on, but every token is one it knows and the bytes are exactly the text's.
+    pub fn tokenize(&self, text: &str) -> Vec<u32> {
+        let by_text: HashMap<&[u8], u32> = self
+            .bytes
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| !b.is_empty())
+            .map(|(i, b)| (b.as_slice(), i as u32))
+            .collect();
+        let longest = self.bytes.iter().map(Vec::len).max().unwrap_or(1);
+        let bytes = text.as_bytes();
+        let mut out = Vec::new();
+        let mut pos = 0;
+        while pos < bytes.len() {
+            let max = longest.min(bytes.len() - pos);
+            match (1..=max)
+                .rev()
+                .find_map(|n| by_text.get(&bytes[pos..pos + n]).map(|&id| (id, n)))
+            {
+                Some((id, n)) => {
+                    out.push(id);
+                    pos += n;
+                }
+                // A byte no token starts with (not in a real Whisper vocabulary): skipped.
+                None => pos += 1,
+            }
+        }
+        out
+    }
+
     /// The text of regular tokens (others are skipped), as UTF-8 with any broken
     /// sequence replaced.
     pub fn text(&self, tokens: &[u32]) -> String {
@@ -186,5 +218,20 @@ mod tests {
         }
         assert_eq!(v.space, Some(220));
         assert_eq!(v.text(&[0, 220, 5, v.eot, v.timestamp_begin]), "t0 -");
+    }
+
+    #[test]
+    fn tokenizes_with_the_longest_known_tokens() {
+        let mut t = tokens(50_364);
+        t[10] = "嘅".as_bytes().to_vec();
+        t[11] = " 佢".as_bytes().to_vec();
+        t[12] = "哋".as_bytes().to_vec();
+        t[13] = "佢哋".as_bytes().to_vec();
+        t[14] = vec![0xe4];
+        let refs: Vec<&[u8]> = t.iter().map(|b| b.as_slice()).collect();
+        let v = Vocab::new(&refs, 51_865);
+        let ids = v.tokenize(" 佢哋嘅佢哋");
+        assert_eq!(ids, vec![11, 12, 10, 13]);
+        assert_eq!(v.text(&ids), " 佢哋嘅佢哋");
     }
 }
