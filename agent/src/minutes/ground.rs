@@ -192,7 +192,7 @@ impl<'a> Context<'a> {
         let quote_end = span
             .as_ref()
             .map(|s| s.end - (around.as_ptr() as usize - text.as_ptr() as usize));
-        let called = self.called_on_before(around, quote_end);
+        let called = self.called_on_for(around, task, quote_end);
         let (mut owner, mut owner_text) = self.owner(p.owner.trim(), source);
         // "We should all…", "please submit…": words that ask a group give the task to
         // nobody in particular, unless the owner is named right there.
@@ -354,12 +354,14 @@ impl<'a> Context<'a> {
     /// The one person `text` calls on by name ("Sandy 你…", "Ken, can you…"); none when
     /// it calls on nobody or on several.
     pub(super) fn called_on(&self, text: &str) -> Option<PersonRef> {
-        self.called_on_before(text, None)
+        self.called_on_for(text, "", None)
     }
 
-    /// As [`Self::called_on`]; when several are called on and the task's words end at
-    /// `end`, the last one called on before it.
-    fn called_on_before(&self, text: &str, end: Option<usize>) -> Option<PersonRef> {
+    /// As [`Self::called_on`]; when several are called on ("Fiona, you'll get the
+    /// forecast, and Sandy, you'll do the business case"), the one whose part of the
+    /// line holds most of `task`'s words, or else the last one called on before the
+    /// quote ends at `end`.
+    fn called_on_for(&self, text: &str, task: &str, end: Option<usize>) -> Option<PersonRef> {
         let mentions: Vec<(usize, String)> = self
             .directory
             .find(text)
@@ -371,14 +373,37 @@ impl<'a> Context<'a> {
             .collect();
         let mut ids: Vec<&String> = mentions.iter().map(|(_, id)| id).collect();
         ids.dedup();
-        let id = match (ids.as_slice(), end) {
-            ([id], _) => (*id).clone(),
-            ([_, _, ..], Some(end)) => mentions
-                .iter()
-                .rev()
-                .find(|(start, _)| *start < end)
-                .map(|(_, id)| id.clone())?,
-            _ => return None,
+        let id = match ids.as_slice() {
+            [] => return None,
+            [id] => (*id).clone(),
+            _ => {
+                // Each one's part runs from their name to the next name called on.
+                let words: Vec<String> = content_units(task)
+                    .into_iter()
+                    .filter(|w| w.chars().count() >= 4 || !w.is_ascii())
+                    .collect();
+                let scores: Vec<usize> = (0..mentions.len())
+                    .map(|i| {
+                        let stop = mentions.get(i + 1).map_or(text.len(), |(s, _)| *s);
+                        let part = content_units(&text[mentions[i].0..stop]);
+                        words.iter().filter(|w| part.contains(w)).count()
+                    })
+                    .collect();
+                let top = scores.iter().copied().max().unwrap_or(0);
+                let clear = top > 0 && scores.iter().filter(|&&n| n == top).count() == 1;
+                match end {
+                    _ if clear => {
+                        let i = scores.iter().position(|&n| n == top).unwrap_or(0);
+                        mentions[i].1.clone()
+                    }
+                    Some(end) => mentions
+                        .iter()
+                        .rev()
+                        .find(|(start, _)| *start < end)
+                        .map(|(_, id)| id.clone())?,
+                    None => return None,
+                }
+            }
         };
         self.directory.person(&id).map(|p| PersonRef {
             id: p.id.clone(),
@@ -1228,6 +1253,21 @@ mod tests {
             owner("Ken, you'll do a quick business case").as_deref(),
             Some("p003")
         );
+        // The whole line quoted: the task's words say whose part it is.
+        let whole = "Amy, you'll get me the client's volume forecast, and Ken, you'll do a quick business case.";
+        let owner_of = |task: &str| {
+            ctx.ground(
+                &Proposed {
+                    task: task.into(),
+                    ..proposed(whole, "Peter", "")
+                },
+                &chunk,
+            )
+            .and_then(|g| g.owner)
+            .map(|o| o.id)
+        };
+        assert_eq!(owner_of("Get the volume forecast").as_deref(), Some("p002"));
+        assert_eq!(owner_of("Do the business case").as_deref(), Some("p003"));
         // What the meeting decided, nobody in particular taking it on, is a decision.
         assert_eq!(
             ctx.check(
