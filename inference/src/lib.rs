@@ -5,6 +5,7 @@ pub mod audio;
 mod error;
 pub mod llm;
 mod logging;
+pub mod speakers;
 pub mod whisper;
 
 pub use error::{Error, ErrorKind, Result};
