@@ -11,5 +11,6 @@ pub mod llm_models;
 pub mod minutes;
 pub mod progress;
 pub mod server;
+pub mod speakers;
 pub mod store;
 pub mod timewords;
