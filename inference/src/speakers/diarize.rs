@@ -42,7 +42,7 @@ impl Default for DiarizeOptions {
             speakers: SpeakerCount::Auto,
             window_s: 1.5,
             hop_s: 0.75,
-            threshold: 0.35,
+            threshold: 0.4,
             min_cluster_windows: 3,
             batch: 16,
         }
