@@ -47,6 +47,8 @@ pub enum Command {
     Parse(ParseArgs),
     /// Speech to text: any common audio file to timestamped text.
     Transcribe(TranscribeArgs),
+    /// Who spoke when: the speaker turns of a recording.
+    Diarize(DiarizeArgs),
     /// Run the local LLM directly (debugging, demos, benchmarks).
     Generate(GenerateArgs),
     /// One spoken or typed instruction to a calendar event, a task or a reminder.
@@ -178,6 +180,29 @@ pub struct TranscribeArgs {
     /// formats it does not read), native (mishu's engine) or whisper.cpp.
     #[arg(long, default_value = "auto")]
     pub engine: String,
+    /// Speaker labels on segments: auto (when the speaker model is installed, with the
+    /// number of speakers estimated), N (exactly N speakers) or off.
+    #[arg(long, default_value = "auto")]
+    pub speakers: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DiarizeArgs {
+    /// The recording (any format `transcribe` reads).
+    pub audio: PathBuf,
+    /// auto (estimate how many) or N (exactly N speakers).
+    #[arg(long, default_value = "auto")]
+    pub speakers: String,
+    /// json or rttm.
+    #[arg(long, default_value = "json")]
+    pub format: String,
+    /// Same as --format json.
+    #[arg(long)]
+    pub json: bool,
+    /// Cosine similarity above which two voices are one speaker (with --speakers auto;
+    /// default: the calibrated value). For tuning on your own recordings.
+    #[arg(long)]
+    pub threshold: Option<f32>,
 }
 
 #[derive(Debug, Args)]

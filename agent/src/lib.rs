@@ -12,5 +12,6 @@ pub mod meaning;
 pub mod minutes;
 pub mod progress;
 pub mod server;
+pub mod speakers;
 pub mod store;
 pub mod timewords;

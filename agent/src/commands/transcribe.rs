@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::cli::{GlobalArgs, TranscribeArgs};
 use crate::exit::BadInput;
+use crate::speakers::{self, SpeakerMode};
 
 /// Files shorter than this get no progress bar.
 const PROGRESS_AFTER_S: f64 = 5.0;
@@ -68,7 +69,9 @@ pub fn run(global: &GlobalArgs, args: TranscribeArgs) -> anyhow::Result<()> {
             args.engine
         ))
     })?;
+    let speaker_mode = SpeakerMode::parse(&args.speakers)?;
     let store = ModelStore::open(global.models_dir.clone())?;
+    let speaker_model = speakers::load_model(&store, speaker_mode)?;
     let model = args
         .model
         .clone()
@@ -130,7 +133,27 @@ pub fn run(global: &GlobalArgs, args: TranscribeArgs) -> anyhow::Result<()> {
         duration_s,
         started.elapsed().as_secs_f64()
     );
-    print!("{}", render(&transcript, format, duration_s, &model));
+    let labels = match &speaker_model {
+        Some(speaker_model) => {
+            let started = Instant::now();
+            let diarization = speakers::separate(speaker_model, &audio.samples, speaker_mode)?;
+            tracing::info!(
+                "{} speaker(s) found in {:.2} s",
+                diarization.speakers,
+                started.elapsed().as_secs_f64()
+            );
+            transcript
+                .segments
+                .iter()
+                .map(|s| speakers::label_for(&diarization, s.start, s.end))
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    print!(
+        "{}",
+        render(&transcript, &labels, format, duration_s, &model)
+    );
     Ok(())
 }
 
@@ -178,7 +201,15 @@ fn progress_bar(path: &std::path::Path) -> ProgressBar {
     bar
 }
 
-fn render(t: &Transcript, format: Format, duration_s: f64, model: &str) -> String {
+/// `labels` holds each segment's speaker (empty when speakers were not separated).
+fn render(
+    t: &Transcript,
+    labels: &[Option<String>],
+    format: Format,
+    duration_s: f64,
+    model: &str,
+) -> String {
+    let speaker = |i: usize| labels.get(i).and_then(|l| l.as_deref());
     match format {
         Format::Json => {
             let doc = JsonTranscript {
@@ -189,11 +220,12 @@ fn render(t: &Transcript, format: Format, duration_s: f64, model: &str) -> Strin
                 segments: t
                     .segments
                     .iter()
-                    .map(|s| JsonSegment {
+                    .enumerate()
+                    .map(|(i, s)| JsonSegment {
                         start: s.start,
                         end: s.end,
                         text: &s.text,
-                        speaker: None,
+                        speaker: speaker(i),
                         language: &s.language,
                     })
                     .collect(),
@@ -207,21 +239,24 @@ fn render(t: &Transcript, format: Format, duration_s: f64, model: &str) -> Strin
             .enumerate()
             .map(|(i, s)| {
                 format!(
-                    "{}\n{} --> {}\n{}\n\n",
+                    "{}\n{} --> {}\n{}{}\n\n",
                     i + 1,
                     clock(s.start, ','),
                     clock(s.end, ','),
+                    speaker(i).map_or(String::new(), |l| format!("{l}: ")),
                     s.text
                 )
             })
             .collect(),
         Format::Vtt => {
             let mut out = String::from("WEBVTT\n\n");
-            for s in &t.segments {
+            for (i, s) in t.segments.iter().enumerate() {
+                // WebVTT's voice tag names the speaker.
                 out.push_str(&format!(
-                    "{} --> {}\n{}\n\n",
+                    "{} --> {}\n{}{}\n\n",
                     clock(s.start, '.'),
                     clock(s.end, '.'),
+                    speaker(i).map_or(String::new(), |l| format!("<v {l}>")),
                     s.text
                 ));
             }
@@ -293,7 +328,7 @@ mod tests {
 
     #[test]
     fn json_has_the_interface_fields() {
-        let out = render(&transcript(), Format::Json, 11.0, "whisper-base");
+        let out = render(&transcript(), &[], Format::Json, 11.0, "whisper-base");
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["language"], "en");
         assert_eq!(v["duration_s"], 11.0);
@@ -309,11 +344,25 @@ mod tests {
 
     #[test]
     fn srt_and_vtt() {
-        let srt = render(&transcript(), Format::Srt, 11.0, "m");
+        let srt = render(&transcript(), &[], Format::Srt, 11.0, "m");
         assert!(
             srt.starts_with("1\n00:00:00,000 --> 00:00:07,600\nAnd so my fellow Americans,\n\n2\n")
         );
-        let vtt = render(&transcript(), Format::Vtt, 11.0, "m");
+        let vtt = render(&transcript(), &[], Format::Vtt, 11.0, "m");
         assert!(vtt.starts_with("WEBVTT\n\n00:00:00.000 --> 00:00:07.600\n"));
+    }
+
+    #[test]
+    fn speakers_label_json_srt_and_vtt() {
+        let labels = [Some("S1".to_string()), None];
+        let json = render(&transcript(), &labels, Format::Json, 11.0, "m");
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["segments"][0]["speaker"], "S1");
+        assert!(v["segments"][1]["speaker"].is_null());
+        let srt = render(&transcript(), &labels, Format::Srt, 11.0, "m");
+        assert!(srt.contains("00:00:07,600\nS1: And so my fellow Americans,\n"));
+        assert!(srt.contains("\nask not.\n"));
+        let vtt = render(&transcript(), &labels, Format::Vtt, 11.0, "m");
+        assert!(vtt.contains("00:00:07.600\n<v S1>And so my fellow Americans,\n"));
     }
 }

@@ -1,0 +1,117 @@
+//! Speaker labels for a transcript: parse `--speakers auto|N|off`, diarize the
+//! recording with CAM++ when its model is installed, and give each segment the label
+//! of the speaker who talks most within it.
+
+use std::path::Path;
+
+use inference::speakers::{diarize, CamPlusPlus, Diarization, DiarizeOptions, SpeakerCount};
+use models::catalogue::SPEAKER_MODEL;
+use models::ModelStore;
+
+use crate::exit::BadInput;
+
+/// Most speakers `--speakers N` may ask for.
+pub const MAX_SPEAKERS: usize = 32;
+
+/// What `--speakers` asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpeakerMode {
+    /// Separate speakers when the speaker model is installed; estimate their number.
+    Auto,
+    /// Separate exactly N speakers (the speaker model must be installed).
+    Exactly(usize),
+    Off,
+}
+
+impl SpeakerMode {
+    pub fn parse(s: &str) -> Result<SpeakerMode, BadInput> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(SpeakerMode::Auto),
+            "off" | "none" => Ok(SpeakerMode::Off),
+            n => match n.parse::<usize>() {
+                Ok(n) if (1..=MAX_SPEAKERS).contains(&n) => Ok(SpeakerMode::Exactly(n)),
+                _ => Err(BadInput(format!(
+                    "--speakers {s:?}: use auto, off or a number from 1 to {MAX_SPEAKERS}"
+                ))),
+            },
+        }
+    }
+}
+
+/// The speaker model, or `None` in auto mode when it is not installed. A forced count
+/// without the model, or a damaged model, is an error that says what to fetch.
+pub fn load_model(store: &ModelStore, mode: SpeakerMode) -> anyhow::Result<Option<CamPlusPlus>> {
+    let path = match mode {
+        SpeakerMode::Off => return Ok(None),
+        SpeakerMode::Auto => match store.primary_path(SPEAKER_MODEL) {
+            Ok(p) => p,
+            Err(e) if e.kind() == models::ErrorKind::ModelMissing => {
+                tracing::info!("speakers are not separated: {e}");
+                return Ok(None);
+            }
+            Err(e) => return Err(e.into()),
+        },
+        SpeakerMode::Exactly(_) => store.primary_path(SPEAKER_MODEL)?,
+    };
+    Ok(Some(load_from(&path)?))
+}
+
+fn load_from(path: &Path) -> anyhow::Result<CamPlusPlus> {
+    Ok(CamPlusPlus::load(path)?)
+}
+
+/// Who spoke when in 16 kHz mono `samples`.
+pub fn separate(
+    model: &CamPlusPlus,
+    samples: &[f32],
+    mode: SpeakerMode,
+) -> anyhow::Result<Diarization> {
+    separate_with(model, samples, mode, None)
+}
+
+/// As `separate`, with the clustering threshold given (`None`: the calibrated one).
+pub fn separate_with(
+    model: &CamPlusPlus,
+    samples: &[f32],
+    mode: SpeakerMode,
+    threshold: Option<f32>,
+) -> anyhow::Result<Diarization> {
+    if threshold.is_some_and(|t| !(-1.0..=1.0).contains(&t)) {
+        return Err(BadInput("--threshold is a cosine similarity, from -1 to 1".into()).into());
+    }
+    let defaults = DiarizeOptions::default();
+    let options = DiarizeOptions {
+        threshold: threshold.unwrap_or(defaults.threshold),
+        speakers: match mode {
+            SpeakerMode::Exactly(n) => SpeakerCount::Exactly(n),
+            _ => SpeakerCount::Auto,
+        },
+        ..defaults
+    };
+    Ok(diarize(model, samples, &options)?)
+}
+
+/// `S1`, `S2`, … for 0-based speaker numbers.
+pub fn label(speaker: usize) -> String {
+    format!("S{}", speaker + 1)
+}
+
+/// The label of the speaker of [start, end), if anyone speaks in it.
+pub fn label_for(diarization: &Diarization, start: f64, end: f64) -> Option<String> {
+    diarization.speaker_of(start, end).map(label)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_speakers_option() {
+        assert_eq!(SpeakerMode::parse("auto").unwrap(), SpeakerMode::Auto);
+        assert_eq!(SpeakerMode::parse("OFF").unwrap(), SpeakerMode::Off);
+        assert_eq!(SpeakerMode::parse("3").unwrap(), SpeakerMode::Exactly(3));
+        for bad in ["0", "-1", "many", "33"] {
+            assert!(SpeakerMode::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,382 @@
+//! CAM++ (3D-Speaker's `CAMPPlus`): a speaker-embedding network on candle.
+//!
+//! fbank (B, T, 80) → FCM head (2-D conv residual blocks, 80 mel bins → 10 × 32
+//! channels) → TDNN (stride 2) → three densely connected TDNN blocks whose layers use
+//! context-aware masking (CAMLayer), each followed by a halving transit layer →
+//! statistics pooling (mean and std over time) → dense layer → 192-dim embedding.
+//! Layer names match the upstream state_dict, so the safetensors load as they are.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use candle_core::{DType, Device, Tensor, D};
+
+use super::fbank::{Frame, NUM_MEL_BINS};
+use crate::error::{Error, Result};
+
+pub const EMBEDDING_DIM: usize = 192;
+const BN_EPS: f64 = 1e-5;
+/// CAMLayer's segment pooling length, in (stride-2) frames.
+const SEG_LEN: usize = 100;
+const BLOCKS: [(usize, usize); 3] = [(12, 1), (24, 2), (16, 2)];
+
+struct Weights {
+    tensors: HashMap<String, Tensor>,
+    path: PathBuf,
+}
+
+impl Weights {
+    fn get(&self, name: &str) -> Result<Tensor> {
+        self.tensors.get(name).cloned().ok_or_else(|| Error::BadModel {
+            path: self.path.clone(),
+            detail: format!(
+                "tensor {name} is missing: this is not a CAM++ model; run `mishu models fetch {}` again",
+                models::catalogue::SPEAKER_MODEL
+            ),
+        })
+    }
+
+    /// A BatchNorm in inference form: `x * scale + shift` per channel.
+    fn batch_norm(&self, prefix: &str, affine: bool) -> Result<BatchNorm> {
+        let mean = self.get(&format!("{prefix}.running_mean"))?;
+        let var = self.get(&format!("{prefix}.running_var"))?;
+        let mut scale = (var + BN_EPS)?.sqrt()?.recip()?;
+        let mut shift = mean.neg()?.mul(&scale)?;
+        if affine {
+            let w = self.get(&format!("{prefix}.weight"))?;
+            let b = self.get(&format!("{prefix}.bias"))?;
+            scale = scale.mul(&w)?;
+            shift = shift.mul(&w)?.add(&b)?;
+        }
+        Ok(BatchNorm { scale, shift })
+    }
+
+    /// A 1×1 Conv1d as a matrix (out, in), with its bias.
+    fn pointwise(&self, prefix: &str, bias: bool) -> Result<Pointwise> {
+        let w = self.get(&format!("{prefix}.weight"))?.squeeze(2)?;
+        let b = if bias {
+            Some(self.get(&format!("{prefix}.bias"))?)
+        } else {
+            None
+        };
+        Ok(Pointwise { w, b })
+    }
+}
+
+struct BatchNorm {
+    scale: Tensor,
+    shift: Tensor,
+}
+
+impl BatchNorm {
+    /// Over (B, C, T) or (B, C, H, W).
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let mut shape = vec![1, self.scale.dim(0)?];
+        shape.resize(x.rank(), 1);
+        let scale = self.scale.reshape(shape.as_slice())?;
+        let shift = self.shift.reshape(shape.as_slice())?;
+        Ok(x.broadcast_mul(&scale)?.broadcast_add(&shift)?)
+    }
+
+    fn relu(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(self.forward(x)?.relu()?)
+    }
+}
+
+struct Pointwise {
+    w: Tensor,
+    b: Option<Tensor>,
+}
+
+impl Pointwise {
+    /// (B, in, T) → (B, out, T)
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let y = self.w.broadcast_left(x.dim(0)?)?.matmul(x)?;
+        Ok(match &self.b {
+            Some(b) => y.broadcast_add(&b.unsqueeze(1)?)?,
+            None => y,
+        })
+    }
+}
+
+/// A 2-D convolution with padding 1 and stride (`stride`, 1): candle's conv2d takes one
+/// stride for both axes, so the frequency stride is applied by keeping every other row.
+struct Conv2d {
+    w: Tensor,
+    padding: usize,
+    freq_stride: usize,
+}
+
+impl Conv2d {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let (x, padding) = if self.padding == 0 && self.freq_stride > 1 {
+            (subsample_rows(x, self.freq_stride)?, 0)
+        } else {
+            (x.clone(), self.padding)
+        };
+        let y = x.conv2d(&self.w, padding, 1, 1, 1)?;
+        if self.padding > 0 && self.freq_stride > 1 {
+            subsample_rows(&y, self.freq_stride)
+        } else {
+            Ok(y)
+        }
+    }
+}
+
+fn subsample_rows(x: &Tensor, stride: usize) -> Result<Tensor> {
+    let rows = x.dim(2)?;
+    let keep: Vec<u32> = (0..rows).step_by(stride).map(|r| r as u32).collect();
+    let idx = Tensor::new(keep.as_slice(), x.device())?;
+    Ok(x.index_select(&idx, 2)?)
+}
+
+struct ResBlock {
+    conv1: Conv2d,
+    bn1: BatchNorm,
+    conv2: Conv2d,
+    bn2: BatchNorm,
+    shortcut: Option<(Conv2d, BatchNorm)>,
+}
+
+impl ResBlock {
+    fn load(w: &Weights, prefix: &str, stride: usize) -> Result<ResBlock> {
+        let shortcut = if stride != 1 {
+            Some((
+                Conv2d {
+                    w: w.get(&format!("{prefix}.shortcut.0.weight"))?,
+                    padding: 0,
+                    freq_stride: stride,
+                },
+                w.batch_norm(&format!("{prefix}.shortcut.1"), true)?,
+            ))
+        } else {
+            None
+        };
+        Ok(ResBlock {
+            conv1: Conv2d {
+                w: w.get(&format!("{prefix}.conv1.weight"))?,
+                padding: 1,
+                freq_stride: stride,
+            },
+            bn1: w.batch_norm(&format!("{prefix}.bn1"), true)?,
+            conv2: Conv2d {
+                w: w.get(&format!("{prefix}.conv2.weight"))?,
+                padding: 1,
+                freq_stride: 1,
+            },
+            bn2: w.batch_norm(&format!("{prefix}.bn2"), true)?,
+            shortcut,
+        })
+    }
+
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let out = self.bn1.relu(&self.conv1.forward(x)?)?;
+        let out = self.bn2.forward(&self.conv2.forward(&out)?)?;
+        let skip = match &self.shortcut {
+            Some((conv, bn)) => bn.forward(&conv.forward(x)?)?,
+            None => x.clone(),
+        };
+        Ok((out + skip)?.relu()?)
+    }
+}
+
+/// One layer of a dense TDNN block: BN-ReLU → 1×1 → BN-ReLU → CAMLayer.
+struct DenseTdnnLayer {
+    bn1: BatchNorm,
+    linear1: Pointwise,
+    bn2: BatchNorm,
+    local: Tensor,
+    dilation: usize,
+    mask1: Pointwise,
+    mask2: Pointwise,
+}
+
+impl DenseTdnnLayer {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let x = self.linear1.forward(&self.bn1.relu(x)?)?;
+        let x = self.bn2.relu(&x)?;
+        // Context-aware masking: the local conv's output gated by a mask computed from
+        // the whole utterance's mean plus the mean of the 100-frame segment around it.
+        let y = x.conv1d(&self.local, self.dilation, 1, self.dilation, 1)?;
+        let context = x
+            .mean_keepdim(D::Minus1)?
+            .broadcast_add(&segment_means(&x)?)?;
+        let mask = self.mask1.forward(&context)?.relu()?;
+        let mask = candle_nn::ops::sigmoid(&self.mask2.forward(&mask)?)?;
+        Ok(y.mul(&mask)?)
+    }
+}
+
+/// Each frame replaced by the mean of its 100-frame segment (the last segment may be
+/// shorter: it averages what it has, like `avg_pool1d(ceil_mode=True)`).
+fn segment_means(x: &Tensor) -> Result<Tensor> {
+    let t = x.dim(D::Minus1)?;
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    while start < t {
+        let len = SEG_LEN.min(t - start);
+        let mean = x.narrow(D::Minus1, start, len)?.mean_keepdim(D::Minus1)?;
+        pieces.push(mean.broadcast_as((x.dim(0)?, x.dim(1)?, len))?);
+        start += len;
+    }
+    Ok(Tensor::cat(&pieces, D::Minus1)?)
+}
+
+struct Transit {
+    bn: BatchNorm,
+    linear: Pointwise,
+}
+
+pub struct CamPlusPlus {
+    conv1: Conv2d,
+    bn1: BatchNorm,
+    res_blocks: Vec<ResBlock>,
+    conv2: Conv2d,
+    bn2: BatchNorm,
+    tdnn: Tensor,
+    tdnn_bn: BatchNorm,
+    blocks: Vec<(Vec<DenseTdnnLayer>, Transit)>,
+    out_bn: BatchNorm,
+    dense: Pointwise,
+    dense_bn: BatchNorm,
+    device: Device,
+}
+
+impl CamPlusPlus {
+    /// Loads the safetensors that `mishu models fetch campplus-zh-en` installs.
+    pub fn load(path: &Path) -> Result<CamPlusPlus> {
+        let device = Device::Cpu;
+        let tensors =
+            candle_core::safetensors::load(path, &device).map_err(|e| Error::BadModel {
+                path: path.to_path_buf(),
+                detail: format!(
+                    "cannot read the speaker model ({e}); run `mishu models fetch {}` again",
+                    models::catalogue::SPEAKER_MODEL
+                ),
+            })?;
+        let tensors = tensors
+            .into_iter()
+            .map(|(k, v)| Ok((k, v.to_dtype(DType::F32)?)))
+            .collect::<Result<HashMap<_, _>>>()?;
+        let w = Weights {
+            tensors,
+            path: path.to_path_buf(),
+        };
+        let mut res_blocks = Vec::new();
+        for layer in ["layer1", "layer2"] {
+            res_blocks.push(ResBlock::load(&w, &format!("head.{layer}.0"), 2)?);
+            res_blocks.push(ResBlock::load(&w, &format!("head.{layer}.1"), 1)?);
+        }
+        let mut blocks = Vec::new();
+        for (b, &(layers, dilation)) in BLOCKS.iter().enumerate() {
+            let mut dense = Vec::new();
+            for l in 1..=layers {
+                let p = format!("xvector.block{}.tdnnd{l}", b + 1);
+                dense.push(DenseTdnnLayer {
+                    bn1: w.batch_norm(&format!("{p}.nonlinear1.batchnorm"), true)?,
+                    linear1: w.pointwise(&format!("{p}.linear1"), false)?,
+                    bn2: w.batch_norm(&format!("{p}.nonlinear2.batchnorm"), true)?,
+                    local: w.get(&format!("{p}.cam_layer.linear_local.weight"))?,
+                    dilation,
+                    mask1: w.pointwise(&format!("{p}.cam_layer.linear1"), true)?,
+                    mask2: w.pointwise(&format!("{p}.cam_layer.linear2"), true)?,
+                });
+            }
+            let p = format!("xvector.transit{}", b + 1);
+            let transit = Transit {
+                bn: w.batch_norm(&format!("{p}.nonlinear.batchnorm"), true)?,
+                linear: w.pointwise(&format!("{p}.linear"), false)?,
+            };
+            blocks.push((dense, transit));
+        }
+        Ok(CamPlusPlus {
+            conv1: Conv2d {
+                w: w.get("head.conv1.weight")?,
+                padding: 1,
+                freq_stride: 1,
+            },
+            bn1: w.batch_norm("head.bn1", true)?,
+            res_blocks,
+            conv2: Conv2d {
+                w: w.get("head.conv2.weight")?,
+                padding: 1,
+                freq_stride: 2,
+            },
+            bn2: w.batch_norm("head.bn2", true)?,
+            tdnn: w.get("xvector.tdnn.linear.weight")?,
+            tdnn_bn: w.batch_norm("xvector.tdnn.nonlinear.batchnorm", true)?,
+            blocks,
+            out_bn: w.batch_norm("xvector.out_nonlinear.batchnorm", true)?,
+            dense: w.pointwise("xvector.dense.linear", false)?,
+            dense_bn: w.batch_norm("xvector.dense.nonlinear.batchnorm", false)?,
+            device,
+        })
+    }
+
+    /// Embeddings of utterances that have the same number of frames (mean-normalised
+    /// fbank, at least 1 frame each): one 192-dim vector per utterance.
+    pub fn embed_batch(&self, utterances: &[&[Frame]]) -> Result<Vec<Vec<f32>>> {
+        let Some(first) = utterances.first() else {
+            return Ok(Vec::new());
+        };
+        let frames = first.len();
+        if frames == 0 || utterances.iter().any(|u| u.len() != frames) {
+            return Err(Error::BadInput(
+                "a speaker-embedding batch needs utterances of one non-zero length".into(),
+            ));
+        }
+        let flat: Vec<f32> = utterances
+            .iter()
+            .flat_map(|u| u.iter().flatten().copied())
+            .collect();
+        let x = Tensor::from_vec(flat, (utterances.len(), frames, NUM_MEL_BINS), &self.device)?;
+        let out = self.forward(&x)?;
+        Ok(out.to_vec2::<f32>()?)
+    }
+
+    /// (B, T, 80) → (B, 192)
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        // FCM head over (B, 1, F, T).
+        let x = x.transpose(1, 2)?.unsqueeze(1)?.contiguous()?;
+        let mut x = self.bn1.relu(&self.conv1.forward(&x)?)?;
+        for block in &self.res_blocks {
+            x = block.forward(&x)?;
+        }
+        let x = self.bn2.relu(&self.conv2.forward(&x)?)?;
+        let (b, c, f, t) = x.dims4()?;
+        let x = x.reshape((b, c * f, t))?;
+        // D-TDNN trunk.
+        let mut x = self.tdnn_bn.relu(&x.conv1d(&self.tdnn, 2, 2, 1, 1)?)?;
+        for (layers, transit) in &self.blocks {
+            for layer in layers {
+                let y = layer.forward(&x)?;
+                x = Tensor::cat(&[&x, &y], 1)?;
+            }
+            x = transit.linear.forward(&transit.bn.relu(&x)?)?;
+        }
+        let x = self.out_bn.relu(&x)?;
+        // Statistics pooling: mean and unbiased std over time.
+        let t = x.dim(D::Minus1)?;
+        let mean = x.mean_keepdim(D::Minus1)?;
+        let std = if t > 1 {
+            (x.broadcast_sub(&mean)?.sqr()?.sum_keepdim(D::Minus1)? / (t - 1) as f64)?.sqrt()?
+        } else {
+            mean.zeros_like()?
+        };
+        let stats = Tensor::cat(&[&mean, &std], 1)?;
+        let emb = self.dense_bn.forward(&self.dense.forward(&stats)?)?;
+        Ok(emb.squeeze(D::Minus1)?)
+    }
+}
+
+/// Cosine similarity of two vectors (0 when either is all zeros).
+pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let na: f32 = a.iter().map(|x| x * x).sum::<f32>().sqrt();
+    let nb: f32 = b.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if na == 0.0 || nb == 0.0 {
+        0.0
+    } else {
+        dot / (na * nb)
+    }
+}

@@ -1,0 +1,13 @@
+//! Who spoke when: Kaldi fbank features, the CAM++ speaker-embedding network, and the
+//! clustering of a recording's speech into its speakers.
+
+pub mod campplus;
+pub mod cluster;
+pub mod diarize;
+pub mod fbank;
+
+pub use campplus::{cosine, CamPlusPlus, EMBEDDING_DIM};
+pub use diarize::{
+    diarize, embed_speech, Diarization, DiarizeOptions, Embedded, SpeakerCount, Turn,
+};
+pub use fbank::Fbank;
