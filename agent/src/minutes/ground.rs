@@ -280,7 +280,8 @@ impl<'a> Context<'a> {
             }
         }
         // "Peter 你 chase 下佢哋" — "好" — "唔使，我自己同佢哋講": taken back.
-        if let Some((taker, at)) = self.taken_back(source, owner.as_ref()) {
+        let taken_back = self.taken_back(source, owner.as_ref());
+        if let Some((taker, at)) = taken_back.clone() {
             tracing::info!(
                 task,
                 "taken back; owner {:?} → {:?}",
@@ -301,9 +302,13 @@ impl<'a> Context<'a> {
         if owner.is_none() && looks_like_decision(around) && !addresses_someone(around) {
             return Err(Rejection::IsADecision);
         }
-        let due = self
-            .committed_due(&quote)
-            .or_else(|| self.due(p.due.trim(), &quote, source));
+        // A task taken back is due when its taker says, not when the first owner did.
+        let due = match &taken_back {
+            Some((_, at)) => self.said_due(&self.utterances[*at].text),
+            None => self
+                .committed_due(&quote)
+                .or_else(|| self.due(p.due.trim(), &quote, source)),
+        };
         Ok(Grounded {
             task: task.to_string(),
             owner,
@@ -618,22 +623,26 @@ impl<'a> Context<'a> {
     /// renew" is due 今日; "I'll send it by Friday" by Friday): the clause where the
     /// speaker says they will do it is where its due date is, whatever other times the
     /// quote names.
+    /// The due date the time words of `text` give (a deadline first, else a day or a
+    /// time), if any.
+    fn said_due(&self, text: &str) -> Option<String> {
+        let spans = timewords::find(text, self.now, self.tz);
+        spans
+            .iter()
+            .find(|s| matches!(s.value, Value::Deadline(_)))
+            .or_else(|| {
+                spans
+                    .iter()
+                    .find(|s| matches!(s.value, Value::Date(_) | Value::DateTime(_)))
+            })
+            .and_then(|s| self.render_due(&s.value))
+    }
+
     fn committed_due(&self, quote: &str) -> Option<String> {
         quote
             .split([',', '，', '.', '。', ';', '；', '!', '！', '?', '？', '、'])
             .filter(|clause| says_i(clause) && commits(clause))
-            .find_map(|clause| {
-                let spans = timewords::find(clause, self.now, self.tz);
-                spans
-                    .iter()
-                    .find(|s| matches!(s.value, Value::Deadline(_)))
-                    .or_else(|| {
-                        spans
-                            .iter()
-                            .find(|s| matches!(s.value, Value::Date(_) | Value::DateTime(_)))
-                    })
-                    .and_then(|s| self.render_due(&s.value))
-            })
+            .find_map(|clause| self.said_due(clause))
     }
 
     /// The due date: the time words the model names, if they were said near the
@@ -1209,7 +1218,12 @@ mod tests {
         );
         // Asked of anyone, nobody taking it: nobody.
         assert_eq!(owner("有冇人可以跟進下個 vendor", "Peter"), None);
-        // Given, then taken back two lines later: the one who took it back.
+        // Given, then taken back two lines later: the one who took it back, due when
+        // they say ("今晚"), not when the first owner said ("今日").
+        let back = ctx
+            .ground(&proposed("我今日 send email chase 佢", "Ken", ""), &chunk)
+            .unwrap();
+        assert_eq!(back.due.as_deref(), Some("2026-11-24T19:00:00+08:00"));
         assert_eq!(
             owner("咁 Ken 你 chase 下 Amy", "Ken").as_deref(),
             Some("p001")
