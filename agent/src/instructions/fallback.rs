@@ -118,13 +118,37 @@ fn is_question(lower: &str) -> bool {
         )
 }
 
+/// Whether a question asks for something to be done ("can you…", "幫我…").
+fn asks_for_something(lower: &str) -> bool {
+    contains_any(
+        lower,
+        &[
+            "can you",
+            "could you",
+            "would you",
+            "will you",
+            "can we",
+            "could we",
+            "please",
+            "幫我",
+            "帮我",
+            "可唔可以",
+            "可不可以",
+            "能不能",
+            "麻煩",
+            "麻烦",
+        ],
+    )
+}
+
 /// Whether the words ask for information ("What's on the lunch menu today?", "幾時開會？")
 /// rather than ask for something to be done: a question led by a question word, with
 /// no asking or scheduling word ("can you", "幫我", "安排").
 pub fn asks_for_information(text: &str) -> bool {
     const QUESTION_WORDS: &[&str] = &[
-        "what", "what's", "whats", "when", "where", "who", "whose", "which", "why", "how", "is",
-        "are", "was", "were", "do", "does", "did", "has", "have",
+        "what", "what's", "whats", "when", "when's", "where", "where's", "who", "who's", "whose",
+        "which", "why", "how", "how's", "is", "are", "was", "were", "do", "does", "did", "has",
+        "have",
     ];
     const CHINESE_QUESTION_WORDS: &[&str] = &[
         "咩",
@@ -228,7 +252,8 @@ pub fn cue(text: &str, slots: &Slots) -> Option<AnswerIntent> {
     if contains_any(&lower, REMINDER_WORDS) && has_time {
         return Some(AnswerIntent::Reminder);
     }
-    if is_question(&lower) {
+    // "Can you book a call with Amy tomorrow at 4?" asks for something: not a question.
+    if is_question(&lower) && !asks_for_something(&lower) {
         return None;
     }
     if has_deadline || contains_any(&lower, TODO_WORDS) {
@@ -345,6 +370,7 @@ mod tests {
         for text in [
             "What's on the lunch menu today?",
             "When is the board meeting?",
+            "Who's presenting at the town hall on Friday?",
             "聽日會唔會落雨呀？",
             "今日恒指升咗幾多？",
             "明天有没有会？",
@@ -370,6 +396,10 @@ mod tests {
             ("Ask Amy to send the budget by Friday", AnswerIntent::Task),
             ("聽日三點同美儀開會", AnswerIntent::Event),
             ("What's the weather tomorrow?", AnswerIntent::None),
+            (
+                "Can you book a call with Amy tomorrow at 4?",
+                AnswerIntent::Event,
+            ),
         ];
         for (text, intent) in cases {
             assert_eq!(answer(text, &slots(text, &d)).intent, intent, "{text}");
