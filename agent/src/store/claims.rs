@@ -79,7 +79,7 @@ impl Store {
         submitted_by: Option<&str>,
     ) -> Result<()> {
         let received_at = now();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         for item in scored {
             let c = item.claim;
             let inserted = sqlx::query(

@@ -21,7 +21,7 @@ impl Store {
         document: &str,
         created_by: Option<&str>,
     ) -> Result<DirectoryVersion> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query("SELECT MAX(version) AS v FROM directory_versions")
             .fetch_one(&mut *tx)
             .await?;

@@ -319,7 +319,7 @@ impl Store {
             .map_err(|err| StoreError::Invalid(format!("departments: {err}")))?;
         let id = ids::new_id("evt");
         let stamp = now();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(&format!(
             "INSERT INTO events ({COLUMNS}) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
@@ -364,7 +364,7 @@ impl Store {
 
     /// Applies a patch in one transaction; `None` when there is no such event.
     pub async fn patch_event(&self, id: &str, p: &EventPatch) -> Result<Option<Event>> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM events WHERE id = $1"))
             .bind(id)
             .fetch_optional(&mut *tx)
@@ -417,7 +417,7 @@ impl Store {
 
     /// Deletes an event and its attendee list; false when there was no such event.
     pub async fn delete_event(&self, id: &str) -> Result<bool> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM event_attendees WHERE event_id = $1")
             .bind(id)
             .execute(&mut *tx)

@@ -29,7 +29,7 @@ impl Store {
             secret: format!("feed_{}", ids::random_hex(32)),
             created_at: now(),
         };
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM feed_tokens WHERE person = $1")
             .bind(person)
             .execute(&mut *tx)

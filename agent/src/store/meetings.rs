@@ -136,7 +136,7 @@ impl Store {
         created_by: Option<&str>,
     ) -> Result<Submitted> {
         let at = now();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let existing = sqlx::query("SELECT id, job_id FROM meetings WHERE meeting_key = $1")
             .bind(&m.key)
             .fetch_optional(&mut *tx)

@@ -147,7 +147,7 @@ impl Store {
     /// Writes a task: a new one, or — when its `origin_key` is already stored — an
     /// update of that one. Returns the stored task.
     pub async fn upsert_task(&self, task: &NewTask) -> Result<Task> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let existing: Option<String> = match &task.origin_key {
             None => None,
             Some(key) => sqlx::query("SELECT id FROM tasks WHERE origin_key = $1")
