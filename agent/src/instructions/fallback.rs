@@ -180,15 +180,9 @@ pub fn asks_for_information(text: &str) -> bool {
         "有沒有",
         "有没有",
     ];
-    const REQUEST_WORDS: &[&str] = &[
-        "can you",
-        "could you",
-        "would you",
-        "will you",
-        "can we",
-        "could we",
+    // Words that ask for scheduling or a task, beyond the polite "can you…" forms.
+    const SCHEDULING_WORDS: &[&str] = &[
         "shall we",
-        "please",
         "remind",
         "schedule",
         "set up",
@@ -208,10 +202,7 @@ pub fn asks_for_information(text: &str) -> bool {
         "提醒",
         "記得",
         "记得",
-        "可唔可以",
-        "可不可以",
         "可以",
-        "能不能",
         "能否",
         "得唔得",
         "好唔好",
@@ -220,7 +211,10 @@ pub fn asks_for_information(text: &str) -> bool {
         "记低",
     ];
     let lower = text.trim().to_lowercase();
-    if !lower.ends_with(['?', '？']) || contains_any(&lower, REQUEST_WORDS) {
+    if !lower.ends_with(['?', '？'])
+        || asks_for_something(&lower)
+        || contains_any(&lower, SCHEDULING_WORDS)
+    {
         return false;
     }
     let first = lower
