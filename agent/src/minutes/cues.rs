@@ -29,7 +29,28 @@ pub(super) fn takes_on(text: &str) -> bool {
         "i'll do",
     ];
     let lower = text.to_lowercase().replace('’', "'");
-    ENGLISH.iter().any(|w| has_words(&lower, w)) || after_pronoun(text, '我')
+    let takes = |w: &&str| word_starts(&lower, w).any(|at| !only_says(&lower[at + w.len()..]));
+    ENGLISH.iter().any(takes) || after_pronoun(text, '我')
+}
+
+/// "I can say there's demand", "I can see why": "I can" before a verb of saying or
+/// seeing gives an opinion, not a task.
+fn only_says(after: &str) -> bool {
+    const OPINION: &[&str] = &[
+        "say",
+        "see",
+        "tell you",
+        "imagine",
+        "understand",
+        "hear",
+        "only say",
+        "guess",
+        "think",
+    ];
+    let rest = after.trim_start();
+    OPINION
+        .iter()
+        .any(|o| rest.starts_with(o) && !rest[o.len()..].starts_with(|c: char| c.is_alphanumeric()))
 }
 
 pub(super) fn asks_for(text: &str) -> bool {
@@ -185,6 +206,99 @@ pub(super) fn asks_someone(text: &str) -> bool {
     cjk || latin
 }
 
+/// What the meeting does there and then, not after it: "let me read back what we
+/// decided", "OK, let's start", "今日主要 review 下…".
+const IN_THE_MEETING_EN: &[&str] = &[
+    "let me read back",
+    "let me recap",
+    "let me sum up",
+    "let me summarise",
+    "let me summarize",
+    "let me share my screen",
+    "let me look at the clock",
+    "let me check the time",
+    "let's start",
+    "let's begin",
+    "let's get started",
+    "let's kick off",
+    "let's move on",
+    "let's wrap up",
+    "to wrap up",
+];
+const IN_THE_MEETING_CJK: &[&str] = &[
+    "今日主要",
+    "今天主要",
+    "我哋開始",
+    "我們開始",
+    "我们开始",
+    "開始啦",
+    "开始吧",
+    "總結一下",
+    "总结一下",
+    "總結下",
+    "我讀返",
+    "下一個議題",
+    "下一个议题",
+];
+
+/// Whether the words only do something in the meeting itself ("let me recap", "OK,
+/// let's start. 今日主要 review 下 campaign"), with no task taken on or asked for
+/// beside it.
+pub(super) fn acts_in_the_meeting(text: &str) -> bool {
+    let lower = text.to_lowercase().replace('’', "'");
+    let found = IN_THE_MEETING_EN.iter().any(|w| has_words(&lower, w))
+        || IN_THE_MEETING_CJK.iter().any(|w| text.contains(w));
+    if !found {
+        return false;
+    }
+    let mut rest = lower;
+    for w in IN_THE_MEETING_EN.iter().chain(IN_THE_MEETING_CJK) {
+        rest = rest.replace(w, " ");
+    }
+    let future = ["will", "'ll", "need", "needs", "must", "should"]
+        .iter()
+        .any(|w| rest.contains(w))
+        || ["會", "会", "要", "記得", "记得"]
+            .iter()
+            .any(|w| rest.contains(w));
+    !future && !takes_on(&rest) && !asks_for(&rest) && !asks_someone(&rest) && !asks_anyone(&rest)
+}
+
+/// "你下個禮拜六得唔得閒", "Are you free on Friday?": asking whether someone is free,
+/// which gives nobody a task yet.
+pub(super) fn asks_if_free(text: &str) -> bool {
+    const CJK: &[&str] = &[
+        "得唔得閒",
+        "得唔得闲",
+        "得不得闲",
+        "有冇空",
+        "有冇時間",
+        "有冇时间",
+        "有没有空",
+        "有沒有空",
+        "有没有时间",
+        "有沒有時間",
+        "有空吗",
+        "有空嗎",
+        "有時間嗎",
+        "有时间吗",
+        "得閒嗎",
+        "得闲吗",
+    ];
+    let lower = text.to_lowercase().replace('’', "'");
+    let english = [
+        "are you free",
+        "are you available",
+        "will you be free",
+        "is everyone free",
+    ]
+    .iter()
+    .any(|w| {
+        word_starts(&lower, w).any(|at| !lower[at + w.len()..].trim_start().starts_with("to "))
+    });
+    (english || CJK.iter().any(|w| text.contains(w))) && !takes_on(text)
+}
+
 /// "唔使，我自己同佢哋講", "都係我自己 call 啦", "never mind, I'll do it myself": the
 /// speaker takes back a task just given to someone else.
 pub(super) fn takes_it_back(text: &str) -> bool {
@@ -277,15 +391,28 @@ pub(super) fn speaks_to_a_group(text: &str) -> bool {
 }
 
 /// Whether the words after a name speak to that person: "你…", ", can you…".
+/// "Winnie, we'll need the agency's terms": a need put to the one named before a
+/// comma asks them for it too.
 pub(super) fn calls_on(after_name: &str) -> bool {
     let rest = after_name.trim_start_matches(|c: char| {
         c.is_whitespace() || matches!(c, ',' | '，' | '、' | ':' | '：')
     });
-    let lower = rest.to_lowercase();
+    let lower = rest.to_lowercase().replace('’', "'");
+    let vocative = after_name.trim_start().starts_with([',', '，', ':', '：']);
+    let needs_from_them = [
+        "we'll need ",
+        "we need ",
+        "i'll need ",
+        "i need ",
+        "we'd need ",
+    ]
+    .iter()
+    .any(|w| lower.starts_with(w) && !lower[w.len()..].starts_with("to "));
     rest.starts_with(['你', '您'])
         || ["you", "can you", "could you", "please", "would you"]
             .iter()
             .any(|w| lower.starts_with(w))
+        || (vocative && needs_from_them)
 }
 
 fn after_pronoun(text: &str, pronoun: char) -> bool {
@@ -299,19 +426,31 @@ fn after_pronoun(text: &str, pronoun: char) -> bool {
         if NOT_TASKS.iter().any(|o| rest.starts_with(o)) {
             return false;
         }
+        // "我開緊 Zoom", "我做咗": an aspect marker before any cue tells what is going
+        // on or is done, not what will be.
         rest.chars()
             .filter(|c| !c.is_whitespace())
             .take(CUE_REACH)
+            .take_while(|n| !DONE_OR_GOING_ON.contains(*n))
             .any(|n| CJK_VERB_CUES.contains(n) || n.is_ascii_alphabetic())
     })
 }
 
+/// Aspect markers of something ongoing (緊) or done (咗).
+const DONE_OR_GOING_ON: &str = "緊紧咗";
+
 fn has_words(lower: &str, phrase: &str) -> bool {
-    lower.match_indices(phrase).any(|(at, _)| {
+    word_starts(lower, phrase).next().is_some()
+}
+
+/// Where `phrase` stands in `lower` as whole words.
+fn word_starts<'t>(lower: &'t str, phrase: &'t str) -> impl Iterator<Item = usize> + 't {
+    lower.match_indices(phrase).filter_map(move |(at, _)| {
         let before = lower[..at].chars().next_back();
         let after = lower[at + phrase.len()..].chars().next();
-        !before.is_some_and(|c| c.is_alphanumeric() || c == '\'')
-            && !after.is_some_and(|c| c.is_alphanumeric() || c == '\'')
+        let whole = !before.is_some_and(|c| c.is_alphanumeric() || c == '\'')
+            && !after.is_some_and(|c| c.is_alphanumeric() || c == '\'');
+        whole.then_some(at)
     })
 }
 
@@ -376,16 +515,22 @@ pub(super) fn looks_like_decision(text: &str) -> bool {
 /// "咁算，我自己整", "唔使，我自己同佢哋講".
 pub(super) fn hands_over(text: &str) -> bool {
     const ENGLISH: &[&str] = &["actually", "instead", "never mind", "on second thought"];
+    // Not a bare 算 or 換: 預算 is a budget and 換講師 a task of its own.
     const CJK: &[&str] = &[
-        "算",
+        "咁算",
+        "算啦",
+        "算了",
+        "算吧",
         "唔使",
         "不用",
         "我自己",
         "改由",
         "改為",
         "改为",
-        "換",
-        "换",
+        "換人",
+        "换人",
+        "換成",
+        "换成",
         "反而",
     ];
     let lower = text.to_lowercase();
@@ -395,6 +540,20 @@ pub(super) fn hands_over(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn handing_a_task_on() {
+        assert!(hands_over("咁算，actually 我自己整個 KOL list 啦"));
+        assert!(hands_over("Actually, Ken will do it instead."));
+        assert!(
+            !hands_over("我会按三十万重新做一份预算表"),
+            "預算 is a budget"
+        );
+        assert!(
+            !hands_over("换讲师的事情你来处理吧，王芳"),
+            "換講師 is the task"
+        );
+    }
 
     #[test]
     fn taking_a_task_back() {

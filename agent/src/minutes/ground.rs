@@ -12,8 +12,9 @@ use chrono_tz::Tz;
 
 use super::chunks::Chunk;
 use super::cues::{
-    asks_anyone, asks_for, asks_someone, calls_on, gives_the_floor, looks_like_decision,
-    only_informs, speaks_to_a_group, takes_it_back, takes_on, without_informing,
+    acts_in_the_meeting, asks_anyone, asks_for, asks_if_free, asks_someone, calls_on,
+    gives_the_floor, looks_like_decision, only_informs, speaks_to_a_group, takes_it_back, takes_on,
+    without_informing,
 };
 use super::extract::Proposed;
 use super::text::{
@@ -62,6 +63,10 @@ pub enum Rejection {
     OnlyForbids,
     #[error("the words only give someone the floor to speak now")]
     GivesTheFloor,
+    #[error("the words only do something in the meeting itself (start it, sum it up)")]
+    InTheMeeting,
+    #[error("the speaker only says how things are; nobody takes anything on or asks for it")]
+    OnlyStates,
     #[error("the words only tell people where things stand")]
     OnlyInforms,
     #[error("the words record a decision that nobody in particular takes on")]
@@ -187,6 +192,12 @@ impl<'a> Context<'a> {
         if gives_the_floor(around) && timewords::find(around, self.now, self.tz).is_empty() {
             return Err(Rejection::GivesTheFloor);
         }
+        if acts_in_the_meeting(around) {
+            return Err(Rejection::InTheMeeting);
+        }
+        if asks_if_free(around) {
+            return Err(Rejection::Question);
+        }
         // Where the quote ends within its sentences: "Fiona, you'll get the forecast,
         // and Sandy, you'll do the business case" calls on two people, one per task.
         let quote_end = span
@@ -279,8 +290,11 @@ impl<'a> Context<'a> {
                 }
             }
         }
-        // "Peter 你 chase 下佢哋" — "好" — "唔使，我自己同佢哋講": taken back.
-        let taken_back = self.taken_back(source, owner.as_ref());
+        // "Peter 你 chase 下佢哋" — "好" — "唔使，我自己同佢哋講": taken back. A task
+        // the model gave to nobody ("我哋要揾 KOL。Martin 你整埋個 list？") is taken
+        // back from the one the line called on.
+        let called_in_line = self.called_on(text);
+        let taken_back = self.taken_back(source, owner.as_ref().or(called_in_line.as_ref()));
         if let Some((taker, at)) = taken_back.clone() {
             tracing::info!(
                 task,
@@ -297,9 +311,30 @@ impl<'a> Context<'a> {
         if owner.is_none() && !commits(around) && !addresses_someone(around) {
             return Err(Rejection::NoCommitment);
         }
+        // "Wi-Fi 真係好鬼煩，尋日我開緊 Zoom…", "From sales, I can say there's demand":
+        // the speaker says how things are, unasked, and takes nothing on.
+        let speakers_own_line = owner.as_ref().is_some_and(|o| {
+            self.speakers[source]
+                .as_ref()
+                .is_some_and(|me| me.id == o.id)
+        });
+        if speakers_own_line
+            && called.is_none()
+            && taken_back.is_none()
+            && only_states(around)
+            && self.said_due(around).is_none()
+            && !self.was_asked(source)
+        {
+            return Err(Rejection::OnlyStates);
+        }
         // "Now we'll start a weekend on-call rota", "我哋 team 決定咗用 Jira": the
         // meeting deciding something, which the decisions record.
-        if owner.is_none() && looks_like_decision(around) && !addresses_someone(around) {
+        // One with a deadline ("我哋每個人揀三個舊客打電話，禮拜五之前做晒") is a task.
+        let deadline = timewords::find(around, self.now, self.tz)
+            .iter()
+            .any(|s| matches!(s.value, Value::Deadline(_)));
+        if owner.is_none() && looks_like_decision(around) && !addresses_someone(around) && !deadline
+        {
             return Err(Rejection::IsADecision);
         }
         // A task taken back is due when its taker says, not when the first owner did.
@@ -307,6 +342,7 @@ impl<'a> Context<'a> {
             Some((_, at)) => self.said_due(&self.utterances[*at].text),
             None => self
                 .committed_due(&quote)
+                .or_else(|| self.answered_due(source, owner.as_ref()))
                 .or_else(|| self.due(p.due.trim(), &quote, source)),
         };
         Ok(Grounded {
@@ -354,6 +390,40 @@ impl<'a> Context<'a> {
             return None;
         }
         Some(them.clone())
+    }
+
+    /// The due date the owner gives when answering the request at `source` in the
+    /// next line ("Martin 你 send 份合約畀 Kelly review 啦" — "OK，我今日 send 畀佢").
+    fn answered_due(&self, source: usize, owner: Option<&PersonRef>) -> Option<String> {
+        let owner = owner?;
+        let asker = self.speakers[source].as_ref();
+        if asker.is_some_and(|me| me.id == owner.id) {
+            return None;
+        }
+        let next = self.utterances.get(source + 1)?;
+        let them = self.speakers.get(source + 1)?.as_ref()?;
+        (them.id == owner.id && (takes_on(&next.text) || commits(&next.text)))
+            .then(|| self.said_due(&next.text))
+            .flatten()
+    }
+
+    /// Whether the line before `source`, by someone else, asks its speaker (or the
+    /// room) for something: then even a bare "Friday, no problem" answers a request.
+    fn was_asked(&self, source: usize) -> bool {
+        let Some(before) = source.checked_sub(1) else {
+            return false;
+        };
+        let me = self.speakers[source].as_ref();
+        let them = self.speakers[before].as_ref();
+        if me.is_some_and(|me| them.is_some_and(|t| t.id == me.id)) {
+            return false;
+        }
+        let asked = &self.utterances[before].text;
+        asks_for(asked)
+            || asks_someone(asked)
+            || asks_anyone(asked)
+            || speaks_to_a_group(asked)
+            || me.is_some_and(|me| self.called_on(asked).is_some_and(|c| c.id == me.id))
     }
 
     /// The one person `text` calls on by name ("Sandy 你…", "Ken, can you…"); none when
@@ -947,9 +1017,22 @@ pub fn resolve_speaker(s: &SpeakerRef, directory: &Directory) -> Option<PersonRe
 
 /// Words that give a task to a group, and none that take it on oneself.
 /// "Please submit them by Monday", "大家記得交": the room is asked, and the speaker
-/// does not take it on ("One more from me" is not "I'll").
+/// does not take it on ("One more from me" is not "I'll"); "We'll all finish the
+/// training, including me. I admit it": the sentence that asks is the group's.
 fn asks_a_group(quote: &str) -> bool {
-    group_words(quote).is_some() && !says_i_as_doer(quote) && !takes_on(quote)
+    !takes_on(quote)
+        && sentences(quote)
+            .iter()
+            .any(|(s, _)| group_words(s).is_some() && !says_i_as_doer(s))
+}
+
+/// Words that neither take anything on nor ask anyone for anything: how things are.
+fn only_states(said: &str) -> bool {
+    !takes_on(said)
+        && !asks_for(said)
+        && !asks_someone(said)
+        && !asks_anyone(said)
+        && group_words(said).is_none()
 }
 
 pub(super) fn group_words(quote: &str) -> Option<String> {
@@ -1506,15 +1589,16 @@ mod tests {
             .unwrap();
         assert_eq!(g.quote, "I'll send the revised quote to Kowloon Bay");
         assert_eq!(g.source, 0);
-        // Words only the label and the next line make up are not a quote.
+        // Words only the label and the next line make up are not a quote: with the
+        // label taken off, the words are found in line 2 (else `QuoteNotSaid`), where
+        // they only thank.
         assert_eq!(
             ctx.check(
                 &item("Fiona Lau: Fiona Lau, thanks, that works", "thank", "I"),
                 &chunk
             )
             .map(|g| g.source),
-            Ok(1),
-            "the label is taken off, the words are line 2's"
+            Err(Rejection::OnlyStates),
         );
         assert_eq!(
             ctx.check(&item("Amy: book the venue in Macau", "book", "Amy"), &chunk),
@@ -1757,5 +1841,192 @@ mod tests {
             .unwrap();
         assert_eq!(g.due.as_deref(), Some("2026-11-26"), "今日, not the expiry");
         assert_eq!(g.owner.unwrap().id, "p003");
+    }
+
+    #[test]
+    fn statements_meeting_acts_and_availability_are_not_tasks() {
+        let dir = directory();
+        let us = vec![
+            utt("Ken", "Wi-Fi 真係好鬼煩，尋日我開緊 Zoom 同客傾嘢，斷咗三次"),
+            utt("Amy", "From sales, I can say there's demand. Two of my clients have asked me about cold storage."),
+            utt("Peter", "Then to wrap up, let me read back what we decided, so nobody can say later that they didn't hear it."),
+            utt("Amy", "OK, let's start. 今日主要 review 下 Chinese New Year 個 campaign。"),
+            utt("Amy", "Ken，你下個禮拜六得唔得閒？"),
+            utt("Ken", "好，下個禮拜六我嚟裝 access point。"),
+            utt("Peter", "Let's start with the budget: Ken, you'll send the numbers by Friday."),
+            utt("Amy", "Ken, what happened with the vendor?"),
+            utt("Ken", "They sent the wrong parts twice, so we lost a week."),
+        ];
+        let (ctx, chunk) = meeting(&us, &dir);
+        let check =
+            |quote: &str, task: &str, owner: &str| ctx.check(&item(quote, task, owner), &chunk);
+        assert_eq!(
+            check(
+                "Wi-Fi 真係好鬼煩，尋日我開緊 Zoom 同客傾嘢",
+                "Wi-Fi 好煩",
+                "Ken"
+            ),
+            Err(Rejection::OnlyStates),
+            "開緊: what was going on, not a task"
+        );
+        assert_eq!(
+            check(
+                "From sales, I can say there's demand",
+                "cold storage demand",
+                "Amy"
+            ),
+            Err(Rejection::OnlyStates)
+        );
+        assert_eq!(
+            check(
+                "let me read back what we decided",
+                "Read back the decisions",
+                "Peter"
+            ),
+            Err(Rejection::InTheMeeting)
+        );
+        assert_eq!(
+            check(
+                "今日主要 review 下 Chinese New Year 個 campaign",
+                "review campaign",
+                "we"
+            ),
+            Err(Rejection::InTheMeeting)
+        );
+        assert_eq!(
+            check("Ken，你下個禮拜六得唔得閒", "下個禮拜六有空", "Ken"),
+            Err(Rejection::Question)
+        );
+        assert!(check("下個禮拜六我嚟裝 access point", "裝 access point", "Ken").is_ok());
+        let g = check(
+            "Ken, you'll send the numbers by Friday",
+            "send the numbers",
+            "Ken",
+        )
+        .expect("a task beside the opening words");
+        assert_eq!(g.owner.unwrap().id, "p003");
+        assert!(
+            check("They sent the wrong parts twice", "chase the vendor", "Ken").is_ok(),
+            "an answer to a question put to Ken is left to the model"
+        );
+    }
+
+    #[test]
+    fn a_sentence_that_asks_everyone_is_nobodys_in_particular() {
+        let dir = directory();
+        let us = vec![
+            utt("Peter", "We'll all finish the phishing training by the end of next week, including me. I'm one of the forty percent, I admit it."),
+            utt("Peter", "We need the deck by Friday. I'll do it."),
+            utt("Peter", "最後，年底 target 仲差大概三百萬。我哋每個人揀三個舊客打電話，睇吓有冇新 order，禮拜五之前做晒。"),
+        ];
+        let (ctx, chunk) = meeting(&us, &dir);
+        let g = ctx
+            .check(
+                &item(
+                    "We'll all finish the phishing training by the end of next week",
+                    "finish the phishing training",
+                    "Peter",
+                ),
+                &chunk,
+            )
+            .unwrap();
+        assert_eq!(g.owner, None, "we all, including me");
+        let g = ctx
+            .check(
+                &item("We need the deck by Friday. I'll do it.", "the deck", "we"),
+                &chunk,
+            )
+            .unwrap();
+        assert_eq!(g.owner.unwrap().id, "p001", "I'll do it");
+        let g = ctx
+            .check(
+                &Proposed {
+                    due: "禮拜五之前".into(),
+                    ..item("我哋每個人揀三個舊客打電話", "揀三個舊客打電話", "我哋")
+                },
+                &chunk,
+            )
+            .expect("a task for everyone with a deadline, not a decision");
+        assert_eq!((g.owner, g.due.as_deref()), (None, Some("2026-11-27")));
+    }
+
+    #[test]
+    fn a_need_put_to_someone_named_is_theirs() {
+        let dir = directory();
+        let us = vec![
+            utt(
+                "Peter",
+                "Then that's our proposal. Amy, we'll need the agency's terms.",
+            ),
+            utt("Peter", "Thanks Amy, we'll need to think about it."),
+        ];
+        let (ctx, chunk) = meeting(&us, &dir);
+        let g = ctx
+            .check(
+                &item(
+                    "Amy, we'll need the agency's terms.",
+                    "Get the agency's terms",
+                    "I",
+                ),
+                &chunk,
+            )
+            .unwrap();
+        assert_eq!(g.owner.unwrap().id, "p002");
+        assert_eq!(
+            ctx.called_on(&us[1].text),
+            None,
+            "a need to do something is the room's"
+        );
+    }
+
+    #[test]
+    fn a_task_given_to_the_room_and_taken_back_is_the_takers() {
+        let dir = directory();
+        let us = vec![
+            utt(
+                "Amy",
+                "另外 KOL 嗰邊，我哋要揾五至六個 KOL。Peter 你整埋個 KOL list？",
+            ),
+            utt("Peter", "呃……我呢兩個禮拜真係好忙，又要跟 video。"),
+            utt(
+                "Amy",
+                "咁算，actually 我自己整個 KOL list 啦，下個禮拜三之前。",
+            ),
+        ];
+        let (ctx, chunk) = meeting(&us, &dir);
+        let g = ctx
+            .check(
+                &item("我哋要揾五至六個 KOL", "揾五至六個 KOL", "我哋"),
+                &chunk,
+            )
+            .unwrap();
+        assert_eq!(g.owner.unwrap().id, "p002");
+        assert_eq!(g.due.as_deref(), Some("2026-12-02"));
+    }
+
+    #[test]
+    fn the_due_date_is_the_one_the_owner_answers_with() {
+        let dir = directory();
+        let us = vec![
+            utt("Peter", "咁我聽日同佢哋 sign contract？"),
+            utt(
+                "Amy",
+                "係喎。Kelly 今日唔喺度，Peter 你 send 份合約畀 Kelly review 啦。",
+            ),
+            utt("Peter", "OK，我今日 send 畀佢。"),
+        ];
+        let (ctx, chunk) = meeting(&us, &dir);
+        let g = ctx
+            .check(
+                &proposed("Peter 你 send 份合約畀 Kelly review 啦", "Peter", "聽日"),
+                &chunk,
+            )
+            .unwrap();
+        assert_eq!(g.owner.unwrap().id, "p001");
+        assert_eq!(
+            g.due.as_deref(),
+            Some("2026-11-24"),
+            "今日, as Peter answers"
+        );
     }
 }

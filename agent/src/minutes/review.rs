@@ -54,6 +54,15 @@ impl Lines {
 /// from. `items` are the action items kept, `decisions` the decisions kept.
 pub fn lines(ctx: &Context<'_>, items: &[Grounded], decisions: &[String]) -> Lines {
     let covered = |i: usize| items.iter().any(|g| g.source == i);
+    // A line that calls on someone by name ("Sandy 你 arrange 個 meeting") is covered
+    // only by an item of theirs from it or from their answer.
+    let covered_for = |i: usize, text: &str| match ctx.called_on(text) {
+        Some(called) => items.iter().any(|g| {
+            (g.source == i || g.source == i + 1)
+                && g.owner.as_ref().is_some_and(|o| o.id == called.id)
+        }),
+        None => covered(i) || (covered(i + 1) && ground::addresses_someone(text)),
+    };
     let found_decisions: Vec<Vec<String>> = decisions.iter().map(|d| content_units(d)).collect();
     let mut out = Lines::default();
     for (i, u) in ctx.utterances.iter().enumerate() {
@@ -62,8 +71,7 @@ pub fn lines(ctx: &Context<'_>, items: &[Grounded], decisions: &[String]) -> Lin
             continue;
         }
         let accepts_covered = i > 0 && covered(i - 1) && ground::says_i(text);
-        let asks_covered = covered(i + 1) && ground::addresses_someone(text);
-        if !covered(i) && !accepts_covered && !asks_covered && looks_like_task(ctx, text) {
+        if !covered_for(i, text) && !accepts_covered && looks_like_task(ctx, text) {
             out.tasks.push(i);
         }
         if looks_like_decision(text) {
@@ -345,6 +353,16 @@ mod tests {
         // A decision already found from the line.
         let decided = lines(&ctx, &[], &["增幅 cap 喺 four percent".to_string()]);
         assert!(decided.decisions.is_empty());
+    }
+
+    #[test]
+    fn a_line_calling_on_someone_is_covered_only_by_their_item() {
+        let (us, dir) = (meeting(), directory());
+        let ctx = ctx(&us, &dir);
+        // Line 2 calls on Sandy; an item of Peter's from it leaves Sandy's task unfound.
+        assert!(lines(&ctx, &[found_at(2)], &[]).tasks.contains(&2));
+        // Line 5 calls on Peter, and Peter's item came from it.
+        assert!(!lines(&ctx, &[found_at(5)], &[]).tasks.contains(&5));
     }
 
     #[test]
