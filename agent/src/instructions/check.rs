@@ -131,6 +131,19 @@ fn shares_words(text: &str, title: &str) -> bool {
     units(title).iter().any(|u| said.contains(u))
 }
 
+/// Whether a title shares with `topic` more than words that do without saying what
+/// ("搞個半鐘" for "凱欣同我一齊見新人，搞個半鐘": 搞 and 個 say nothing).
+fn shares_content(topic: &str, title: &str) -> bool {
+    const LIGHT: &[&str] = &[
+        "搞", "個", "个", "做", "整", "一", "下", "吓", "啲", "些", "去", "嚟", "来", "咗",
+        "了", "do", "get", "have", "set", "the", "a",
+    ];
+    let said = units(topic);
+    units(title)
+        .iter()
+        .any(|u| said.contains(u) && !LIGHT.contains(&u.as_str()))
+}
+
 /// Whether a title says what the instruction is about: words said outside its time
 /// words and names ("拜拜四" for "禮拜四同Raymond見客" says only the day), and more
 /// than a bare "meeting" or "会议".
@@ -166,12 +179,27 @@ fn says_the_topic(text: &str, title: &str, slots: &Slots) -> bool {
             }
         })
         .collect();
-    shares_words(&topic, title) && keeps_english_words(&topic, title)
+    shares_content(&topic, title) && keeps_english_words(&topic, title)
 }
 
-/// Whether a title names only where ("喺中環美心" for lunch with Sales at Maxim's).
-fn only_the_place(title: &str, location: Option<&str>) -> bool {
-    let Some(place) = location.map(norm).filter(|p| !p.is_empty()) else {
+/// Whether a title names only where ("喺中環美心" for lunch with Sales at Maxim's):
+/// the place the model gave, or else the place said in the instruction's last clause.
+fn only_the_place(title: &str, location: Option<&str>, text: &str) -> bool {
+    let said_last = text
+        .trim_end_matches(|c: char| c.is_ascii_punctuation() || "。！？".contains(c))
+        .rsplit([',', '，', ';', '；'])
+        .next()
+        .map(str::trim)
+        .and_then(|clause| {
+            ["喺", "在", "at "]
+                .iter()
+                .find_map(|lead| clause.to_lowercase().strip_prefix(lead).map(String::from))
+        });
+    let Some(place) = location
+        .map(norm)
+        .or(said_last.as_deref().map(norm))
+        .filter(|p| !p.is_empty())
+    else {
         return false;
     };
     let lower = title.trim().to_lowercase();
@@ -368,7 +396,7 @@ pub(super) fn build(text: &str, req: &Request, slots: &Slots, answer: Answer) ->
     if title.is_empty()
         || !same_script(text, &title)
         || !says_the_topic(text, &title, slots)
-        || only_the_place(&title, answer.location.as_deref())
+        || only_the_place(&title, answer.location.as_deref(), text)
     {
         title = fallback::answer(text, slots).title;
     }
@@ -578,6 +606,8 @@ mod tests {
         assert!(!says("明天下午三点和陈大文开会讨论预算", "会议"));
         assert!(says("明天下午三点和陈大文开会讨论预算", "讨论预算"));
         assert!(!says("Call with Chan Tai Man tomorrow", "Chan Tai Man"));
+        assert!(!says("禮拜二下晝兩點半陳大文同我一齊見新人，搞個半鐘", "搞個半鐘"));
+        assert!(says("禮拜二下晝兩點半陳大文同我一齊見新人，搞個半鐘", "見新人"));
     }
 
     #[test]
@@ -599,14 +629,21 @@ mod tests {
 
     #[test]
     fn a_title_must_name_more_than_the_place() {
-        assert!(only_the_place("喺中環美心", Some("中環美心")));
-        assert!(only_the_place("At the boardroom", Some("the boardroom")));
-        assert!(!only_the_place("食飯", Some("中環美心")));
+        let lunch = "聽日晏晝十二點半同銷售部食飯，喺中環美心";
+        assert!(only_the_place("喺中環美心", Some("中環美心"), lunch));
+        assert!(only_the_place("At the boardroom", Some("the boardroom"), "Board review at the boardroom"));
+        assert!(!only_the_place("食飯", Some("中環美心"), lunch));
         assert!(!only_the_place(
             "Lunch at the Peninsula",
-            Some("the Peninsula")
+            Some("the Peninsula"),
+            "Lunch with Amy at the Peninsula"
         ));
-        assert!(!only_the_place("喺中環美心", None));
+        assert!(
+            only_the_place("喺中環美心", None, lunch),
+            "the place said last, when the model gives none"
+        );
+        assert!(!only_the_place("喺中環美心", None, "聽日同銷售部食飯"));
+        assert!(!only_the_place("同銷售部食飯", None, lunch));
     }
 
     #[test]
