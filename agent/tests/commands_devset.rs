@@ -255,6 +255,11 @@ fn the_rules_alone_get_most_of_the_dev_set_right() {
     assert!(exact >= 0.5, "rules: {exact:.3} exact");
     let exact = run("holdout", "rules", None);
     assert!(exact >= 0.5, "rules on the held-out set: {exact:.3} exact");
+    let exact = run("holdout2", "rules", None);
+    assert!(
+        exact >= 0.5,
+        "rules on the second held-out set: {exact:.3} exact"
+    );
 }
 
 #[test]

@@ -311,6 +311,9 @@ fn assignee(text: &str, slots: &Slots) -> Option<String> {
 
 /// The instruction without its time words, names and filler words.
 fn title(text: &str, slots: &Slots) -> String {
+    if let Some(title) = english_title(text, slots) {
+        return title;
+    }
     let mut kept = String::new();
     for (i, ch) in text.char_indices() {
         if !slots.covers(i, i + ch.len_utf8()) {
@@ -340,6 +343,84 @@ fn title(text: &str, slots: &Slots) -> String {
     } else {
         title.chars().take(60).collect()
     }
+}
+
+/// An English instruction's title: what is to be done, from its first word that is
+/// neither an asking word nor a time or the one asked ("Remind me to call Peter
+/// tomorrow at 9" → "Call Peter", "Ask Amy to send the contract to Peter by Friday" →
+/// "Send the contract to Peter"). Times go, with the word that led into them.
+fn english_title(text: &str, slots: &Slots) -> Option<String> {
+    const LEADING: &[&str] = &[
+        "remind", "me", "to", "please", "pls", "kindly", "can", "could", "would", "will", "you",
+        "i", "need", "want", "ask", "tell", "get", "have", "let", "let's", "lets", "set", "up",
+        "schedule", "arrange", "put", "a", "an", "and", "hey", "hi", "ok", "okay", "um", "uh",
+        "so",
+    ];
+    const INTO_A_TIME: &[&str] = &[
+        "on", "at", "by", "for", "from", "in", "this", "next", "until", "till", "before", "after",
+        "around", "about",
+    ];
+    const DANGLING: &[&str] = &[
+        "with", "on", "at", "to", "by", "for", "in", "from", "and", "the",
+    ];
+    if text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) {
+        return None;
+    }
+    let in_time = |a: usize, b: usize| slots.times.iter().any(|t| a < t.end && t.start < b);
+    let asked = |a: usize, b: usize| {
+        slots
+            .mentions
+            .iter()
+            .any(|m| a < m.end && m.start < b && !matches!(m.kind, MentionKind::Department(_)))
+    };
+    let mut words: Vec<(usize, usize, &str)> = Vec::new();
+    let mut at = 0;
+    for piece in text.split_inclusive(char::is_whitespace) {
+        let word = piece.trim().trim_matches(|c: char| ",.!?;:\"".contains(c));
+        if !word.is_empty() {
+            let start = at + piece.find(word).unwrap_or(0);
+            words.push((start, start + word.len(), word));
+        }
+        at += piece.len();
+    }
+    let first = words.iter().position(|&(a, b, w)| {
+        !LEADING.contains(&w.to_lowercase().as_str()) && !in_time(a, b) && !asked(a, b)
+    })?;
+    let mut kept: Vec<&str> = Vec::new();
+    for &(a, b, w) in &words[first..] {
+        if in_time(a, b) {
+            while kept
+                .last()
+                .is_some_and(|k| INTO_A_TIME.contains(&k.to_lowercase().as_str()))
+            {
+                kept.pop();
+            }
+            continue;
+        }
+        kept.push(w);
+    }
+    while kept
+        .last()
+        .is_some_and(|k| DANGLING.contains(&k.to_lowercase().as_str()))
+    {
+        kept.pop();
+    }
+    let mut title = kept.join(" ");
+    for tail in [
+        " on the calendar",
+        " on my calendar",
+        " in the calendar",
+        " in my calendar",
+        " in the diary",
+    ] {
+        let cut = title.len().saturating_sub(tail.len());
+        if title.is_char_boundary(cut) && title[cut..].eq_ignore_ascii_case(tail) {
+            title.truncate(cut);
+        }
+    }
+    let mut chars = title.chars();
+    let first = chars.next()?;
+    Some(first.to_uppercase().chain(chars).take(60).collect())
 }
 
 #[cfg(test)]
@@ -398,6 +479,29 @@ mod tests {
         for (text, intent) in cases {
             assert_eq!(answer(text, &slots(text, &d)).intent, intent, "{text}");
         }
+    }
+
+    #[test]
+    fn an_english_title_says_what_is_to_be_done() {
+        let d = directory();
+        let title = |text: &str| answer(text, &slots(text, &d)).title;
+        assert_eq!(title("Remind me to call Amy tomorrow at 9"), "Call Amy");
+        assert_eq!(
+            title("Ask Amy to send the contract to the bank by Friday"),
+            "Send the contract to the bank"
+        );
+        assert_eq!(
+            title("Lunch with Amy on Friday at 1pm at Tsim Chai Kee"),
+            "Lunch with Amy at Tsim Chai Kee"
+        );
+        assert_eq!(
+            title("Can you set up a budget review with Amy next Tuesday at 10am?"),
+            "Budget review with Amy"
+        );
+        assert_eq!(
+            title("Put a review with Amy on the calendar for Monday at 3pm"),
+            "Review with Amy"
+        );
     }
 
     #[test]
