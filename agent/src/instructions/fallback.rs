@@ -211,7 +211,11 @@ pub fn asks_for_information(text: &str) -> bool {
         "记低",
     ];
     let lower = text.trim().to_lowercase();
-    if !lower.ends_with(['?', '？'])
+    // Spoken Chinese often comes without the question mark: a question particle at
+    // the end ("聽日有冇會開呀", "幾時交呢") asks just the same.
+    let chinese_question = lower.ends_with(['嗎', '吗', '呢', '咩'])
+        || (lower.ends_with(['呀', '啊', '嘅']) && contains_any(&lower, CHINESE_QUESTION_WORDS));
+    if !(lower.ends_with(['?', '？']) || chinese_question)
         || asks_for_something(&lower)
         || contains_any(&lower, SCHEDULING_WORDS)
     {
@@ -449,6 +453,8 @@ mod tests {
             "聽日會唔會落雨呀？",
             "今日恒指升咗幾多？",
             "明天有没有会？",
+            "聽日有冇會開呀",
+            "份報告幾時交呢",
         ] {
             assert!(asks_for_information(text), "{text}");
         }
@@ -458,6 +464,8 @@ mod tests {
             "可唔可以幫我約Peter聽日三點開會？",
             "What a day. Book the boardroom for Friday at 2pm",
             "Ask Amy what the budget is",
+            "聽日三點同 Peter 開會呀",
+            "幫我約 Peter 聽日開會呀",
         ] {
             assert!(!asks_for_information(text), "{text}");
         }
