@@ -8,8 +8,12 @@ use inference::whisper::{Languages, ProgressFn, TranscribeOptions, Transcriber};
 use models::ModelStore;
 use serde_json::{json, Value};
 
+use inference::speakers::{diarize, CamPlusPlus, DiarizeOptions};
+use models::catalogue::SPEAKER_MODEL;
+
 use super::error::{MinutesError, Result};
 use super::transcript::{from_transcribe_json, Transcript};
+use crate::voices::{KnownVoices, SegmentSpeaker};
 
 /// Longer recordings are refused unless told otherwise (`mishu minutes
 /// --max-audio-hours`, the service's `[minutes] max_audio_hours`): cut them into
@@ -49,7 +53,8 @@ pub fn default_model(store: &ModelStore) -> &'static str {
 
 /// Decodes and transcribes `path`, refusing a recording longer than `max_s` seconds;
 /// its language is detected among `languages`. `progress` gets percentages of the
-/// recording done.
+/// recording done. When the speaker model is installed, each segment gets its speaker:
+/// an enrolled person of `voices` whose voice it clearly is, else a label (`S1`).
 pub fn transcribe(
     path: &Path,
     models_dir: Option<PathBuf>,
@@ -57,6 +62,7 @@ pub fn transcribe(
     languages: &Languages,
     max_s: f64,
     mut progress: Option<ProgressFn>,
+    voices: &KnownVoices,
 ) -> Result<Transcribed> {
     let t0 = Instant::now();
     let audio = inference::audio::decode_file(path)?;
@@ -89,13 +95,14 @@ pub fn transcribe(
     tracing::info!(
         "{duration_s:.1} s of audio decoded in {decode_s:.1} s, transcribed in {transcribe_s:.1} s"
     );
+    let speakers = speakers_of_segments(&store, &audio.samples, &t, voices)?;
     let doc = json!({
         "language": t.language,
         "duration_s": (duration_s * 100.0).round() / 100.0,
         "model": name,
         "text": t.text(),
-        "segments": t.segments.iter().map(|s| json!({
-            "start": s.start, "end": s.end, "text": s.text, "speaker": null,
+        "segments": t.segments.iter().zip(&speakers).map(|(s, speaker)| json!({
+            "start": s.start, "end": s.end, "text": s.text, "speaker": speaker,
             "language": s.language})).collect::<Vec<_>>(),
     });
     let transcript =
@@ -114,4 +121,42 @@ pub fn transcribe(
         load_s,
         transcribe_s,
     })
+}
+
+/// Each segment's speaker (all `None` when the speaker model is not installed).
+fn speakers_of_segments(
+    store: &ModelStore,
+    samples: &[f32],
+    t: &inference::whisper::Transcript,
+    voices: &KnownVoices,
+) -> Result<Vec<Option<SegmentSpeaker>>> {
+    let path = match store.primary_path(SPEAKER_MODEL) {
+        Ok(p) => p,
+        Err(e) if e.kind() == models::ErrorKind::ModelMissing => {
+            tracing::info!("speakers are not separated: {e}");
+            return Ok(vec![None; t.segments.len()]);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let started = Instant::now();
+    let model = CamPlusPlus::load(&path)?;
+    let diarization = diarize(&model, samples, &DiarizeOptions::default())?;
+    let names = voices.speakers_of(&diarization);
+    tracing::info!(
+        "{} speaker(s), {} named by voice, in {:.1} s",
+        diarization.speakers,
+        names
+            .iter()
+            .filter(|n| matches!(n, SegmentSpeaker::Person { .. }))
+            .count(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(t.segments
+        .iter()
+        .map(|s| {
+            diarization
+                .speaker_of(s.start, s.end)
+                .map(|i| names[i].clone())
+        })
+        .collect())
 }
