@@ -30,6 +30,8 @@ pub struct Transcribed {
     /// Loading the Whisper model.
     pub load_s: f64,
     pub transcribe_s: f64,
+    /// Separating and naming the speakers.
+    pub speakers_s: f64,
 }
 
 /// `2.5 h`, or minutes and seconds under an hour (`1 min 30 s`).
@@ -95,7 +97,9 @@ pub fn transcribe(
     tracing::info!(
         "{duration_s:.1} s of audio decoded in {decode_s:.1} s, transcribed in {transcribe_s:.1} s"
     );
+    let t2 = Instant::now();
     let speakers = speakers_of_segments(&store, &audio.samples, &t, voices)?;
+    let speakers_s = t2.elapsed().as_secs_f64();
     let doc = json!({
         "language": t.language,
         "duration_s": (duration_s * 100.0).round() / 100.0,
@@ -120,6 +124,7 @@ pub fn transcribe(
         decode_s,
         load_s,
         transcribe_s,
+        speakers_s,
     })
 }
 
