@@ -1430,9 +1430,12 @@ mod tests {
         let owner = |speaker: SpeakerRef, named: &str| {
             let us = vec![line(speaker)];
             let (ctx, chunk) = meeting(&us, &dir);
-            ctx.ground(&proposed("I'll send the draft to finance", named, ""), &chunk)
-                .and_then(|g| g.owner)
-                .map(|o| o.id)
+            ctx.ground(
+                &proposed("I'll send the draft to finance", named, ""),
+                &chunk,
+            )
+            .and_then(|g| g.owner)
+            .map(|o| o.id)
         };
         let voice = || SpeakerRef::Person {
             id: Some("p002".into()),
@@ -1441,7 +1444,11 @@ mod tests {
         assert_eq!(owner(voice(), "Wong Mei Ling").as_deref(), Some("p002"));
         assert_eq!(owner(voice(), "I").as_deref(), Some("p002"));
         for named in ["S1", "I", ""] {
-            assert_eq!(owner(SpeakerRef::Label("S1".into()), named), None, "{named}");
+            assert_eq!(
+                owner(SpeakerRef::Label("S1".into()), named),
+                None,
+                "{named}"
+            );
         }
     }
 
