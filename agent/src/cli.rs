@@ -49,6 +49,10 @@ pub enum Command {
     Transcribe(TranscribeArgs),
     /// Who spoke when: the speaker turns of a recording.
     Diarize(DiarizeArgs),
+    /// Enrolled voices: voiceprints of directory people, with their consent record,
+    /// that name the speakers of transcripts and minutes.
+    #[command(subcommand)]
+    Voices(VoicesCommand),
     /// Run the local LLM directly (debugging, demos, benchmarks).
     Generate(GenerateArgs),
     /// One spoken or typed instruction to a calendar event, a task or a reminder.
@@ -133,6 +137,47 @@ pub enum TokensCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum VoicesCommand {
+    /// Store a person's voiceprint from 10-60 s of their speech, with who consented.
+    /// Enrolling again replaces the voiceprint; the consent record keeps both.
+    Enroll {
+        /// A directory id, or a name or alias of exactly one person.
+        person: String,
+        /// Recordings of the person alone (any format `transcribe` reads).
+        #[arg(required = true)]
+        audio: Vec<PathBuf>,
+        /// Who gave consent to the voiceprint (default: the person).
+        #[arg(long)]
+        consent_by: Option<String>,
+        /// The company directory (JSON) (default: the one stored in the database).
+        #[arg(long)]
+        directory: Option<PathBuf>,
+        /// The service's data directory (as for `mishu serve`).
+        #[arg(long, env = "MISHU_DATA_DIR")]
+        data: Option<PathBuf>,
+        /// Print one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The enrolled voices: person, name, seconds of speech, when, consent by whom.
+    List {
+        #[arg(long, env = "MISHU_DATA_DIR")]
+        data: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a person's voiceprint (the consent record notes the removal).
+    Remove {
+        /// A directory id, or the name the voice was enrolled under.
+        person: String,
+        #[arg(long, env = "MISHU_DATA_DIR")]
+        data: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 #[derive(Debug, Args)]
 pub struct TranscribeArgs {
     /// The recording: WAV, FLAC, MP3, Ogg Vorbis, Opus (Ogg/WebM), M4A/AAC, ALAC, AIFF, CAF, MKV/WebM audio.
@@ -184,6 +229,10 @@ pub struct TranscribeArgs {
     /// number of speakers estimated), N (exactly N speakers) or off.
     #[arg(long, default_value = "auto")]
     pub speakers: String,
+    /// The service's data directory whose enrolled voices name the speakers (default:
+    /// the user's data directory, when it holds a database).
+    #[arg(long, env = "MISHU_DATA_DIR")]
+    pub data: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -203,6 +252,10 @@ pub struct DiarizeArgs {
     /// default: the calibrated value). For tuning on your own recordings.
     #[arg(long)]
     pub threshold: Option<f32>,
+    /// The service's data directory whose enrolled voices are matched (default: the
+    /// user's data directory, when it holds a database); the JSON gains `voices`.
+    #[arg(long, env = "MISHU_DATA_DIR")]
+    pub data: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -15,3 +15,4 @@ pub mod server;
 pub mod speakers;
 pub mod store;
 pub mod timewords;
+pub mod voices;

@@ -397,6 +397,7 @@ fn a_recording_shows_its_progress_and_where_the_time_went() {
         "decode_s",
         "speech_load_s",
         "transcribe_s",
+        "speakers_s",
         "load_s",
         "prefill_s",
         "generate_s",

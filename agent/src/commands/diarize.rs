@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::cli::{DiarizeArgs, GlobalArgs};
 use crate::exit::BadInput;
 use crate::speakers::{label, load_model, separate_with, SpeakerMode};
+use crate::voices::{KnownVoices, SegmentSpeaker};
 
 pub fn run(global: &GlobalArgs, args: DiarizeArgs) -> anyhow::Result<()> {
     let mode = SpeakerMode::parse(&args.speakers)?;
@@ -45,8 +46,34 @@ pub fn run(global: &GlobalArgs, args: DiarizeArgs) -> anyhow::Result<()> {
         .audio
         .file_stem()
         .map_or_else(|| "audio".into(), |s| s.to_string_lossy().replace(' ', "_"));
-    print!("{}", render(&diarization, duration_s, rttm, &name));
+    let mut out = render(&diarization, duration_s, rttm, &name);
+    let voices = crate::commands::voices::known_voices(args.data.clone())?;
+    if !rttm && !voices.is_empty() {
+        let mut doc: serde_json::Value = serde_json::from_str(&out)?;
+        doc["voices"] = voices_json(&diarization, &voices);
+        out = format!("{doc}\n");
+    }
+    print!("{out}");
     Ok(())
+}
+
+/// Per speaker: the person it is named after (or null) and its closest enrolled voices.
+fn voices_json(d: &Diarization, voices: &KnownVoices) -> serde_json::Value {
+    let names = voices.speakers_of(d);
+    let matches = voices.matches(d, 3);
+    serde_json::json!(names
+        .iter()
+        .zip(matches)
+        .enumerate()
+        .map(|(i, (name, matches))| serde_json::json!({
+            "speaker": label(i),
+            "person": match name {
+                SegmentSpeaker::Person { .. } => serde_json::to_value(name).expect("serializable"),
+                SegmentSpeaker::Label(_) => serde_json::Value::Null,
+            },
+            "matches": matches,
+        }))
+        .collect::<Vec<_>>())
 }
 
 #[derive(Serialize)]

@@ -51,6 +51,7 @@ pub fn run(global: &GlobalArgs, args: MinutesArgs) -> anyhow::Result<()> {
                     &languages,
                     args.max_audio_hours * 3600.0,
                     Some(progress_lines()),
+                    &crate::commands::voices::known_voices(args.data.clone())?,
                 )
                 .map_err(MinutesError::into_anyhow)?;
                 (t.transcript.clone(), Some(t))

@@ -10,6 +10,7 @@ pub mod parse;
 pub mod serve;
 pub mod tokens;
 pub mod transcribe;
+pub mod voices;
 
 use crate::cli::{Cli, Command};
 
@@ -26,5 +27,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Generate(args) => generate::run(&cli.global, args),
         Command::Command(args) => command::run(&cli.global, args),
         Command::Minutes(args) => minutes::run(&cli.global, args),
+        Command::Voices(cmd) => voices::run(&cli.global, cmd),
     }
 }

@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::cli::{GlobalArgs, TranscribeArgs};
 use crate::exit::BadInput;
 use crate::speakers::{self, SpeakerMode};
+use crate::voices::SegmentSpeaker;
 
 /// Files shorter than this get no progress bar.
 const PROGRESS_AFTER_S: f64 = 5.0;
@@ -142,10 +143,16 @@ pub fn run(global: &GlobalArgs, args: TranscribeArgs) -> anyhow::Result<()> {
                 diarization.speakers,
                 started.elapsed().as_secs_f64()
             );
+            let voices = crate::commands::voices::known_voices(args.data.clone())?;
+            let names = voices.speakers_of(&diarization);
             transcript
                 .segments
                 .iter()
-                .map(|s| speakers::label_for(&diarization, s.start, s.end))
+                .map(|s| {
+                    diarization
+                        .speaker_of(s.start, s.end)
+                        .map(|i| names[i].clone())
+                })
                 .collect()
         }
         None => Vec::new(),
@@ -204,12 +211,12 @@ fn progress_bar(path: &std::path::Path) -> ProgressBar {
 /// `labels` holds each segment's speaker (empty when speakers were not separated).
 fn render(
     t: &Transcript,
-    labels: &[Option<String>],
+    labels: &[Option<SegmentSpeaker>],
     format: Format,
     duration_s: f64,
     model: &str,
 ) -> String {
-    let speaker = |i: usize| labels.get(i).and_then(|l| l.as_deref());
+    let speaker = |i: usize| labels.get(i).and_then(|l| l.as_ref());
     match format {
         Format::Json => {
             let doc = JsonTranscript {
@@ -243,7 +250,7 @@ fn render(
                     i + 1,
                     clock(s.start, ','),
                     clock(s.end, ','),
-                    speaker(i).map_or(String::new(), |l| format!("{l}: ")),
+                    speaker(i).map_or(String::new(), |l| format!("{}: ", l.display())),
                     s.text
                 )
             })
@@ -256,7 +263,7 @@ fn render(
                     "{} --> {}\n{}{}\n\n",
                     clock(s.start, '.'),
                     clock(s.end, '.'),
-                    speaker(i).map_or(String::new(), |l| format!("<v {l}>")),
+                    speaker(i).map_or(String::new(), |l| format!("<v {}>", l.display())),
                     s.text
                 ));
             }
@@ -280,7 +287,7 @@ struct JsonSegment<'a> {
     start: f64,
     end: f64,
     text: &'a str,
-    speaker: Option<&'a str>,
+    speaker: Option<&'a SegmentSpeaker>,
     /// The language the segment was decoded in.
     language: &'a str,
 }
@@ -354,7 +361,7 @@ mod tests {
 
     #[test]
     fn speakers_label_json_srt_and_vtt() {
-        let labels = [Some("S1".to_string()), None];
+        let labels = [Some(SegmentSpeaker::Label("S1".into())), None];
         let json = render(&transcript(), &labels, Format::Json, 11.0, "m");
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(v["segments"][0]["speaker"], "S1");
@@ -364,5 +371,30 @@ mod tests {
         assert!(srt.contains("\nask not.\n"));
         let vtt = render(&transcript(), &labels, Format::Vtt, 11.0, "m");
         assert!(vtt.contains("00:00:07.600\n<v S1>And so my fellow Americans,\n"));
+    }
+
+    #[test]
+    fn enrolled_speakers_are_objects_in_json_and_names_in_subtitles() {
+        let labels = [
+            Some(SegmentSpeaker::Person {
+                id: "p001".into(),
+                name: "Chan Tai Man".into(),
+            }),
+            Some(SegmentSpeaker::Label("S2".into())),
+        ];
+        let json = render(&transcript(), &labels, Format::Json, 11.0, "m");
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            v["segments"][0]["speaker"],
+            serde_json::json!({"id": "p001", "name": "Chan Tai Man"})
+        );
+        assert_eq!(v["segments"][1]["speaker"], "S2");
+        let srt = render(&transcript(), &labels, Format::Srt, 11.0, "m");
+        assert!(
+            srt.contains("\nChan Tai Man: And so my fellow Americans,\n"),
+            "{srt}"
+        );
+        let vtt = render(&transcript(), &labels, Format::Vtt, 11.0, "m");
+        assert!(vtt.contains("<v Chan Tai Man>And so"), "{vtt}");
     }
 }

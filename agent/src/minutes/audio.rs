@@ -8,8 +8,12 @@ use inference::whisper::{Languages, ProgressFn, TranscribeOptions, Transcriber};
 use models::ModelStore;
 use serde_json::{json, Value};
 
+use inference::speakers::{diarize, CamPlusPlus, DiarizeOptions};
+use models::catalogue::SPEAKER_MODEL;
+
 use super::error::{MinutesError, Result};
 use super::transcript::{from_transcribe_json, Transcript};
+use crate::voices::{KnownVoices, SegmentSpeaker};
 
 /// Longer recordings are refused unless told otherwise (`mishu minutes
 /// --max-audio-hours`, the service's `[minutes] max_audio_hours`): cut them into
@@ -26,6 +30,8 @@ pub struct Transcribed {
     /// Loading the Whisper model.
     pub load_s: f64,
     pub transcribe_s: f64,
+    /// Separating and naming the speakers.
+    pub speakers_s: f64,
 }
 
 /// `2.5 h`, or minutes and seconds under an hour (`1 min 30 s`).
@@ -49,7 +55,8 @@ pub fn default_model(store: &ModelStore) -> &'static str {
 
 /// Decodes and transcribes `path`, refusing a recording longer than `max_s` seconds;
 /// its language is detected among `languages`. `progress` gets percentages of the
-/// recording done.
+/// recording done. When the speaker model is installed, each segment gets its speaker:
+/// an enrolled person of `voices` whose voice it clearly is, else a label (`S1`).
 pub fn transcribe(
     path: &Path,
     models_dir: Option<PathBuf>,
@@ -57,6 +64,7 @@ pub fn transcribe(
     languages: &Languages,
     max_s: f64,
     mut progress: Option<ProgressFn>,
+    voices: &KnownVoices,
 ) -> Result<Transcribed> {
     let t0 = Instant::now();
     let audio = inference::audio::decode_file(path)?;
@@ -89,13 +97,16 @@ pub fn transcribe(
     tracing::info!(
         "{duration_s:.1} s of audio decoded in {decode_s:.1} s, transcribed in {transcribe_s:.1} s"
     );
+    let t2 = Instant::now();
+    let speakers = speakers_of_segments(&store, &audio.samples, &t, voices)?;
+    let speakers_s = t2.elapsed().as_secs_f64();
     let doc = json!({
         "language": t.language,
         "duration_s": (duration_s * 100.0).round() / 100.0,
         "model": name,
         "text": t.text(),
-        "segments": t.segments.iter().map(|s| json!({
-            "start": s.start, "end": s.end, "text": s.text, "speaker": null,
+        "segments": t.segments.iter().zip(&speakers).map(|(s, speaker)| json!({
+            "start": s.start, "end": s.end, "text": s.text, "speaker": speaker,
             "language": s.language})).collect::<Vec<_>>(),
     });
     let transcript =
@@ -113,5 +124,44 @@ pub fn transcribe(
         decode_s,
         load_s,
         transcribe_s,
+        speakers_s,
     })
+}
+
+/// Each segment's speaker (all `None` when the speaker model is not installed).
+fn speakers_of_segments(
+    store: &ModelStore,
+    samples: &[f32],
+    t: &inference::whisper::Transcript,
+    voices: &KnownVoices,
+) -> Result<Vec<Option<SegmentSpeaker>>> {
+    let path = match store.primary_path(SPEAKER_MODEL) {
+        Ok(p) => p,
+        Err(e) if e.kind() == models::ErrorKind::ModelMissing => {
+            tracing::info!("speakers are not separated: {e}");
+            return Ok(vec![None; t.segments.len()]);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let started = Instant::now();
+    let model = CamPlusPlus::load(&path)?;
+    let diarization = diarize(&model, samples, &DiarizeOptions::default())?;
+    let names = voices.speakers_of(&diarization);
+    tracing::info!(
+        "{} speaker(s), {} named by voice, in {:.1} s",
+        diarization.speakers,
+        names
+            .iter()
+            .filter(|n| matches!(n, SegmentSpeaker::Person { .. }))
+            .count(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(t.segments
+        .iter()
+        .map(|s| {
+            diarization
+                .speaker_of(s.start, s.end)
+                .map(|i| names[i].clone())
+        })
+        .collect())
 }

@@ -1500,6 +1500,41 @@ mod tests {
     }
 
     /// A meeting held on 2026-11-24 at 10:00 in Hong Kong, as one chunk.
+    #[test]
+    fn i_is_the_enrolled_voice_and_nobody_for_a_label() {
+        let dir = directory();
+        let said = "I'll send the draft to finance by Friday.";
+        let line = |speaker: SpeakerRef| Utterance {
+            speaker: Some(speaker),
+            text: said.into(),
+            start: Some(0.0),
+            end: Some(3.0),
+        };
+        let owner = |speaker: SpeakerRef, named: &str| {
+            let us = vec![line(speaker)];
+            let (ctx, chunk) = meeting(&us, &dir);
+            ctx.ground(
+                &proposed("I'll send the draft to finance", named, ""),
+                &chunk,
+            )
+            .and_then(|g| g.owner)
+            .map(|o| o.id)
+        };
+        let voice = || SpeakerRef::Person {
+            id: Some("p002".into()),
+            name: "Wong Mei Ling".into(),
+        };
+        assert_eq!(owner(voice(), "Wong Mei Ling").as_deref(), Some("p002"));
+        assert_eq!(owner(voice(), "I").as_deref(), Some("p002"));
+        for named in ["S1", "I", ""] {
+            assert_eq!(
+                owner(SpeakerRef::Label("S1".into()), named),
+                None,
+                "{named}"
+            );
+        }
+    }
+
     fn meeting<'a>(us: &'a [Utterance], dir: &'a Directory) -> (Context<'a>, Chunk) {
         let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
         (

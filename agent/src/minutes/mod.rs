@@ -270,6 +270,7 @@ pub fn write(
         decode_s: audio.map_or(0.0, |a| round(a.decode_s)),
         speech_load_s: audio.map_or(0.0, |a| round(a.load_s)),
         transcribe_s: audio.map_or(0.0, |a| round(a.transcribe_s)),
+        speakers_s: audio.map_or(0.0, |a| round(a.speakers_s)),
         load_s: 0.0,
         prefill_s: round(usage.prefill_s),
         generate_s: round(usage.generate_s),

@@ -91,6 +91,9 @@ pub struct Stats {
     #[serde(default)]
     pub speech_load_s: f64,
     pub transcribe_s: f64,
+    /// Separating and naming the speakers (recordings only).
+    #[serde(default)]
+    pub speakers_s: f64,
     /// Loading the LLM.
     pub load_s: f64,
     pub prefill_s: f64,

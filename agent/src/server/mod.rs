@@ -20,6 +20,7 @@ pub mod reminders;
 pub mod router;
 pub mod sse;
 pub mod tasks;
+pub mod voices;
 pub mod webhooks;
 
 use std::collections::HashMap;

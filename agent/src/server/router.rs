@@ -3,10 +3,11 @@
 use std::panic::AssertUnwindSafe;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::handler::Handler as _;
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
+use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
 use futures_util::FutureExt;
 use serde_json::json;
@@ -14,7 +15,7 @@ use serde_json::json;
 use super::errors::ApiError;
 use super::{
     alerts, calendar, commands, directory, expenses, jobs, meetings, openapi, reminders, sse,
-    tasks, AppState,
+    tasks, voices, AppState,
 };
 
 /// Every route as (method, path): the OpenAPI document must list exactly these (a test
@@ -53,6 +54,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/calendars/{person}.ics"),
     ("get", "/v1/reminders"),
     ("get", "/v1/reminders/stream"),
+    ("get", "/v1/voices"),
+    ("post", "/v1/voices"),
+    ("delete", "/v1/voices/{person}"),
 ];
 
 pub fn build(state: AppState) -> Router {
@@ -110,6 +114,11 @@ pub fn build(state: AppState) -> Router {
         .route("/v1/calendars/{person}", get(calendar::feed))
         .route("/v1/reminders", get(reminders::list))
         .route("/v1/reminders/stream", get(reminders::stream))
+        .route(
+            "/v1/voices",
+            get(voices::list).post(voices::enrol.layer(DefaultBodyLimit::max(max_audio))),
+        )
+        .route("/v1/voices/{person}", delete(voices::remove))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))

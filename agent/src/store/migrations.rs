@@ -27,6 +27,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "calendar feed tokens",
         include_str!("migrations/0006_feed_tokens.sql"),
     ),
+    (
+        7,
+        "voiceprints and their consent record",
+        include_str!("migrations/0007_voiceprints.sql"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -15,6 +15,7 @@ mod migrations;
 pub mod reminders;
 pub mod tasks;
 pub mod tokens;
+pub mod voices;
 
 use std::path::Path;
 use std::str::FromStr;

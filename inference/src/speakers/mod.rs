@@ -5,9 +5,11 @@ pub mod campplus;
 pub mod cluster;
 pub mod diarize;
 pub mod fbank;
+pub mod voiceprint;
 
 pub use campplus::{cosine, CamPlusPlus, EMBEDDING_DIM};
 pub use diarize::{
     diarize, embed_speech, Diarization, DiarizeOptions, Embedded, SpeakerCount, Turn,
 };
 pub use fbank::Fbank;
+pub use voiceprint::{enrol, name_speakers, EnrolError, Enrolment, NamingOptions, VoiceMatch};

@@ -20,6 +20,7 @@ use crate::directory::Directory;
 use crate::minutes::{self, audio, input, Minutes, Options, Stage};
 use crate::store::jobs::Job;
 use crate::store::Store;
+use crate::voices::KnownVoices;
 
 /// The job kind.
 pub const MINUTES_JOB: &str = "minutes";
@@ -122,6 +123,16 @@ impl MinutesHandler {
             second_look: self.config.second_look,
         };
         let directory = self.directory().await?;
+        let voices = match &audio {
+            Some(_) => KnownVoices::new(
+                self.store
+                    .voiceprints()
+                    .await
+                    .map_err(|e| format!("cannot read the enrolled voices: {e}"))?,
+                models::catalogue::SPEAKER_MODEL,
+            ),
+            None => KnownVoices::default(),
+        };
         let previous = self
             .store
             .meeting(&input.meeting_id)
@@ -134,7 +145,15 @@ impl MinutesHandler {
         let config = self.config.clone();
         let transcript = input.transcript.clone();
         let work = tokio::task::spawn_blocking(move || {
-            run_pipeline(transcript, audio.as_deref(), &directory, &opts, &config, tx)
+            run_pipeline(
+                transcript,
+                audio.as_deref(),
+                &directory,
+                &voices,
+                &opts,
+                &config,
+                tx,
+            )
         });
         while let Some((fraction, message)) = rx.recv().await {
             progress.report(fraction, &message).await;
@@ -178,6 +197,7 @@ fn run_pipeline(
     transcript: Option<String>,
     audio: Option<&Path>,
     directory: &Directory,
+    voices: &KnownVoices,
     opts: &Options,
     config: &MinutesConfig,
     tx: mpsc::UnboundedSender<(f64, String)>,
@@ -212,6 +232,7 @@ fn run_pipeline(
                 &languages,
                 config.max_audio_hours * 3600.0,
                 Some(on_progress),
+                voices,
             )
             .map_err(|e| recording_error(e, path))?;
             (t.transcript.clone(), Some(t))
