@@ -52,9 +52,9 @@ struct Session {
 /// What holds the keys/values of the tokens run so far.
 enum Cache {
     /// mishu's decoder: a cache it can cut back to any prefix.
-    Fast(KvCache),
+    Fast(Box<KvCache>),
     /// The fallback engine's model, which keeps its own cache.
-    Fallback(Box<FallbackModel>),
+    Fallback(FallbackModel),
 }
 
 /// Which engine runs the model.
@@ -106,13 +106,13 @@ impl Llm {
         let (decoder, cache, context, vocab_size) = if fast {
             let context = config.context.unwrap_or(DEFAULT_CONTEXT_CAP);
             let decoder = model::load(&gguf, Some(context))?;
-            let cache = Cache::Fast(decoder.new_cache()?);
+            let cache = Cache::Fast(Box::new(decoder.new_cache()?));
             let (context, vocab) = (decoder.max_positions(), decoder.config().vocab_size);
             (Some(decoder), cache, context, vocab)
         } else {
             let model = FallbackModel::load(&gguf, config.context)?;
             let (context, vocab) = (model.context(), model.vocab_size());
-            (None, Cache::Fallback(Box::new(model)), context, vocab)
+            (None, Cache::Fallback(model), context, vocab)
         };
         if vocab_size < tokenizer.vocab_size() {
             return Err(gguf.error(format!(

@@ -26,9 +26,9 @@ pub const SUPPORTED: &[&str] = &["gemma3", "phi3"];
 pub const DEFAULT_CONTEXT_CAP: usize = 32_768;
 
 enum Weights {
-    Gemma3(gemma3::Gemma3),
+    Gemma3(Box<gemma3::Gemma3>),
     Phi3 {
-        model: quantized_phi3::ModelWeights,
+        model: Box<quantized_phi3::ModelWeights>,
         cached: usize,
     },
 }
@@ -68,7 +68,7 @@ impl FallbackModel {
             .and_then(|d| d.first().copied())
             .ok_or_else(|| gguf.error("tensor 'token_embd.weight' is missing"))?;
         let weights = match arch.as_str() {
-            "gemma3" => Weights::Gemma3(gemma3::Gemma3::load(gguf, context)?),
+            "gemma3" => Weights::Gemma3(Box::new(gemma3::Gemma3::load(gguf, context)?)),
             _ => {
                 let (content, mut reader) = gguf.candle_reader()?;
                 let model = quantized_phi3::ModelWeights::from_gguf(
@@ -82,7 +82,10 @@ impl FallbackModel {
                         "candle-transformers cannot load this {arch} model: {e}"
                     ))
                 })?;
-                Weights::Phi3 { model, cached: 0 }
+                Weights::Phi3 {
+                    model: Box::new(model),
+                    cached: 0,
+                }
             }
         };
         tracing::info!(
