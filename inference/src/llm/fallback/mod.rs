@@ -46,7 +46,7 @@ impl FallbackModel {
         SUPPORTED.contains(&arch)
     }
 
-    /// Loads the weights of the GGUF's architecture with candle-transformers.
+    /// Loads the weights of the GGUF's architecture on candle.
     /// `max_context` caps the context (`None`: [`DEFAULT_CONTEXT_CAP`]).
     pub fn load(gguf: &Gguf, max_context: Option<usize>) -> Result<FallbackModel> {
         let arch = gguf.string("general.architecture")?.to_string();
