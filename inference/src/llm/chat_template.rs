@@ -26,7 +26,8 @@ impl Message {
 }
 
 pub struct ChatTemplate {
-    env: Environment<'static>,
+    /// `None`: a base model without a template, prompted with the messages' text.
+    env: Option<Environment<'static>>,
     bos: String,
     eos: String,
 }
@@ -52,14 +53,39 @@ impl ChatTemplate {
         let source = source.unwrap_or(CHATML).to_string();
         env.add_template_owned("chat", source)
             .map_err(|e| Error::Engine(format!("the model's chat template does not parse: {e}")))?;
-        Ok(ChatTemplate { env, bos, eos })
+        Ok(ChatTemplate {
+            env: Some(env),
+            bos,
+            eos,
+        })
+    }
+
+    /// For a base model: the messages' contents, in order, each followed by a blank
+    /// line except the last, with no roles or markers (the model continues the text).
+    pub fn plain() -> ChatTemplate {
+        ChatTemplate {
+            env: None,
+            bos: String::new(),
+            eos: String::new(),
+        }
+    }
+
+    pub fn is_plain(&self) -> bool {
+        self.env.is_none()
     }
 
     /// The prompt text for `messages`, ending with the assistant's turn opened when
     /// `add_generation_prompt`.
     pub fn render(&self, messages: &[Message], add_generation_prompt: bool) -> Result<String> {
-        let tmpl = self
-            .env
+        let Some(env) = &self.env else {
+            let parts: Vec<&str> = messages
+                .iter()
+                .map(|m| m.content.as_str())
+                .filter(|c| !c.is_empty())
+                .collect();
+            return Ok(parts.join("\n\n"));
+        };
+        let tmpl = env
             .get_template("chat")
             .map_err(|e| Error::Engine(format!("chat template: {e}")))?;
         tmpl.render(context! {
@@ -92,6 +118,21 @@ mod tests {
             s,
             "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"
         );
+    }
+
+    #[test]
+    fn plain_template_joins_the_texts() {
+        let t = ChatTemplate::plain();
+        let s = t
+            .render(
+                &[
+                    Message::new("system", "Notes of the meeting."),
+                    Message::new("user", "The budget is due on"),
+                ],
+                true,
+            )
+            .unwrap();
+        assert_eq!(s, "Notes of the meeting.\n\nThe budget is due on");
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! [`Llm`]: a loaded GGUF model with its tokenizer and chat template, and the
 //! generation loop (prefill, sampling, stops, streaming, cancellation, constrained
 //! decoding) over a KV cache that keeps the prompt prefix between calls.
+//!
+//! The transformer is mishu's own decoder for the architectures it covers
+//! ([`model::SUPPORTED`]) and the fallback engine's, on candle, for the others
+//! ([`fallback::SUPPORTED`]); everything else here is the same for both.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -9,6 +13,7 @@ use std::time::Instant;
 
 use crate::llm::chat_template::ChatTemplate;
 use crate::llm::constrained::{Matcher, TokenIndex};
+use crate::llm::fallback::{self, FallbackModel};
 use crate::llm::generate::{FinishReason, GenerateOutput, GenerateRequest, Prompt, TextTracker};
 use crate::llm::gguf::Gguf;
 use crate::llm::kv_cache::KvCache;
@@ -40,14 +45,43 @@ const DEFAULT_CONTEXT_CAP: usize = 32_768;
 
 /// The cache and the tokens whose keys/values it holds, in order.
 struct Session {
-    cache: KvCache,
+    cache: Cache,
     tokens: Vec<u32>,
+}
+
+/// What holds the keys/values of the tokens run so far.
+enum Cache {
+    /// mishu's decoder: a cache it can cut back to any prefix.
+    Fast(Box<KvCache>),
+    /// The fallback engine's model, which keeps its own cache.
+    Fallback(FallbackModel),
+}
+
+/// Which engine runs the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineKind {
+    /// mishu's own decoder (Llama, Qwen2, Qwen3).
+    Fast,
+    /// The fallback engine on candle (Gemma 3, Phi-3).
+    Fallback,
+}
+
+impl EngineKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EngineKind::Fast => "fast",
+            EngineKind::Fallback => "fallback",
+        }
+    }
 }
 
 pub struct Llm {
     name: String,
     path: PathBuf,
-    decoder: Decoder,
+    architecture: String,
+    /// mishu's decoder; `None` when the fallback engine runs the model.
+    decoder: Option<Decoder>,
+    context: usize,
     tokenizer: Tokenizer,
     template: ChatTemplate,
     session: Mutex<Session>,
@@ -59,28 +93,54 @@ impl Llm {
     /// Loads the GGUF at `path`; `name` is how the model is reported.
     pub fn load(path: &Path, name: &str, config: &LlmConfig) -> Result<Llm> {
         let gguf = Gguf::open(path)?;
-        let tokenizer = Tokenizer::from_gguf(&gguf)?;
-        let context = config.context.unwrap_or(DEFAULT_CONTEXT_CAP);
-        let decoder = model::load(&gguf, Some(context))?;
-        if decoder.config().vocab_size < tokenizer.vocab_size() {
+        let architecture = gguf.string("general.architecture")?.to_string();
+        let fast = model::SUPPORTED.contains(&architecture.as_str());
+        if !fast && !FallbackModel::supports(&architecture) {
             return Err(gguf.error(format!(
-                "the tokenizer has {} tokens but the embedding table only {}",
+                "architecture '{architecture}' is not supported (mishu's decoder runs {}; the fallback engine runs {})",
+                model::SUPPORTED.join(", "),
+                fallback::SUPPORTED.join(", ")
+            )));
+        }
+        let tokenizer = Tokenizer::from_gguf(&gguf)?;
+        let (decoder, cache, context, vocab_size) = if fast {
+            let context = config.context.unwrap_or(DEFAULT_CONTEXT_CAP);
+            let decoder = model::load(&gguf, Some(context))?;
+            let cache = Cache::Fast(Box::new(decoder.new_cache()?));
+            let (context, vocab) = (decoder.max_positions(), decoder.config().vocab_size);
+            (Some(decoder), cache, context, vocab)
+        } else {
+            let model = FallbackModel::load(&gguf, config.context)?;
+            let (context, vocab) = (model.context(), model.vocab_size());
+            (None, Cache::Fallback(model), context, vocab)
+        };
+        if vocab_size < tokenizer.vocab_size() {
+            return Err(gguf.error(format!(
+                "the tokenizer has {} tokens but the embedding table only {vocab_size}",
                 tokenizer.vocab_size(),
-                decoder.config().vocab_size
             )));
         }
         let text_of =
             |id: Option<u32>| id.and_then(|i| tokenizer.token_text(i)).unwrap_or_default();
-        let template = ChatTemplate::new(
-            gguf.opt_string("tokenizer.chat_template"),
-            text_of(tokenizer.bos_token()),
-            text_of(tokenizer.eos_token()),
-        )?;
-        let cache = decoder.new_cache()?;
+        let source = gguf.opt_string("tokenizer.chat_template");
+        // A file without a template: ChatML when the vocabulary has its tokens (models
+        // tuned on it often ship without the template), else a base model, prompted
+        // with the messages' plain text.
+        let template = if source.is_none() && !tokenizer.has_control_token("<|im_start|>") {
+            ChatTemplate::plain()
+        } else {
+            ChatTemplate::new(
+                source,
+                text_of(tokenizer.bos_token()),
+                text_of(tokenizer.eos_token()),
+            )?
+        };
         Ok(Llm {
             name: name.to_string(),
             path: path.to_path_buf(),
+            architecture,
             decoder,
+            context,
             tokenizer,
             template,
             session: Mutex::new(Session {
@@ -100,13 +160,33 @@ impl Llm {
         &self.path
     }
 
-    pub fn config(&self) -> &DecoderConfig {
-        self.decoder.config()
+    /// The decoder's configuration; `None` for a model on the fallback engine.
+    pub fn config(&self) -> Option<&DecoderConfig> {
+        self.decoder.as_ref().map(|d| d.config())
+    }
+
+    /// `general.architecture` of the GGUF.
+    pub fn architecture(&self) -> &str {
+        &self.architecture
+    }
+
+    /// Which engine runs the model.
+    pub fn engine(&self) -> EngineKind {
+        match self.decoder {
+            Some(_) => EngineKind::Fast,
+            None => EngineKind::Fallback,
+        }
+    }
+
+    /// Whether the model has a chat template of its own (or ChatML); a base model
+    /// without one is prompted with the messages' text as it is.
+    pub fn has_chat_template(&self) -> bool {
+        !self.template.is_plain()
     }
 
     /// Tokens one generation may hold (prompt + answer).
     pub fn context_size(&self) -> usize {
-        self.decoder.max_positions()
+        self.context
     }
 
     pub fn tokenizer(&self) -> &Tokenizer {
@@ -130,7 +210,14 @@ impl Llm {
     /// Forgets the cached prompt prefix.
     pub fn clear_cache(&self) {
         let mut s = self.session.lock().unwrap_or_else(|e| e.into_inner());
-        s.cache.truncate(0);
+        match &mut s.cache {
+            Cache::Fast(cache) => cache.truncate(0),
+            Cache::Fallback(model) => {
+                if let Err(e) = model.truncate(0) {
+                    tracing::warn!("cannot clear the cache: {e}");
+                }
+            }
+        }
         s.tokens.clear();
     }
 
@@ -159,8 +246,18 @@ impl Llm {
 
         // Reuse the keys/values of the longest shared prefix; at least one prompt token
         // must run to produce the first logits.
-        let shared = common_prefix(&session.tokens, &prompt).min(prompt.len() - 1);
-        session.cache.truncate(shared);
+        let shared = match &mut session.cache {
+            Cache::Fast(cache) => {
+                let shared = common_prefix(&session.tokens, &prompt).min(prompt.len() - 1);
+                cache.truncate(shared);
+                shared
+            }
+            Cache::Fallback(model) => {
+                let shared = model.reusable_prefix(&session.tokens, &prompt);
+                model.truncate(shared)?;
+                shared
+            }
+        };
         session.tokens.truncate(shared);
         tracing::debug!(prompt = prompt.len(), cached = shared, "prefill");
 
@@ -311,7 +408,7 @@ impl Llm {
                 }
             }
             batch.insert(0, next);
-            if session.cache.len() + batch.len() > context {
+            if session.tokens.len() + batch.len() > context {
                 break FinishReason::Length;
             }
             logits = self.step(session, &batch)?;
@@ -350,7 +447,13 @@ impl Llm {
     /// Runs tokens through the model, keeping the session's token list in step with
     /// its cache.
     fn step(&self, session: &mut Session, tokens: &[u32]) -> Result<Vec<f32>> {
-        let logits = self.decoder.forward(tokens, &mut session.cache)?;
+        let logits = match (&mut session.cache, &self.decoder) {
+            (Cache::Fast(cache), Some(decoder)) => decoder.forward(tokens, cache)?,
+            (Cache::Fallback(model), _) => model.forward(tokens)?,
+            (Cache::Fast(_), None) => {
+                return Err(Error::Engine("the model has no decoder (a bug)".into()))
+            }
+        };
         session.tokens.extend_from_slice(tokens);
         Ok(logits)
     }

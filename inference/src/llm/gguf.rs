@@ -131,6 +131,15 @@ impl Gguf {
             .collect()
     }
 
+    /// The file's header and a reader over its bytes, as candle-transformers' model
+    /// loaders take them.
+    pub fn candle_reader(&self) -> Result<(Content, Cursor<&[u8]>)> {
+        let mut reader = Cursor::new(&self.mmap[..]);
+        let content = Content::read(&mut reader)
+            .map_err(|e| self.error(format!("not a readable GGUF file: {e}")))?;
+        Ok((content, reader))
+    }
+
     pub fn has_tensor(&self, name: &str) -> bool {
         self.content.tensor_infos.contains_key(name)
     }

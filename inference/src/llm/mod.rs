@@ -1,6 +1,7 @@
 //! The local LLM on candle: GGUF models (Qwen2, Qwen3, Llama/SmolLM2) run by our own
-//! decoder over a preallocated KV cache, the tokenizer and chat template taken from
-//! the GGUF, sampling, prompt-prefix caching, and JSON-schema-constrained decoding.
+//! decoder over a preallocated KV cache, others (Gemma 3, Phi-3) by candle-transformers'
+//! models ([`fallback`]), the tokenizer and chat template taken from the GGUF, sampling,
+//! prompt-prefix caching, and JSON-schema-constrained decoding.
 //!
 //! - [`gguf`]: the memory-mapped file, metadata and tensors with clear errors.
 //! - [`linear`]: the one type every quantized matrix product goes through.
@@ -13,6 +14,7 @@
 pub mod chat_template;
 pub mod constrained;
 pub mod engine;
+pub mod fallback;
 pub mod generate;
 pub mod gguf;
 pub mod kernels;
@@ -20,10 +22,11 @@ pub mod kv_cache;
 pub mod linear;
 pub mod model;
 pub mod sampling;
+pub mod spm;
 pub mod tokenizer;
 
 pub use chat_template::Message;
 pub use constrained::Schema;
-pub use engine::{Llm, LlmConfig};
+pub use engine::{EngineKind, Llm, LlmConfig};
 pub use generate::{FinishReason, GenerateOutput, GenerateRequest, Prompt};
 pub use sampling::SamplingParams;

@@ -1,6 +1,7 @@
 //! The tokenizer of a GGUF, built from its own metadata (`tokenizer.ggml.*`) into a
 //! `tokenizers::Tokenizer`: byte-level BPE with the pre-tokenizer split rules llama.cpp
-//! uses for the file's `pre` name, and the control / user-defined tokens as added tokens.
+//! uses for the file's `pre` name (`gpt2` files), or SentencePiece (`llama` files, see
+//! [`spm`]), and the control / user-defined tokens as added tokens.
 
 use std::collections::HashMap;
 
@@ -13,6 +14,7 @@ use tokenizers::pre_tokenizers::PreTokenizerWrapper;
 use tokenizers::{AddedToken, SplitDelimiterBehavior};
 
 use crate::llm::gguf::Gguf;
+use crate::llm::spm;
 use crate::{Error, Result};
 
 /// Qwen2's split rule (single digits).
@@ -21,8 +23,10 @@ const QWEN2_PATTERN: &str = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{
 const LLAMA3_PATTERN: &str = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 
 /// GGUF token types (llama.cpp's `llama_token_type`).
+const TYPE_UNKNOWN: i64 = 2;
 const TYPE_CONTROL: i64 = 3;
 const TYPE_USER_DEFINED: i64 = 4;
+const TYPE_UNUSED: i64 = 5;
 
 /// Texts of control tokens that end a turn, as llama.cpp recognises them.
 const END_OF_TURN: &[&str] = &[
@@ -51,13 +55,13 @@ pub struct Tokenizer {
 impl Tokenizer {
     pub fn from_gguf(gguf: &Gguf) -> Result<Tokenizer> {
         let model = gguf.string("tokenizer.ggml.model")?;
-        if model != "gpt2" {
+        if !matches!(model, "gpt2" | "llama") {
             return Err(gguf.error(format!(
-                "tokenizer model '{model}' is not supported yet (byte-level BPE 'gpt2' is)"
+                "tokenizer model '{model}' is not supported (byte-level BPE 'gpt2' and SentencePiece 'llama' are)"
             )));
         }
+        let sentencepiece = model == "llama";
         let tokens = gguf.string_array("tokenizer.ggml.tokens")?;
-        let merges = gguf.string_array("tokenizer.ggml.merges")?;
         let types = gguf
             .opt_i32_array("tokenizer.ggml.token_type")
             .unwrap_or_else(|| vec![1; tokens.len()]);
@@ -68,36 +72,29 @@ impl Tokenizer {
                 tokens.len()
             )));
         }
-        let pre = gguf.opt_string("tokenizer.ggml.pre").unwrap_or("default");
-
-        let mut vocab = Vocab::default();
-        for (id, tok) in tokens.iter().enumerate() {
-            vocab.entry(tok.to_string()).or_insert(id as u32);
-        }
-        let merges = merges
-            .iter()
-            .enumerate()
-            .map(|(i, m)| {
-                m.split_once(' ')
-                    .map(|(a, b)| (a.to_string(), b.to_string()))
-                    .ok_or_else(|| gguf.error(format!("tokenizer merge {i} '{m}' has no space")))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let bpe = BPE::builder()
-            .vocab_and_merges(vocab, merges)
-            .ignore_merges(matches!(pre, "llama-bpe" | "llama3"))
-            .build()
-            .map_err(|e| gguf.error(format!("tokenizer: {e}")))?;
-
-        let mut inner = tokenizers::Tokenizer::new(bpe);
-        inner.with_pre_tokenizer(Some(pre_tokenizer(pre).map_err(|e| gguf.error(e))?));
-        inner.with_decoder(Some(ByteLevel::default()));
+        let pre = if sentencepiece {
+            "sentencepiece"
+        } else {
+            gguf.opt_string("tokenizer.ggml.pre").unwrap_or("default")
+        };
+        let (mut inner, token_bytes) = if sentencepiece {
+            spm::build(gguf, &tokens, &types)?
+        } else {
+            byte_level_bpe(gguf, &tokens, &types, pre)?
+        };
+        // Tokens that are no text: parsed where the text spells them, hidden from the
+        // output. SentencePiece's unknown and unused tokens are no text either.
+        let is_control = |ty: i64| {
+            ty == TYPE_CONTROL || (sentencepiece && matches!(ty, TYPE_UNKNOWN | TYPE_UNUSED))
+        };
 
         let mut special = Vec::new();
         let mut user = Vec::new();
         for (id, tok) in tokens.iter().enumerate() {
             match types[id] {
-                TYPE_CONTROL => special.push(
+                // llama.cpp parses control tokens (and SentencePiece's unknown token)
+                // written in the text; unused ones are never parsed.
+                ty if ty == TYPE_CONTROL || (sentencepiece && ty == TYPE_UNKNOWN) => special.push(
                     AddedToken::from(tok.to_string(), true)
                         .normalized(false)
                         .single_word(false),
@@ -115,30 +112,17 @@ impl Tokenizer {
             .add_tokens(user)
             .map_err(|e| gguf.error(format!("tokenizer added tokens: {e}")))?;
 
-        let decoder = byte_decoder();
-        let mut token_bytes = Vec::with_capacity(tokens.len());
-        let mut control = Vec::with_capacity(tokens.len());
-        for (id, tok) in tokens.iter().enumerate() {
-            let is_text = !matches!(types[id], TYPE_CONTROL | TYPE_USER_DEFINED);
-            control.push(types[id] == TYPE_CONTROL);
-            token_bytes.push(if is_text {
-                tok.chars()
-                    .map(|c| decoder.get(&c).copied())
-                    .collect::<Option<Vec<u8>>>()
-                    .unwrap_or_else(|| tok.as_bytes().to_vec())
-            } else {
-                tok.as_bytes().to_vec()
-            });
-        }
+        let control: Vec<bool> = types.iter().map(|&ty| is_control(ty)).collect();
 
         let n = tokens.len() as u32;
         let id = |key: &str| gguf.opt_usize(key).map(|v| v as u32).filter(|&v| v < n);
         let bos = id("tokenizer.ggml.bos_token_id");
         let eos = id("tokenizer.ggml.eos_token_id");
-        let add_bos = matches!(
-            gguf.get("tokenizer.ggml.add_bos_token"),
-            Some(candle_core::quantized::gguf_file::Value::Bool(true))
-        );
+        // llama.cpp adds BOS to SentencePiece text unless the file says not to.
+        let add_bos = match gguf.get("tokenizer.ggml.add_bos_token") {
+            Some(candle_core::quantized::gguf_file::Value::Bool(b)) => *b,
+            _ => sentencepiece,
+        };
         let mut stop_tokens: Vec<u32> = [eos, id("tokenizer.ggml.eot_token_id")]
             .into_iter()
             .flatten()
@@ -241,6 +225,13 @@ impl Tokenizer {
         self.inner.id_to_token(id)
     }
 
+    /// Whether `text` is one of the vocabulary's control tokens.
+    pub fn has_control_token(&self, text: &str) -> bool {
+        self.inner
+            .token_to_id(text)
+            .is_some_and(|id| self.is_control(id))
+    }
+
     pub fn pre_tokenizer_name(&self) -> &str {
         &self.pre
     }
@@ -248,6 +239,56 @@ impl Tokenizer {
     pub fn inner(&self) -> &tokenizers::Tokenizer {
         &self.inner
     }
+}
+
+/// GPT-2-style byte-level BPE from the GGUF's vocabulary and merges, and the bytes
+/// each token stands for.
+fn byte_level_bpe(
+    gguf: &Gguf,
+    tokens: &[&str],
+    types: &[i64],
+    pre: &str,
+) -> Result<(tokenizers::Tokenizer, Vec<Vec<u8>>)> {
+    let merges = gguf.string_array("tokenizer.ggml.merges")?;
+    let mut vocab = Vocab::default();
+    for (id, tok) in tokens.iter().enumerate() {
+        vocab.entry(tok.to_string()).or_insert(id as u32);
+    }
+    let merges = merges
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            m.split_once(' ')
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .ok_or_else(|| gguf.error(format!("tokenizer merge {i} '{m}' has no space")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let bpe = BPE::builder()
+        .vocab_and_merges(vocab, merges)
+        .ignore_merges(matches!(pre, "llama-bpe" | "llama3"))
+        .build()
+        .map_err(|e| gguf.error(format!("tokenizer: {e}")))?;
+
+    let mut inner = tokenizers::Tokenizer::new(bpe);
+    inner.with_pre_tokenizer(Some(pre_tokenizer(pre).map_err(|e| gguf.error(e))?));
+    inner.with_decoder(Some(ByteLevel::default()));
+
+    let decoder = byte_decoder();
+    let token_bytes = tokens
+        .iter()
+        .zip(types)
+        .map(|(tok, &ty)| {
+            if matches!(ty, TYPE_CONTROL | TYPE_USER_DEFINED) {
+                tok.as_bytes().to_vec()
+            } else {
+                tok.chars()
+                    .map(|c| decoder.get(&c).copied())
+                    .collect::<Option<Vec<u8>>>()
+                    .unwrap_or_else(|| tok.as_bytes().to_vec())
+            }
+        })
+        .collect();
+    Ok((inner, token_bytes))
 }
 
 fn pre_tokenizer(pre: &str) -> std::result::Result<PreTokenizerWrapper, String> {
