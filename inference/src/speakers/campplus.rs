@@ -19,6 +19,9 @@ const BN_EPS: f64 = 1e-5;
 /// CAMLayer's segment pooling length, in (stride-2) frames.
 const SEG_LEN: usize = 100;
 const BLOCKS: [(usize, usize); 3] = [(12, 1), (24, 2), (16, 2)];
+/// How far (in frames, each way) one output column of the FCM head sees: ten 3×3
+/// convolutions.
+pub const HEAD_CONTEXT: usize = 10;
 
 struct Weights {
     tensors: HashMap<String, Tensor>,
@@ -99,35 +102,59 @@ impl Pointwise {
     }
 }
 
-/// A 2-D convolution with padding 1 and stride (`stride`, 1): candle's conv2d takes one
-/// stride for both axes, so the frequency stride is applied by keeping every other row.
+/// A 2-D convolution over (B, C, frequency, time) with zero padding on both axes and
+/// a stride on the frequency axis only. Computed as one matrix product over patches
+/// gathered by whole rows (im2col), which only strided frequency rows are taken
+/// for: candle's own conv2d takes one stride for both axes and gathers its patches
+/// element by element, which cost more than the products themselves here.
 struct Conv2d {
-    w: Tensor,
+    /// (out, kh · kw · in), the kernel laid out in the patches' order.
+    matrix: Tensor,
+    kernel: (usize, usize),
     padding: usize,
     freq_stride: usize,
 }
 
 impl Conv2d {
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let (x, padding) = if self.padding == 0 && self.freq_stride > 1 {
-            (subsample_rows(x, self.freq_stride)?, 0)
-        } else {
-            (x.clone(), self.padding)
-        };
-        let y = x.conv2d(&self.w, padding, 1, 1, 1)?;
-        if self.padding > 0 && self.freq_stride > 1 {
-            subsample_rows(&y, self.freq_stride)
-        } else {
-            Ok(y)
-        }
+    fn new(w: Tensor, padding: usize, freq_stride: usize) -> Result<Conv2d> {
+        let (out, inp, kh, kw) = w.dims4()?;
+        let matrix = w.permute((0, 2, 3, 1))?.reshape((out, kh * kw * inp))?;
+        Ok(Conv2d {
+            matrix,
+            kernel: (kh, kw),
+            padding,
+            freq_stride: freq_stride.max(1),
+        })
     }
-}
 
-fn subsample_rows(x: &Tensor, stride: usize) -> Result<Tensor> {
-    let rows = x.dim(2)?;
-    let keep: Vec<u32> = (0..rows).step_by(stride).map(|r| r as u32).collect();
-    let idx = Tensor::new(keep.as_slice(), x.device())?;
-    Ok(x.index_select(&idx, 2)?)
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let (b, c, h, w) = x.dims4()?;
+        let (kh, kw) = self.kernel;
+        let (p, s) = (self.padding, self.freq_stride);
+        let (hp, wp) = (h + 2 * p, w + 2 * p);
+        if hp < kh || wp < kw {
+            return Err(Error::BadInput(
+                "the speaker-embedding input is shorter than a convolution kernel".into(),
+            ));
+        }
+        let (h_out, w_out) = ((hp - kh) / s + 1, wp - kw + 1);
+        // Padded, with the rows grouped by stride: row r is (r / s, r % s).
+        let rows = h_out - 1 + kh.div_ceil(s) + 1;
+        let x = x
+            .pad_with_zeros(2, p, rows * s - h - p)?
+            .pad_with_zeros(3, p, p)?
+            .reshape((b, c, rows, s, wp))?;
+        let mut patches = Vec::with_capacity(kh * kw);
+        for i in 0..kh {
+            let taps = x.narrow(3, i % s, 1)?.squeeze(3)?.narrow(2, i / s, h_out)?;
+            for j in 0..kw {
+                patches.push(taps.narrow(3, j, w_out)?.contiguous()?);
+            }
+        }
+        let cols = Tensor::cat(&patches, 1)?.reshape((b, kh * kw * c, h_out * w_out))?;
+        let y = self.matrix.broadcast_left(b)?.matmul(&cols)?;
+        Ok(y.reshape((b, self.matrix.dim(0)?, h_out, w_out))?)
+    }
 }
 
 struct ResBlock {
@@ -142,28 +169,16 @@ impl ResBlock {
     fn load(w: &Weights, prefix: &str, stride: usize) -> Result<ResBlock> {
         let shortcut = if stride != 1 {
             Some((
-                Conv2d {
-                    w: w.get(&format!("{prefix}.shortcut.0.weight"))?,
-                    padding: 0,
-                    freq_stride: stride,
-                },
+                Conv2d::new(w.get(&format!("{prefix}.shortcut.0.weight"))?, 0, stride)?,
                 w.batch_norm(&format!("{prefix}.shortcut.1"), true)?,
             ))
         } else {
             None
         };
         Ok(ResBlock {
-            conv1: Conv2d {
-                w: w.get(&format!("{prefix}.conv1.weight"))?,
-                padding: 1,
-                freq_stride: stride,
-            },
+            conv1: Conv2d::new(w.get(&format!("{prefix}.conv1.weight"))?, 1, stride)?,
             bn1: w.batch_norm(&format!("{prefix}.bn1"), true)?,
-            conv2: Conv2d {
-                w: w.get(&format!("{prefix}.conv2.weight"))?,
-                padding: 1,
-                freq_stride: 1,
-            },
+            conv2: Conv2d::new(w.get(&format!("{prefix}.conv2.weight"))?, 1, 1)?,
             bn2: w.batch_norm(&format!("{prefix}.bn2"), true)?,
             shortcut,
         })
@@ -290,18 +305,10 @@ impl CamPlusPlus {
             blocks.push((dense, transit));
         }
         Ok(CamPlusPlus {
-            conv1: Conv2d {
-                w: w.get("head.conv1.weight")?,
-                padding: 1,
-                freq_stride: 1,
-            },
+            conv1: Conv2d::new(w.get("head.conv1.weight")?, 1, 1)?,
             bn1: w.batch_norm("head.bn1", true)?,
             res_blocks,
-            conv2: Conv2d {
-                w: w.get("head.conv2.weight")?,
-                padding: 1,
-                freq_stride: 2,
-            },
+            conv2: Conv2d::new(w.get("head.conv2.weight")?, 1, 2)?,
             bn2: w.batch_norm("head.bn2", true)?,
             tdnn: w.get("xvector.tdnn.linear.weight")?,
             tdnn_bn: w.batch_norm("xvector.tdnn.nonlinear.batchnorm", true)?,
@@ -334,9 +341,41 @@ impl CamPlusPlus {
         Ok(out.to_vec2::<f32>()?)
     }
 
+    /// The FCM head's output for a stretch of speech (mean-normalised fbank, at least
+    /// 1 frame): (1, 320, T), one column per input frame. The head is convolutional
+    /// (its receptive field is ±`HEAD_CONTEXT` frames), so the columns of a window
+    /// cut from a longer stretch are what the window alone would give, but for that
+    /// many frames at its edges and the mean the fbank was normalised by: overlapping
+    /// windows share one head pass instead of one each.
+    pub fn head(&self, frames: &[Frame]) -> Result<Tensor> {
+        if frames.is_empty() {
+            return Err(Error::BadInput(
+                "the speaker-embedding head needs at least one frame".into(),
+            ));
+        }
+        let flat: Vec<f32> = frames.iter().flatten().copied().collect();
+        let x = Tensor::from_vec(flat, (1, frames.len(), NUM_MEL_BINS), &self.device)?;
+        self.forward_head(&x)
+    }
+
+    /// Embeddings from windows of the head's output that have the same length:
+    /// (1, 320, T) each, as cut from `head`; one 192-dim vector per window.
+    pub fn embed_heads(&self, windows: &[Tensor]) -> Result<Vec<Vec<f32>>> {
+        if windows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let x = Tensor::cat(windows, 0)?;
+        Ok(self.forward_trunk(&x)?.to_vec2::<f32>()?)
+    }
+
     /// (B, T, 80) → (B, 192)
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        // FCM head over (B, 1, F, T).
+        self.forward_trunk(&self.forward_head(x)?)
+    }
+
+    /// FCM head: (B, T, 80) → (B, 320, T).
+    fn forward_head(&self, x: &Tensor) -> Result<Tensor> {
+        // Over (B, 1, F, T).
         let x = x.transpose(1, 2)?.unsqueeze(1)?.contiguous()?;
         let mut x = self.bn1.relu(&self.conv1.forward(&x)?)?;
         for block in &self.res_blocks {
@@ -344,8 +383,11 @@ impl CamPlusPlus {
         }
         let x = self.bn2.relu(&self.conv2.forward(&x)?)?;
         let (b, c, f, t) = x.dims4()?;
-        let x = x.reshape((b, c * f, t))?;
-        // D-TDNN trunk.
+        Ok(x.reshape((b, c * f, t))?)
+    }
+
+    /// D-TDNN trunk and pooling: (B, 320, T) → (B, 192).
+    fn forward_trunk(&self, x: &Tensor) -> Result<Tensor> {
         let mut x = self.tdnn_bn.relu(&x.conv1d(&self.tdnn, 2, 2, 1, 1)?)?;
         for (layers, transit) in &self.blocks {
             for layer in layers {

@@ -57,6 +57,15 @@ impl Fbank {
         }
     }
 
+    /// Samples that give exactly `frames` frames.
+    pub fn samples_for(frames: usize) -> usize {
+        if frames == 0 {
+            0
+        } else {
+            FRAME_LENGTH + (frames - 1) * FRAME_SHIFT
+        }
+    }
+
     /// Log mel energies of 16 kHz samples in [-1, 1], one row per 10 ms frame.
     pub fn compute(&self, samples: &[f32]) -> Vec<Frame> {
         let frames = Self::frame_count(samples.len());
@@ -168,6 +177,9 @@ mod tests {
         assert_eq!(Fbank::frame_count(399), 0);
         assert_eq!(Fbank::frame_count(400), 1);
         assert_eq!(Fbank::frame_count(16_000), 98);
+        for frames in [1, 2, 148] {
+            assert_eq!(Fbank::frame_count(Fbank::samples_for(frames)), frames);
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod campplus;
 pub mod cluster;
 pub mod diarize;
 pub mod fbank;
+pub mod spectral;
 pub mod voiceprint;
 
 pub use campplus::{cosine, CamPlusPlus, EMBEDDING_DIM};
