@@ -89,6 +89,11 @@ pub(crate) fn length(c: &mut Cursor, whole_days: bool) -> Option<u32> {
 
 fn en_unit(c: &mut Cursor) -> Option<u32> {
     let mut probe = *c;
+    // `1h`, `2h` (written against the number; `15h` alone is a clock, read first).
+    if probe.eat("h") {
+        *c = probe;
+        return Some(HOUR);
+    }
     if !probe.rest().starts_with('-') {
         probe.skip_spaces();
     }
@@ -112,6 +117,13 @@ fn english_duration(c: &mut Cursor, whole_days: bool) -> Option<u32> {
     if let Some((num, _)) = probe.digits(1) {
         if probe.eat("/") {
             if let Some((den @ (2 | 4), _)) = probe.digits(1) {
+                // `1/4 h` as well as `1/4h`.
+                let mut spaced = probe;
+                spaced.skip_spaces();
+                if spaced.eat("h") {
+                    probe = spaced;
+                    probe.pos -= 1;
+                }
                 if let Some(unit) = en_unit(&mut probe) {
                     if num < den && unit * num % den == 0 {
                         *c = probe;

@@ -20,7 +20,7 @@ pub(crate) struct Moment {
 
 /// The English words a day expression can begin with (the grammars are tried often:
 /// a word that is none of these is turned away at once).
-const DAY_FIRST_WORDS: [&str; 62] = [
+const DAY_FIRST_WORDS: [&str; 80] = [
     "today",
     "tonight",
     "tomorrow",
@@ -83,6 +83,24 @@ const DAY_FIRST_WORDS: [&str; 62] = [
     "oct",
     "nov",
     "dec",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+    "thirteenth",
+    "fourteenth",
+    "fifteenth",
+    "sixteenth",
+    "seventeenth",
+    "eighteenth",
+    "nineteenth",
+    "twentieth",
+    "twenty",
+    "thirtieth",
+    "thirty",
 ];
 
 fn may_start_day(c: &Cursor) -> bool {
