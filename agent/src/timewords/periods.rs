@@ -158,6 +158,27 @@ const PERIODS: &[(&str, Unit)] = &[
     ("出年", Unit::Year(1)),
 ];
 
+/// A week said relative to this one (`last week` -1, `the coming week` 1), in weeks.
+pub(crate) fn week_said(c: &mut Cursor) -> Option<i64> {
+    const WEEKS: [(&str, i64); 13] = [
+        ("this week", 0),
+        ("the week", 0),
+        ("current week", 0),
+        ("the current week", 0),
+        ("next week", 1),
+        ("coming week", 1),
+        ("the coming week", 1),
+        ("the following week", 1),
+        ("last week", -1),
+        ("past week", -1),
+        ("the past week", -1),
+        ("previous week", -1),
+        ("the previous week", -1),
+    ];
+    let i = c.eat_table(&WEEKS)?;
+    Some(WEEKS[i].1)
+}
+
 /// Parts of a week or month said loosely: `beginning of next week` (Monday to
 /// Wednesday), `early March` (1-10), `mid March` (11-20), `late March` (21-end),
 /// `rest of the week` (today to Sunday), `rest of the month`.
@@ -187,25 +208,22 @@ fn fuzzy(c: &mut Cursor, ctx: &Context) -> Option<Period> {
         .is_some()
     {
         probe.skip_spaces();
-        let (first, last) = match probe.eat_any(&[
-            "this week",
-            "the week",
-            "next week",
-            "this month",
-            "the month",
-            "next month",
-        ])? {
-            i @ 0..=2 => {
-                let monday = week_start(today) + Days::new(if i == 2 { 7 } else { 0 });
-                (monday, monday + Days::new(2))
-            }
-            i => {
-                let first = month_start(today, if i == 5 { 1 } else { 0 })?;
-                (first, first + Days::new(9))
-            }
-        };
-        *c = probe;
-        return Some(Period { first, last });
+        if let Some(weeks) = week_said(&mut probe) {
+            let monday = week_start(today).checked_add_signed(chrono::Duration::weeks(weeks))?;
+            *c = probe;
+            return Some(Period {
+                first: monday,
+                last: monday + Days::new(2),
+            });
+        }
+        if let Some(i) = probe.eat_any(&["this month", "the month", "next month"]) {
+            let first = month_start(today, if i == 2 { 1 } else { 0 })?;
+            *c = probe;
+            return Some(Period {
+                first,
+                last: first + Days::new(9),
+            });
+        }
     }
     // 月初 (1st-10th), 月中 (11th-20th), of this month or next: 下個月初, 本月中.
     let mut probe = *c;
