@@ -279,7 +279,7 @@ fn english_clock(c: &mut Cursor) -> Option<Clock> {
     if let Some(pm) = meridiem(c, letter_ok) {
         return with_meridiem(clock, pm);
     }
-    if c.eat_spaced("o'clock") || c.eat_spaced("o’clock") {
+    if c.eat_spaced("o'clock") || c.eat_spaced("o’clock") || c.eat_spaced("oclock") {
         if !(1..=12).contains(&hour) {
             return None;
         }
@@ -480,7 +480,7 @@ fn worded_clock(c: &mut Cursor) -> Option<Clock> {
     if let Some(pm) = full_meridiem(c) {
         return with_meridiem(clock, pm);
     }
-    if c.eat_spaced("o'clock") || c.eat_spaced("o’clock") {
+    if c.eat_spaced("o'clock") || c.eat_spaced("o’clock") || c.eat_spaced("oclock") {
         if let Some(pm) = full_meridiem(c) {
             return with_meridiem(clock, pm);
         }

@@ -9,7 +9,9 @@ const HOUR: u32 = 60;
 const DAY: u32 = 24 * 60;
 const WEEK: u32 = 7 * DAY;
 
-const EN_UNITS: [(&str, u32); 14] = [
+const EN_UNITS: [(&str, u32); 16] = [
+    ("fortnights", 2 * WEEK),
+    ("fortnight", 2 * WEEK),
     ("minutes", MINUTE),
     ("minute", MINUTE),
     ("mins", MINUTE),
@@ -108,6 +110,16 @@ fn english_duration(c: &mut Cursor, whole_days: bool) -> Option<u32> {
         .is_some()
     {
         return Some(30);
+    }
+    if let Some(i) = c.eat_any(&[
+        "a quarter of an hour",
+        "quarter of an hour",
+        "a quarter hour",
+        "three quarters of an hour",
+        "three-quarters of an hour",
+        "three quarters of an hour",
+    ]) {
+        return Some(if i < 3 { 15 } else { 45 });
     }
     if c.eat_any(&["half a day", "half-day", "half day"]).is_some() {
         return Some(DAY / 2);

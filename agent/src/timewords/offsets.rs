@@ -82,6 +82,13 @@ fn shifted(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     let prefixed = probe.eat("in");
     if prefixed {
         probe.skip_spaces();
+        // `in about half an hour`, `in 2 more minutes`.
+        if probe
+            .eat_any(&["about", "around", "approximately", "roughly"])
+            .is_some()
+        {
+            probe.skip_spaces();
+        }
     }
     let minutes = match length(&mut probe, true) {
         Some(m) => m,
