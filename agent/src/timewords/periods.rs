@@ -412,7 +412,8 @@ fn quarter(c: &mut Cursor, ctx: &Context) -> Option<Period> {
         }
         year.unwrap_or(today.year()) * 4 + q as i32 - 1
     };
-    let first = NaiveDate::from_ymd_opt(index.div_euclid(4), 3 * index.rem_euclid(4) as u32 + 1, 1)?;
+    let first =
+        NaiveDate::from_ymd_opt(index.div_euclid(4), 3 * index.rem_euclid(4) as u32 + 1, 1)?;
     let last = month_end(first, 2)?;
     *c = probe;
     Some(Period { first, last })
