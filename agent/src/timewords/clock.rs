@@ -279,7 +279,7 @@ fn english_clock(c: &mut Cursor) -> Option<Clock> {
     if let Some(pm) = meridiem(c, letter_ok) {
         return with_meridiem(clock, pm);
     }
-    if c.eat_spaced("o'clock") || c.eat_spaced("o’clock") {
+    if c.eat_spaced("o'clock") || c.eat_spaced("o’clock") || c.eat_spaced("oclock") {
         if !(1..=12).contains(&hour) {
             return None;
         }
@@ -390,11 +390,26 @@ fn past_or_to(c: &mut Cursor) -> Option<Clock> {
 
 /// `15h30`, `9h30`, `11h00`: the 24-hour clock as written in French and in timetables.
 fn french_clock(c: &mut Cursor) -> Option<Clock> {
+    let start = *c;
     let (hour, _) = c.digits(2)?;
     if !c.rest().starts_with(['h', 'H']) {
         return None;
     }
     c.pos += 1;
+    // `15h`, `at 9h`: a whole hour, when it cannot be a length (`in 1h`, `2h`).
+    if !c.rest().starts_with(|ch: char| ch.is_ascii_alphanumeric()) {
+        let before = start.text[..start.pos].trim_end();
+        let range_end = before.ends_with(['-', '–'])
+            || matches!(
+                start.word_before().to_ascii_lowercase().as_str(),
+                "to" | "until" | "till"
+            );
+        return (hour <= 23 && (hour >= 13 || after_at(&start) || range_end)).then_some(Clock {
+            hour,
+            minute: 0,
+            fixed: true,
+        });
+    }
     let (minute, 2) = c.digits(2)? else {
         return None;
     };
@@ -424,7 +439,11 @@ fn packed_clock(c: &mut Cursor) -> Option<Clock> {
     if let Some(pm) = meridiem(c, after_at(&start)) {
         return with_meridiem(clock, pm);
     }
-    if !after_at(&start) {
+    // `at 650.650.6500`, `at 650-650-6500`: a number that goes on is a phone number.
+    let goes_on = c.rest().as_bytes();
+    if !after_at(&start)
+        || matches!(goes_on, [b'.' | b'-' | b'/' | b',', d, ..] if d.is_ascii_digit())
+    {
         return None;
     }
     Some(Clock {
@@ -461,7 +480,7 @@ fn worded_clock(c: &mut Cursor) -> Option<Clock> {
     if let Some(pm) = full_meridiem(c) {
         return with_meridiem(clock, pm);
     }
-    if c.eat_spaced("o'clock") || c.eat_spaced("o’clock") {
+    if c.eat_spaced("o'clock") || c.eat_spaced("o’clock") || c.eat_spaced("oclock") {
         if let Some(pm) = full_meridiem(c) {
             return with_meridiem(clock, pm);
         }

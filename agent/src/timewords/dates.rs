@@ -60,6 +60,57 @@ fn en_month(c: &mut Cursor) -> Option<u32> {
     Some(MONTHS[i].1)
 }
 
+/// Days of the month said as ordinal words: `March first`, `the third of March`.
+pub(crate) const EN_ORDINAL_DAYS: [(&str, u32); 41] = [
+    ("first", 1),
+    ("second", 2),
+    ("third", 3),
+    ("fourth", 4),
+    ("fifth", 5),
+    ("sixth", 6),
+    ("seventh", 7),
+    ("eighth", 8),
+    ("ninth", 9),
+    ("tenth", 10),
+    ("eleventh", 11),
+    ("twelfth", 12),
+    ("thirteenth", 13),
+    ("fourteenth", 14),
+    ("fifteenth", 15),
+    ("sixteenth", 16),
+    ("seventeenth", 17),
+    ("eighteenth", 18),
+    ("nineteenth", 19),
+    ("twentieth", 20),
+    ("twenty-first", 21),
+    ("twenty first", 21),
+    ("twenty-second", 22),
+    ("twenty second", 22),
+    ("twenty-third", 23),
+    ("twenty third", 23),
+    ("twenty-fourth", 24),
+    ("twenty fourth", 24),
+    ("twenty-fifth", 25),
+    ("twenty fifth", 25),
+    ("twenty-sixth", 26),
+    ("twenty sixth", 26),
+    ("twenty-seventh", 27),
+    ("twenty seventh", 27),
+    ("twenty-eighth", 28),
+    ("twenty eighth", 28),
+    ("twenty-ninth", 29),
+    ("twenty ninth", 29),
+    ("thirtieth", 30),
+    ("thirty-first", 31),
+    ("thirty first", 31),
+];
+
+/// A day of the month said as an ordinal word (`first`, `twenty-third`).
+pub(crate) fn ordinal_word_day(c: &mut Cursor) -> Option<u32> {
+    let i = c.eat_table(&EN_ORDINAL_DAYS)?;
+    Some(EN_ORDINAL_DAYS[i].1)
+}
+
 fn ordinal_day(c: &mut Cursor) -> Option<u32> {
     let (day, _) = c.digits(2)?;
     c.eat_any(&["st", "nd", "rd", "th"]);
@@ -105,7 +156,7 @@ fn english_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
         probe.skip_spaces();
         probe.eat("the");
         probe.skip_spaces();
-        let day = ordinal_day(&mut probe)?;
+        let day = ordinal_day(&mut probe).or_else(|| ordinal_word_day(&mut probe))?;
         let year = year_suffix(&mut probe);
         *c = probe;
         return Some(build(ctx, year, month, day));
@@ -114,9 +165,21 @@ fn english_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
     if probe.eat("the") {
         probe.skip_spaces();
     }
-    let day = ordinal_day(&mut probe)?;
+    // `the first of March`, `third day of October` (a word needs the `of`).
+    let (day, worded) = match ordinal_day(&mut probe) {
+        Some(day) => (day, false),
+        None => (ordinal_word_day(&mut probe)?, true),
+    };
     probe.skip_spaces();
-    probe.eat("of");
+    if probe.eat("day") {
+        probe.skip_spaces();
+        if !probe.rest().to_ascii_lowercase().starts_with("of") {
+            return None;
+        }
+    }
+    if !probe.eat("of") && worded {
+        return None;
+    }
     probe.skip_spaces();
     let month = en_month(&mut probe)?;
     let year = year_suffix(&mut probe);

@@ -250,6 +250,24 @@ const ZH_NEXT: [&str; 6] = ["下", "下個", "下个", "下一個", "下一个",
 const ZH_LAST: [&str; 4] = ["上", "上個", "上个", "上一個"];
 
 /// A weekday with or without this/next/last, in English or Chinese.
+/// A word followed by a comma and a calendar date (`Fri, Jul 18`, `Sat, 3 Dec`): there
+/// an abbreviation is a weekday, not a word (`I sat, 3 times` is no date).
+fn date_follows(c: &Cursor, ctx: &Context) -> bool {
+    let mut probe = *c;
+    let len = probe
+        .rest()
+        .bytes()
+        .take_while(u8::is_ascii_alphabetic)
+        .count();
+    probe.pos += len;
+    probe.eat(".");
+    if !probe.eat(",") {
+        return false;
+    }
+    probe.skip_spaces();
+    matches!(super::dates::date(&mut probe, ctx), Some(Ok(_)))
+}
+
 pub(crate) fn weekday<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<Day> {
     let mut best: Option<(Cursor<'a>, Which, Weekday)> = None;
     let mut consider = |probe: Cursor<'a>, which: Which, wd: Weekday| {
@@ -282,7 +300,8 @@ pub(crate) fn weekday<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<Day> {
                 c.word_before().to_ascii_lowercase().as_str(),
                 "on" | "by" | "before" | "until" | "till" | "due" | "from" | "to" | "every"
             )
-            || abbreviated_range(c);
+            || abbreviated_range(c)
+            || date_follows(c, ctx);
         probe.skip_spaces();
         if let Some(wd) = en_weekday(&mut probe, abbreviations) {
             consider(probe, which, wd);
@@ -392,23 +411,20 @@ pub(crate) fn month_end_day(c: &mut Cursor, ctx: &Context) -> Option<Day> {
 /// `end of the week` / `週尾` / `end of next week`: that week's Friday.
 pub(crate) fn week_end_day(c: &mut Cursor, ctx: &Context) -> Option<Day> {
     let mut probe = *c;
-    let ahead = match probe.eat_any(&[
-        "end of the week",
-        "end of this week",
-        "end of week",
-        "週尾",
-        "周尾",
-        "the end of the week",
-        "the end of this week",
-        "end of next week",
-        "下週尾",
-        "下周尾",
-        "the end of next week",
-    ])? {
-        0..=6 => 0,
-        _ => 7,
+    let weeks = if probe.eat_any(&["the end of", "end of"]).is_some() {
+        probe.skip_spaces();
+        let mut week = probe;
+        if week.eat("week") {
+            probe = week;
+            0
+        } else {
+            super::periods::week_said(&mut probe)?
+        }
+    } else {
+        [0, 1][probe.eat_any(&["週尾", "周尾", "下週尾", "下周尾"])? / 2]
     };
     *c = probe;
-    let friday = in_week(week_start(ctx.today()) + Days::new(ahead), Weekday::Fri);
+    let monday = week_start(ctx.today()).checked_add_signed(chrono::Duration::weeks(weeks))?;
+    let friday = in_week(monday, Weekday::Fri);
     Some(Day::on(friday))
 }

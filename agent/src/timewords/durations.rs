@@ -9,7 +9,9 @@ const HOUR: u32 = 60;
 const DAY: u32 = 24 * 60;
 const WEEK: u32 = 7 * DAY;
 
-const EN_UNITS: [(&str, u32); 14] = [
+const EN_UNITS: [(&str, u32); 16] = [
+    ("fortnights", 2 * WEEK),
+    ("fortnight", 2 * WEEK),
     ("minutes", MINUTE),
     ("minute", MINUTE),
     ("mins", MINUTE),
@@ -89,6 +91,11 @@ pub(crate) fn length(c: &mut Cursor, whole_days: bool) -> Option<u32> {
 
 fn en_unit(c: &mut Cursor) -> Option<u32> {
     let mut probe = *c;
+    // `1h`, `2h` (written against the number; `15h` alone is a clock, read first).
+    if probe.eat("h") {
+        *c = probe;
+        return Some(HOUR);
+    }
     if !probe.rest().starts_with('-') {
         probe.skip_spaces();
     }
@@ -104,6 +111,16 @@ fn english_duration(c: &mut Cursor, whole_days: bool) -> Option<u32> {
     {
         return Some(30);
     }
+    if let Some(i) = c.eat_any(&[
+        "a quarter of an hour",
+        "quarter of an hour",
+        "a quarter hour",
+        "three quarters of an hour",
+        "three-quarters of an hour",
+        "three quarters of an hour",
+    ]) {
+        return Some(if i < 3 { 15 } else { 45 });
+    }
     if c.eat_any(&["half a day", "half-day", "half day"]).is_some() {
         return Some(DAY / 2);
     }
@@ -112,6 +129,13 @@ fn english_duration(c: &mut Cursor, whole_days: bool) -> Option<u32> {
     if let Some((num, _)) = probe.digits(1) {
         if probe.eat("/") {
             if let Some((den @ (2 | 4), _)) = probe.digits(1) {
+                // `1/4 h` as well as `1/4h`.
+                let mut spaced = probe;
+                spaced.skip_spaces();
+                if spaced.eat("h") {
+                    probe = spaced;
+                    probe.pos -= 1;
+                }
                 if let Some(unit) = en_unit(&mut probe) {
                     if num < den && unit * num % den == 0 {
                         *c = probe;

@@ -20,7 +20,7 @@ pub(crate) struct Moment {
 
 /// The English words a day expression can begin with (the grammars are tried often:
 /// a word that is none of these is turned away at once).
-const DAY_FIRST_WORDS: [&str; 62] = [
+const DAY_FIRST_WORDS: [&str; 80] = [
     "today",
     "tonight",
     "tomorrow",
@@ -83,6 +83,24 @@ const DAY_FIRST_WORDS: [&str; 62] = [
     "oct",
     "nov",
     "dec",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+    "thirteenth",
+    "fourteenth",
+    "fifteenth",
+    "sixteenth",
+    "seventeenth",
+    "eighteenth",
+    "nineteenth",
+    "twentieth",
+    "twenty",
+    "thirtieth",
+    "thirty",
 ];
 
 fn may_start_day(c: &Cursor) -> bool {
@@ -154,13 +172,40 @@ fn read_day<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<DateResult> {
                 found = Ok(Day::on(date));
                 end = q;
             } else if let Some(Ok(date)) = date(&mut p, ctx) {
-                found = Ok(date);
+                let said = &p.text[end.pos..p.pos];
+                found = Ok(agreeing_year(date, d.date.weekday(), said, ctx));
                 end = p;
             }
         }
     }
     *c = end;
     Some(found)
+}
+
+/// A date said with its weekday and without a year (`Sunday, Feb 10`, `Fri, Jul 18`):
+/// the year in which they agree, looking back over the last six days (`Sunday, Feb 10`
+/// said on the Tuesday after), then the next such date and the year after it; else the
+/// date as read (`Fri, Sep 20` when neither is a Friday is 20 September).
+fn agreeing_year(date: Day, wd: chrono::Weekday, said: &str, ctx: &Context) -> Day {
+    let year_said = said.contains('年')
+        || said
+            .as_bytes()
+            .windows(4)
+            .any(|w| w.iter().all(u8::is_ascii_digit))
+        || said.matches(['/', '-', '.']).count() >= 2;
+    if year_said || date.date.weekday() == wd {
+        return date;
+    }
+    let today = ctx.today();
+    let (month, day) = (date.date.month(), date.date.day());
+    let recent = NaiveDate::from_ymd_opt(today.year(), month, day)
+        .filter(|d| *d < today && (today - *d).num_days() <= 6 && d.weekday() == wd);
+    if let Some(d) = recent {
+        return Day::on(d);
+    }
+    NaiveDate::from_ymd_opt(date.date.year() + 1, month, day)
+        .filter(|d| d.weekday() == wd)
+        .map_or(date, Day::on)
 }
 
 /// `at 3` after a day or part of the day: an hour without am/pm.

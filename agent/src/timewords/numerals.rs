@@ -156,8 +156,15 @@ pub(crate) fn en_count(c: &mut Cursor) -> Option<u32> {
         return Some(v);
     }
     // `a couple of`, `a few` (three): counts said in words.
-    if let Some(i) = c.eat_any(&["a couple of", "couple of", "a few", "a pair of"]) {
-        return Some(if i == 2 { 3 } else { 2 });
+    if let Some(i) = c.eat_any(&[
+        "a couple of",
+        "couple of",
+        "a few",
+        "a pair of",
+        "a couple",
+        "few",
+    ]) {
+        return Some([2, 2, 3, 2, 2, 3][i]);
     }
     if c.eat_any(&["a", "an", "one"]).is_some() {
         return Some(1);

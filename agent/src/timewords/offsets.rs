@@ -82,6 +82,13 @@ fn shifted(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     let prefixed = probe.eat("in");
     if prefixed {
         probe.skip_spaces();
+        // `in about half an hour`, `in 2 more minutes`.
+        if probe
+            .eat_any(&["about", "around", "approximately", "roughly"])
+            .is_some()
+        {
+            probe.skip_spaces();
+        }
     }
     let minutes = match length(&mut probe, true) {
         Some(m) => m,
@@ -185,9 +192,11 @@ fn stretch(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         "未来",
         "過去",
         "过去",
+        "後",
+        "后",
     ])?;
     let direction = match word {
-        0 | 4 | 7 | 10 | 13 | 14 => Direction::Next,
+        0 | 4 | 7 | 10 | 13 | 14 | 17 | 18 => Direction::Next,
         3 => Direction::Within,
         _ => Direction::Last,
     };
@@ -199,7 +208,7 @@ fn stretch(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     let minutes = match length(&mut probe, true) {
         Some(m) => m,
         None if past => [60, 24 * 60, 7 * 24 * 60][probe.eat_any(&["hour", "day", "week"])?],
-        None => return None,
+        None => return month_stretch(c, probe, direction, ctx),
     };
     // `past 24 hours` runs to this moment; `past 2 days` is whole days.
     let said = &probe.text[said_from..probe.pos];
@@ -230,6 +239,41 @@ fn stretch(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     Some(Value::Interval {
         start: When::DateTime(ctx.instant(from.date(), from.time())),
         end: When::DateTime(ctx.instant(to.date(), to.time())),
+    })
+}
+
+/// `next 3 months`, `last 2 years`, `上兩個月`, `下三年`: whole days from tomorrow on, or
+/// up to yesterday, over calendar months (as `next 3 days` is whole days).
+fn month_stretch<'a>(
+    c: &mut Cursor<'a>,
+    mut probe: Cursor<'a>,
+    direction: Direction,
+    ctx: &Context,
+) -> Option<Value> {
+    let months = match en_count(&mut probe) {
+        Some(n) => {
+            probe.skip_spaces();
+            n * [1, 1, 12, 12, 12][probe.eat_any(&["months", "month", "years", "year", "yrs"])?]
+        }
+        None => {
+            let n = number(&mut probe, 3)?;
+            n * [1, 1, 1, 12][probe.eat_any(&["個月", "个月", "月", "年"])?]
+        }
+    };
+    if months == 0 || months > 1200 {
+        return None;
+    }
+    let today = ctx.today();
+    let span = chrono::Months::new(months);
+    let (first, last) = match direction {
+        Direction::Next => (today + Days::new(1), today.checked_add_months(span)?),
+        Direction::Within => (today, today.checked_add_months(span)?),
+        Direction::Last => (today.checked_sub_months(span)?, today - Days::new(1)),
+    };
+    *c = probe;
+    Some(Value::Interval {
+        start: When::Date(first),
+        end: When::Date(last),
     })
 }
 

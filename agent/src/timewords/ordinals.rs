@@ -66,9 +66,17 @@ fn en_month_said(c: &mut Cursor) -> Option<MonthSaid> {
         c.eat(".");
         return Some(MonthSaid::Named(i as u32 + 1));
     }
-    match c.eat_any(&["this month", "the month", "next month"])? {
-        2 => Some(MonthSaid::Ahead(1)),
-        _ => Some(MonthSaid::Ahead(0)),
+    match c.eat_any(&[
+        "this month",
+        "the month",
+        "the current month",
+        "current month",
+        "next month",
+        "the next month",
+        "the following month",
+    ])? {
+        0..=3 => Some(MonthSaid::Ahead(0)),
+        _ => Some(MonthSaid::Ahead(1)),
     }
 }
 
@@ -192,9 +200,17 @@ fn month_day(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
     if the {
         c.skip_spaces();
     }
-    let (day, _) = c.digits(2)?;
-    c.eat_any(&["st", "nd", "rd", "th"])?;
+    let (day, suffix) = match c.digits(2) {
+        Some((day, _)) => (day, c.eat_any(&["st", "nd", "rd", "th"]).is_some()),
+        None => (super::dates::ordinal_word_day(c)?, false),
+    };
     let mut probe = *c;
+    // `20th day of next month`.
+    let mut day_of = probe;
+    if day_of.eat_any_spaced(&["day"]).is_some() && day_of.eat_any_spaced(&["of"]).is_some() {
+        probe = day_of;
+        probe.pos -= 2;
+    }
     let said = if probe.eat_any_spaced(&["of"]).is_some() {
         probe.skip_spaces();
         match en_month_said(&mut probe)? {
@@ -204,7 +220,8 @@ fn month_day(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
     } else {
         None
     };
-    if said.is_none() && !the {
+    // `the 15th`, `20 of next month`; a bare `15` or `first` is no day.
+    if said.is_none() && !(the && suffix) {
         return None;
     }
     if said.is_some() {
@@ -260,11 +277,25 @@ fn day_before_yesterday(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
 
 /// `end of April`, `the end of March`: the month's last day, the next one ahead.
 fn end_of_month_name(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
-    c.eat_any(&["the end of", "end of"])?;
+    c.eat_any(&[
+        "the end of",
+        "end of",
+        "the last day of",
+        "last day of",
+        "the last day in",
+        "last day in",
+    ])?;
     c.skip_spaces();
     let MonthSaid::Named(m) = en_month_said(c)? else {
         return None;
     };
+    // `last day of October 2015`.
+    let mut year = *c;
+    year.skip_spaces();
+    if let Some((y, 4)) = year.digits(4) {
+        *c = year;
+        return NaiveDate::from_ymd_opt(y as i32, m, days_in_month(y as i32, m));
+    }
     let today = ctx.today();
     let first = month_first(MonthSaid::Named(m), ctx, |f| {
         month_end(f, 0).is_some_and(|d| d >= today)

@@ -106,7 +106,78 @@ const PERIODS: &[(&str, Unit)] = &[
     ("下週末", Unit::Weekend(1)),
     ("下周末", Unit::Weekend(1)),
     ("今年", Unit::Year(0)),
+    ("this week-end", Unit::Weekend(0)),
+    ("the week-end", Unit::Weekend(0)),
+    ("this wkend", Unit::Weekend(0)),
+    ("next week-end", Unit::Weekend(1)),
+    ("current week", Unit::Week(0)),
+    ("the current week", Unit::Week(0)),
+    ("all week", Unit::Week(0)),
+    ("coming week", Unit::Week(1)),
+    ("the coming week", Unit::Week(1)),
+    ("upcoming week", Unit::Week(1)),
+    ("the upcoming week", Unit::Week(1)),
+    ("previous week", Unit::LastWeek),
+    ("current month", Unit::Month(0)),
+    ("the current month", Unit::Month(0)),
+    ("coming month", Unit::Month(1)),
+    ("previous month", Unit::LastMonth),
+    ("the previous month", Unit::LastMonth),
+    ("current year", Unit::Year(0)),
+    ("this yr", Unit::Year(0)),
+    ("next yr", Unit::Year(1)),
+    ("last yr", Unit::Year(-1)),
+    ("previous year", Unit::Year(-1)),
+    ("the previous year", Unit::Year(-1)),
+    ("這禮拜", Unit::Week(0)),
+    ("这礼拜", Unit::Week(0)),
+    ("今個星期", Unit::Week(0)),
+    ("今个星期", Unit::Week(0)),
+    ("呢個星期", Unit::Week(0)),
+    ("這一週", Unit::Week(0)),
+    ("這一周", Unit::Week(0)),
+    ("这一周", Unit::Week(0)),
+    ("這一禮拜", Unit::Week(0)),
+    ("这一礼拜", Unit::Week(0)),
+    ("這一個禮拜", Unit::Week(0)),
+    ("这一个礼拜", Unit::Week(0)),
+    ("下一週", Unit::Week(1)),
+    ("下一周", Unit::Week(1)),
+    ("上一週", Unit::LastWeek),
+    ("上一周", Unit::LastWeek),
+    ("上礼拜", Unit::LastWeek),
+    ("下月", Unit::Month(1)),
+    ("下一個月", Unit::Month(1)),
+    ("下一个月", Unit::Month(1)),
+    ("上一個月", Unit::LastMonth),
+    ("上一个月", Unit::LastMonth),
+    ("這一年", Unit::Year(0)),
+    ("这一年", Unit::Year(0)),
+    ("上年", Unit::Year(-1)),
+    ("下年", Unit::Year(1)),
+    ("出年", Unit::Year(1)),
 ];
+
+/// A week said relative to this one (`last week` -1, `the coming week` 1), in weeks.
+pub(crate) fn week_said(c: &mut Cursor) -> Option<i64> {
+    const WEEKS: [(&str, i64); 13] = [
+        ("this week", 0),
+        ("the week", 0),
+        ("current week", 0),
+        ("the current week", 0),
+        ("next week", 1),
+        ("coming week", 1),
+        ("the coming week", 1),
+        ("the following week", 1),
+        ("last week", -1),
+        ("past week", -1),
+        ("the past week", -1),
+        ("previous week", -1),
+        ("the previous week", -1),
+    ];
+    let i = c.eat_table(&WEEKS)?;
+    Some(WEEKS[i].1)
+}
 
 /// Parts of a week or month said loosely: `beginning of next week` (Monday to
 /// Wednesday), `early March` (1-10), `mid March` (11-20), `late March` (21-end),
@@ -137,25 +208,22 @@ fn fuzzy(c: &mut Cursor, ctx: &Context) -> Option<Period> {
         .is_some()
     {
         probe.skip_spaces();
-        let (first, last) = match probe.eat_any(&[
-            "this week",
-            "the week",
-            "next week",
-            "this month",
-            "the month",
-            "next month",
-        ])? {
-            i @ 0..=2 => {
-                let monday = week_start(today) + Days::new(if i == 2 { 7 } else { 0 });
-                (monday, monday + Days::new(2))
-            }
-            i => {
-                let first = month_start(today, if i == 5 { 1 } else { 0 })?;
-                (first, first + Days::new(9))
-            }
-        };
-        *c = probe;
-        return Some(Period { first, last });
+        if let Some(weeks) = week_said(&mut probe) {
+            let monday = week_start(today).checked_add_signed(chrono::Duration::weeks(weeks))?;
+            *c = probe;
+            return Some(Period {
+                first: monday,
+                last: monday + Days::new(2),
+            });
+        }
+        if let Some(i) = probe.eat_any(&["this month", "the month", "next month"]) {
+            let first = month_start(today, if i == 2 { 1 } else { 0 })?;
+            *c = probe;
+            return Some(Period {
+                first,
+                last: first + Days::new(9),
+            });
+        }
     }
     // 月初 (1st-10th), 月中 (11th-20th), of this month or next: 下個月初, 本月中.
     let mut probe = *c;
@@ -315,6 +383,66 @@ fn whole_month(year: Option<i32>, m: u32, today: NaiveDate) -> Option<Period> {
     })
 }
 
+/// Calendar quarters said in words: `this quarter`, `next qtr`, `the 3rd quarter`,
+/// `fourth quarter of 2018`. Without a year, this year's. `last quarter` is left alone
+/// (as often the year's fourth), and so are codes (`Q3 2027 review`, `第三季`): those
+/// name reports and budgets more often than a time.
+fn quarter(c: &mut Cursor, ctx: &Context) -> Option<Period> {
+    let today = ctx.today();
+    let now = today.year() * 4 + (today.month0() / 3) as i32;
+    let mut probe = *c;
+    probe.eat("the");
+    probe.skip_spaces();
+    let index = if let Some(i) = probe.eat_any(&[
+        "this quarter",
+        "this qtr",
+        "current quarter",
+        "the current quarter",
+        "next quarter",
+        "next qtr",
+        "the next quarter",
+        "previous quarter",
+        "the previous quarter",
+    ]) {
+        now + [0, 0, 0, 0, 1, 1, 1, -1, -1][i]
+    } else {
+        let (q, year) = quarter_words(&mut probe)?;
+        if !(1..=4).contains(&q) {
+            return None;
+        }
+        year.unwrap_or(today.year()) * 4 + q as i32 - 1
+    };
+    let first =
+        NaiveDate::from_ymd_opt(index.div_euclid(4), 3 * index.rem_euclid(4) as u32 + 1, 1)?;
+    let last = month_end(first, 2)?;
+    *c = probe;
+    Some(Period { first, last })
+}
+
+/// `3rd quarter`, `third qtr of 2018`, `the fourth quarter, 2018`.
+fn quarter_words(c: &mut Cursor) -> Option<(u32, Option<i32>)> {
+    let mut probe = *c;
+    let i = probe.eat_any(&[
+        "first", "1st", "second", "2nd", "third", "3rd", "fourth", "4th",
+    ])?;
+    probe.skip_spaces();
+    probe.eat_any(&["quarter", "qtr"])?;
+    let mut y = probe;
+    if y.eat_any_spaced(&["of", "in", ","]).is_none() {
+        y.skip_spaces();
+    }
+    y.skip_spaces();
+    let year = match y.digits(4) {
+        Some((v, 4)) => {
+            probe = y;
+            Some(v as i32)
+        }
+        _ => None,
+    };
+    *c = probe;
+    Some((i as u32 / 2 + 1, year))
+}
+
 /// A day number or a counter follows (`三月三號`, `3月15`): not a whole month.
 fn starts_day_number(c: &Cursor) -> bool {
     c.peek().is_some_and(|ch| {
@@ -326,7 +454,15 @@ fn starts_day_number(c: &Cursor) -> bool {
 
 /// A named week, weekend, month or year.
 pub(crate) fn period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
-    const FIRST_WORDS: [&str; 36] = [
+    const FIRST_WORDS: [&str; 44] = [
+        "current",
+        "coming",
+        "upcoming",
+        "previous",
+        "all",
+        "first",
+        "second",
+        "third",
         "this",
         "next",
         "the",
@@ -369,6 +505,11 @@ pub(crate) fn period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
     }
     let mut probe = *c;
     if let Some(found) = fuzzy(&mut probe, ctx) {
+        *c = probe;
+        return Some(found);
+    }
+    let mut probe = *c;
+    if let Some(found) = quarter(&mut probe, ctx) {
         *c = probe;
         return Some(found);
     }

@@ -49,7 +49,8 @@ fn end_point(c: &mut Cursor) -> Option<(Clock, bool)> {
 /// A range of times or of days.
 pub(crate) fn range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     let mut best: Option<(Cursor, Value)> = None;
-    for parse in [time_range, day_range, day_number_range] {
+    // On a tie the days of one month win: `from the 13th to 15th July` is in July.
+    for parse in [time_range, day_number_range, day_range] {
         let mut probe = *c;
         if let Some(v) = parse(&mut probe, ctx) {
             if best.as_ref().is_none_or(|(b, _)| probe.pos > b.pos) {

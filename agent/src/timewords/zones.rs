@@ -35,11 +35,13 @@ const ZONES: [(&str, i32); 18] = [
 pub(crate) fn zone(c: &mut Cursor) -> Option<Tz> {
     let mut probe = *c;
     probe.skip_spaces();
-    // Zone abbreviations are written in capitals; `est` or `z` in lower case are words.
+    // Zone abbreviations are written in capitals; `est` or `z` in lower case are words,
+    // the others are read in lower case too (`8:00 gmt`).
     let upper = probe.rest().starts_with(|ch: char| ch.is_ascii_uppercase());
     let i = probe.eat_any(&ZONES.map(|(name, _)| name))?;
     let word = &c.text[probe.pos - ZONES[i].0.len()..probe.pos];
-    if !upper || word != word.to_ascii_uppercase() {
+    let is_upper = upper && word == word.to_ascii_uppercase();
+    if !is_upper && (matches!(ZONES[i].0, "est" | "z") || word != word.to_ascii_lowercase()) {
         return None;
     }
     let mut hours = ZONES[i].1;
