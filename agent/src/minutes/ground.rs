@@ -192,7 +192,9 @@ impl<'a> Context<'a> {
         if gives_the_floor(around) && timewords::find(around, self.now, self.tz).is_empty() {
             return Err(Rejection::GivesTheFloor);
         }
-        if acts_in_the_meeting(around) {
+        // "OK, let's start. 今日主要 review 下 campaign。Martin，你份 draft 做成點？":
+        // the sentence the task's words are in opens the meeting, whatever the next asks.
+        if acts_in_the_meeting(around) || acts_in_the_meeting(sentence_of(around, task)) {
             return Err(Rejection::InTheMeeting);
         }
         if asks_if_free(around) {
@@ -797,6 +799,21 @@ fn sentences_around(text: &str, span: Option<std::ops::Range<usize>>) -> &str {
         .find(|&(_, c)| ends(c))
         .map_or(text.len(), |(i, c)| span.end + i + c.len_utf8());
     &text[start..end]
+}
+
+/// The sentence of `text` that holds most of `task`'s content words (all of `text`
+/// when none holds any).
+fn sentence_of<'t>(text: &'t str, task: &str) -> &'t str {
+    let words = content_units(task);
+    sentences(text)
+        .into_iter()
+        .map(|(s, _)| {
+            let units = content_units(s);
+            (words.iter().filter(|w| units.contains(w)).count(), s)
+        })
+        .filter(|(n, _)| *n > 0)
+        .max_by_key(|(n, _)| *n)
+        .map_or(text, |(_, s)| s)
 }
 
 /// The sentences of `quote`, each with whether it is a question.
@@ -1885,7 +1902,7 @@ mod tests {
             utt("Ken", "Wi-Fi 真係好鬼煩，尋日我開緊 Zoom 同客傾嘢，斷咗三次"),
             utt("Amy", "From sales, I can say there's demand. Two of my clients have asked me about cold storage."),
             utt("Peter", "Then to wrap up, let me read back what we decided, so nobody can say later that they didn't hear it."),
-            utt("Amy", "OK, let's start. 今日主要 review 下 Chinese New Year 個 campaign。"),
+            utt("Amy", "OK, let's start. 今日主要 review 下 Chinese New Year 個 campaign。Peter，你份 draft 做成點？"),
             utt("Amy", "Ken，你下個禮拜六得唔得閒？"),
             utt("Ken", "好，下個禮拜六我嚟裝 access point。"),
             utt("Peter", "Let's start with the budget: Ken, you'll send the numbers by Friday."),
@@ -1927,6 +1944,15 @@ mod tests {
                 "we"
             ),
             Err(Rejection::InTheMeeting)
+        );
+        assert_eq!(
+            check(
+                "OK, let's start. 今日主要 review 下 Chinese New Year 個 campaign。Peter，你份 draft 做成點？",
+                "review 下 Chinese New Year 個 campaign",
+                "Amy"
+            ),
+            Err(Rejection::InTheMeeting),
+            "the question to Peter does not make the opening a task"
         );
         assert_eq!(
             check("Ken，你下個禮拜六得唔得閒", "下個禮拜六有空", "Ken"),
