@@ -173,7 +173,36 @@ fn says_the_topic(text: &str, title: &str, slots: &Slots) -> bool {
             }
         })
         .collect();
-    shares_content(&topic, title) && keeps_english_words(&topic, title)
+    shares_content(&topic, title)
+        && keeps_english_words(&topic, title)
+        && keeps_what_it_is_about(&topic, title)
+}
+
+/// Whether a title keeps what an English instruction says it is about: "a call with
+/// Winnie to talk about the Shenzhen client" titled "Call with Winnie" drops it.
+fn keeps_what_it_is_about(topic: &str, title: &str) -> bool {
+    const ABOUT: &[&str] = &[
+        "about ",
+        "regarding ",
+        "to discuss ",
+        "to go through ",
+        "re: ",
+    ];
+    const NOT_TOPIC: &[&str] = &["the", "a", "an", "our", "my", "new", "and", "of", "for"];
+    let lower = topic.to_lowercase();
+    let Some(after) = ABOUT
+        .iter()
+        .filter_map(|w| lower.find(w).map(|at| &lower[at + w.len()..]))
+        .next()
+    else {
+        return true;
+    };
+    let kept = title.to_lowercase();
+    after
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.len() >= 3 && !NOT_TOPIC.contains(w))
+        .take(3)
+        .all(|w| kept.contains(w))
 }
 
 /// Whether a title names only where ("喺中環美心" for lunch with Sales at Maxim's):
@@ -189,20 +218,18 @@ fn only_the_place(title: &str, location: Option<&str>, text: &str) -> bool {
                 .iter()
                 .find_map(|lead| clause.to_lowercase().strip_prefix(lead).map(String::from))
         });
-    let Some(place) = location
-        .map(norm)
-        .or(said_last.as_deref().map(norm))
-        .filter(|p| !p.is_empty())
-    else {
-        return false;
-    };
     let lower = title.trim().to_lowercase();
     let mut rest = lower.as_str();
     for lead in ["喺", "在", "去", "at ", "in ", "to "] {
         rest = rest.strip_prefix(lead).unwrap_or(rest);
     }
     let rest = norm(rest);
-    !rest.is_empty() && place.contains(&rest)
+    // The model may name part of the place ("中環" of "中環美心"): either will do.
+    [location.map(norm), said_last.as_deref().map(norm)]
+        .into_iter()
+        .flatten()
+        .filter(|p| !p.is_empty())
+        .any(|place| !rest.is_empty() && place.contains(&rest))
 }
 
 /// Whether a title keeps the English words of a mixed instruction: "review 個
@@ -608,6 +635,10 @@ mod tests {
             "禮拜二下晝兩點半陳大文同我一齊見新人，搞個半鐘",
             "見新人"
         ));
+        let call =
+            "Arrange a call with Chan Tai Man tomorrow at 11 to talk about the Shenzhen client";
+        assert!(!says(call, "Call with Chan Tai Man"));
+        assert!(says(call, "Call about the Shenzhen client"));
     }
 
     #[test]
@@ -647,6 +678,10 @@ mod tests {
             "the place said last, when the model gives none"
         );
         assert!(!only_the_place("喺中環美心", None, "聽日同銷售部食飯"));
+        assert!(
+            only_the_place("喺中環美心", Some("中環"), lunch),
+            "the model named part of the place"
+        );
         assert!(!only_the_place("同銷售部食飯", None, lunch));
     }
 

@@ -179,6 +179,10 @@ pub fn asks_for_information(text: &str) -> bool {
         "有冇",
         "有沒有",
         "有没有",
+        "係咪",
+        "系咪",
+        "是不是",
+        "是否",
     ];
     // Words that ask for scheduling or a task, beyond the polite "can you…" forms.
     const SCHEDULING_WORDS: &[&str] = &[
@@ -454,6 +458,7 @@ mod tests {
             "今日恒指升咗幾多？",
             "明天有没有会？",
             "聽日有冇會開呀",
+            "聽日係咪公眾假期呀？",
             "份報告幾時交呢",
         ] {
             assert!(asks_for_information(text), "{text}");
