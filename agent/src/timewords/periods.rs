@@ -523,6 +523,12 @@ pub(crate) fn period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
         }
     }
     let i = named?;
+    // "傾下年假安排" is a chat about annual leave (年假), not next year (下年); likewise
+    // 年終 (year-end bonus), 年報 (annual report), 年資, 年薪.
+    if PERIODS[i].0.ends_with('年') && c.peek().is_some_and(|n| "假終终報报資资薪".contains(n))
+    {
+        return None;
+    }
     let today = ctx.today();
     let (first, last) = match PERIODS[i].1 {
         Unit::Week(n) => {
