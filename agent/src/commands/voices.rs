@@ -13,7 +13,7 @@ use crate::cli::{GlobalArgs, VoicesCommand};
 use crate::directory::Directory;
 use crate::exit::BadInput;
 use crate::server::config::Config;
-use crate::store::voices::{NewVoiceprint, Voiceprint};
+use crate::store::voices::Voiceprint;
 use crate::store::Store;
 use crate::voices::{self, KnownVoices};
 
@@ -110,17 +110,15 @@ fn enroll(
         .collect();
     let (enrolment, recordings) = voices::enrol::from_files(&model, &files)?;
     let recorded_by = operator();
-    let (stored, replaced) = db.runtime.block_on(db.store.enrol_voice(&NewVoiceprint {
-        person: &person.id,
-        name: &person.name,
-        model: SPEAKER_MODEL,
-        embedding: &enrolment.voiceprint,
-        speech_s: (enrolment.speech_s * 10.0).round() / 10.0,
-        consent_by: &consent_by,
-        recorded_by: &recorded_by,
-        recordings: &recordings,
-        purpose: voices::PURPOSE,
-    }))?;
+    let (stored, replaced) = db
+        .runtime
+        .block_on(db.store.enrol_voice(&voices::enrol::record(
+            person,
+            &enrolment,
+            &consent_by,
+            &recorded_by,
+            &recordings,
+        )))?;
     if json {
         let mut doc = serde_json::to_value(&stored)?;
         doc["replaced"] = json!(replaced);

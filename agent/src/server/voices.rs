@@ -17,7 +17,6 @@ use super::auth::Principal;
 use super::errors::ApiError;
 use super::AppState;
 use crate::exit::BadInput;
-use crate::store::voices::NewVoiceprint;
 use crate::voices;
 
 /// `GET /v1/voices`: `{"voices": [{person, name, model, speech_s, enrolled_at,
@@ -154,17 +153,13 @@ pub async fn enrol(
     let recorded_by = format!("{} (token {})", principal.name, principal.token_id);
     let (stored, replaced) = state
         .store
-        .enrol_voice(&NewVoiceprint {
-            person: &person.id,
-            name: &person.name,
-            model: SPEAKER_MODEL,
-            embedding: &enrolment.voiceprint,
-            speech_s: (enrolment.speech_s * 10.0).round() / 10.0,
-            consent_by: &consent_by,
-            recorded_by: &recorded_by,
-            recordings: &recordings,
-            purpose: voices::PURPOSE,
-        })
+        .enrol_voice(&voices::enrol::record(
+            &person,
+            &enrolment,
+            &consent_by,
+            &recorded_by,
+            &recordings,
+        ))
         .await?;
     tracing::info!(person = %stored.person, replaced, "voice enrolled");
     let mut doc = serde_json::to_value(&stored).map_err(ApiError::internal)?;

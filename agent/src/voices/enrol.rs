@@ -7,8 +7,31 @@ use std::path::Path;
 use inference::speakers::{enrol, CamPlusPlus, EnrolError, Enrolment};
 use sha2::{Digest, Sha256};
 
+use crate::directory::Person;
 use crate::exit::BadInput;
-use crate::store::voices::Recording;
+use crate::store::voices::{NewVoiceprint, Recording};
+
+/// What is stored for `person`'s `enrolment`: the voiceprint of the speaker model, its
+/// seconds of speech to a tenth, and the consent record.
+pub fn record<'a>(
+    person: &'a Person,
+    enrolment: &'a Enrolment,
+    consent_by: &'a str,
+    recorded_by: &'a str,
+    recordings: &'a [Recording],
+) -> NewVoiceprint<'a> {
+    NewVoiceprint {
+        person: &person.id,
+        name: &person.name,
+        model: models::catalogue::SPEAKER_MODEL,
+        embedding: &enrolment.voiceprint,
+        speech_s: (enrolment.speech_s * 10.0).round() / 10.0,
+        consent_by,
+        recorded_by,
+        recordings,
+        purpose: super::PURPOSE,
+    }
+}
 
 /// A voiceprint from `files` as (name shown in the consent record, path). Bad audio,
 /// too little speech and a second voice are [`BadInput`].
