@@ -224,6 +224,13 @@ const IN_THE_MEETING_EN: &[&str] = &[
     "let's move on",
     "let's wrap up",
     "to wrap up",
+    "i'll come back to it",
+    "i'll come back to that",
+    "we'll come back to it",
+    "we'll come back to that",
+    "let's come back to",
+    "come back to it later",
+    "come back to that later",
 ];
 const IN_THE_MEETING_CJK: &[&str] = &[
     "今日主要",
@@ -239,6 +246,14 @@ const IN_THE_MEETING_CJK: &[&str] = &[
     "我讀返",
     "下一個議題",
     "下一个议题",
+    "遲啲再講",
+    "迟啲再讲",
+    "等陣再講",
+    "等阵再讲",
+    "稍後再說",
+    "稍后再说",
+    "待會再討論",
+    "待会再讨论",
 ];
 
 /// Whether the words only do something in the meeting itself ("let me recap", "OK,
@@ -331,6 +346,78 @@ pub(super) fn takes_it_back(text: &str) -> bool {
         "改由我",
     ];
     let lower = text.to_lowercase().replace('’', "'");
+    ENGLISH.iter().any(|w| has_words(&lower, w)) || CJK.iter().any(|w| text.contains(w))
+}
+
+/// "Actually hold on. Don't order them yourself, Ken", "唔使你訂住": a clause that
+/// stops someone doing something. Gives the words after the stop, where what is
+/// stopped is said; `None` when no clause of `text` opens with a stop. "No need to
+/// hurry" and "唔使客氣" stop nothing.
+pub(super) fn calls_off(text: &str) -> Option<String> {
+    const ENGLISH: &[&str] = &[
+        "don't",
+        "do not",
+        "please don't",
+        "you don't need to",
+        "you don't have to",
+        "no need to",
+        "there's no need to",
+        "let's not",
+    ];
+    const FILLERS: &[&str] = &[
+        "actually", "no", "wait", "hold", "on", "oh", "and", "but", "so", "ok", "okay", "hmm",
+    ];
+    const CJK: &[&str] = &["唔使", "唔好", "不用", "不要", "不必", "別", "别"];
+    const NOT_A_TASK: &[&str] = &[
+        "客氣", "客气", "驚", "惊", "擔心", "担心", "怕", "急", "謝", "谢", "緊要", "紧要",
+        "hurry", "worry", "rush", "mind", "know", "think", "forget",
+    ];
+    let lower = text.to_lowercase().replace('’', "'");
+    for clause in lower.split(|c: char| ",.!?;:，。！？；：、".contains(c)) {
+        let mut rest = clause.trim();
+        loop {
+            let word = rest.split_whitespace().next().unwrap_or("");
+            if FILLERS.contains(&word) {
+                rest = rest[word.len()..].trim_start();
+            } else {
+                break;
+            }
+        }
+        let after = ENGLISH
+            .iter()
+            .find(|w| {
+                rest.starts_with(**w) && !rest[w.len()..].starts_with(|c: char| c.is_alphanumeric())
+            })
+            .map(|w| rest[w.len()..].trim_start())
+            .or_else(|| {
+                let rest = rest.trim_start_matches(['你', '您']);
+                CJK.iter()
+                    .find(|w| rest.starts_with(**w))
+                    .map(|w| rest[w.len()..].trim_start_matches(['你', '您']))
+            });
+        if let Some(after) = after {
+            if !after.is_empty() && !NOT_A_TASK.iter().any(|w| after.starts_with(w)) {
+                return Some(after.to_string());
+            }
+        }
+    }
+    None
+}
+
+/// "Let me read back what we decided", "to recap", "總結一下": what follows says again
+/// what the meeting already settled.
+pub(super) fn reads_back(text: &str) -> bool {
+    const ENGLISH: &[&str] = &[
+        "read back",
+        "recap",
+        "to sum up",
+        "summing up",
+        "to summarise",
+        "to summarize",
+        "in summary",
+    ];
+    const CJK: &[&str] = &["總結", "总结", "讀返", "读返", "重複一次", "重复一次"];
+    let lower = text.to_lowercase();
     ENGLISH.iter().any(|w| has_words(&lower, w)) || CJK.iter().any(|w| text.contains(w))
 }
 
@@ -553,6 +640,31 @@ mod tests {
             !hands_over("换讲师的事情你来处理吧，王芳"),
             "換講師 is the task"
         );
+    }
+
+    #[test]
+    fn calling_a_task_off() {
+        assert_eq!(
+            calls_off("Actually hold on. Don't order them yourself, Ken.").as_deref(),
+            Some("order them yourself")
+        );
+        assert_eq!(
+            calls_off("Ken, you don't need to book it").as_deref(),
+            Some("book it")
+        );
+        assert_eq!(
+            calls_off("唔使你訂住，等 procurement 搞").as_deref(),
+            Some("訂住")
+        );
+        assert_eq!(calls_off("好，不用你去了").as_deref(), Some("去了"));
+        assert_eq!(calls_off("No need to hurry, Friday is fine."), None);
+        assert_eq!(calls_off("唔使客氣"), None);
+        assert_eq!(
+            calls_off("I don't think we should order more."),
+            None,
+            "a view, not a stop"
+        );
+        assert_eq!(calls_off("Thanks, that works."), None);
     }
 
     #[test]

@@ -12,9 +12,9 @@ use chrono_tz::Tz;
 
 use super::chunks::Chunk;
 use super::cues::{
-    acts_in_the_meeting, asks_anyone, asks_for, asks_if_free, asks_someone, calls_on,
-    gives_the_floor, looks_like_decision, only_informs, speaks_to_a_group, takes_it_back, takes_on,
-    without_informing,
+    acts_in_the_meeting, asks_anyone, asks_for, asks_if_free, asks_someone, calls_off, calls_on,
+    gives_the_floor, looks_like_decision, only_informs, reads_back, speaks_to_a_group,
+    takes_it_back, takes_on, without_informing,
 };
 use super::extract::Proposed;
 use super::text::{
@@ -69,6 +69,10 @@ pub enum Rejection {
     OnlyStates,
     #[error("the words only tell people where things stand")]
     OnlyInforms,
+    #[error("someone else called the task off in the next lines")]
+    CalledOff,
+    #[error("the words only read back what the meeting decided")]
+    ReadsBack,
     #[error("the words record a decision that nobody in particular takes on")]
     IsADecision,
     #[error("nobody takes the task on and nothing in the quote asks for it")]
@@ -313,6 +317,20 @@ impl<'a> Context<'a> {
         if owner.is_none() && !commits(around) && !addresses_someone(around) {
             return Err(Rejection::NoCommitment);
         }
+        // "I'll order the badges" — "Actually hold on. Don't order them yourself, Ken."
+        if taken_back.is_none() && self.called_off(source, owner.as_ref(), task) {
+            return Err(Rejection::CalledOff);
+        }
+        // "Let me read back what we decided. … Scanners move to badge login.": a
+        // decision said again, which the decisions record.
+        let before_around = &text[..around.as_ptr() as usize - text.as_ptr() as usize];
+        if reads_back(before_around)
+            && self.directory.find(around).is_empty()
+            && !says_i(around)
+            && !addresses_someone(around)
+        {
+            return Err(Rejection::ReadsBack);
+        }
         // "Wi-Fi 真係好鬼煩，尋日我開緊 Zoom…", "From sales, I can say there's demand":
         // the speaker says how things are, unasked, and takes nothing on.
         let speakers_own_line = owner.as_ref().is_some_and(|o| {
@@ -373,6 +391,71 @@ impl<'a> Context<'a> {
             });
             (gave && them.id != owner.id && takes_it_back(text) && says_i_as_doer(text))
                 .then(|| (them.clone(), at))
+        })
+    }
+
+    /// Whether, in the two lines after `source`, someone other than `owner` stops them
+    /// doing `task` ("Don't order them yourself, Ken"): the stopped words are all the
+    /// task's own, beyond names and words that point back at it.
+    fn called_off(&self, source: usize, owner: Option<&PersonRef>, task: &str) -> bool {
+        const POINTING: &[&str] = &[
+            "them",
+            "it",
+            "that",
+            "this",
+            "those",
+            "these",
+            "yourself",
+            "yourselves",
+            "yet",
+            "now",
+            "anymore",
+            "just",
+            "住",
+            "了",
+            "啦",
+            "喇",
+            "先",
+            "咗",
+            "嘅",
+            "佢",
+            "哋",
+            "他",
+            "们",
+            "們",
+        ];
+        let Some(owner) = owner else {
+            return false;
+        };
+        let task_units = content_units(task);
+        // Units are simplified (訂 → 订): the task is compared in the same script.
+        let task_chars: Vec<char> = units(task).concat().chars().collect();
+        let in_task = |unit: &str| {
+            if unit.chars().all(|c| !c.is_ascii()) {
+                unit.chars().all(|c| task_chars.contains(&c))
+            } else {
+                task_units
+                    .iter()
+                    .any(|t| t == unit || (unit.len() >= 4 && t.starts_with(unit)))
+            }
+        };
+        (source + 1..=source + 2).any(|at| {
+            let (Some(u), Some(Some(them))) = (self.utterances.get(at), self.speakers.get(at))
+            else {
+                return false;
+            };
+            if them.id == owner.id {
+                return false;
+            }
+            let Some(stopped) = calls_off(&u.text) else {
+                return false;
+            };
+            let words: Vec<String> = self
+                .content_beyond_names(&stopped)
+                .into_iter()
+                .filter(|w| !POINTING.contains(&w.as_str()))
+                .collect();
+            !words.is_empty() && words.iter().all(|w| in_task(w))
         })
     }
 
@@ -2063,6 +2146,103 @@ mod tests {
             .unwrap();
         assert_eq!(g.owner.unwrap().id, "p002");
         assert_eq!(g.due.as_deref(), Some("2026-12-02"));
+    }
+
+    #[test]
+    fn a_task_someone_else_calls_off_is_not_kept() {
+        let dir = directory();
+        let us = vec![
+            utt("Ken", "Thanks. I'll order the badges."),
+            utt(
+                "Amy",
+                "Actually hold on. Don't order them yourself, Ken. Procurement needs to do it.",
+            ),
+            utt("Peter", "好，我聽日訂會議室。"),
+            utt("Amy", "唔使你訂住，等 admin 搞。"),
+            utt("Ken", "I'll send the report tomorrow."),
+            utt("Amy", "Don't send it to the client, send it to me."),
+            utt("Ken", "I'll book the van."),
+            utt("Amy", "No need to hurry, Friday is fine."),
+        ];
+        let (ctx, chunk) = meeting(&us, &dir);
+        let check =
+            |quote: &str, task: &str, owner: &str| ctx.check(&item(quote, task, owner), &chunk);
+        assert_eq!(
+            check("I'll order the badges", "order the badges", "Ken").unwrap_err(),
+            Rejection::CalledOff
+        );
+        assert_eq!(
+            check("我聽日訂會議室", "訂會議室", "Peter").unwrap_err(),
+            Rejection::CalledOff
+        );
+        let kept = check("I'll send the report tomorrow", "send the report", "Ken").unwrap();
+        assert_eq!(
+            kept.owner.unwrap().id,
+            "p003",
+            "told where to send it, not to stop"
+        );
+        assert!(check("I'll book the van", "book the van", "Ken").is_ok());
+    }
+
+    #[test]
+    fn a_decision_read_back_is_not_a_task_but_a_task_read_back_is() {
+        let dir = directory();
+        let us = vec![
+            utt("Peter", "Please give me comments within a week."),
+            utt(
+                "Amy",
+                "Then to wrap up, let me read back what we decided. Scanners move to badge login. Ken, you'll order the badges by Friday.",
+            ),
+        ];
+        let (ctx, chunk) = meeting(&us, &dir);
+        assert_eq!(
+            ctx.check(
+                &item(
+                    "Scanners move to badge login",
+                    "Move scanners to badge login",
+                    "Amy"
+                ),
+                &chunk
+            )
+            .unwrap_err(),
+            Rejection::ReadsBack
+        );
+        let named = ctx
+            .check(
+                &item(
+                    "Ken, you'll order the badges by Friday",
+                    "order the badges",
+                    "Ken",
+                ),
+                &chunk,
+            )
+            .unwrap();
+        assert_eq!(named.owner.unwrap().id, "p003");
+    }
+
+    #[test]
+    fn coming_back_to_it_later_in_the_meeting_is_not_a_task() {
+        let dir = directory();
+        let us = vec![
+            utt("Peter", "Can I ask about the overtime?"),
+            utt(
+                "Amy",
+                "That's exactly what I want to fix. I'll come back to it in the staffing part.",
+            ),
+        ];
+        let (ctx, chunk) = meeting(&us, &dir);
+        assert_eq!(
+            ctx.check(
+                &item(
+                    "That's exactly what I want to fix. I'll come back to it in the staffing part",
+                    "fix the overtime",
+                    "Amy"
+                ),
+                &chunk
+            )
+            .unwrap_err(),
+            Rejection::InTheMeeting
+        );
     }
 
     #[test]

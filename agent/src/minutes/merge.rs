@@ -70,7 +70,65 @@ pub fn items(mut all: Vec<Grounded>, encoder: Option<&SentenceEncoder>) -> Vec<G
         }
         out.push((item, at));
     }
-    out.into_iter().map(|(g, _)| g).collect()
+    let kept: Vec<Grounded> = out.into_iter().map(|(g, _)| g).collect();
+    without_needs_taken_on(kept)
+}
+
+/// "Clients want to know our hours" (nobody's) — "I'll tell them when I confirm the
+/// hours" (Fiona's): a need the meeting left to nobody that someone takes on soon
+/// after is that person's task, not a second one. A task for everyone ("we'll all
+/// finish the training") stays: one person doing their part does not cover it.
+fn without_needs_taken_on(items: Vec<Grounded>) -> Vec<Grounded> {
+    let taken_on = |need: &Grounded| {
+        let words = content_units(&need.task);
+        !words.is_empty()
+            && !for_everyone(&need.owner_text)
+            && items.iter().any(|o| {
+                o.owner.is_some()
+                    && o.source >= need.source
+                    && o.source - need.source <= REASSIGN_WINDOW
+                    && {
+                        let theirs = content_units(&o.task);
+                        words.iter().all(|w| theirs.contains(w))
+                    }
+            })
+    };
+    let drop: Vec<bool> = items
+        .iter()
+        .map(|g| g.owner.is_none() && taken_on(g))
+        .collect();
+    items
+        .into_iter()
+        .zip(drop)
+        .filter_map(|(g, drop)| {
+            if drop {
+                tracing::info!("{:?} is taken on by someone later; not kept twice", g.task);
+            }
+            (!drop).then_some(g)
+        })
+        .collect()
+}
+
+fn for_everyone(owner_text: &str) -> bool {
+    const EVERYONE: &[&str] = &[
+        "all",
+        "everyone",
+        "everybody",
+        "each",
+        "大家",
+        "各位",
+        "每個",
+        "每个",
+        "各自",
+        "全部人",
+    ];
+    let lower = owner_text.to_lowercase();
+    EVERYONE.iter().any(|w| {
+        lower
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|part| part == *w)
+            || (!w.is_ascii() && lower.contains(w))
+    })
 }
 
 fn shares_content(a: &str, b: &str) -> bool {
@@ -168,6 +226,40 @@ mod tests {
         assert_eq!(
             got,
             [("send 份合約畀 Kelly", "p013"), ("整個 KOL list", "p002")]
+        );
+        let need = item("Confirm the hours", None, 132);
+        let mut everyone = item("finish the phishing training", None, 140);
+        everyone.owner_text = "all".into();
+        let taken = items(
+            vec![
+                need,
+                item(
+                    "Tell the client about the surcharge when I confirm the hours",
+                    Some("p006"),
+                    138,
+                ),
+                everyone,
+                item(
+                    "finish the phishing training module on the portal before the audit",
+                    Some("p003"),
+                    141,
+                ),
+                item("Book the venue", None, 150),
+                item("Book the venue for the dinner", Some("p003"), 170),
+            ],
+            None,
+        );
+        let tasks: Vec<&str> = taken.iter().map(|g| g.task.as_str()).collect();
+        assert_eq!(
+            tasks,
+            [
+                "Tell the client about the surcharge when I confirm the hours",
+                "finish the phishing training",
+                "finish the phishing training module on the portal before the audit",
+                "Book the venue",
+                "Book the venue for the dinner"
+            ],
+            "taken on soon after: one task; by everyone, or long after: both"
         );
         assert_eq!(
             decisions(vec![
