@@ -262,7 +262,6 @@ fn keeps_english_words(topic: &str, title: &str) -> bool {
 /// (English only when the instruction has English words too), and no Simplified
 /// rendering of a Traditional instruction's characters.
 fn same_script(text: &str, title: &str) -> bool {
-    let cjk = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
     let text_has_latin = text.chars().any(|c| c.is_ascii_alphabetic());
     if text.chars().any(cjk) && !text_has_latin && title.chars().any(|c| c.is_ascii_alphabetic()) {
         return false;
@@ -271,6 +270,21 @@ fn same_script(text: &str, title: &str) -> bool {
     !title.chars().filter(|&c| cjk(c)).any(|c| {
         !text.contains(c) && simple.contains(c) && simplified(&c.to_string()) == c.to_string()
     })
+}
+
+fn cjk(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
+}
+
+/// "账对" for "…和会计部对账": a Chinese title made only of the instruction's own
+/// characters, none of them next to each other as they were said.
+fn scrambled(text: &str, title: &str) -> bool {
+    let chars: Vec<char> = title.chars().filter(|c| !c.is_whitespace()).collect();
+    chars.len() >= 2
+        && chars.iter().all(|&c| cjk(c) && text.contains(c))
+        && !chars
+            .windows(2)
+            .any(|w| text.contains(&w.iter().collect::<String>()))
 }
 
 /// A name said after "with" ("a call with Zoe") that is not in the directory, when the
@@ -418,6 +432,7 @@ pub(super) fn build(text: &str, req: &Request, slots: &Slots, answer: Answer) ->
         || !same_script(text, &title)
         || !says_the_topic(text, &title, slots)
         || only_the_place(&title, answer.location.as_deref(), text)
+        || scrambled(text, &title)
     {
         title = fallback::answer(text, slots).title;
     }
@@ -520,9 +535,18 @@ pub(super) fn build(text: &str, req: &Request, slots: &Slots, answer: Answer) ->
         }
         Intent::CreateTask => {
             u.due = schedule::task_due(&facts).map(|w| w.render());
+            if let Some(name) = fallback::unknown_nickname_asked(text, slots) {
+                return u.unknown(format!("nobody called {name:?} is in the directory"));
+            }
             let assignee = match check_assignee(answer.assignee.as_deref(), text, slots, directory)
             {
                 Assignee::Unsure => match fallback::answer(text, slots).assignee {
+                    Some(name) => check_assignee(Some(&name), text, slots, directory),
+                    None => Assignee::Speaker,
+                },
+                // "Have Calvin set up the laptop": the one asked first does it, even when
+                // the model leaves the assignee out.
+                Assignee::Speaker => match fallback::asked_first(text, slots) {
                     Some(name) => check_assignee(Some(&name), text, slots, directory),
                     None => Assignee::Speaker,
                 },
@@ -683,6 +707,14 @@ mod tests {
             "the model named part of the place"
         );
         assert!(!only_the_place("同銷售部食飯", None, lunch));
+    }
+
+    #[test]
+    fn a_title_of_scrambled_characters_is_not_kept() {
+        assert!(scrambled("每月一号上午十点和会计部对账", "账对"));
+        assert!(!scrambled("每月一号上午十点和会计部对账", "对账"));
+        assert!(!scrambled("每月一号上午十点和会计部对账", "会计部对账"));
+        assert!(!scrambled("聽日同 Peter 開會", "Meeting"));
     }
 
     #[test]

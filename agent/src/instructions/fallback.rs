@@ -264,7 +264,90 @@ pub fn cue(text: &str, slots: &Slots) -> Option<AnswerIntent> {
     if contains_any(&lower, EVENT_WORDS) && has_time {
         return Some(AnswerIntent::Event);
     }
+    // "約詠詩傾吓個推廣計劃": arranging to meet someone is a meeting, with or without a
+    // time (without one it is an all-day event on the next working day).
+    if arranges_to_meet(text, slots) {
+        return Some(AnswerIntent::Event);
+    }
     None
+}
+
+/// The instruction opens with 約 / 约 (after "幫我", "同我") and a person or department
+/// right after it.
+fn arranges_to_meet(text: &str, slots: &Slots) -> bool {
+    const OPENING: &[&str] = &[
+        "幫我", "帮我", "同我", "替我", "唔該", "唔该", "麻煩", "麻烦",
+    ];
+    let mut rest = text.trim_start();
+    for o in OPENING {
+        if let Some(r) = rest.strip_prefix(o) {
+            rest = r.trim_start();
+        }
+    }
+    let Some(after) = rest.strip_prefix('約').or_else(|| rest.strip_prefix('约')) else {
+        return false;
+    };
+    let at = text.len() - after.trim_start().len();
+    slots.mentions.iter().any(|m| {
+        m.start == at
+            && matches!(
+                m.kind,
+                MentionKind::Person(_)
+                    | MentionKind::AmbiguousPerson(_)
+                    | MentionKind::Department(_)
+            )
+    })
+}
+
+/// The person asked at the very start of the instruction ("Have Calvin set up…",
+/// "叫美儀…", "Please ask Amy to…"): the one who must do the task, whatever else it
+/// names later.
+pub fn asked_first(text: &str, slots: &Slots) -> Option<String> {
+    slots.mentions.iter().find_map(|m| {
+        let MentionKind::Person(_) = m.kind else {
+            return None;
+        };
+        opens_by_asking(&text[..m.start]).then(|| m.text.clone())
+    })
+}
+
+/// Whether `before` is only an asking word, perhaps after "please" or "唔該".
+fn opens_by_asking(before: &str) -> bool {
+    const POLITE: &[&str] = &["please", "pls", "kindly", "唔該", "唔该", "麻煩", "麻烦"];
+    let mut rest = before.trim().to_lowercase();
+    for p in POLITE {
+        if let Some(r) = rest.strip_prefix(p) {
+            rest = r.trim_start().to_string();
+        }
+    }
+    ASKING_WORDS.contains(&rest.as_str())
+}
+
+/// "叫阿強聽日之前覆晒啲客人電郵", "让小王明天…": a nickname (阿 / 小 / 老 and one
+/// character) asked to do the task at the start, that the directory does not know.
+pub fn unknown_nickname_asked(text: &str, slots: &Slots) -> Option<String> {
+    const PREFIXES: &[char] = &['阿', '小', '老'];
+    // Words, not people: 叫小巴 (a minibus), 叫老闆 is the boss.
+    const NOT_NICKNAMES: &[&str] = &[
+        "小巴", "小食", "小心", "小組", "小组", "小時", "小时", "小型", "老闆", "老板", "老師",
+        "老师",
+    ];
+    let trimmed = text.trim_start();
+    let lead = text.len() - trimmed.len();
+    ASKING_WORDS.iter().filter(|w| !w.is_ascii()).find_map(|w| {
+        let after = trimmed.strip_prefix(w)?;
+        let mut chars = after.chars();
+        let first = chars.next()?;
+        let second = chars.next()?;
+        let nickname: String = [first, second].iter().collect();
+        let start = lead + w.len();
+        let is_cjk = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
+        (PREFIXES.contains(&first)
+            && is_cjk(second)
+            && !NOT_NICKNAMES.contains(&nickname.as_str())
+            && !slots.covers(start, start + nickname.len()))
+        .then_some(nickname)
+    })
 }
 
 /// Whether a task names a time, a person or a to-do word: without any, an instruction
@@ -515,6 +598,44 @@ mod tests {
             title("Put a review with Amy on the calendar for Monday at 3pm"),
             "Review with Amy"
         );
+    }
+
+    #[test]
+    fn arranging_to_meet_someone_is_a_meeting_and_a_nickname_asked_is_a_person() {
+        let d = Directory::from_json(
+            r#"{"people": [{"id": "p1", "name": "Amy Wong", "aliases": ["Amy", "美儀"]},
+                           {"id": "p2", "name": "Calvin Ho", "aliases": ["Calvin"]}]}"#,
+        )
+        .unwrap();
+        let cue_of = |t: &str| cue(t, &slots(t, &d));
+        assert_eq!(cue_of("約美儀傾吓個推廣計劃"), Some(AnswerIntent::Event));
+        assert_eq!(
+            cue_of("幫我約 Amy 傾吓 social media plan"),
+            Some(AnswerIntent::Event)
+        );
+        assert_eq!(cue_of("約咗嘢食"), None, "約 with nobody after it");
+        let asked = |t: &str| asked_first(t, &slots(t, &d));
+        assert_eq!(
+            asked("Have Calvin set up the new starter's laptop by January 4").as_deref(),
+            Some("Calvin")
+        );
+        assert_eq!(
+            asked("Please ask Amy to send the contract to Calvin").as_deref(),
+            Some("Amy")
+        );
+        assert_eq!(asked("I need to ask Amy about the budget by Friday"), None);
+        let nickname = |t: &str| unknown_nickname_asked(t, &slots(t, &d));
+        assert_eq!(
+            nickname("叫阿強聽日之前覆晒啲客人電郵").as_deref(),
+            Some("阿強")
+        );
+        assert_eq!(
+            nickname("让小王明天之前把报价单发给客户").as_deref(),
+            Some("小王")
+        );
+        assert_eq!(nickname("叫美儀禮拜五之前交報告"), None, "in the directory");
+        assert_eq!(nickname("叫小巴去機場"), None);
+        assert_eq!(nickname("叫外賣"), None);
     }
 
     #[test]
