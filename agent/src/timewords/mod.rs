@@ -197,6 +197,7 @@ const START_WORDS: &[&str] = &[
     "rest",
     "eow",
     "eom",
+    "bom",
     "eoy",
     "first",
     "second",

@@ -15,8 +15,9 @@ use super::span::{Value, When};
 const MINUTES_PER_DAY: u32 = 24 * 60;
 const ZH_AFTER: [&str; 6] = ["後", "后", "之後", "之后", "以後", "以后"];
 const ZH_BEFORE: [&str; 3] = ["之前", "以前", "前"];
-const EN_AFTER: [&str; 8] = [
+const EN_AFTER: [&str; 9] = [
     "from now",
+    "from right now",
     "from today",
     "later",
     "hence",
@@ -30,7 +31,8 @@ const EN_AFTER: [&str; 8] = [
 pub(crate) fn offset(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     let mut best: Option<(Cursor, Value)> = None;
     type Form = fn(&mut Cursor, &Context) -> Option<Value>;
-    let forms: [Form; 7] = [
+    let forms: [Form; 8] = [
+        upcoming_count,
         seconds_shifted,
         seconds_stretch,
         shifted,
@@ -121,6 +123,35 @@ fn shifted(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     };
     *c = after;
     shift(ctx, sign * i64::from(minutes))
+}
+
+/// `two upcoming weeks`, `3 coming days`: read as `the upcoming two weeks`.
+fn upcoming_count(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    let mut probe = *c;
+    let n = en_count(&mut probe)?;
+    let word_start = {
+        let mut p = probe;
+        p.skip_spaces();
+        p
+    };
+    let mut p = word_start;
+    p.eat_any(&["upcoming", "coming", "next"])?;
+    p.skip_spaces();
+    // The same text with the count after the word: `upcoming two weeks`.
+    let unit = &p.text[p.pos..];
+    let unit_len = unit
+        .char_indices()
+        .find(|(_, ch)| !ch.is_ascii_alphabetic())
+        .map_or(unit.len(), |(i, _)| i);
+    let unit = &unit[..unit_len];
+    let said = format!("next {n} {unit}");
+    let mut q = Cursor::new(&said, 0);
+    let value = stretch(&mut q, ctx)?;
+    if q.pos != said.len() {
+        return None;
+    }
+    *c = Cursor::new(c.text, p.pos + unit_len);
+    Some(value)
 }
 
 /// A number of seconds: `2 seconds`, `one second`, `三秒`, `30秒鐘`.
@@ -259,8 +290,8 @@ fn months_shifted(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     Some(Value::Date(date))
 }
 
-/// `the next 3 hours`, `last 2 days`, `past week`, `within 2 weeks`, `上兩天`, `前兩小時`,
-/// `下三分鐘`: from now on or up to now. Days are whole days: `next 3 days` starts
+/// `the next 3 hours`, `last 2 days`, `past week`, `within 2 weeks`, `the upcoming two
+/// weeks`, `上兩天`, `前兩小時`, `下三分鐘`: from now on or up to now. Days are whole days: `next 3 days` starts
 /// tomorrow, `last 2 days` ends yesterday, `within 2 weeks` starts today.
 fn stretch(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     let mut probe = *c;
@@ -286,9 +317,14 @@ fn stretch(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         "过去",
         "後",
         "后",
+        "upcoming",
+        "coming",
+        "in the coming",
+        "in the upcoming",
+        "over the coming",
     ])?;
     let direction = match word {
-        0 | 4 | 7 | 10 | 13 | 14 | 17 | 18 => Direction::Next,
+        0 | 4 | 7 | 10 | 13 | 14 | 17..=23 => Direction::Next,
         3 => Direction::Within,
         _ => Direction::Last,
     };

@@ -225,6 +225,19 @@ fn fuzzy(c: &mut Cursor, ctx: &Context) -> Option<Period> {
             });
         }
     }
+    // `BOM`, `the BOM`: the beginning of this month (written in capitals).
+    let mut probe = *c;
+    if probe.eat("the") {
+        probe.skip_spaces();
+    }
+    if probe.rest().starts_with("BOM") && probe.eat("bom") {
+        let first = month_start(today, 0)?;
+        *c = probe;
+        return Some(Period {
+            first,
+            last: first + Days::new(9),
+        });
+    }
     // 月初 (1st-10th), 月中 (11th-20th), of this month or next: 下個月初, 本月中.
     let mut probe = *c;
     let ahead = if probe
@@ -520,9 +533,36 @@ fn week_of_day(c: &mut Cursor, ctx: &Context) -> Option<Period> {
     })
 }
 
+/// `2027/03`, `2027-03`: a year and a month written in digits (nothing more follows).
+fn numeric_month(c: &mut Cursor, _ctx: &Context) -> Option<Period> {
+    let mut probe = *c;
+    let (year, 4) = probe.digits(4)? else {
+        return None;
+    };
+    if !(1900..=2099).contains(&year) || !(probe.eat("/") || probe.eat("-")) {
+        return None;
+    }
+    let (month, 2) = probe.digits(2)? else {
+        return None;
+    };
+    let first = NaiveDate::from_ymd_opt(year as i32, month, 1)?;
+    if probe
+        .rest()
+        .starts_with(|ch: char| "/-.:".contains(ch) || ch.is_ascii_alphanumeric())
+    {
+        return None;
+    }
+    *c = probe;
+    Some(Period {
+        first,
+        last: month_end(first, 0)?,
+    })
+}
+
 /// A named week, weekend, month or year.
 pub(crate) fn period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
-    const FIRST_WORDS: [&str; 45] = [
+    const FIRST_WORDS: [&str; 46] = [
+        "bom",
         "fourth",
         "current",
         "coming",
@@ -572,7 +612,7 @@ pub(crate) fn period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
     if !super::cursor::first_word_in(c, &FIRST_WORDS) {
         return None;
     }
-    for form in [fuzzy, week_of_month, week_of_day] {
+    for form in [fuzzy, week_of_month, week_of_day, numeric_month] {
         let mut probe = *c;
         if let Some(found) = form(&mut probe, ctx) {
             *c = probe;

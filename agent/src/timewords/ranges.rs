@@ -110,8 +110,18 @@ pub(crate) fn clock_range(c: &mut Cursor, after_day: bool) -> Option<ClockRange>
         .trim_start()
         .get(..4)
         .is_some_and(|w| w.eq_ignore_ascii_case("unti") || w.eq_ignore_ascii_case("till"));
-    let end_part = part_of_day(&mut probe, true);
+    let mut end_part = part_of_day(&mut probe, true);
     let (end, end_is_clock) = end_point(&mut probe)?;
+    // `from 3 to 4 in the afternoon`: a part of the day after the end holds for both.
+    if part.is_none() && end_part.is_none() {
+        let mut p = probe;
+        p.skip_spaces();
+        if let Some(found) = part_of_day(&mut p, false) {
+            part = Some(found);
+            end_part = Some(found);
+            probe = p;
+        }
+    }
     // A bare number at the end (`2-4`, `3pm-5`) is a time only after an unfixed clock
     // (`兩點到四`), with a part of the day, or after `until` (`8am until 6`); otherwise it
     // is a score or a count. After a day (`Friday 10-11`) two hours are a time too.
