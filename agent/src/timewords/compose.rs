@@ -216,7 +216,7 @@ fn lasting(start: When, minutes: u32) -> Option<Value> {
         },
         When::Date(d) => {
             let day = 24 * 60;
-            if minutes % day != 0 {
+            if !minutes.is_multiple_of(day) {
                 return None;
             }
             let last = d.checked_add_days(Days::new(u64::from(minutes / day - 1)))?;
