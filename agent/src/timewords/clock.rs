@@ -12,6 +12,18 @@ pub(crate) enum PartOfDay {
     Noon,
     Afternoon,
     Evening,
+    /// `early morning`, `late morning`, `early afternoon`, `late afternoon`, `early
+    /// evening`, `late tonight`: the part's clock, another default hour.
+    Early(Base),
+    Late(Base),
+}
+
+/// The part of the day that `early` or `late` shifts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Base {
+    Morning,
+    Afternoon,
+    Evening,
 }
 
 impl PartOfDay {
@@ -23,6 +35,12 @@ impl PartOfDay {
             PartOfDay::Noon => 12,
             PartOfDay::Afternoon => 14,
             PartOfDay::Evening => 19,
+            PartOfDay::Early(Base::Morning) => 7,
+            PartOfDay::Late(Base::Morning) => 11,
+            PartOfDay::Early(Base::Afternoon) => 13,
+            PartOfDay::Late(Base::Afternoon) => 16,
+            PartOfDay::Early(Base::Evening) => 18,
+            PartOfDay::Late(Base::Evening) => 22,
         }
     }
 
@@ -32,7 +50,15 @@ impl PartOfDay {
         if hour > 12 {
             return hour;
         }
-        match self {
+        let part = match self {
+            PartOfDay::Early(b) | PartOfDay::Late(b) => match b {
+                Base::Morning => PartOfDay::Morning,
+                Base::Afternoon => PartOfDay::Afternoon,
+                Base::Evening => PartOfDay::Evening,
+            },
+            p => p,
+        };
+        match part {
             PartOfDay::SmallHours | PartOfDay::Morning => hour % 12,
             // 中午/晏晝 一點 is 13:00; 中午十一點 stays 11:00.
             PartOfDay::Noon => match hour {
@@ -48,6 +74,7 @@ impl PartOfDay {
                 12 => 24,
                 _ => hour,
             },
+            PartOfDay::Early(_) | PartOfDay::Late(_) => hour,
         }
     }
 }
@@ -111,7 +138,23 @@ impl Clock {
     }
 }
 
-const PARTS: [(&str, PartOfDay); 36] = [
+const PARTS: [(&str, PartOfDay); 52] = [
+    ("early morning", PartOfDay::Early(Base::Morning)),
+    ("early in the morning", PartOfDay::Early(Base::Morning)),
+    ("late morning", PartOfDay::Late(Base::Morning)),
+    ("late in the morning", PartOfDay::Late(Base::Morning)),
+    ("early afternoon", PartOfDay::Early(Base::Afternoon)),
+    ("early in the afternoon", PartOfDay::Early(Base::Afternoon)),
+    ("late afternoon", PartOfDay::Late(Base::Afternoon)),
+    ("late in the afternoon", PartOfDay::Late(Base::Afternoon)),
+    ("early evening", PartOfDay::Early(Base::Evening)),
+    ("early in the evening", PartOfDay::Early(Base::Evening)),
+    ("late evening", PartOfDay::Late(Base::Evening)),
+    ("late in the evening", PartOfDay::Late(Base::Evening)),
+    ("late at night", PartOfDay::Late(Base::Evening)),
+    ("after lunch", PartOfDay::Afternoon),
+    ("in the am", PartOfDay::Morning),
+    ("in the pm", PartOfDay::Afternoon),
     ("凌晨", PartOfDay::SmallHours),
     ("上午", PartOfDay::Morning),
     ("朝早", PartOfDay::Morning),
@@ -154,7 +197,10 @@ const PARTS: [(&str, PartOfDay); 36] = [
 /// 晚/夜/午 are too common elsewhere: they count only `after_day` (`tomorrow morning`,
 /// `聽日晚`); `this morning`, `in the afternoon` and 下午 always count.
 pub(crate) fn part_of_day(c: &mut Cursor, after_day: bool) -> Option<PartOfDay> {
-    const FIRST_WORDS: [&str; 11] = [
+    const FIRST_WORDS: [&str; 14] = [
+        "early",
+        "late",
+        "after",
         "in",
         "at",
         "this",
@@ -404,7 +450,10 @@ fn french_clock(c: &mut Cursor) -> Option<Clock> {
                 start.word_before().to_ascii_lowercase().as_str(),
                 "to" | "until" | "till"
             );
-        return (hour <= 23 && (hour >= 13 || after_at(&start) || range_end)).then_some(Clock {
+        // `Thursday 8h PST`: a zone after it makes it a time (`Thursday 2h` is a length).
+        let zoned = super::zones::zone(&mut { *c }).is_some();
+        let clock_said = hour >= 13 || after_at(&start) || range_end || zoned;
+        return (hour <= 23 && clock_said).then_some(Clock {
             hour,
             minute: 0,
             fixed: true,

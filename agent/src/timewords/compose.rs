@@ -39,7 +39,9 @@ pub(crate) fn compose<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<Value> {
     let mut after_time = *c;
     let time = time_like(&mut after_time, true);
     if day.is_none() && time.is_none() {
-        return None;
+        let (end, v) = length_first(*c, ctx)?;
+        *c = end;
+        return Some(v);
     }
     let mut best: Option<(Cursor<'a>, Value)> = None;
     let mut consider = |found: Option<(Cursor<'a>, Value)>| {
@@ -176,6 +178,37 @@ fn for_length(after: Cursor, start: When) -> Option<(Cursor, Value)> {
     }
     probe.skip_spaces();
     let minutes = length(&mut probe, true)?;
+    Some((probe, lasting(start, minutes)?))
+}
+
+/// `for 10 days from 18th Dec`, `for 30 minutes starting at 4pm`: the length first.
+fn length_first<'a>(c: Cursor<'a>, ctx: &Context) -> Option<(Cursor<'a>, Value)> {
+    let mut probe = c;
+    if !probe.eat("for") {
+        return None;
+    }
+    probe.skip_spaces();
+    let minutes = length(&mut probe, true)?;
+    probe.eat_any_spaced(&[
+        "from",
+        "starting",
+        "starting from",
+        "starting at",
+        "starting on",
+        "beginning",
+        "beginning at",
+        "beginning on",
+    ])?;
+    probe.skip_spaces();
+    let start = match super::moment::moment(&mut probe, ctx)? {
+        Ok(m) => m.resolve(ctx)?,
+        Err(_) => return None,
+    };
+    Some((probe, lasting(start, minutes)?))
+}
+
+/// The interval `minutes` long from `start`: instants, or whole days from a day.
+fn lasting(start: When, minutes: u32) -> Option<Value> {
     let value = match start {
         When::DateTime(t) => Value::Interval {
             start: When::DateTime(t),
@@ -183,7 +216,7 @@ fn for_length(after: Cursor, start: When) -> Option<(Cursor, Value)> {
         },
         When::Date(d) => {
             let day = 24 * 60;
-            if minutes % day != 0 {
+            if !minutes.is_multiple_of(day) {
                 return None;
             }
             let last = d.checked_add_days(Days::new(u64::from(minutes / day - 1)))?;
@@ -193,7 +226,7 @@ fn for_length(after: Cursor, start: When) -> Option<(Cursor, Value)> {
             }
         }
     };
-    Some((probe, value))
+    Some(value)
 }
 
 /// A day: any day expression, a whole-day offset (`in 7 days`), a weekday with its date

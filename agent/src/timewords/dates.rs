@@ -241,8 +241,11 @@ fn numeric_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
         *c = probe;
         return Some(build(ctx, Some(first as i32), month, day));
     }
-    if first_digits > 2 || !probe.eat("/") {
+    if first_digits > 2 {
         return None;
+    }
+    if !probe.eat("/") {
+        return dashed_date(c, ctx);
     }
     let (month, _) = probe.digits(2)?;
     let mut year = None;
@@ -265,6 +268,41 @@ fn numeric_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
     }
     *c = probe;
     Some(build(ctx, year, month, first))
+}
+
+/// `31-10-74`, `31-10-1974`, `31.10.1974`: day, month and year with one separator
+/// throughout (a year is required: `2-1` is a score; with dots the year has four digits,
+/// so `2.10.15` stays a version number).
+fn dashed_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
+    let mut probe = *c;
+    let (day, _) = probe.digits(2)?;
+    let sep = if probe.eat("-") {
+        "-"
+    } else if probe.eat(".") {
+        "."
+    } else {
+        return None;
+    };
+    let (month, _) = probe.digits(2)?;
+    if !probe.eat(sep) {
+        return None;
+    }
+    let year = match probe.digits(4)? {
+        (v, 4) if (1900..=2099).contains(&v) => v as i32,
+        (v, 2) if sep == "-" => two_digit_year(v),
+        _ => return None,
+    };
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    // `1.2.2010.5` or `12-11-2024-3` are codes, not dates.
+    if probe.peek().is_some_and(|ch| ".-/".contains(ch))
+        && probe.rest()[1..].starts_with(|ch: char| ch.is_ascii_digit())
+    {
+        return None;
+    }
+    *c = probe;
+    Some(build(ctx, Some(year), month, day))
 }
 
 /// Days of one month said as a range: `July 13-15`, `13-15 July`, `from 13th to 15th

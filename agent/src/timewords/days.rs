@@ -3,7 +3,7 @@
 
 use chrono::{Days, NaiveDate, Weekday};
 
-use super::clock::PartOfDay;
+use super::clock::{Base, PartOfDay};
 use super::context::{in_week, month_end, week_start, Context};
 use super::cursor::Cursor;
 
@@ -28,9 +28,12 @@ impl Day {
 }
 
 /// (words, days from today, part of the day said with it)
-const RELATIVE_DAYS: [(&str, i64, Option<PartOfDay>); 38] = [
+const RELATIVE_DAYS: [(&str, i64, Option<PartOfDay>); 41] = [
     ("today", 0, None),
     ("tonight", 0, Some(PartOfDay::Evening)),
+    ("tonite", 0, Some(PartOfDay::Evening)),
+    ("late tonight", 0, Some(PartOfDay::Late(Base::Evening))),
+    ("late tonite", 0, Some(PartOfDay::Late(Base::Evening))),
     ("tomorrow", 1, None),
     ("tmr", 1, None),
     ("tmrw", 1, None),
@@ -69,9 +72,12 @@ const RELATIVE_DAYS: [(&str, i64, Option<PartOfDay>); 38] = [
     ("前天", -2, None),
 ];
 
-const RELATIVE_DAY_WORDS: [&str; 38] = [
+const RELATIVE_DAY_WORDS: [&str; 41] = [
     "today",
     "tonight",
+    "tonite",
+    "late tonight",
+    "late tonite",
     "tomorrow",
     "tmr",
     "tmrw",
@@ -169,6 +175,21 @@ pub(crate) fn en_weekday(c: &mut Cursor, abbreviations: bool) -> Option<Weekday>
         return Some(EN_ABBREVIATIONS[i].1);
     }
     None
+}
+
+/// `Thu at 8 GMT`, `Sat 10:30am`: an abbreviation written with its capital and followed
+/// by a clock time is a weekday (`I sat at 3pm` is not).
+fn clock_follows(c: &Cursor) -> bool {
+    if !c.peek().is_some_and(|ch| ch.is_ascii_uppercase()) {
+        return false;
+    }
+    let mut p = *c;
+    if p.eat_table(&EN_ABBREVIATIONS).is_none() {
+        return false;
+    }
+    p.eat(".");
+    p.eat(",");
+    super::moment::clock_after(&mut p).is_some()
 }
 
 /// `Mon-Fri`, `Tue–Thu`: two abbreviations joined by a dash read as weekdays (at either
@@ -301,7 +322,8 @@ pub(crate) fn weekday<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<Day> {
                 "on" | "by" | "before" | "until" | "till" | "due" | "from" | "to" | "every"
             )
             || abbreviated_range(c)
-            || date_follows(c, ctx);
+            || date_follows(c, ctx)
+            || clock_follows(c);
         probe.skip_spaces();
         if let Some(wd) = en_weekday(&mut probe, abbreviations) {
             consider(probe, which, wd);

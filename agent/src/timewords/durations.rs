@@ -28,7 +28,7 @@ const EN_UNITS: [(&str, u32); 16] = [
     ("-hour", HOUR),
 ];
 
-const ZH_UNITS: [(&str, u32); 24] = [
+const ZH_UNITS: [(&str, u32); 26] = [
     ("個鐘頭", HOUR),
     ("个钟头", HOUR),
     ("個鐘", HOUR),
@@ -53,6 +53,8 @@ const ZH_UNITS: [(&str, u32); 24] = [
     ("礼拜", WEEK),
     ("週", WEEK),
     ("周", WEEK),
+    ("個週", WEEK),
+    ("个周", WEEK),
 ];
 
 /// True when an English or Chinese unit of time follows (`1/2 hour`, `3 小時`).

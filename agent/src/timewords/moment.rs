@@ -20,9 +20,11 @@ pub(crate) struct Moment {
 
 /// The English words a day expression can begin with (the grammars are tried often:
 /// a word that is none of these is turned away at once).
-const DAY_FIRST_WORDS: [&str; 80] = [
+const DAY_FIRST_WORDS: [&str; 82] = [
     "today",
     "tonight",
+    "tonite",
+    "late",
     "tomorrow",
     "tmr",
     "tmrw",
@@ -162,6 +164,20 @@ fn read_day<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<DateResult> {
     }
     let (mut end, mut found) = best?;
     if let Ok(d) = found {
+        // `Jul 18, Fri`: a weekday after the date picks the year in which they agree.
+        if !d.bare_weekday {
+            let mut p = end;
+            if p.eat(",") {
+                p.skip_spaces();
+                if let Some(wd) = super::days::en_weekday(&mut p, true) {
+                    let said = &p.text[c.pos..end.pos];
+                    if said.contains(|ch: char| ch.is_ascii_digit()) {
+                        found = Ok(agreeing_year(d, wd, said, ctx));
+                        end = p;
+                    }
+                }
+            }
+        }
         if d.bare_weekday {
             // The date said after the weekday decides: `Fri, Sep 20`, `Tuesday the 19th`.
             let mut p = end;
@@ -218,7 +234,11 @@ fn at_hour(c: &mut Cursor) -> Option<Clock> {
         *c = probe;
         return Some(found);
     }
-    let (hour, _) = probe.digits(2)?;
+    // `at 3`, `in the evening at eight`.
+    let hour = probe
+        .digits(2)
+        .map(|(h, _)| h)
+        .or_else(|| super::numerals::en_number_word(&mut probe))?;
     if !(1..=12).contains(&hour) {
         return None;
     }

@@ -15,8 +15,9 @@ use super::span::{Value, When};
 const MINUTES_PER_DAY: u32 = 24 * 60;
 const ZH_AFTER: [&str; 6] = ["後", "后", "之後", "之后", "以後", "以后"];
 const ZH_BEFORE: [&str; 3] = ["之前", "以前", "前"];
-const EN_AFTER: [&str; 8] = [
+const EN_AFTER: [&str; 9] = [
     "from now",
+    "from right now",
     "from today",
     "later",
     "hence",
@@ -30,7 +31,10 @@ const EN_AFTER: [&str; 8] = [
 pub(crate) fn offset(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     let mut best: Option<(Cursor, Value)> = None;
     type Form = fn(&mut Cursor, &Context) -> Option<Value>;
-    let forms: [Form; 5] = [
+    let forms: [Form; 8] = [
+        upcoming_count,
+        seconds_shifted,
+        seconds_stretch,
         shifted,
         months_shifted,
         stretch,
@@ -102,7 +106,89 @@ fn shifted(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     } {
         1
     } else if !prefixed
-        && (after.eat_any_spaced(&["ago", "before now"]).is_some() || {
+        && (after
+            .eat_any_spaced(&["ago", "before now", "back"])
+            .is_some()
+            || {
+                after.skip_spaces();
+                after.eat_any(&ZH_BEFORE).is_some()
+            })
+    {
+        -1
+    } else if prefixed {
+        after = probe;
+        1
+    } else {
+        return None;
+    };
+    *c = after;
+    shift(ctx, sign * i64::from(minutes))
+}
+
+/// `two upcoming weeks`, `3 coming days`: read as `the upcoming two weeks`.
+fn upcoming_count(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    let mut probe = *c;
+    let n = en_count(&mut probe)?;
+    let word_start = {
+        let mut p = probe;
+        p.skip_spaces();
+        p
+    };
+    let mut p = word_start;
+    p.eat_any(&["upcoming", "coming", "next"])?;
+    p.skip_spaces();
+    // The same text with the count after the word: `upcoming two weeks`.
+    let unit = &p.text[p.pos..];
+    let unit_len = unit
+        .char_indices()
+        .find(|(_, ch)| !ch.is_ascii_alphabetic())
+        .map_or(unit.len(), |(i, _)| i);
+    let unit = &unit[..unit_len];
+    let said = format!("next {n} {unit}");
+    let mut q = Cursor::new(&said, 0);
+    let value = stretch(&mut q, ctx)?;
+    if q.pos != said.len() {
+        return None;
+    }
+    *c = Cursor::new(c.text, p.pos + unit_len);
+    Some(value)
+}
+
+/// A number of seconds: `2 seconds`, `one second`, `三秒`, `30秒鐘`.
+fn seconds(c: &mut Cursor) -> Option<i64> {
+    let mut probe = *c;
+    if let Some(n) = en_count(&mut probe) {
+        probe.skip_spaces();
+        probe.eat_any(&["seconds", "second", "secs", "sec"])?;
+        *c = probe;
+        return Some(i64::from(n));
+    }
+    let n = number(&mut probe, 4)?;
+    probe.skip_spaces();
+    probe.eat_any(&["秒鐘", "秒钟", "秒"])?;
+    *c = probe;
+    Some(i64::from(n))
+}
+
+fn instant_after(ctx: &Context, secs: i64) -> Option<When> {
+    let t = ctx.now.checked_add_signed(Duration::seconds(secs))?;
+    Some(When::DateTime(ctx.instant(t.date(), t.time())))
+}
+
+/// `in 30 seconds`, `one second from now`, `10 seconds ago`, `三秒後`, `五秒之前`.
+fn seconds_shifted(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    let mut probe = *c;
+    let prefixed = probe.eat("in");
+    probe.skip_spaces();
+    let n = seconds(&mut probe)?;
+    let mut after = probe;
+    let sign = if after.eat_any_spaced(&EN_AFTER).is_some() || {
+        after.skip_spaces();
+        after.eat_any(&ZH_AFTER).is_some()
+    } {
+        1
+    } else if !prefixed
+        && (after.eat_any_spaced(&["ago"]).is_some() || {
             after.skip_spaces();
             after.eat_any(&ZH_BEFORE).is_some()
         })
@@ -115,7 +201,44 @@ fn shifted(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         return None;
     };
     *c = after;
-    shift(ctx, sign * i64::from(minutes))
+    match instant_after(ctx, sign * n)? {
+        When::DateTime(t) => Some(Value::DateTime(t)),
+        When::Date(_) => None,
+    }
+}
+
+/// `the next 3 seconds`, `last 2 seconds`, `上兩秒`, `下三秒`, `後三秒`: from or up to now.
+fn seconds_stretch(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    let mut probe = *c;
+    probe.eat("the");
+    probe.skip_spaces();
+    const WORDS: [(&str, bool); 9] = [
+        ("next", true),
+        ("last", false),
+        ("past", false),
+        ("下", true),
+        ("後", true),
+        ("后", true),
+        ("未來", true),
+        ("上", false),
+        ("前", false),
+    ];
+    let forward = WORDS[probe.eat_table(&WORDS)?].1;
+    probe.skip_spaces();
+    let n = seconds(&mut probe)?;
+    // `前兩秒後` is not a stretch; `三秒後` is read by `seconds_shifted`.
+    let mut after = probe;
+    after.skip_spaces();
+    if after.eat_any(&ZH_AFTER).is_some() || after.eat_any(&ZH_BEFORE).is_some() {
+        return None;
+    }
+    let (start, end) = if forward {
+        (instant_after(ctx, 0)?, instant_after(ctx, n)?)
+    } else {
+        (instant_after(ctx, -n)?, instant_after(ctx, 0)?)
+    };
+    *c = probe;
+    Some(Value::Interval { start, end })
 }
 
 /// `in 3 months`, `a year from now`, `2 years ago`, `三個月後`, `兩年前`: calendar months
@@ -167,8 +290,8 @@ fn months_shifted(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     Some(Value::Date(date))
 }
 
-/// `the next 3 hours`, `last 2 days`, `past week`, `within 2 weeks`, `上兩天`, `前兩小時`,
-/// `下三分鐘`: from now on or up to now. Days are whole days: `next 3 days` starts
+/// `the next 3 hours`, `last 2 days`, `past week`, `within 2 weeks`, `the upcoming two
+/// weeks`, `上兩天`, `前兩小時`, `下三分鐘`: from now on or up to now. Days are whole days: `next 3 days` starts
 /// tomorrow, `last 2 days` ends yesterday, `within 2 weeks` starts today.
 fn stretch(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     let mut probe = *c;
@@ -194,9 +317,14 @@ fn stretch(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         "过去",
         "後",
         "后",
+        "upcoming",
+        "coming",
+        "in the coming",
+        "in the upcoming",
+        "over the coming",
     ])?;
     let direction = match word {
-        0 | 4 | 7 | 10 | 13 | 14 | 17 | 18 => Direction::Next,
+        0 | 4 | 7 | 10 | 13 | 14 | 17..=23 => Direction::Next,
         3 => Direction::Within,
         _ => Direction::Last,
     };
@@ -294,6 +422,8 @@ fn now_word(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     c.eat_any(&[
         "now",
         "right now",
+        "此時",
+        "此时",
         "而家",
         "依家",
         "宜家",
@@ -315,17 +445,25 @@ const PLURAL_WEEKDAYS: [&str; 7] = [
     "sundays",
 ];
 
-/// `3 Fridays from now`: the third Friday after today.
+/// `3 Fridays from now`: the third Friday after today; `2 Thursdays ago` / `back`: the
+/// second Thursday before today.
 fn weekdays_from_now(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     let n = en_count(c)?;
     c.skip_spaces();
     let i = c.eat_any(&PLURAL_WEEKDAYS)?;
     let wd = [Mon, Tue, Wed, Thu, Fri, Sat, Sun][i];
-    c.eat_any_spaced(&["from now", "from today"])?;
+    let back = c.eat_any_spaced(&["from now", "from today", "ago", "back"])? >= 2;
     if n == 0 {
         return None;
     }
     let today = ctx.today();
+    if back {
+        // `2 Thursdays ago`: the second Thursday before today.
+        let behind = (7 + today.weekday().num_days_from_monday() - wd.num_days_from_monday()) % 7;
+        let last = if behind == 0 { 7 } else { behind };
+        let date = today.checked_sub_days(Days::new(u64::from(last + 7 * (n - 1))))?;
+        return Some(Value::Date(date));
+    }
     let ahead = (7 + wd.num_days_from_monday() - today.weekday().num_days_from_monday()) % 7;
     let first = if ahead == 0 { 7 } else { ahead };
     let date = today.checked_add_days(Days::new(u64::from(first + 7 * (n - 1))))?;

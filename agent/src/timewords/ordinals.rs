@@ -52,44 +52,70 @@ pub(crate) fn ordinal_day(c: &mut Cursor, ctx: &Context) -> Option<Day> {
     Some(Day::on(date))
 }
 
-/// An English month name; `this month` / `next month` / `the month` as months ahead.
-enum MonthSaid {
-    Named(u32),
-    Ahead(u32),
+/// An English month name, with the year when one follows (`October 2014`); `this month`
+/// / `next month` / `last month` as months from this one.
+#[derive(Clone, Copy)]
+pub(super) enum MonthSaid {
+    Named(u32, Option<i32>),
+    Ahead(i32),
 }
 
-fn en_month_said(c: &mut Cursor) -> Option<MonthSaid> {
-    if let Some(i) = c.eat_any(&EN_MONTHS) {
-        return Some(MonthSaid::Named(i as u32 + 1));
+pub(super) fn en_month_said(c: &mut Cursor) -> Option<MonthSaid> {
+    let named = c
+        .eat_any(&EN_MONTHS)
+        .or_else(|| c.eat_any(&EN_MONTHS_SHORT).inspect(|_| _ = c.eat(".")));
+    if let Some(i) = named {
+        let mut probe = *c;
+        probe.eat(",");
+        probe.skip_spaces();
+        let year = match probe.digits(4) {
+            Some((y, 4)) => {
+                *c = probe;
+                Some(y as i32)
+            }
+            _ => None,
+        };
+        return Some(MonthSaid::Named(i as u32 + 1, year));
     }
-    if let Some(i) = c.eat_any(&EN_MONTHS_SHORT) {
-        c.eat(".");
-        return Some(MonthSaid::Named(i as u32 + 1));
-    }
-    match c.eat_any(&[
-        "this month",
-        "the month",
-        "the current month",
-        "current month",
-        "next month",
-        "the next month",
-        "the following month",
-    ])? {
-        0..=3 => Some(MonthSaid::Ahead(0)),
-        _ => Some(MonthSaid::Ahead(1)),
+    const RELATIVE: [(&str, i32); 12] = [
+        ("this month", 0),
+        ("the month", 0),
+        ("the current month", 0),
+        ("current month", 0),
+        ("next month", 1),
+        ("the next month", 1),
+        ("the following month", 1),
+        ("last month", -1),
+        ("the last month", -1),
+        ("previous month", -1),
+        ("the previous month", -1),
+        ("the past month", -1),
+    ];
+    let i = c.eat_table(&RELATIVE)?;
+    Some(MonthSaid::Ahead(RELATIVE[i].1))
+}
+
+/// The first day of the month `n` months from this one (negative: back).
+fn month_start_from(today: NaiveDate, n: i32) -> Option<NaiveDate> {
+    let first = today.with_day(1)?;
+    if n >= 0 {
+        first.checked_add_months(chrono::Months::new(n.unsigned_abs()))
+    } else {
+        first.checked_sub_months(chrono::Months::new(n.unsigned_abs()))
     }
 }
 
 /// The first day of the month meant. A month named without a year is this year's while
 /// `keep(first day)` holds, else next year's.
-fn month_first(
+pub(super) fn month_first(
     said: MonthSaid,
     ctx: &Context,
     keep: impl Fn(NaiveDate) -> bool,
 ) -> Option<NaiveDate> {
     match said {
-        MonthSaid::Ahead(n) => month_start(ctx.today(), n),
-        MonthSaid::Named(m) => {
+        MonthSaid::Ahead(n) => month_start_from(ctx.today(), n),
+        MonthSaid::Named(m, Some(year)) => NaiveDate::from_ymd_opt(year, m, 1),
+        MonthSaid::Named(m, None) => {
             let this = NaiveDate::from_ymd_opt(ctx.today().year(), m, 1)?;
             if keep(this) {
                 Some(this)
@@ -101,7 +127,7 @@ fn month_first(
 }
 
 /// The `n`th (1-5; 0 = last) `wd` of the month that starts on `first`.
-fn nth_in_month(first: NaiveDate, wd: Weekday, n: u32) -> Option<NaiveDate> {
+pub(super) fn nth_in_month(first: NaiveDate, wd: Weekday, n: u32) -> Option<NaiveDate> {
     if n == 0 {
         let last = month_end(first, 0)?;
         let back = (7 + last.weekday().num_days_from_monday() - wd.num_days_from_monday()) % 7;
@@ -159,7 +185,7 @@ fn zh_nth_weekday(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
         if !(1..=12).contains(&m) || !c.eat("月") {
             return None;
         }
-        MonthSaid::Named(m)
+        MonthSaid::Named(m, None)
     };
     c.eat_any(&["嘅", "的"]);
     let n = if c
@@ -215,7 +241,7 @@ fn month_day(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
         probe.skip_spaces();
         match en_month_said(&mut probe)? {
             MonthSaid::Ahead(n) => Some(n),
-            MonthSaid::Named(_) => return None, // `the 3rd of March` is a date (dates.rs)
+            MonthSaid::Named(..) => return None, // `the 3rd of March` is a date (dates.rs)
         }
     } else {
         None
@@ -232,7 +258,7 @@ fn month_day(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
     }
     let today = ctx.today();
     if let Some(n) = said {
-        let first = month_start(today, n)?;
+        let first = month_start_from(today, n)?;
         return NaiveDate::from_ymd_opt(first.year(), first.month(), day);
     }
     (0..12).find_map(|n| {
@@ -286,18 +312,15 @@ fn end_of_month_name(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
         "last day in",
     ])?;
     c.skip_spaces();
-    let MonthSaid::Named(m) = en_month_said(c)? else {
+    let MonthSaid::Named(m, year) = en_month_said(c)? else {
         return None;
     };
     // `last day of October 2015`.
-    let mut year = *c;
-    year.skip_spaces();
-    if let Some((y, 4)) = year.digits(4) {
-        *c = year;
-        return NaiveDate::from_ymd_opt(y as i32, m, days_in_month(y as i32, m));
+    if let Some(y) = year {
+        return NaiveDate::from_ymd_opt(y, m, days_in_month(y, m));
     }
     let today = ctx.today();
-    let first = month_first(MonthSaid::Named(m), ctx, |f| {
+    let first = month_first(MonthSaid::Named(m, None), ctx, |f| {
         month_end(f, 0).is_some_and(|d| d >= today)
     })?;
     NaiveDate::from_ymd_opt(first.year(), m, days_in_month(first.year(), m))

@@ -1,11 +1,11 @@
 //! Whole weeks, months and years: `next week`, `下個禮拜`, `下個月`, `this weekend`, `明年`.
 //! Their value is an interval of days, both ends included.
 
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate, Weekday};
 
 use super::context::{month_end, month_start, week_start, Context};
 use super::cursor::Cursor;
-use super::ordinals::{EN_MONTHS, EN_MONTHS_SHORT};
+use super::ordinals::{en_month_said, month_first, nth_in_month, EN_MONTHS, EN_MONTHS_SHORT};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Period {
@@ -224,6 +224,19 @@ fn fuzzy(c: &mut Cursor, ctx: &Context) -> Option<Period> {
                 last: first + Days::new(9),
             });
         }
+    }
+    // `BOM`, `the BOM`: the beginning of this month (written in capitals).
+    let mut probe = *c;
+    if probe.eat("the") {
+        probe.skip_spaces();
+    }
+    if probe.rest().starts_with("BOM") && probe.eat("bom") {
+        let first = month_start(today, 0)?;
+        *c = probe;
+        return Some(Period {
+            first,
+            last: first + Days::new(9),
+        });
     }
     // 月初 (1st-10th), 月中 (11th-20th), of this month or next: 下個月初, 本月中.
     let mut probe = *c;
@@ -452,9 +465,105 @@ fn starts_day_number(c: &Cursor) -> bool {
     })
 }
 
+/// `the first week of October`, `last week of September 2014`, `the 2nd weekend of
+/// May`: the weeks (Monday to Sunday) that lie wholly in the month, counted from its
+/// first Monday or back from its last Sunday; a weekend is counted by its Saturday. A month
+/// without a year is this year's while that week is not over, else next year's.
+fn week_of_month(c: &mut Cursor, ctx: &Context) -> Option<Period> {
+    const NTH: [(&str, u32); 9] = [
+        ("first", 1),
+        ("second", 2),
+        ("third", 3),
+        ("fourth", 4),
+        ("last", 0),
+        ("1st", 1),
+        ("2nd", 2),
+        ("3rd", 3),
+        ("4th", 4),
+    ];
+    if c.eat("the") {
+        c.skip_spaces();
+    }
+    let n = NTH[c.eat_table(&NTH)?].1;
+    c.skip_spaces();
+    let weekend = c.eat_any(&["week", "weekend", "week-end"])? >= 1;
+    c.eat_any_spaced(&["of", "in"])?;
+    c.skip_spaces();
+    let said = en_month_said(c)?;
+    let today = ctx.today();
+    let place = |first: NaiveDate| -> Option<Period> {
+        if weekend {
+            let saturday = nth_in_month(first, Weekday::Sat, n)?;
+            return Some(Period {
+                first: saturday,
+                last: saturday + Days::new(1),
+            });
+        }
+        let monday = if n == 0 {
+            nth_in_month(first, Weekday::Sun, 0)? - Days::new(6)
+        } else {
+            nth_in_month(first, Weekday::Mon, n)?
+        };
+        Some(Period {
+            first: monday,
+            last: monday + Days::new(6),
+        })
+    };
+    let first = month_first(said, ctx, |f| place(f).is_some_and(|p| p.last >= today))?;
+    place(first)
+}
+
+/// `the week of October 6th`, `week of 3/12`: the week (Monday to Sunday) that holds
+/// that day.
+fn week_of_day(c: &mut Cursor, ctx: &Context) -> Option<Period> {
+    if c.eat("the") {
+        c.skip_spaces();
+    }
+    if !c.eat("week") || c.eat_any_spaced(&["of"]).is_none() {
+        return None;
+    }
+    c.skip_spaces();
+    let Ok(day) = super::moment::day(c, ctx)? else {
+        return None;
+    };
+    let monday = week_start(day.date);
+    Some(Period {
+        first: monday,
+        last: monday + Days::new(6),
+    })
+}
+
+/// `2027/03`, `2027-03`: a year and a month written in digits (nothing more follows).
+fn numeric_month(c: &mut Cursor, _ctx: &Context) -> Option<Period> {
+    let mut probe = *c;
+    let (year, 4) = probe.digits(4)? else {
+        return None;
+    };
+    if !(1900..=2099).contains(&year) || !(probe.eat("/") || probe.eat("-")) {
+        return None;
+    }
+    let (month, 2) = probe.digits(2)? else {
+        return None;
+    };
+    let first = NaiveDate::from_ymd_opt(year as i32, month, 1)?;
+    if probe
+        .rest()
+        .starts_with(|ch: char| "/-.:".contains(ch) || ch.is_ascii_alphanumeric())
+    {
+        return None;
+    }
+    *c = probe;
+    Some(Period {
+        first,
+        last: month_end(first, 0)?,
+    })
+}
+
 /// A named week, weekend, month or year.
 pub(crate) fn period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
-    const FIRST_WORDS: [&str; 44] = [
+    const FIRST_WORDS: [&str; 46] = [
+        "bom",
+        "fourth",
         "current",
         "coming",
         "upcoming",
@@ -503,10 +612,12 @@ pub(crate) fn period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
     if !super::cursor::first_word_in(c, &FIRST_WORDS) {
         return None;
     }
-    let mut probe = *c;
-    if let Some(found) = fuzzy(&mut probe, ctx) {
-        *c = probe;
-        return Some(found);
+    for form in [fuzzy, week_of_month, week_of_day, numeric_month] {
+        let mut probe = *c;
+        if let Some(found) = form(&mut probe, ctx) {
+            *c = probe;
+            return Some(found);
+        }
     }
     let mut probe = *c;
     if let Some(found) = quarter(&mut probe, ctx) {

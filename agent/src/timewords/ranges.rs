@@ -50,7 +50,7 @@ fn end_point(c: &mut Cursor) -> Option<(Clock, bool)> {
 pub(crate) fn range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     let mut best: Option<(Cursor, Value)> = None;
     // On a tie the days of one month win: `from the 13th to 15th July` is in July.
-    for parse in [time_range, day_number_range, day_range] {
+    for parse in [time_range, bounded_range, day_number_range, day_range] {
         let mut probe = *c;
         if let Some(v) = parse(&mut probe, ctx) {
             if best.as_ref().is_none_or(|(b, _)| probe.pos > b.pos) {
@@ -101,16 +101,32 @@ pub(crate) fn clock_range(c: &mut Cursor, after_day: bool) -> Option<ClockRange>
     }
     between |= opener(&mut probe);
     let (start, start_is_clock) = end_point(&mut probe)?;
+    let before_separator = probe;
     if !separator(&mut probe, between) {
         return None;
     }
-    let end_part = part_of_day(&mut probe, true);
+    let until = before_separator
+        .rest()
+        .trim_start()
+        .get(..4)
+        .is_some_and(|w| w.eq_ignore_ascii_case("unti") || w.eq_ignore_ascii_case("till"));
+    let mut end_part = part_of_day(&mut probe, true);
     let (end, end_is_clock) = end_point(&mut probe)?;
+    // `from 3 to 4 in the afternoon`: a part of the day after the end holds for both.
+    if part.is_none() && end_part.is_none() {
+        let mut p = probe;
+        p.skip_spaces();
+        if let Some(found) = part_of_day(&mut p, false) {
+            part = Some(found);
+            end_part = Some(found);
+            probe = p;
+        }
+    }
     // A bare number at the end (`2-4`, `3pm-5`) is a time only after an unfixed clock
-    // (`兩點到四`) or with a part of the day; otherwise it is a score or a count.
-    // After a day (`Friday 10-11`) two hours are a time too.
+    // (`兩點到四`), with a part of the day, or after `until` (`8am until 6`); otherwise it
+    // is a score or a count. After a day (`Friday 10-11`) two hours are a time too.
     let said_part = part.is_some() || end_part.is_some() || after_day;
-    if !(end_is_clock || said_part || start_is_clock && !start.fixed) {
+    if !(end_is_clock || said_part || start_is_clock && (!start.fixed || until)) {
         return None;
     }
     *c = probe;
@@ -191,6 +207,40 @@ fn time_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
             the_day = Some(d);
             probe = p;
         }
+    }
+    let value = range.place(the_day, ctx)?;
+    *c = probe;
+    Some(value)
+}
+
+/// `after 3:30pm but before 6pm`, `later than 2pm and earlier than 4pm`: a range said by
+/// its two bounds, each a clock time.
+fn bounded_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    let mut probe = *c;
+    probe.eat_any(&["after", "later than", "not before", "no earlier than"])?;
+    probe.skip_spaces();
+    let start = clock(&mut probe)?;
+    probe.eat(",");
+    probe.eat_any_spaced(&["but", "and"])?;
+    probe.eat_any_spaced(&["before", "earlier than", "not after", "no later than"])?;
+    probe.skip_spaces();
+    let end = clock(&mut probe)?;
+    let range = ClockRange {
+        start,
+        part: None,
+        end,
+        end_part: None,
+    };
+    let mut the_day = None;
+    let mut p = probe;
+    p.eat(",");
+    p.skip_spaces();
+    if p.eat("on") {
+        p.skip_spaces();
+    }
+    if let Some(Ok(d)) = day(&mut p, ctx) {
+        the_day = Some(d);
+        probe = p;
     }
     let value = range.place(the_day, ctx)?;
     *c = probe;

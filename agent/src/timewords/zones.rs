@@ -31,10 +31,26 @@ const ZONES: [(&str, i32); 18] = [
     ("sgt", 8),
 ];
 
-/// A zone abbreviation after spaces, with an optional `+2` / `-5` after `UTC`/`GMT`.
+/// A zone abbreviation after spaces, with an optional `+2` / `-5` after `UTC`/`GMT`,
+/// or in brackets (`9 am (BST)`).
 pub(crate) fn zone(c: &mut Cursor) -> Option<Tz> {
     let mut probe = *c;
     probe.skip_spaces();
+    if probe.eat("(") {
+        let tz = bare_zone(&mut probe)?;
+        if !probe.eat(")") {
+            return None;
+        }
+        *c = probe;
+        return Some(tz);
+    }
+    let tz = bare_zone(&mut probe)?;
+    *c = probe;
+    Some(tz)
+}
+
+fn bare_zone(c: &mut Cursor) -> Option<Tz> {
+    let mut probe = *c;
     // Zone abbreviations are written in capitals; `est` or `z` in lower case are words,
     // the others are read in lower case too (`8:00 gmt`).
     let upper = probe.rest().starts_with(|ch: char| ch.is_ascii_uppercase());
