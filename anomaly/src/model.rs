@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::ceilings::infer_ceilings;
+use crate::ceilings::{infer_ceilings, infer_late_window};
 use crate::claim::{Category, Claim};
 use crate::density::Mixture;
 use crate::error::{Error, Result};
@@ -105,6 +105,10 @@ pub struct Model {
     /// Limits the history shows where the policy set none (see [`Policy::limits_from_history`]).
     #[serde(default)]
     pub ceilings: BTreeMap<Category, f64>,
+    /// The submission window history shows where the policy set none (see
+    /// [`Policy::with_late_window_from_history`]).
+    #[serde(default)]
+    pub late_window: Option<i64>,
 }
 
 impl Model {
@@ -114,7 +118,10 @@ impl Model {
             return Err(Error::TooFewClaims(history.len(), MIN_HISTORY));
         }
         let ceilings = infer_ceilings(history, policy);
-        let policy = &policy.with_limits_from_history(&ceilings);
+        let late_window = infer_late_window(history, policy);
+        let policy = &policy
+            .with_limits_from_history(&ceilings)
+            .with_late_window_from_history(late_window);
         let profile = Profile::build(history, policy);
         let cx = Context {
             base: &profile,
@@ -168,6 +175,7 @@ impl Model {
             company,
             categories,
             ceilings,
+            late_window,
         })
     }
 
