@@ -16,6 +16,7 @@ use crate::claim::{Category, Claim};
 use crate::density::Mixture;
 use crate::error::{Error, Result};
 use crate::features::{Context, Facts, FEATURE_NAMES};
+use crate::keys::normalize_merchant;
 use crate::policy::Policy;
 use crate::profile::Profile;
 
@@ -122,7 +123,11 @@ impl Model {
         let policy = &policy
             .with_limits_from_history(&ceilings)
             .with_late_window_from_history(late_window);
-        let profile = Profile::build(history, policy);
+        let merchants: Vec<String> = history
+            .par_iter()
+            .map(|c| normalize_merchant(&c.merchant))
+            .collect();
+        let profile = Profile::build_normalized(history, &merchants, policy);
         let cx = Context {
             base: &profile,
             batch: None,
@@ -131,7 +136,8 @@ impl Model {
         };
         let rows: Vec<Vec<f64>> = history
             .par_iter()
-            .map(|c| model_row(&Facts::measure(c, cx)))
+            .zip(&merchants)
+            .map(|(c, m)| model_row(&Facts::measure_normalized(c, m, cx)))
             .collect();
 
         let company = calibrate(&rows, FALLBACK_FIT_ROWS, seed)?;
@@ -263,7 +269,7 @@ fn calibrate(rows: &[Vec<f64>], max_fit_rows: usize, seed: u64) -> Result<Calibr
         COMPONENTS,
         seed,
     )?;
-    let mut surprise: Vec<f64> = rows.iter().map(|r| mixture.surprise(r)).collect();
+    let mut surprise: Vec<f64> = rows.par_iter().map(|r| mixture.surprise(r)).collect();
     surprise.sort_by(f64::total_cmp);
     let last = surprise.len() - 1;
     let quantiles = (0..CALIBRATION_POINTS)

@@ -226,8 +226,25 @@ impl Profile {
         profile
     }
 
+    /// [`Profile::build`] with each claim's merchant already normalized (in the same
+    /// order), so a caller that needs them too computes them once.
+    pub fn build_normalized(history: &[Claim], merchants: &[String], policy: &Policy) -> Profile {
+        let mut profile = Profile::default();
+        profile.absorb_normalized(history, merchants, policy);
+        profile
+    }
+
     /// Adds claims to the history.
     pub fn absorb(&mut self, claims: &[Claim], policy: &Policy) {
+        use rayon::prelude::*;
+        let merchants: Vec<String> = claims
+            .par_iter()
+            .map(|c| normalize_merchant(&c.merchant))
+            .collect();
+        self.absorb_normalized(claims, &merchants, policy);
+    }
+
+    fn absorb_normalized(&mut self, claims: &[Claim], merchants: &[String], policy: &Policy) {
         if self.category.len() != Category::ALL.len() {
             self.category = vec![Stats::default(); Category::ALL.len()];
             self.category_round = vec![0; Category::ALL.len()];
@@ -236,8 +253,8 @@ impl Profile {
             self.category_amounts = vec![AmountHabit::default(); Category::ALL.len()];
             self.category_near = vec![0; Category::ALL.len()];
         }
-        for claim in claims {
-            self.add(claim, policy);
+        for (claim, merchant) in claims.iter().zip(merchants) {
+            self.add(claim, merchant, policy);
         }
         let habits = self
             .employee_amounts
@@ -249,11 +266,10 @@ impl Profile {
         }
     }
 
-    fn add(&mut self, claim: &Claim, policy: &Policy) {
+    fn add(&mut self, claim: &Claim, merchant: &str, policy: &Policy) {
         let hkd = amount_hkd(claim, policy);
         let x = hkd.ln();
         let (emp, dept, cat) = (&claim.employee_id, &claim.department, claim.category);
-        let merchant = normalize_merchant(&claim.merchant);
         self.claims += 1;
         self.employee_category
             .entry(employee_category_key(emp, cat))
@@ -302,27 +318,27 @@ impl Profile {
             .or_default() += 1;
         *self
             .employee_merchant
-            .entry(employee_merchant_key(emp, &merchant))
+            .entry(employee_merchant_key(emp, merchant))
             .or_default() += 1;
         *self
             .merchant_claims
-            .entry(merchant_key(&merchant))
+            .entry(merchant_key(merchant))
             .or_default() += 1;
         *self
             .merchant_category
-            .entry(merchant_category_key(&merchant, cat))
+            .entry(merchant_category_key(merchant, cat))
             .or_default() += 1;
         if round_amount(claim.amount, policy) > 0 {
             self.category_round[cat.index()] += 1;
         }
-        let day_key = same_day_key(emp, &merchant, claim.expense_date);
+        let day_key = same_day_key(emp, merchant, claim.expense_date);
         let threshold = split_threshold(cat, policy);
         let was_split = self
             .index
             .same_day
             .get(&day_key)
             .is_some_and(|g| g.split_like(threshold));
-        self.index.add_normalized(claim, &merchant, hkd, near);
+        self.index.add_normalized(claim, merchant, hkd, near);
         let is_split = self.index.same_day[&day_key].split_like(threshold);
         if is_split != was_split {
             let days = self
@@ -374,13 +390,13 @@ pub fn near_limit(amount_hkd: f64, slack: f64, category: Category, policy: &Poli
 /// units for small ones like JPY and TWD, cents otherwise). A bill capped at the limit
 /// and paid in CNY is at the limit, not over it.
 pub fn conversion_slack(claim: &Claim, policy: &Policy) -> f64 {
-    match policy.rate_to_hkd(&claim.currency) {
-        Some(rate) if claim.currency != "HKD" => {
-            let unit = if rate < 0.5 { 1.0 } else { 0.01 };
-            rate * unit / 2.0 + 0.005
-        }
-        _ => 0.0,
+    if claim.currency == "HKD" {
+        return 0.0;
     }
+    policy.rate_to_hkd(&claim.currency).map_or(0.0, |rate| {
+        let unit = if rate < 0.5 { 1.0 } else { 0.01 };
+        rate * unit / 2.0 + 0.005
+    })
 }
 
 /// 0: not round; 1: whole hundreds; 2: whole thousands (at or above the policy minimum).
