@@ -111,8 +111,8 @@ def hire(rng, n):
         # (a site allowance spent to the dollar, a hotel rate above the allowance).
         p.hug = {}
         if p.kind == "site_lead" or rng.random() < 0.12:
-            for c in rng.sample([c for c in ("meals", "taxi", "hotel", "other") if c in p.weights] or ["meals"],
-                                k=1 if rng.random() < 0.7 else 2):
+            pool = [c for c in ("meals", "taxi", "hotel", "other") if c in p.weights] or ["meals"]
+            for c in rng.sample(pool, k=min(len(pool), 1 if rng.random() < 0.7 else 2)):
                 p.hug[c] = rng.uniform(0.3, 0.8)
                 p.weights[c] = p.weights.get(c, 0) + 1.5
         p.site = rng.choices([None, "Macau", "GBA", "Taipei"], [0.55, 0.2, 0.2, 0.05])[0]
@@ -307,7 +307,7 @@ class Gen:
                 d += dt.timedelta(days=1)
             out.append((self.claim(p, rng.choice(["meals", "meals", "office_supplies"]), d), "WEEKEND"))
             # Holiday (a weekday one: National Day, Chung Yeung).
-            d = rng.choice([h for h in HOLIDAYS if NEW_START <= h < NEW_END and h.weekday() < 5])
+            d = rng.choice([h for h in sorted(HOLIDAYS) if NEW_START <= h < NEW_END and h.weekday() < 5])
             out.append((self.claim(p, rng.choice(["meals", "other", "office_supplies"]), d), "HOLIDAY"))
             # A category the person never claimed, rare in their department.
             for _ in range(50):

@@ -84,6 +84,9 @@ const UNUSUAL_RATIO: f64 = 1.8;
 /// of their usual amount.
 const UNUSUAL_OVER_RANGE: f64 = 1.8;
 const UNUSUAL_RANGE_RATIO: f64 = 2.5;
+/// Own claims in a category from which the claimant's record, not the company's,
+/// says how odd a claim near the limit is.
+const OWN_RECORD_CLAIMS: f64 = 20.0;
 /// An amount run (see [`amount_run_finding`]): at least this many claims, no further
 /// apart in amount than this share, at least this multiple of the claimant's usual.
 const RUN_MIN_CLAIMS: u32 = 3;
@@ -400,8 +403,17 @@ fn near_limit_finding(claim: &Claim, f: &Facts, policy: &Policy, limit: f64) -> 
         // Done before now and then: less of a departure from habit.
         strength *= 1.0 - (2.0 * elsewhere / earlier.max(1.0)).min(0.4);
     }
-    // Where many of the company's claims sit at the limit, sitting there says less.
-    strength *= 1.0 - (15.0 * f.category_near_rate).min(0.6);
+    // Where many of the company's claims sit at the limit, sitting there says less —
+    // unless a series departs from the claimant's own record: with 20 or more claims in
+    // the category, theirs is what counts (in a company where some people claim at the
+    // cap as a rule, others gaming it still stand out). One bill at the cap is not a
+    // departure.
+    let own_record = if series >= 2 {
+        (earlier / OWN_RECORD_CLAIMS).min(1.0)
+    } else {
+        0.0
+    };
+    strength *= 1.0 - (15.0 * f.category_near_rate).min(0.6) * (1.0 - own_record);
     let detail = match (f.near_series_first, f.near_series_last) {
         (Some(first), Some(last)) if series > 1 => {
             let span = (last - first).num_days() + 1;
