@@ -59,7 +59,8 @@ fn working_days(from: &str, to: &str) -> Vec<NaiveDate> {
 
 /// Eight months: Q1–Q4 lunch for about HKD 110–150 and buy office supplies for about
 /// HKD 200–300; Q4 hands in a whole quarter's receipts at once, up to 95 days late; H1
-/// takes a taxi most days whose fare is capped at the HKD 600 limit every other ride.
+/// takes a taxi most days whose fare is capped at the HKD 600 limit every other ride; Q3
+/// takes long taxi rides of HKD 420–560 every third day, never near the limit.
 fn history() -> Vec<Claim> {
     let mut out = Vec::new();
     for (n, day) in working_days("2026-01-05", "2026-09-01")
@@ -90,6 +91,16 @@ fn history() -> Vec<Claim> {
                     day,
                 ));
             }
+        }
+        if n % 3 == 0 {
+            let wobble = ((n * 29) % 41) as f64;
+            out.push(claim(
+                &format!("R{n}"),
+                "Q3",
+                Category::Taxi,
+                420.0 + 3.5 * wobble,
+                day,
+            ));
         }
         let fare = if n % 2 == 0 {
             600.0
@@ -251,4 +262,30 @@ fn a_bill_at_the_limit_paid_in_another_currency_is_not_over_it() {
     );
     assert!(reason(&scored[0], ReasonCode::NearLimit).is_some());
     assert!(reason(&scored[1], ReasonCode::OverLimit).is_some());
+}
+
+#[test]
+fn a_series_near_the_limit_stands_out_against_the_claimants_own_record() {
+    let s = scorer(Policy::default());
+    // Half the company's taxi claims sit at the cap (H1's), which makes one claim there
+    // say little; three in two weeks by Q3, who never went there in dozens of rides, is
+    // their departure, not the company's habit.
+    let series: Vec<Claim> = ["2026-09-07", "2026-09-10", "2026-09-16"]
+        .iter()
+        .enumerate()
+        .map(|(i, day)| claim(&format!("R{i}"), "Q3", Category::Taxi, 591.0, date(day)))
+        .collect();
+    let scored = s.score(&series);
+    let detail = reason(&scored[2], ReasonCode::NearLimit).unwrap();
+    assert!(
+        detail.starts_with("3rd claim within 3% under the HKD 600.00 taxi limit"),
+        "{detail}"
+    );
+    assert!(detail.contains("never before in"), "{detail}");
+    assert!(
+        reason(&scored[2], ReasonCode::UnusualAmount).is_none(),
+        "{:?}",
+        scored[2]
+    );
+    assert_eq!(scored[2].risk_level, RiskLevel::High, "{:?}", scored[2]);
 }
