@@ -288,4 +288,12 @@ fn a_series_near_the_limit_stands_out_against_the_claimants_own_record() {
         scored[2]
     );
     assert_eq!(scored[2].risk_level, RiskLevel::High, "{:?}", scored[2]);
+    // The series adds far more than the common cap would let it.
+    let one = s.score(&series[2..]);
+    assert!(
+        scored[2].risk_score >= one[0].risk_score + 0.1,
+        "{} vs {}",
+        scored[2].risk_score,
+        one[0].risk_score
+    );
 }
