@@ -254,7 +254,7 @@ class Gen:
             # Weekend and holiday meals by someone who never works them.
             d = NEW_START + dt.timedelta(days=(5 - NEW_START.weekday()) % 7 + 7 * rng.randint(0, 4))
             out.append((self.claim(p, "meals", d), "WEEKEND"))
-            d = rng.choice([h for h in HOLIDAYS if NEW_START <= h < NEW_END])
+            d = rng.choice([h for h in sorted(HOLIDAYS) if NEW_START <= h < NEW_END])
             out.append((self.claim(p, rng.choice(["meals", "taxi"]), d), "HOLIDAY"))
             # A category this person and their department never claim.
             q = rng.choice([x for x in seasoned if "entertainment" not in x.weights and not x.weekend_worker] or seasoned)

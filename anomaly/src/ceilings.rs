@@ -21,7 +21,7 @@ const PILE_MIN: usize = 6;
 /// A ceiling cuts a spread of amounts: no amount under it is more than this share of the
 /// claims, and the pile is no more than this share.
 const MAX_COMMON_AMOUNT_SHARE: f64 = 0.05;
-const MAX_PILE_SHARE: f64 = 0.1;
+const MAX_PILE_SHARE: f64 = 0.35;
 
 /// History's ceilings for the categories whose limit the policy file left at the default.
 pub fn infer_ceilings(history: &[Claim], policy: &Policy) -> BTreeMap<Category, f64> {
@@ -86,6 +86,33 @@ fn round_limit(top: f64) -> Option<f64> {
     }
     let above = (top / step).ceil() * step;
     (above <= top * 1.03).then_some(above)
+}
+
+/// Share of history's claims past the default submission window from which the window
+/// is not the company's practice (quarterly submitters, say).
+const LATE_PRACTICE_SHARE: f64 = 0.03;
+/// History's window: this quantile of its submission delays, rounded up to whole months.
+const LATE_PRACTICE_QUANTILE: f64 = 0.995;
+
+/// The submission window the company's history lives by, when the policy file sets none
+/// and a good share of its (normal) claims come after the default window: the delay
+/// nearly all of them stay within, rounded up to 30-day months.
+pub fn infer_late_window(history: &[Claim], policy: &Policy) -> Option<i64> {
+    if policy.late_set || history.len() < MIN_CLAIMS {
+        return None;
+    }
+    let mut delays: Vec<i64> = history.iter().map(Claim::submission_delay_days).collect();
+    let past = delays
+        .iter()
+        .filter(|&&d| d > policy.late_submission_days)
+        .count();
+    if (past as f64) < LATE_PRACTICE_SHARE * delays.len() as f64 {
+        return None;
+    }
+    let at = ((delays.len() - 1) as f64 * LATE_PRACTICE_QUANTILE).round() as usize;
+    let (_, &mut quantile, _) = delays.select_nth_unstable(at);
+    let window = (quantile + 29).div_euclid(30) * 30;
+    (window > policy.late_submission_days).then_some(window)
 }
 
 #[cfg(test)]

@@ -31,6 +31,9 @@ pub struct Mixture {
 
 /// Values are clipped to this many spreads, so one absurd value cannot overflow.
 const CLIP: f64 = 50.0;
+/// Mixtures up to this size are evaluated without allocating.
+const STACK_DIM: usize = 16;
+const STACK_COMPONENTS: usize = 8;
 
 impl Mixture {
     /// Fits `n_components` Gaussians (fewer when rows are few) on `rows`. `min_scale` is
@@ -100,28 +103,36 @@ impl Mixture {
     /// count as the history mean.
     pub fn surprise(&self, row: &[f64]) -> f64 {
         let d = self.center.len();
-        let z: Vec<f64> = (0..d)
-            .map(|j| {
-                let x = row.get(j).copied().unwrap_or(self.center[j]);
-                ((x - self.center[j]) / self.scale[j]).clamp(-CLIP, CLIP)
-            })
-            .collect();
-        let logs: Vec<f64> = self
-            .components
-            .iter()
-            .map(|comp| {
-                // ‖Lᵀ(z − μ)‖²: the Mahalanobis distance under this component.
-                let dist: f64 = (0..d)
-                    .map(|col| {
-                        let s: f64 = (col..d)
-                            .map(|r| comp.precision_cholesky[r * d + col] * (z[r] - comp.mean[r]))
-                            .sum();
-                        s * s
-                    })
-                    .sum();
-                comp.log_constant - 0.5 * dist
-            })
-            .collect();
+        // Scoring calls this once per claim: small mixtures work on the stack.
+        if d <= STACK_DIM && self.components.len() <= STACK_COMPONENTS {
+            let mut z = [0.0; STACK_DIM];
+            let mut logs = [0.0; STACK_COMPONENTS];
+            self.surprise_in(row, &mut z[..d], &mut logs[..self.components.len()])
+        } else {
+            let mut z = vec![0.0; d];
+            let mut logs = vec![0.0; self.components.len()];
+            self.surprise_in(row, &mut z, &mut logs)
+        }
+    }
+
+    fn surprise_in(&self, row: &[f64], z: &mut [f64], logs: &mut [f64]) -> f64 {
+        let d = self.center.len();
+        for (j, zj) in z.iter_mut().enumerate() {
+            let x = row.get(j).copied().unwrap_or(self.center[j]);
+            *zj = ((x - self.center[j]) / self.scale[j]).clamp(-CLIP, CLIP);
+        }
+        for (comp, log) in self.components.iter().zip(logs.iter_mut()) {
+            // ‖Lᵀ(z − μ)‖²: the Mahalanobis distance under this component.
+            let dist: f64 = (0..d)
+                .map(|col| {
+                    let s: f64 = (col..d)
+                        .map(|r| comp.precision_cholesky[r * d + col] * (z[r] - comp.mean[r]))
+                        .sum();
+                    s * s
+                })
+                .sum();
+            *log = comp.log_constant - 0.5 * dist;
+        }
         let best = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         if !best.is_finite() {
             return f64::MAX;

@@ -86,6 +86,11 @@ pub struct Facts {
     /// Same-day claims at the merchant are one amount repeated (a duplicate, not a split).
     pub same_day_identical: bool,
     pub split_threshold: f64,
+    /// The claimant's earlier days with split-like claims at one merchant (see
+    /// [`profile::DayGroup::split_like`]).
+    pub employee_split_days: u32,
+    /// How far over a limit the converted amount may land while meaning the limit.
+    pub conversion_slack: f64,
     pub duplicate_invoice: Option<ClaimRef>,
     pub duplicate_fingerprint: Option<ClaimRef>,
     /// Same claimant, merchant and amount a day before or after.
@@ -113,11 +118,34 @@ pub struct Facts {
     pub near_elsewhere: u32,
     /// Share of the company's claims in this category that sit near a limit.
     pub category_near_rate: f64,
+    /// For a claim far above the claimant's usual amount and near no known limit: their
+    /// claims in the category within [`NEAR_LIMIT_WINDOW_DAYS`] either side at nearly the
+    /// same amount (itself included), its place among them, their span and range, and
+    /// whether any lies more than a day away (consecutive hotel nights are one stay).
+    pub amount_run: u32,
+    pub amount_run_rank: u32,
+    pub amount_run_first: Option<NaiveDate>,
+    pub amount_run_last: Option<NaiveDate>,
+    pub amount_run_low: f64,
+    pub amount_run_high: f64,
+    pub amount_run_spread_out: bool,
+    /// The claimant's claims at that amount outside the window.
+    pub amount_run_elsewhere: u32,
 }
+
+/// Log distance within which two amounts count as "the same amount" for a run (3%).
+const RUN_BAND: f64 = 0.03;
+/// Least multiple of the claimant's usual amount a run is looked for at.
+const RUN_MIN_RATIO: f64 = 2.5;
 
 /// Days either side of a near-limit claim in which the claimant's other near-limit claims
 /// in the category make a series.
 pub const NEAR_LIMIT_WINDOW_DAYS: i64 = 30;
+
+/// Own claims in a category from which a near-limit habit can be told apart from chance.
+pub const NEAR_LIMIT_HABIT_CLAIMS: f64 = 5.0;
+/// Share of a claimant's claims in a category near the limit that makes it their habit.
+pub const NEAR_LIMIT_HABIT_SHARE: f64 = 0.25;
 
 /// Claims with fewer of their own claims in a category than this lean on their
 /// department's pattern.
@@ -237,7 +265,8 @@ impl Facts {
 
         let weekend = profile::is_weekend(claim.expense_date);
         let holiday = policy.holiday(claim.expense_date).map(str::to_string);
-        let near_limit = profile::near_limit(hkd, cat, policy);
+        let slack = profile::conversion_slack(claim, policy);
+        let near_limit = profile::near_limit(hkd, slack, cat, policy);
         let off_day = u32::from(weekend || holiday.is_some());
         let employee_weekend = minus_self_if(
             get(&base.employee_weekend, emp_key),
@@ -279,9 +308,9 @@ impl Facts {
             delay_z_own,
             round,
             category_round_rate: category_round / category_claims,
-            split_threshold: limit.map_or(policy.manager_threshold, |l| {
-                l.min(policy.manager_threshold)
-            }),
+            split_threshold: profile::split_threshold(cat, policy),
+            employee_split_days: get(&base.employee_split_days, emp_key),
+            conversion_slack: slack,
             employee_near_limit_claims: near_limit_claims,
             employee_weekend_rate: share(employee_weekend, employee_claims),
             amount_robust_z: if company_habit.n > 0.0 {
@@ -306,10 +335,15 @@ impl Facts {
         };
         if near_limit.is_some() {
             facts.near_limit_series(claim, base, cx.batch);
+        } else if !cx.in_base
+            && facts.above_usual_range > 0.0
+            && hkd >= RUN_MIN_RATIO * facts.usual_hkd
+        {
+            facts.amount_run(claim, base, cx.batch);
         }
         let mut day = DayGroup::default();
-        for index in indexes {
-            facts.look_for_duplicates(claim, merchant, index);
+        for (index, is_batch) in indexes.zip([false, true]) {
+            facts.look_for_duplicates(claim, merchant, index, is_batch);
             if let Some(group) = index.same_day.get(&profile::same_day_key(
                 &claim.employee_id,
                 merchant,
@@ -357,15 +391,78 @@ impl Facts {
         self.near_elsewhere = (base_total - base_in_window) as u32;
     }
 
-    fn look_for_duplicates(&mut self, claim: &Claim, merchant: &str, index: &ClaimIndex) {
+    /// A claim of `index` this one repeats (in the batch being scored, an earlier
+    /// submission if there is one: of two copies, the later is the duplicate).
+    /// The claimant's claims in this category around this one at nearly its amount.
+    fn amount_run(&mut self, claim: &Claim, base: &Profile, batch: Option<&ClaimIndex>) {
+        let key = profile::employee_category_key(&claim.employee_id, claim.category);
+        let day = claim.expense_date;
+        let x = self.log_amount;
+        let (mut count, mut rank, mut elsewhere) = (0u32, 0u32, 0u32);
+        let (mut first, mut last) = (day, day);
+        let (mut low, mut high) = (self.amount_hkd, self.amount_hkd);
+        let mut spread_out = false;
+        let lists = [Some(&base.index), batch]
+            .into_iter()
+            .flatten()
+            .filter_map(|index| index.dated_amounts.get(&key));
+        for &(d, amount) in lists.flatten() {
+            let amount = f64::from(amount);
+            if (amount.ln() - x).abs() > RUN_BAND {
+                continue;
+            }
+            if (d - day).num_days().abs() > NEAR_LIMIT_WINDOW_DAYS {
+                elsewhere += 1;
+                continue;
+            }
+            count += 1;
+            rank += u32::from(d <= day);
+            first = first.min(d);
+            last = last.max(day.max(d));
+            low = low.min(amount);
+            high = high.max(amount);
+            spread_out |= (d - day).num_days().abs() >= 2;
+        }
+        // Scored without its batch, the claim still counts itself.
+        let in_batch = batch.is_some();
+        self.amount_run = (count + u32::from(!in_batch)).max(1);
+        self.amount_run_rank = (rank + u32::from(!in_batch)).clamp(1, self.amount_run);
+        self.amount_run_first = Some(first);
+        self.amount_run_last = Some(last);
+        self.amount_run_low = low;
+        self.amount_run_high = high;
+        self.amount_run_spread_out = spread_out;
+        self.amount_run_elsewhere = elsewhere;
+    }
+
+    fn look_for_duplicates(
+        &mut self,
+        claim: &Claim,
+        merchant: &str,
+        index: &ClaimIndex,
+        is_batch: bool,
+    ) {
         let id = claim.claim_id.as_str();
+        // In the batch an earlier copy is preferred: this claim then repeats it.
+        let other = |seen: &profile::Seen| {
+            if is_batch {
+                seen.earlier_than(claim)
+                    .or_else(|| seen.other_than(id))
+                    .cloned()
+            } else {
+                // History came first, whatever its timestamps say.
+                seen.other_than(id).map(|r| ClaimRef {
+                    submitted_at: None,
+                    ..r.clone()
+                })
+            }
+        };
         if self.duplicate_invoice.is_none() {
             if let Some(invoice) = claim.invoice_no.as_deref() {
                 self.duplicate_invoice = index
                     .invoices
                     .get(&profile::invoice_key(invoice))
-                    .and_then(|seen| seen.other_than(id))
-                    .cloned();
+                    .and_then(other);
             }
         }
         let fingerprint =
@@ -374,19 +471,30 @@ impl Facts {
             self.duplicate_fingerprint = index
                 .fingerprints
                 .get(&fingerprint(claim.expense_date))
-                .and_then(|seen| seen.other_than(id))
-                .cloned();
+                .and_then(other);
         }
         if self.near_duplicate.is_none() {
             let neighbours = [claim.expense_date.pred_opt(), claim.expense_date.succ_opt()];
-            self.near_duplicate = neighbours.into_iter().flatten().find_map(|date| {
-                index
-                    .fingerprints
-                    .get(&fingerprint(date))
-                    .and_then(|seen| seen.other_than(id))
-                    .cloned()
-            });
+            self.near_duplicate = neighbours
+                .into_iter()
+                .flatten()
+                .find_map(|date| index.fingerprints.get(&fingerprint(date)).and_then(other));
         }
+    }
+
+    /// Whether claiming near this limit is the claimant's habit in the category (a hotel
+    /// rate at the allowance, a meal allowance spent to the dollar): a quarter or more of
+    /// at least five earlier claims.
+    pub fn near_limit_habitual(&self) -> bool {
+        self.own_claims_in_category >= NEAR_LIMIT_HABIT_CLAIMS
+            && f64::from(self.near_elsewhere) / self.own_claims_in_category
+                >= NEAR_LIMIT_HABIT_SHARE
+    }
+
+    /// The limit this claim is over (HKD), beyond the currency conversion's slack.
+    pub fn over_limit(&self) -> Option<f64> {
+        self.limit
+            .filter(|&l| self.amount_hkd > l + self.conversion_slack)
     }
 
     /// The numbers of [`FEATURE_NAMES`].

@@ -51,7 +51,9 @@ pub use score::{Assessment, Reason, Scorer};
 /// is fitted on; `mishu expenses features` exports them for peers).
 pub fn history_features(history: &[Claim], policy: &Policy) -> Vec<[f64; N_FEATURES]> {
     use rayon::prelude::*;
-    let policy = &policy.with_limits_from_history(&ceilings::infer_ceilings(history, policy));
+    let policy = &policy
+        .with_limits_from_history(&ceilings::infer_ceilings(history, policy))
+        .with_late_window_from_history(ceilings::infer_late_window(history, policy));
     let profile = profile::Profile::build(history, policy);
     let cx = features::Context {
         base: &profile,

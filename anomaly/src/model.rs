@@ -11,11 +11,12 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::ceilings::infer_ceilings;
+use crate::ceilings::{infer_ceilings, infer_late_window};
 use crate::claim::{Category, Claim};
 use crate::density::Mixture;
 use crate::error::{Error, Result};
 use crate::features::{Context, Facts, FEATURE_NAMES};
+use crate::keys::normalize_merchant;
 use crate::policy::Policy;
 use crate::profile::Profile;
 
@@ -105,6 +106,10 @@ pub struct Model {
     /// Limits the history shows where the policy set none (see [`Policy::limits_from_history`]).
     #[serde(default)]
     pub ceilings: BTreeMap<Category, f64>,
+    /// The submission window history shows where the policy set none (see
+    /// [`Policy::with_late_window_from_history`]).
+    #[serde(default)]
+    pub late_window: Option<i64>,
 }
 
 impl Model {
@@ -114,8 +119,15 @@ impl Model {
             return Err(Error::TooFewClaims(history.len(), MIN_HISTORY));
         }
         let ceilings = infer_ceilings(history, policy);
-        let policy = &policy.with_limits_from_history(&ceilings);
-        let profile = Profile::build(history, policy);
+        let late_window = infer_late_window(history, policy);
+        let policy = &policy
+            .with_limits_from_history(&ceilings)
+            .with_late_window_from_history(late_window);
+        let merchants: Vec<String> = history
+            .par_iter()
+            .map(|c| normalize_merchant(&c.merchant))
+            .collect();
+        let profile = Profile::build_normalized(history, &merchants, policy);
         let cx = Context {
             base: &profile,
             batch: None,
@@ -124,7 +136,8 @@ impl Model {
         };
         let rows: Vec<Vec<f64>> = history
             .par_iter()
-            .map(|c| model_row(&Facts::measure(c, cx)))
+            .zip(&merchants)
+            .map(|(c, m)| model_row(&Facts::measure_normalized(c, m, cx)))
             .collect();
 
         let company = calibrate(&rows, FALLBACK_FIT_ROWS, seed)?;
@@ -168,6 +181,7 @@ impl Model {
             company,
             categories,
             ceilings,
+            late_window,
         })
     }
 
@@ -255,7 +269,7 @@ fn calibrate(rows: &[Vec<f64>], max_fit_rows: usize, seed: u64) -> Result<Calibr
         COMPONENTS,
         seed,
     )?;
-    let mut surprise: Vec<f64> = rows.iter().map(|r| mixture.surprise(r)).collect();
+    let mut surprise: Vec<f64> = rows.par_iter().map(|r| mixture.surprise(r)).collect();
     surprise.sort_by(f64::total_cmp);
     let last = surprise.len() - 1;
     let quantiles = (0..CALIBRATION_POINTS)

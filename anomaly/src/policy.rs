@@ -38,6 +38,11 @@ pub struct Policy {
     /// Categories whose limit is the ceiling the company's history shows, because the
     /// file set none and the default is far above anything ever claimed.
     pub limits_from_history: BTreeSet<Category>,
+    /// Whether the policy file sets `late_submission_days`, and whether the window is the
+    /// one the company's history shows instead (the file set none and history's claims
+    /// routinely come after the default).
+    pub late_set: bool,
+    pub late_from_history: bool,
 }
 
 impl Default for Policy {
@@ -83,6 +88,8 @@ impl Default for Policy {
             high_risk: 0.7,
             limits_set: BTreeSet::new(),
             limits_from_history: BTreeSet::new(),
+            late_set: false,
+            late_from_history: false,
         }
     }
 }
@@ -125,6 +132,7 @@ impl Policy {
         }
         if let Some(v) = file.late_submission_days {
             policy.late_submission_days = v;
+            policy.late_set = true;
         }
         if let Some(v) = file.round_amount_min {
             policy.round_amount_min = v;
@@ -231,6 +239,15 @@ impl Policy {
             }
         }
         policy
+    }
+
+    /// This policy with the submission window history shows, where the file set none.
+    pub fn with_late_window_from_history(mut self, days: Option<i64>) -> Policy {
+        if let Some(days) = days.filter(|_| !self.late_set) {
+            self.late_submission_days = days;
+            self.late_from_history = true;
+        }
+        self
     }
 
     /// One unit of `currency` in HKD, when the policy knows the currency.

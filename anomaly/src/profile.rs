@@ -3,7 +3,7 @@
 //! seen, invoices and same-day claims (for duplicates and splits). Claims can be added
 //! one by one ([`Profile::absorb`]), so a scored claim is history for the next one.
 
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 
 use crate::claim::{Category, Claim};
@@ -52,6 +52,9 @@ impl Stats {
 pub struct ClaimRef {
     pub claim_id: String,
     pub expense_date: NaiveDate,
+    /// When it was submitted: of two copies in one batch, the later one is the duplicate.
+    #[serde(default)]
+    pub submitted_at: Option<DateTime<FixedOffset>>,
 }
 
 /// The first two distinct claims seen under one key: enough to name "the other one".
@@ -64,6 +67,7 @@ impl Seen {
             self.0.push(ClaimRef {
                 claim_id: claim.claim_id.clone(),
                 expense_date: claim.expense_date,
+                submitted_at: Some(claim.submitted_at),
             });
         }
     }
@@ -71,6 +75,15 @@ impl Seen {
     /// A claim under this key other than `claim_id`.
     pub fn other_than(&self, claim_id: &str) -> Option<&ClaimRef> {
         self.0.iter().find(|r| r.claim_id != claim_id)
+    }
+
+    /// A claim under this key submitted before `claim` (by time, then claim id): the one
+    /// `claim` would duplicate, where both are new.
+    pub fn earlier_than(&self, claim: &Claim) -> Option<&ClaimRef> {
+        let this = (Some(claim.submitted_at), claim.claim_id.as_str());
+        self.0
+            .iter()
+            .find(|r| r.claim_id != claim.claim_id && (r.submitted_at, r.claim_id.as_str()) < this)
     }
 }
 
@@ -84,6 +97,12 @@ pub struct DayGroup {
 }
 
 impl DayGroup {
+    /// Claims that together pass `threshold` while each stays under it: a split bill, or
+    /// (for some people) two meals or rides at one place on one day.
+    pub fn split_like(&self, threshold: f64) -> bool {
+        self.count >= 2 && self.total_hkd > threshold && self.max_hkd <= threshold
+    }
+
     fn add(&mut self, amount_hkd: f64) {
         if self.count == 0 {
             self.min_hkd = amount_hkd;
@@ -105,25 +124,35 @@ pub struct ClaimIndex {
     pub same_day: KeyMap<DayGroup>,
     /// Expense dates of claims near a limit, per claimant and category.
     pub near_limit_dates: KeyMap<Vec<NaiveDate>>,
+    /// Expense dates and HKD amounts of every claim, per claimant and category (runs of
+    /// claims held at one amount, as under a limit the policy does not state).
+    #[serde(default)]
+    pub dated_amounts: KeyMap<Vec<(NaiveDate, f32)>>,
 }
 
 impl ClaimIndex {
     pub fn add(&mut self, claim: &Claim, policy: &Policy) {
         let hkd = amount_hkd(claim, policy);
         let merchant = normalize_merchant(&claim.merchant);
-        let near = near_limit(hkd, claim.category, policy).is_some();
+        let near =
+            near_limit(hkd, conversion_slack(claim, policy), claim.category, policy).is_some();
         self.add_normalized(claim, &merchant, hkd, near);
     }
 
     /// [`ClaimIndex::add`] with the merchant normalized, the amount in HKD and whether it
     /// is near a limit already known.
     pub fn add_normalized(&mut self, claim: &Claim, merchant: &str, amount_hkd: f64, near: bool) {
+        let key = employee_category_key(&claim.employee_id, claim.category);
         if near {
             self.near_limit_dates
-                .entry(employee_category_key(&claim.employee_id, claim.category))
+                .entry(key)
                 .or_default()
                 .push(claim.expense_date);
         }
+        self.dated_amounts
+            .entry(key)
+            .or_default()
+            .push((claim.expense_date, amount_hkd as f32));
         if let Some(invoice) = claim.invoice_no.as_deref() {
             self.invoices
                 .entry(invoice_key(invoice))
@@ -146,6 +175,15 @@ impl ClaimIndex {
             .or_default()
             .add(amount_hkd);
     }
+}
+
+/// The limit a bill split into same-day claims would dodge.
+pub fn split_threshold(category: Category, policy: &Policy) -> f64 {
+    policy
+        .limit(category)
+        .map_or(policy.manager_threshold, |l| {
+            l.min(policy.manager_threshold)
+        })
 }
 
 /// Tables built from history (see the module doc).
@@ -174,6 +212,10 @@ pub struct Profile {
     /// Claims near a limit, per claimant and category and per category.
     pub employee_category_near: KeyMap<u32>,
     pub category_near: Vec<u32>,
+    /// Days on which a claimant's claims at one merchant together passed the split
+    /// threshold while each stayed under it, per claimant.
+    #[serde(default)]
+    pub employee_split_days: KeyMap<u32>,
     pub index: ClaimIndex,
 }
 
@@ -184,8 +226,25 @@ impl Profile {
         profile
     }
 
+    /// [`Profile::build`] with each claim's merchant already normalized (in the same
+    /// order), so a caller that needs them too computes them once.
+    pub fn build_normalized(history: &[Claim], merchants: &[String], policy: &Policy) -> Profile {
+        let mut profile = Profile::default();
+        profile.absorb_normalized(history, merchants, policy);
+        profile
+    }
+
     /// Adds claims to the history.
     pub fn absorb(&mut self, claims: &[Claim], policy: &Policy) {
+        use rayon::prelude::*;
+        let merchants: Vec<String> = claims
+            .par_iter()
+            .map(|c| normalize_merchant(&c.merchant))
+            .collect();
+        self.absorb_normalized(claims, &merchants, policy);
+    }
+
+    fn absorb_normalized(&mut self, claims: &[Claim], merchants: &[String], policy: &Policy) {
         if self.category.len() != Category::ALL.len() {
             self.category = vec![Stats::default(); Category::ALL.len()];
             self.category_round = vec![0; Category::ALL.len()];
@@ -194,8 +253,8 @@ impl Profile {
             self.category_amounts = vec![AmountHabit::default(); Category::ALL.len()];
             self.category_near = vec![0; Category::ALL.len()];
         }
-        for claim in claims {
-            self.add(claim, policy);
+        for (claim, merchant) in claims.iter().zip(merchants) {
+            self.add(claim, merchant, policy);
         }
         let habits = self
             .employee_amounts
@@ -207,11 +266,10 @@ impl Profile {
         }
     }
 
-    fn add(&mut self, claim: &Claim, policy: &Policy) {
+    fn add(&mut self, claim: &Claim, merchant: &str, policy: &Policy) {
         let hkd = amount_hkd(claim, policy);
         let x = hkd.ln();
         let (emp, dept, cat) = (&claim.employee_id, &claim.department, claim.category);
-        let merchant = normalize_merchant(&claim.merchant);
         self.claims += 1;
         self.employee_category
             .entry(employee_category_key(emp, cat))
@@ -241,7 +299,8 @@ impl Profile {
         if is_weekend(claim.expense_date) || policy.holiday(claim.expense_date).is_some() {
             *self.employee_weekend.entry(employee_key(emp)).or_default() += 1;
         }
-        let near = near_limit(hkd, claim.category, policy).is_some();
+        let near =
+            near_limit(hkd, conversion_slack(claim, policy), claim.category, policy).is_some();
         if near {
             *self
                 .employee_near_limit
@@ -259,20 +318,39 @@ impl Profile {
             .or_default() += 1;
         *self
             .employee_merchant
-            .entry(employee_merchant_key(emp, &merchant))
+            .entry(employee_merchant_key(emp, merchant))
             .or_default() += 1;
         *self
             .merchant_claims
-            .entry(merchant_key(&merchant))
+            .entry(merchant_key(merchant))
             .or_default() += 1;
         *self
             .merchant_category
-            .entry(merchant_category_key(&merchant, cat))
+            .entry(merchant_category_key(merchant, cat))
             .or_default() += 1;
         if round_amount(claim.amount, policy) > 0 {
             self.category_round[cat.index()] += 1;
         }
-        self.index.add_normalized(claim, &merchant, hkd, near);
+        let day_key = same_day_key(emp, merchant, claim.expense_date);
+        let threshold = split_threshold(cat, policy);
+        let was_split = self
+            .index
+            .same_day
+            .get(&day_key)
+            .is_some_and(|g| g.split_like(threshold));
+        self.index.add_normalized(claim, merchant, hkd, near);
+        let is_split = self.index.same_day[&day_key].split_like(threshold);
+        if is_split != was_split {
+            let days = self
+                .employee_split_days
+                .entry(employee_key(emp))
+                .or_default();
+            *days = if is_split {
+                *days + 1
+            } else {
+                days.saturating_sub(1)
+            };
+        }
     }
 }
 
@@ -297,13 +375,28 @@ pub fn is_weekend(date: NaiveDate) -> bool {
     matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
 }
 
-/// The limit (HKD) that `amount_hkd` sits just under, within the policy's band.
-pub fn near_limit(amount_hkd: f64, category: Category, policy: &Policy) -> Option<f64> {
+/// The limit (HKD) that `amount_hkd` sits just under, within the policy's band; `slack`
+/// is how far over a limit a converted amount may land while meaning the limit itself.
+pub fn near_limit(amount_hkd: f64, slack: f64, category: Category, policy: &Policy) -> Option<f64> {
     let band = policy.near_limit_band;
     [policy.limit(category), Some(policy.manager_threshold)]
         .into_iter()
         .flatten()
-        .find(|&limit| amount_hkd <= limit && amount_hkd >= limit * (1.0 - band))
+        .find(|&limit| amount_hkd <= limit + slack && amount_hkd >= limit * (1.0 - band))
+}
+
+/// How far (HKD) a foreign-currency amount converted at the policy's rate can overshoot
+/// the HKD amount the claimant meant: half the currency's smallest unit in use (whole
+/// units for small ones like JPY and TWD, cents otherwise). A bill capped at the limit
+/// and paid in CNY is at the limit, not over it.
+pub fn conversion_slack(claim: &Claim, policy: &Policy) -> f64 {
+    if claim.currency == "HKD" {
+        return 0.0;
+    }
+    policy.rate_to_hkd(&claim.currency).map_or(0.0, |rate| {
+        let unit = if rate < 0.5 { 1.0 } else { 0.01 };
+        rate * unit / 2.0 + 0.005
+    })
 }
 
 /// 0: not round; 1: whole hundreds; 2: whole thousands (at or above the policy minimum).

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::claim::Claim;
 use crate::features::Facts;
 use crate::policy::Policy;
+use crate::profile::ClaimRef;
 
 /// The reason codes of INTERFACES.md §1 (`expenses score --json`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -83,10 +84,17 @@ const UNUSUAL_RATIO: f64 = 1.8;
 /// of their usual amount.
 const UNUSUAL_OVER_RANGE: f64 = 1.8;
 const UNUSUAL_RANGE_RATIO: f64 = 2.5;
-/// Own claims in a category from which a near-limit habit can be told apart from chance.
-const NEAR_LIMIT_HABIT_CLAIMS: f64 = 5.0;
-/// Share of a claimant's claims in a category near the limit that makes it their habit.
-const NEAR_LIMIT_HABIT_SHARE: f64 = 0.25;
+/// Own claims in a category from which the claimant's record, not the company's,
+/// says how odd a claim near the limit is.
+const OWN_RECORD_CLAIMS: f64 = 20.0;
+/// An amount run (see [`amount_run_finding`]): at least this many claims, no further
+/// apart in amount than this share, at least this multiple of the claimant's usual.
+const RUN_MIN_CLAIMS: u32 = 3;
+const RUN_SPREAD: f64 = 0.03;
+const RUN_MIN_RATIO: f64 = 2.5;
+/// Earlier split-like days (see [`crate::profile::DayGroup::split_like`]) from which two
+/// bills at one place on one day are the claimant's routine (two rides, two meals).
+const SPLIT_HABIT_DAYS: u32 = 3;
 
 /// Every rule that fires for the claim, strongest first.
 pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
@@ -100,7 +108,29 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
     };
     let money = |v: f64| format_hkd(v);
 
-    if let Some(other) = &f.duplicate_invoice {
+    let later_copy = |other: &ClaimRef| {
+        (other.submitted_at, other.claim_id.as_str())
+            > (Some(claim.submitted_at), claim.claim_id.as_str())
+    };
+    // Someone whose bills land on the cap as a rule repeats that amount day after day.
+    let near_duplicate = f.near_duplicate.as_ref().filter(|_| !at_habitual_cap(f));
+    let duplicate = f
+        .duplicate_invoice
+        .as_ref()
+        .or(f.duplicate_fingerprint.as_ref())
+        .or(near_duplicate);
+    if let Some(other) = duplicate.filter(|o| later_copy(o)) {
+        // Of two copies in one batch, this is the one submitted first: most likely the
+        // original, worth a look next to its copy.
+        push(
+            ReasonCode::Duplicate,
+            0.45,
+            format!(
+                "{} ({}), submitted later, repeats this claim; this one came first",
+                other.claim_id, other.expense_date
+            ),
+        );
+    } else if let Some(other) = &f.duplicate_invoice {
         push(
             ReasonCode::Duplicate,
             0.97,
@@ -110,15 +140,26 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
             ),
         );
     } else if let Some(other) = &f.duplicate_fingerprint {
+        let (strength, routine) = if at_habitual_cap(f) {
+            (
+                0.45,
+                format!(
+                    "; {} is the limit this claimant's claims often land on",
+                    money(f.amount_hkd)
+                ),
+            )
+        } else {
+            (0.92, String::new())
+        };
         push(
             ReasonCode::Duplicate,
-            0.92,
+            strength,
             format!(
-                "same claimant, merchant, amount and date as {} ({})",
+                "same claimant, merchant, amount and date as {} ({}){routine}",
                 other.claim_id, other.expense_date
             ),
         );
-    } else if let Some(other) = &f.near_duplicate {
+    } else if let Some(other) = near_duplicate {
         push(
             ReasonCode::Duplicate,
             0.7,
@@ -136,11 +177,19 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
         && f.same_day_total_hkd > f.split_threshold
         && f.amount_hkd <= f.split_threshold
     {
+        // Someone who often has two bills at one place on one day that together pass the
+        // limit (two rides, lunch and dinner) is worth a look, not an audit.
+        let routine = f.employee_split_days >= SPLIT_HABIT_DAYS;
+        let history = match f.employee_split_days {
+            0 => "; never before by this claimant".to_string(),
+            1 => "; once before by this claimant".to_string(),
+            n => format!("; {n} days like this before by this claimant"),
+        };
         push(
             ReasonCode::SplitClaim,
-            0.88,
+            if routine { 0.5 } else { 0.88 },
             format!(
-                "{} claims at {} on {} total {}, above the {} limit each one stays under",
+                "{} claims at {} on {} total {}, above the {} limit each one stays under{history}",
                 f.same_day_others + 1,
                 claim.merchant,
                 claim.expense_date,
@@ -150,7 +199,7 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
         );
     }
 
-    if let Some(limit) = f.limit.filter(|&l| f.amount_hkd > l) {
+    if let Some(limit) = f.over_limit() {
         let excess = f.amount_hkd / limit - 1.0;
         push(
             ReasonCode::OverLimit,
@@ -182,6 +231,8 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
     if let Some(limit) = f.near_limit {
         let (strength, detail) = near_limit_finding(claim, f, policy, limit);
         push(ReasonCode::NearLimit, strength, detail);
+    } else if let Some((strength, detail)) = amount_run_finding(claim, f) {
+        push(ReasonCode::NearLimit, strength, detail);
     }
 
     // A claimant who often works weekends (sales, events) makes a weekend claim less odd.
@@ -196,6 +247,18 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
                     claim.category, claim.expense_date
                 ),
             );
+            if f.weekend {
+                // Named for what it also is; the day off counts once.
+                push(
+                    ReasonCode::Weekend,
+                    0.0,
+                    format!(
+                        "{} is a {} as well",
+                        claim.expense_date,
+                        claim.expense_date.format("%A")
+                    ),
+                );
+            }
         } else if f.weekend {
             push(
                 ReasonCode::Weekend,
@@ -213,12 +276,20 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
     if f.delay_days > policy.late_submission_days {
         let over = (f.delay_days - policy.late_submission_days) as f64
             / policy.late_submission_days as f64;
+        let window = if policy.late_from_history {
+            format!(
+                "the company's claims come up to {} days after the expense; the policy sets no window",
+                policy.late_submission_days
+            )
+        } else {
+            format!("policy: {}", policy.late_submission_days)
+        };
         push(
             ReasonCode::LateSubmission,
             0.6 + 0.3 * over.min(1.0),
             format!(
-                "submitted {} days after the expense (policy: {})",
-                f.delay_days, policy.late_submission_days
+                "submitted {} days after the expense ({window})",
+                f.delay_days
             ),
         );
     }
@@ -311,9 +382,7 @@ fn near_limit_finding(claim: &Claim, f: &Facts, policy: &Policy, limit: f64) -> 
             f.near_elsewhere, claim.category
         )
     };
-    let habitual =
-        earlier >= NEAR_LIMIT_HABIT_CLAIMS && elsewhere / earlier >= NEAR_LIMIT_HABIT_SHARE;
-    if habitual {
+    if f.near_limit_habitual() {
         return (
             0.1,
             format!(
@@ -334,8 +403,17 @@ fn near_limit_finding(claim: &Claim, f: &Facts, policy: &Policy, limit: f64) -> 
         // Done before now and then: less of a departure from habit.
         strength *= 1.0 - (2.0 * elsewhere / earlier.max(1.0)).min(0.4);
     }
-    // Where many of the company's claims sit at the limit, sitting there says less.
-    strength *= 1.0 - (15.0 * f.category_near_rate).min(0.6);
+    // Where many of the company's claims sit at the limit, sitting there says less —
+    // unless a series departs from the claimant's own record: with 20 or more claims in
+    // the category, theirs is what counts (in a company where some people claim at the
+    // cap as a rule, others gaming it still stand out). One bill at the cap is not a
+    // departure.
+    let own_record = if series >= 2 {
+        (earlier / OWN_RECORD_CLAIMS).min(1.0)
+    } else {
+        0.0
+    };
+    strength *= 1.0 - (15.0 * f.category_near_rate).min(0.6) * (1.0 - own_record);
     let detail = match (f.near_series_first, f.near_series_last) {
         (Some(first), Some(last)) if series > 1 => {
             let span = (last - first).num_days() + 1;
@@ -357,12 +435,57 @@ fn near_limit_finding(claim: &Claim, f: &Facts, policy: &Policy, limit: f64) -> 
     (strength, detail)
 }
 
+/// NEAR_LIMIT without a known limit: a series of claims in a few weeks held at one
+/// amount (within 3%) far above the claimant's usual, which they never claimed before —
+/// the mark of bills kept just under a limit the policy file does not state.
+fn amount_run_finding(claim: &Claim, f: &Facts) -> Option<(f64, String)> {
+    let run = f.amount_run;
+    // Two bills at a similar high amount happen by chance; three or more within 3% of
+    // one another in a few weeks, at an amount the claimant never reached before, do not.
+    let tight = f.amount_run_high <= f.amount_run_low * (1.0 + RUN_SPREAD);
+    let ratio = f.amount_hkd / f.usual_hkd.max(0.01);
+    if run < RUN_MIN_CLAIMS
+        || !tight
+        || !f.amount_run_spread_out
+        || f.amount_run_elsewhere > 0
+        || ratio < RUN_MIN_RATIO
+    {
+        return None;
+    }
+    let strength = 0.72 + 0.04 * f64::from(run - RUN_MIN_CLAIMS).min(4.0);
+    let (first, last) = (f.amount_run_first?, f.amount_run_last?);
+    let place = if f.amount_run_rank == run {
+        format!("{} claim", ordinal(run))
+    } else {
+        format!("{} of {run} claims", ordinal(f.amount_run_rank))
+    };
+    let before = format!(
+        "never before in {} {} claims",
+        f.own_claims_in_category, claim.category
+    );
+    Some((
+        strength,
+        format!(
+            "{place} between {} and {} in {} days ({first} to {last}), each about {:.1}× this claimant's usual {} amount of {}; {before}: amounts held just under one figure, as under a limit",
+            format_hkd(f.amount_run_low),
+            format_hkd(f.amount_run_high),
+            (last - first).num_days() + 1,
+            f.amount_hkd / f.usual_hkd.max(0.01),
+            claim.category,
+            format_hkd(f.usual_hkd)
+        ),
+    ))
+}
+
 /// UNUSUAL_AMOUNT: far above what this claimant usually claims in the category (their
 /// median, leaning on the department's when they have few claims), by both a robust z
 /// and a plain multiple, so a narrow habit does not make a normal bill look inflated.
 fn unusual_amount_finding(claim: &Claim, f: &Facts) -> Option<(f64, String)> {
     let ratio = f.amount_hkd / f.usual_hkd.max(0.01);
-    let by_spread = f.amount_robust_z >= UNUSUAL_Z && ratio >= UNUSUAL_RATIO;
+    // Never below the claimant's own 90th percentile: what they often claim is not unusual
+    // for them (a meal allowance some of them spend to the dollar).
+    let by_spread =
+        f.amount_robust_z >= UNUSUAL_Z && ratio >= UNUSUAL_RATIO && f.above_usual_range > 0.0;
     let over_range = f.above_usual_range - UNUSUAL_OVER_RANGE.ln();
     let by_range = over_range >= 0.0 && ratio >= UNUSUAL_RANGE_RATIO;
     if !(by_spread || by_range) {
@@ -390,6 +513,11 @@ fn unusual_amount_finding(claim: &Claim, f: &Facts) -> Option<(f64, String)> {
             format_hkd(f.usual_hkd)
         ),
     ))
+}
+
+/// The claim sits at a limit the claimant's claims habitually land on.
+fn at_habitual_cap(f: &Facts) -> bool {
+    f.near_limit.is_some_and(|l| f.amount_hkd >= l * 0.995) && f.near_limit_habitual()
 }
 
 fn ordinal(n: u32) -> String {

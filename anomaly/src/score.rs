@@ -14,7 +14,7 @@ use crate::features::{Context, Facts, N_FEATURES};
 use crate::keys::normalize_merchant;
 use crate::model::{model_row, Model};
 use crate::policy::Policy;
-use crate::profile::{amount_hkd, near_limit, ClaimIndex};
+use crate::profile::{amount_hkd, conversion_slack, near_limit, ClaimIndex};
 use crate::route::{route, RiskLevel, Route};
 use crate::rules::{evaluate, Finding, ReasonCode};
 
@@ -55,7 +55,9 @@ impl Scorer {
     /// The policy's limits left at their defaults give way to the ceilings the model
     /// found in history.
     pub fn new(model: Model, policy: Policy) -> Scorer {
-        let policy = policy.with_limits_from_history(&model.ceilings);
+        let policy = policy
+            .with_limits_from_history(&model.ceilings)
+            .with_late_window_from_history(model.late_window);
         Scorer { model, policy }
     }
 
@@ -106,7 +108,8 @@ impl Scorer {
         let mut batch = ClaimIndex::default();
         for (c, m) in claims.iter().zip(&merchants) {
             let hkd = amount_hkd(c, &self.policy);
-            let near = near_limit(hkd, c.category, &self.policy).is_some();
+            let slack = conversion_slack(c, &self.policy);
+            let near = near_limit(hkd, slack, c.category, &self.policy).is_some();
             batch.add_normalized(c, m, hkd, near);
         }
         (merchants, batch)
