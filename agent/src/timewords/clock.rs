@@ -492,6 +492,7 @@ fn packed_clock(c: &mut Cursor) -> Option<Clock> {
     let goes_on = c.rest().as_bytes();
     if !after_at(&start)
         || matches!(goes_on, [b'.' | b'-' | b'/' | b',', d, ..] if d.is_ascii_digit())
+        || an_amount_follows(c)
     {
         return None;
     }
@@ -656,6 +657,67 @@ fn chinese_minutes(c: &mut Cursor) -> Option<u32> {
         return Some(m * 5);
     }
     None
+}
+
+/// A decimal part or a unit right after a number: an amount, not a clock (`at 6.5
+/// kilograms`, `I'm at 101 points`).
+pub(crate) fn an_amount_follows(c: &Cursor) -> bool {
+    const UNITS: &[&str] = &[
+        "points",
+        "point",
+        "pts",
+        "pt",
+        "kg",
+        "kgs",
+        "kilograms",
+        "kilogram",
+        "kilos",
+        "kilo",
+        "lbs",
+        "lb",
+        "pounds",
+        "grams",
+        "percent",
+        "%",
+        "degrees",
+        "km",
+        "kms",
+        "miles",
+        "mile",
+        "metres",
+        "meters",
+        "cm",
+        "mm",
+        "people",
+        "persons",
+        "items",
+        "pages",
+        "units",
+        "marks",
+        "votes",
+        "dollars",
+        "hkd",
+        "usd",
+        "rmb",
+        "yuan",
+        "times",
+        "seats",
+        "boxes",
+        "pallets",
+        "bucks",
+        "per",
+    ];
+    let rest = c.rest();
+    if matches!(rest.as_bytes(), [b'.', d, ..] if d.is_ascii_digit()) {
+        return true;
+    }
+    let word: String = rest
+        .trim_start()
+        .chars()
+        .take_while(|ch| ch.is_alphanumeric() || *ch == '%')
+        .collect::<String>()
+        .to_lowercase();
+    UNITS.contains(&word.as_str())
 }
 
 /// A counter or unit right after a number means it was not a minute (`三點三個人`).

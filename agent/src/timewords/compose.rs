@@ -313,6 +313,9 @@ fn time_like<'a>(c: &mut Cursor<'a>, bare_ok: bool) -> Option<TimeLike> {
 /// An hour without a clock word: `5`, `eight`.
 fn bare_hour(c: &mut Cursor) -> Option<Clock> {
     let hour = c.digits(2).map(|(h, _)| h).or_else(|| en_number_word(c))?;
+    if super::clock::an_amount_follows(c) {
+        return None;
+    }
     (1..=12).contains(&hour).then_some(Clock {
         hour,
         minute: 0,
