@@ -7,7 +7,7 @@ use inference::whisper::Script;
 use prompts::command::{Answer, AnswerIntent};
 use serde::{Deserialize, Serialize};
 
-use super::fallback;
+use super::fallback::{self, cjk};
 use super::schedule::{self, Slot, TimeFacts};
 use super::slots::Slots;
 use super::Request;
@@ -240,7 +240,6 @@ fn keeps_english_words(topic: &str, title: &str) -> bool {
         "a", "an", "the", "to", "of", "for", "with", "on", "at", "in", "by", "and", "or", "please",
         "pls", "ok", "me", "my", "you", "i",
     ];
-    let cjk = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
     if !topic.chars().any(cjk) {
         return true;
     }
@@ -270,10 +269,6 @@ fn same_script(text: &str, title: &str) -> bool {
     !title.chars().filter(|&c| cjk(c)).any(|c| {
         !text.contains(c) && simple.contains(c) && simplified(&c.to_string()) == c.to_string()
     })
-}
-
-fn cjk(c: char) -> bool {
-    ('\u{4e00}'..='\u{9fff}').contains(&c)
 }
 
 /// "账对" for "…和会计部对账": a Chinese title made only of the instruction's own

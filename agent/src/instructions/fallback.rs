@@ -272,6 +272,11 @@ pub fn cue(text: &str, slots: &Slots) -> Option<AnswerIntent> {
     None
 }
 
+/// A character of the CJK Unified Ideographs block (the Han characters instructions use).
+pub(super) fn cjk(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
+}
+
 /// The instruction opens with 約 / 约 (after "幫我", "同我") and a person or department
 /// right after it.
 fn arranges_to_meet(text: &str, slots: &Slots) -> bool {
@@ -341,9 +346,8 @@ pub fn unknown_nickname_asked(text: &str, slots: &Slots) -> Option<String> {
         let second = chars.next()?;
         let nickname: String = [first, second].iter().collect();
         let start = lead + w.len();
-        let is_cjk = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
         (PREFIXES.contains(&first)
-            && is_cjk(second)
+            && cjk(second)
             && !NOT_NICKNAMES.contains(&nickname.as_str())
             && !slots.covers(start, start + nickname.len()))
         .then_some(nickname)
@@ -454,7 +458,7 @@ fn english_title(text: &str, slots: &Slots) -> Option<String> {
     const DANGLING: &[&str] = &[
         "with", "on", "at", "to", "by", "for", "in", "from", "and", "the",
     ];
-    if text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) {
+    if text.chars().any(cjk) {
         return None;
     }
     let in_time = |a: usize, b: usize| slots.times.iter().any(|t| a < t.end && t.start < b);
