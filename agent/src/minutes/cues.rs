@@ -560,11 +560,17 @@ pub(super) fn looks_like_decision(text: &str) -> bool {
         "set for",
         "move forward",
         "go ahead",
+        "ceiling",
+        "capped",
+        "skip the",
+        "no more",
     ];
     const CJK: &[&str] = &[
         "決定",
         "决定",
         "定落",
+        "定下",
+        "就定",
         "定咗",
         "定喺",
         "定在",
@@ -596,6 +602,77 @@ pub(super) fn looks_like_decision(text: &str) -> bool {
     ];
     let lower = text.to_lowercase();
     ENGLISH.iter().any(|w| has_words(&lower, w)) || CJK.iter().any(|w| text.contains(w))
+}
+
+/// A line that only closes the meeting or thanks people: "OK, that's all, thanks.",
+/// "冇嘢喇，唔該晒", "没了，谢谢大家。" — never a decision.
+pub(super) fn only_closes(text: &str) -> bool {
+    const ENGLISH: &[&str] = &[
+        "ok",
+        "okay",
+        "so",
+        "that",
+        "that's",
+        "thats",
+        "is",
+        "all",
+        "for",
+        "today",
+        "thanks",
+        "thank",
+        "you",
+        "everyone",
+        "everybody",
+        "all",
+        "bye",
+        "great",
+        "good",
+        "alright",
+        "right",
+        "then",
+        "we're",
+        "done",
+        "see",
+        "next",
+        "week",
+        "time",
+    ];
+    const CJK: &[&str] = &[
+        "多謝",
+        "多谢",
+        "謝謝",
+        "谢谢",
+        "唔該晒",
+        "唔該",
+        "大家",
+        "各位",
+        "冇嘢喇",
+        "冇嘢",
+        "没了",
+        "沒了",
+        "就咁多",
+        "就这些",
+        "就這些",
+        "今日",
+        "今天",
+        "散會",
+        "散会",
+        "好",
+        "喇",
+        "啦",
+        "吧",
+        "了",
+    ];
+    let mut rest = text.to_lowercase();
+    for w in CJK {
+        rest = rest.replace(w, " ");
+    }
+    let words: Vec<&str> = rest
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let said_anything = text.chars().any(char::is_alphanumeric);
+    said_anything && words.iter().all(|w| ENGLISH.contains(w))
 }
 
 /// Words that hand a task on or take it back: "actually, Ken will do it instead",
@@ -689,6 +766,26 @@ mod tests {
         assert!(!asks_anyone("Someone's car is parked outside"));
         assert!(!asks_anyone("I'll write the customer note today"));
         assert!(!asks_anyone("I'll ask someone in IT to look at it"));
+    }
+
+    #[test]
+    fn closing_words_are_not_a_decision() {
+        for closing in [
+            "OK，that's all，thanks.",
+            "没了，谢谢大家。",
+            "冇嘢喇，唔該晒。",
+            "Thanks, everyone. See you next week.",
+        ] {
+            assert!(only_closes(closing), "{closing}");
+        }
+        for said in [
+            "OK, we go with the booth.",
+            "好，就咁定。",
+            "没了，预算上限三十万。",
+            "Thanks, skip the tote bags.",
+        ] {
+            assert!(!only_closes(said), "{said}");
+        }
     }
 
     #[test]

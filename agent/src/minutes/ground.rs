@@ -13,7 +13,7 @@ use chrono_tz::Tz;
 use super::chunks::Chunk;
 use super::cues::{
     acts_in_the_meeting, asks_anyone, asks_for, asks_if_free, asks_someone, calls_off, calls_on,
-    gives_the_floor, looks_like_decision, only_informs, reads_back, speaks_to_a_group,
+    gives_the_floor, looks_like_decision, only_closes, only_informs, reads_back, speaks_to_a_group,
     takes_it_back, takes_on, without_informing,
 };
 use super::extract::Proposed;
@@ -85,6 +85,8 @@ pub enum Rejection {
     DecisionAsks,
     #[error("the decision is a line of the transcript or someone taking a task on")]
     DecisionIsATask,
+    #[error("the decision only closes the meeting or thanks people")]
+    DecisionOnlyCloses,
     #[error("the decision shares too little with what was said")]
     DecisionNotSaid,
 }
@@ -357,6 +359,16 @@ impl<'a> Context<'a> {
         {
             return Err(Rejection::IsADecision);
         }
+        // "我明白。那我們今天就定下來，深圳倉庫增加四個全職崗位。": the speaker settles it
+        // for everyone in the sentence the task comes from, taking nothing on.
+        if speakers_own_line
+            && called.is_none()
+            && !deadline
+            && !self.was_asked(source)
+            && decides_for_everyone(around, task)
+        {
+            return Err(Rejection::IsADecision);
+        }
         // A task taken back is due when its taker says, not when the first owner did.
         let due = match &taken_back {
             Some((_, at)) => self.said_due(&self.utterances[*at].text),
@@ -575,7 +587,27 @@ impl<'a> Context<'a> {
     /// enough with the words said in the part — compared on words and on CJK characters
     /// and their pairs, never on spaces alone, so Chinese is judged on what it says.
     pub fn decision(&self, decision: &str, chunk: &Chunk) -> Result<String, Rejection> {
-        let d = decision.trim();
+        let mut d = decision.trim();
+        let words;
+        // A line copied with its speaker's name is the words said: they stand as the
+        // decision when they carry one ("張偉: 今年還是分開辦吧。這個就這麼定了。"), and a
+        // line without one (a task taken on, thanks) is not a decision at all.
+        if let Some((label, said)) = split_speaker(d) {
+            let a_speaker = self
+                .utterances
+                .iter()
+                .any(|u| u.speaker.as_ref().is_some_and(|s| s.name() == label.trim()));
+            if a_speaker {
+                if !looks_like_decision(said) {
+                    return Err(Rejection::DecisionIsATask);
+                }
+                words = self.decision_words(said);
+                d = &words;
+            }
+        }
+        if only_closes(d) {
+            return Err(Rejection::DecisionOnlyCloses);
+        }
         if self.content_beyond_names(d).is_empty() {
             return Err(Rejection::DecisionOnlyNames);
         }
@@ -585,12 +617,7 @@ impl<'a> Context<'a> {
         if sentences(d).iter().all(|(_, question)| *question) {
             return Err(Rejection::DecisionAsks);
         }
-        let copied_line = split_speaker(d).is_some_and(|(label, _)| {
-            self.utterances
-                .iter()
-                .any(|u| u.speaker.as_ref().is_some_and(|s| s.name() == label.trim()))
-        });
-        if copied_line || takes_on(d) {
+        if takes_on(d) {
             return Err(Rejection::DecisionIsATask);
         }
         if self.said_share(d, chunk) < DECISION_SHARE {
@@ -614,6 +641,28 @@ impl<'a> Context<'a> {
                 / content.len() as f64
         };
         (coverage(&units(text), &said_units) + content_share) / 2.0
+    }
+
+    /// The sentences of a line that record what it settles: those with a decision cue,
+    /// and the others unless they ask, take a task on, set a deadline or only close the
+    /// meeting ("啱，下個禮拜五前報名畀我。仲有，晚宴日期定咗一月二十三號。" → the date).
+    pub fn decision_words(&self, line: &str) -> String {
+        let sets_deadline = |s: &str| {
+            timewords::find(s, self.now, self.tz)
+                .iter()
+                .any(|t| matches!(t.value, Value::Deadline(_)))
+        };
+        sentences(line)
+            .into_iter()
+            .filter(|(s, question)| {
+                !question
+                    && (looks_like_decision(s)
+                        || !(takes_on(s) || asks_for(s) || only_closes(s) || sets_deadline(s)))
+            })
+            .map(|(s, _)| s)
+            .collect::<String>()
+            .trim()
+            .to_string()
     }
 
     /// Like [`Context::decision`], logging why a decision is dropped.
@@ -897,6 +946,19 @@ fn sentence_of<'t>(text: &'t str, task: &str) -> &'t str {
         .filter(|(n, _)| *n > 0)
         .max_by_key(|(n, _)| *n)
         .map_or(text, |(_, s)| s)
+}
+
+/// Whether the sentence of `text` that holds `task` settles something without anyone
+/// taking it on: a decision cue, no "I" and nobody addressed.
+fn decides_for_everyone(text: &str, task: &str) -> bool {
+    let task_units = units(task);
+    sentences(text).into_iter().any(|(s, question)| {
+        !question
+            && looks_like_decision(s)
+            && !says_i(s)
+            && !addresses_someone(s)
+            && coverage(&task_units, &units(s)) >= 0.5
+    })
 }
 
 /// The sentences of `quote`, each with whether it is a question.
@@ -1532,8 +1594,9 @@ mod tests {
                 .id,
             "p003"
         );
+        // A copied line keeps only its deciding words: here a bare "Agreed."
         let copied = ctx.decision("Ken: Agreed. I'll prepare the contract by Friday.", &chunk);
-        assert_eq!(copied, Err(Rejection::DecisionIsATask));
+        assert_eq!(copied, Err(Rejection::DecisionTooShort));
         assert_eq!(
             ctx.decision("I'll prepare the contract by Friday", &chunk),
             Err(Rejection::DecisionIsATask)
@@ -1799,6 +1862,71 @@ mod tests {
             named.owner.unwrap().id,
             "p002",
             "a name said is still an owner"
+        );
+    }
+
+    #[test]
+    fn a_speaker_deciding_for_everyone_takes_nothing_on() {
+        let dir = directory();
+        let us = vec![
+            utt("张伟", "我们现在是十八个人，其实至少要二十二个人才够。"),
+            utt(
+                "陳大文",
+                "我明白。那我们今天就定下来，深圳仓库增加四个全职岗位。",
+            ),
+            utt("Ken", "We decided to move to Jira. I'll set it up."),
+        ];
+        let (ctx, chunk) = meeting(&us, &dir);
+        assert_eq!(
+            ctx.check(
+                &proposed("那我们今天就定下来，深圳仓库增加四个全职岗位", "陳大文", ""),
+                &chunk
+            ),
+            Err(Rejection::IsADecision)
+        );
+        // The decision is one sentence; the task taken on is another.
+        let set_up = ctx
+            .check(&proposed("I'll set it up", "I", ""), &chunk)
+            .map(|g| g.owner.map(|o| o.id));
+        assert_eq!(set_up, Ok(Some("p003".to_string())));
+    }
+
+    #[test]
+    fn a_copied_line_is_a_decision_only_when_it_decides() {
+        let dir = directory();
+        let us = vec![
+            utt("张伟", "今年还是分开办吧，各自办。这个就这么定了。"),
+            utt("王芳", "明白。我会按三十万重新做一份预算表。"),
+            utt("Fiona Lau", "OK, that's all, thanks."),
+        ];
+        let (ctx, chunk) = meeting(&us, &dir);
+        // The speaker's name goes; the words that decide stay.
+        assert_eq!(
+            ctx.decision("张伟: 今年还是分开办吧，各自办。这个就这么定了。", &chunk),
+            Ok("今年还是分开办吧，各自办。这个就这么定了。".to_string())
+        );
+        assert_eq!(
+            ctx.decision("王芳：明白。我会按三十万重新做一份预算表。", &chunk),
+            Err(Rejection::DecisionIsATask)
+        );
+        assert_eq!(
+            ctx.decision("Fiona Lau: OK, that's all, thanks.", &chunk),
+            Err(Rejection::DecisionIsATask)
+        );
+        // Of a line that also asks for something, the sentences that settle it.
+        assert_eq!(
+            ctx.decision_words("啱，下個禮拜五前報名畀我。仲有，晚宴日期定咗一月二十三號禮拜五。"),
+            "仲有，晚宴日期定咗一月二十三號禮拜五。"
+        );
+        assert_eq!(
+            ctx.decision_words(
+                "Right. So our ceiling is six percent. Can you tell them? I'll draft it."
+            ),
+            "So our ceiling is six percent."
+        );
+        assert_eq!(
+            ctx.decision("OK, that's all, thanks.", &chunk),
+            Err(Rejection::DecisionOnlyCloses)
         );
     }
 

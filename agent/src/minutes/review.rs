@@ -70,7 +70,17 @@ pub fn lines(ctx: &Context<'_>, items: &[Grounded], decisions: &[String]) -> Lin
         if units(text).len() < MIN_UNITS {
             continue;
         }
-        let accepts_covered = i > 0 && covered(i - 1) && ground::says_i(text);
+        // "I can get the forecast" after a line whose item went to someone else (two
+        // people called on in one sentence) is a task of its own.
+        let accepts_covered = i > 0
+            && ground::says_i(text)
+            && items.iter().any(|g| {
+                g.source == i - 1
+                    && match (&g.owner, &ctx.speakers[i]) {
+                        (Some(owner), Some(me)) => owner.id == me.id,
+                        _ => true,
+                    }
+            });
         if !covered_for(i, text) && !accepts_covered && looks_like_task(ctx, text) {
             out.tasks.push(i);
         }
@@ -200,7 +210,14 @@ pub fn run(
         }
         // "Let's go with Second Chance." / "So we go with Second Chance, two years.":
         // a decision is often said over two turns.
-        match ctx.keep_decision(&answer.decision, &span(ctx, i.saturating_sub(1), i + 1)) {
+        let around = span(ctx, i.saturating_sub(1), i + 1);
+        let kept = ctx.keep_decision(&answer.decision, &around).or_else(|| {
+            // The model saw a decision in the line but wrote it badly (another line
+            // copied, a paraphrase in other words or another language): the line's own
+            // words, which code picked for their decision cue, stand for it.
+            ctx.keep_decision(&ctx.decision_words(&ctx.utterances[i].text), &around)
+        });
+        match kept {
             Some(d) => found.decisions.push(d),
             None => found.dropped_decisions += 1,
         }
@@ -350,6 +367,14 @@ mod tests {
         assert_eq!(picked.tasks, [2, 9]);
         // Found at the request: the promise answering it is skipped too.
         assert_eq!(lines(&ctx, &[found_at(5)], &[]).tasks, [2, 9]);
+        // The request to Peter (5) whose item went to Sandy, and his promise answering
+        // it, are both looked at again.
+        let mut sandys = found_at(5);
+        sandys.owner = Some(PersonRef {
+            id: "p012".into(),
+            name: "Chow Pui Shan".into(),
+        });
+        assert_eq!(lines(&ctx, &[sandys], &[]).tasks, [2, 5, 6, 9]);
         // A decision already found from the line.
         let decided = lines(&ctx, &[], &["增幅 cap 喺 four percent".to_string()]);
         assert!(decided.decisions.is_empty());
