@@ -240,6 +240,9 @@ pub fn hear(
         language: Some("auto".into()),
         languages: languages.clone(),
         script: Script::Traditional,
+        // A command is a few seconds long: encoded over a window of its own
+        // length, not padded to 30 s (docs/BENCHMARKS.md, "Short recordings").
+        trim_window: true,
         ..TranscribeOptions::default()
     };
     let transcript = transcriber

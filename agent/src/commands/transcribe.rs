@@ -99,6 +99,7 @@ pub fn run(global: &GlobalArgs, args: TranscribeArgs) -> anyhow::Result<()> {
         script,
         vad: !args.no_vad,
         condition_on_previous: !args.no_context,
+        trim_window: args.trim_window,
         engine,
         ..TranscribeOptions::default()
     };

@@ -244,15 +244,14 @@ impl Transcriber {
 
     /// mishu's engine when `options` pick it (`None`: whisper.cpp decodes).
     fn native_for(&self, options: &TranscribeOptions) -> Result<Option<&NativeWhisper>> {
-        let needs_cpp = options.temperature_fallback || options.trim_window;
+        let needs_cpp = options.temperature_fallback;
         match options.engine {
             Engine::WhisperCpp => Ok(None),
             Engine::Auto => Ok(self.native.as_ref().filter(|_| !needs_cpp)),
             Engine::Native => {
                 if needs_cpp {
                     return Err(Error::BadInput(
-                        "temperature fallback and window trimming need the whisper.cpp engine"
-                            .into(),
+                        "temperature fallback needs the whisper.cpp engine".into(),
                     ));
                 }
                 self.native.as_ref().map(Some).ok_or_else(|| {
@@ -492,7 +491,13 @@ impl Transcriber {
             let probs = match state {
                 WorkerState::Native(st) => {
                     let native = self.native_engine()?;
-                    native.encode(st, &audio, Some(chunk_key(chunk)), &**abort)?;
+                    native.encode(
+                        st,
+                        &audio,
+                        Some(chunk_key(chunk)),
+                        options.trim_window,
+                        &**abort,
+                    )?;
                     native.language_probs(st)?
                 }
                 WorkerState::Cpp(st) => cpp_language_probs(st, &audio, options.threads)?,
@@ -592,7 +597,13 @@ impl Transcriber {
         {
             let native = self.native_engine()?;
             let audio = chunk.samples(samples);
-            native.encode(st, &audio, Some(chunk_key(chunk)), &**abort)?;
+            native.encode(
+                st,
+                &audio,
+                Some(chunk_key(chunk)),
+                options.trim_window,
+                &**abort,
+            )?;
             let window = choices.restrict(&native.language_probs(st)?);
             let speech_s = chunk.len() as f64 / SAMPLE_RATE as f64;
             let own = language::window_choice(languages.meeting, &window, speech_s);
@@ -681,7 +692,13 @@ impl Transcriber {
         let found = match state {
             WorkerState::Native(st) => {
                 let native = self.native_engine()?;
-                native.encode(st, &audio, Some(chunk_key(chunk)), &**abort)?;
+                native.encode(
+                    st,
+                    &audio,
+                    Some(chunk_key(chunk)),
+                    options.trim_window,
+                    &**abort,
+                )?;
                 let decoded = native.decode(
                     st,
                     chunk_s,

@@ -170,6 +170,9 @@ impl CommandEngine {
                 language: Some("auto".into()),
                 languages,
                 script: Script::Traditional,
+                // A command is a few seconds long: encoded over a window of its own
+                // length, not padded to 30 s (docs/BENCHMARKS.md, "Short recordings").
+                trim_window: true,
                 ..TranscribeOptions::default()
             };
             transcriber.transcribe(&decoded.samples, &options, None, None)

@@ -64,6 +64,8 @@ pub(crate) struct DecoderState {
     grouped_out: Vec<f32>,
     /// Tokens in the self-attention cache.
     pub n_past: usize,
+    /// Positions of the encoded audio (the encoder's window, or fewer when trimmed).
+    n_audio: usize,
     x: Vec<f32>,
     h: Vec<f32>,
     q: Vec<f32>,
@@ -94,6 +96,7 @@ impl DecoderState {
             grouped_q: Vec::new(),
             grouped_out: Vec::new(),
             n_past: 0,
+            n_audio: model.dims.n_audio_ctx,
             x: Vec::new(),
             h: Vec::new(),
             q: Vec::new(),
@@ -110,16 +113,24 @@ impl DecoderState {
     }
 
     /// Computes every layer's cross-attention keys and values of the encoded audio
-    /// (`n_audio_ctx` rows of `n_text_state`), and empties the token cache.
+    /// (at most `n_audio_ctx` rows of `n_audio_state`), and empties the token cache.
     pub fn set_audio(&mut self, model: &Model, audio: &[f32]) -> Result<()> {
-        let n = model.dims.n_audio_ctx;
+        let n = audio.len() / model.dims.n_audio_state;
+        if n == 0 || n > model.dims.n_audio_ctx {
+            return Err(Error::Engine(format!(
+                "{n} encoded positions for a window of {}",
+                model.dims.n_audio_ctx
+            )));
+        }
+        let rows = n * model.dims.n_text_state;
         for (l, layer) in model.decoder.iter().enumerate() {
             let c = &layer.cross;
-            c.key.forward(audio, n, &mut self.cross_k[l])?;
-            c.value.forward(audio, n, &mut self.cross_v[l])?;
-            self.cross_k16[l].convert_from_f32_slice(&self.cross_k[l]);
-            self.cross_v16[l].convert_from_f32_slice(&self.cross_v[l]);
+            c.key.forward(audio, n, &mut self.cross_k[l][..rows])?;
+            c.value.forward(audio, n, &mut self.cross_v[l][..rows])?;
+            self.cross_k16[l][..rows].convert_from_f32_slice(&self.cross_k[l][..rows]);
+            self.cross_v16[l][..rows].convert_from_f32_slice(&self.cross_v[l][..rows]);
         }
+        self.n_audio = n;
         self.n_past = 0;
         Ok(())
     }
@@ -296,7 +307,7 @@ impl DecoderState {
             if decoding {
                 // One token per sequence: the f16 attention kernel, each key and value
                 // read once for all the sequences (as grouped-query heads sharing it).
-                let n = dims.n_audio_ctx;
+                let n = self.n_audio;
                 let hd = heads.head_dim;
                 self.grouped_q.resize(m * d, 0.0);
                 self.grouped_out.resize(m * d, 0.0);
@@ -335,7 +346,7 @@ impl DecoderState {
                     &self.cross_v[l],
                     &mut self.attended,
                     m,
-                    dims.n_audio_ctx,
+                    self.n_audio,
                     heads,
                     &mut self.scores,
                 );

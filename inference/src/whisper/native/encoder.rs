@@ -30,15 +30,18 @@ thread_local! {
     static SCORES: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Encodes `mel` (`n_mels` rows of `2 · n_audio_ctx` frames) into `s.x`.
+/// Encodes `mel` (`n_mels` rows of `2 · n` frames) into `s.x` (`n` rows): `n` is the
+/// model's window (`n_audio_ctx`) or fewer positions for short audio.
 pub(crate) fn encode(
     model: &Model,
     mel: &[f32],
+    n: usize,
     s: &mut EncoderScratch,
     abort: &dyn Fn() -> bool,
 ) -> Result<()> {
     let dims = model.dims;
-    let (n, d, n_mels) = (dims.n_audio_ctx, dims.n_audio_state, dims.n_mels);
+    let (d, n_mels) = (dims.n_audio_state, dims.n_mels);
+    assert!(n > 0 && n <= dims.n_audio_ctx);
     let frames = 2 * n;
     assert_eq!(mel.len(), n_mels * frames);
     // conv1 (kernel 3, padding 1) as a product: each frame's 3 neighbours of every bin.
@@ -81,7 +84,7 @@ pub(crate) fn encode(
     resize(&mut s.x, n * d);
     model.conv2.forward(&s.columns, n, &mut s.x)?;
     gelu(&mut s.x);
-    add(&mut s.x, &model.encoder_positions);
+    add(&mut s.x, &model.encoder_positions[..n * d]);
 
     for layer in &model.encoder {
         if abort() {

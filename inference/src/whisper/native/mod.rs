@@ -24,7 +24,13 @@ use mel::MelSpec;
 use model::Model;
 use vocab::Vocab;
 
+use crate::audio::SAMPLE_RATE;
 use crate::{Error, Result};
+
+/// The seconds of audio the encoder's whole window holds.
+const WINDOW_S: f64 = 30.0;
+/// The shortest trimmed window: below it, Whisper's answers drift from the full window's.
+const MIN_TRIMMED_S: f64 = 10.0;
 
 /// A decoded stretch of one window: seconds from the window's start.
 #[derive(Debug, Clone, PartialEq)]
@@ -156,24 +162,40 @@ impl NativeWhisper {
     }
 
     /// Encodes `audio` (at most one 30-s window) into `state`'s decoder, unless it holds
-    /// the encoding of the audio named `key` already.
+    /// the encoding of the audio named `key` already. With `trim`, short audio is
+    /// encoded over a window of its own length (see [`NativeWhisper::positions`]).
     pub fn encode(
         &self,
         state: &mut NativeState,
         audio: &[f32],
         key: Option<AudioKey>,
+        trim: bool,
         abort: &dyn Fn() -> bool,
     ) -> Result<()> {
         if key.is_some() && state.encoded == key {
             return Ok(());
         }
         state.encoded = None;
-        let frames = 2 * self.model.dims.n_audio_ctx;
-        self.mel.compute(audio, frames, &mut state.mel);
-        encoder::encode(&self.model, &state.mel, &mut state.encoder, abort)?;
+        let n = self.positions(audio.len(), trim);
+        self.mel.compute(audio, 2 * n, &mut state.mel);
+        encoder::encode(&self.model, &state.mel, n, &mut state.encoder, abort)?;
         state.decoder.set_audio(&self.model, &state.encoder.x)?;
         state.encoded = key;
         Ok(())
+    }
+
+    /// The encoder positions for `samples` of audio: the model's whole window, or with
+    /// `trim` the audio's length and a second more, never under 10 s (whisper.cpp's
+    /// `audio_ctx`). The encoder's cost grows with its positions, so a 5-s voice command
+    /// is encoded about three times faster than over the 30-s window.
+    pub fn positions(&self, samples: usize, trim: bool) -> usize {
+        let window = self.model.dims.n_audio_ctx;
+        if !trim {
+            return window;
+        }
+        let per_second = window as f64 / WINDOW_S;
+        let seconds = (samples as f64 / SAMPLE_RATE as f64 + 1.0).max(MIN_TRIMMED_S);
+        ((seconds * per_second).ceil() as usize).min(window)
     }
 
     /// The probability of each of the model's languages (by Whisper language id) for
@@ -472,7 +494,7 @@ mod tests {
         let audio: Vec<f32> = (0..3200).map(|i| (i as f32 * 0.05).sin() * 0.3).collect();
         let never = || false;
         engine
-            .encode(&mut state, &audio, Some((0, 3200, 3200)), &never)
+            .encode(&mut state, &audio, Some((0, 3200, 3200)), false, &never)
             .unwrap();
         let probs = engine.language_probs(&mut state).unwrap();
         assert_eq!(probs.len(), 100);
@@ -485,6 +507,43 @@ mod tests {
                 .unwrap();
             assert!(decoded.context.len() <= 64);
         }
+    }
+
+    #[test]
+    fn short_audio_is_encoded_over_a_trimmed_window() {
+        let bytes = turbo_shaped();
+        let engine = NativeWhisper::from_ggml(&parse_ggml(&bytes).unwrap()).unwrap();
+        let window = engine.model.dims.n_audio_ctx;
+        let second = SAMPLE_RATE as usize;
+        // Untrimmed: always the whole window. Trimmed: the audio and a second, at
+        // least 10 s of the window's 30, never more than the window.
+        assert_eq!(engine.positions(5 * second, false), window);
+        let ten_seconds = (10.0 * window as f64 / 30.0).ceil() as usize;
+        assert_eq!(engine.positions(5 * second, true), ten_seconds);
+        assert_eq!(engine.positions(29 * second, true), window);
+        assert!(engine.positions(15 * second, true) > ten_seconds);
+        let audio: Vec<f32> = (0..5 * second)
+            .map(|i| (i as f32 * 0.05).sin() * 0.3)
+            .collect();
+        let never = || false;
+        let mut state = engine.new_state();
+        engine
+            .encode(&mut state, &audio, None, true, &never)
+            .unwrap();
+        let d = engine.model.dims.n_audio_state;
+        assert_eq!(state.encoder.x.len(), ten_seconds * d);
+        let probs = engine.language_probs(&mut state).unwrap();
+        assert!((probs.iter().sum::<f32>() - 1.0).abs() < 1e-3);
+        let decoded = engine
+            .decode(&mut state, 5.0, 0, false, false, 0.6, 1, &never)
+            .unwrap();
+        assert!(decoded.context.len() <= 64);
+        // The whole window again after a trimmed one: the decoder reads all of it.
+        engine
+            .encode(&mut state, &audio, None, false, &never)
+            .unwrap();
+        assert_eq!(state.encoder.x.len(), window * d);
+        assert!(engine.language_probs(&mut state).unwrap()[0].is_finite());
     }
 
     #[test]
