@@ -513,6 +513,11 @@ fn after_pronoun(text: &str, pronoun: char) -> bool {
         if NOT_TASKS.iter().any(|o| rest.starts_with(o)) {
             return false;
         }
+        // "我聽日下晝去簽": the time words first, then the verb.
+        let mut rest = rest;
+        while let Some(after) = TIME_WORDS.iter().find_map(|t| rest.strip_prefix(t)) {
+            rest = after.trim_start();
+        }
         // "我開緊 Zoom", "我做咗": an aspect marker before any cue tells what is going
         // on or is done, not what will be.
         rest.chars()
@@ -522,6 +527,48 @@ fn after_pronoun(text: &str, pronoun: char) -> bool {
             .any(|n| CJK_VERB_CUES.contains(n) || n.is_ascii_alphabetic())
     })
 }
+
+/// Time words said between 我 / 你 and the verb ("我聽日下晝去簽", "你今晚 send").
+const TIME_WORDS: &[&str] = &[
+    "聽日",
+    "听日",
+    "明天",
+    "明日",
+    "今晚",
+    "今日",
+    "今天",
+    "後日",
+    "后日",
+    "後天",
+    "后天",
+    "下晝",
+    "下昼",
+    "上晝",
+    "上昼",
+    "下午",
+    "上午",
+    "早上",
+    "晚上",
+    "稍後",
+    "稍后",
+    "遲啲",
+    "迟啲",
+    "等陣",
+    "等阵",
+    "一陣",
+    "一阵",
+    "而家",
+    "現在",
+    "现在",
+    "今個禮拜",
+    "下個禮拜",
+    "下星期",
+    "下周",
+    "下週",
+    "月底前",
+    "之後",
+    "之后",
+];
 
 /// Aspect markers of something ongoing (緊) or done (咗).
 const DONE_OR_GOING_ON: &str = "緊紧咗";

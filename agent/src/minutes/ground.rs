@@ -588,7 +588,6 @@ impl<'a> Context<'a> {
     /// and their pairs, never on spaces alone, so Chinese is judged on what it says.
     pub fn decision(&self, decision: &str, chunk: &Chunk) -> Result<String, Rejection> {
         let mut d = decision.trim();
-        let words;
         // A line copied with its speaker's name is the words said: they stand as the
         // decision when they carry one ("張偉: 今年還是分開辦吧。這個就這麼定了。"), and a
         // line without one (a task taken on, thanks) is not a decision at all.
@@ -601,21 +600,27 @@ impl<'a> Context<'a> {
                 if !looks_like_decision(said) {
                     return Err(Rejection::DecisionIsATask);
                 }
-                words = self.decision_words(said);
-                d = &words;
+                d = said.trim();
             }
+        }
+        if sentences(d).iter().all(|(_, question)| *question) {
+            return Err(Rejection::DecisionAsks);
         }
         if only_closes(d) {
             return Err(Rejection::DecisionOnlyCloses);
+        }
+        // Only the sentences that settle something: "好，就定觀塘。我聽日去簽合約。" keeps
+        // the first; "Amy will send the design by December 4th" is a task, not this.
+        let words = self.decision_words(d);
+        let d = words.as_str();
+        if d.is_empty() {
+            return Err(Rejection::DecisionIsATask);
         }
         if self.content_beyond_names(d).is_empty() {
             return Err(Rejection::DecisionOnlyNames);
         }
         if !Size::of(&self.units_beyond_names(d)).says_something() {
             return Err(Rejection::DecisionTooShort);
-        }
-        if sentences(d).iter().all(|(_, question)| *question) {
-            return Err(Rejection::DecisionAsks);
         }
         if takes_on(d) {
             return Err(Rejection::DecisionIsATask);
@@ -643,9 +648,9 @@ impl<'a> Context<'a> {
         (coverage(&units(text), &said_units) + content_share) / 2.0
     }
 
-    /// The sentences of a line that record what it settles: those with a decision cue,
-    /// and the others unless they ask, take a task on, set a deadline or only close the
-    /// meeting ("啱，下個禮拜五前報名畀我。仲有，晚宴日期定咗一月二十三號。" → the date).
+    /// The sentences of a line that record what it settles: all but those that ask,
+    /// take a task on, set a deadline or only close the meeting ("啱，下個禮拜五前報名畀
+    /// 我。仲有，晚宴日期定咗一月二十三號。" → the date).
     pub fn decision_words(&self, line: &str) -> String {
         let sets_deadline = |s: &str| {
             timewords::find(s, self.now, self.tz)
@@ -655,9 +660,7 @@ impl<'a> Context<'a> {
         sentences(line)
             .into_iter()
             .filter(|(s, question)| {
-                !question
-                    && (looks_like_decision(s)
-                        || !(takes_on(s) || asks_for(s) || only_closes(s) || sets_deadline(s)))
+                !(*question || takes_on(s) || asks_for(s) || only_closes(s) || sets_deadline(s))
             })
             .map(|(s, _)| s)
             .collect::<String>()
@@ -1898,8 +1901,26 @@ mod tests {
             utt("张伟", "今年还是分开办吧，各自办。这个就这么定了。"),
             utt("王芳", "明白。我会按三十万重新做一份预算表。"),
             utt("Fiona Lau", "OK, that's all, thanks."),
+            utt("張穎欣", "好，就定觀塘。我聽日下晝去簽場地嘅合約同俾訂金。"),
+            utt(
+                "Amy",
+                "I'll get the final booth design to the organiser by December 4th.",
+            ),
         ];
         let (ctx, chunk) = meeting(&us, &dir);
+        // A decision written with the task that follows it keeps the deciding part; a
+        // task with its deadline is no decision.
+        assert_eq!(
+            ctx.decision("好，就定觀塘。我聽日下晝去簽場地嘅合約同俾訂金。", &chunk),
+            Ok("好，就定觀塘。".to_string())
+        );
+        assert_eq!(
+            ctx.decision(
+                "Amy Wong will get the final booth design to the organiser by December 4th.",
+                &chunk
+            ),
+            Err(Rejection::DecisionIsATask)
+        );
         // The speaker's name goes; the words that decide stay.
         assert_eq!(
             ctx.decision("张伟: 今年还是分开办吧，各自办。这个就这么定了。", &chunk),
