@@ -6,8 +6,8 @@ Singapore.
 
 What makes it different:
 - shop staff work weekends and public holidays as a rule (their meals and taxis then are
-  ordinary: the policy says so, the default policy does not), hand in a week's receipts
-  every Monday, and eat together at Christmas and Lunar New Year;
+  ordinary, though the policy file names only travel as weekend business), hand in a
+  week's receipts every Monday, and eat together at Christmas and Lunar New Year;
 - buyers travel in two buying seasons (February–March, August–September), pay in JPY,
   USD, TWD and SGD, and hand in a trip's receipts when they are back;
 - amounts are log-logistic (heavy tails, no price points), drift up 4% a year, and
@@ -39,7 +39,9 @@ LIMITS = {"meals": 450, "entertainment": 2500, "taxi": 280, "travel": 4000, "hot
 PER_HEAD = {"meals": 220, "entertainment": 700}
 MANAGER_THRESHOLD = 3000
 LATE_DAYS = 30
-WEEKEND_OK = ["meals", "taxi", "travel", "hotel", "airfare"]
+# Written for everyone: the shops' weekend rota is not in the policy file (their weekend
+# meals are ordinary because they work then, not because the policy says so).
+WEEKEND_OK = ["travel", "hotel", "airfare"]
 FX = {"HKD": 1.0, "JPY": 0.052, "USD": 7.8, "TWD": 0.245, "SGD": 5.8}
 # Weekday general holidays (the shops open on them).
 HOLIDAYS = {dt.date(*d) for d in [
@@ -174,7 +176,7 @@ class Gen:
         self.seq += 1
         invoice = ""
         if rng.random() < 0.5:
-            invoice = f"{day:%y%m}{rng.randint(0, 99999):05d}"
+            invoice = f"{day:%y%m}{self.seq * 13 + rng.randint(0, 12):07d}"
         return {"claim_id": f"RTL-{self.seq:06d}", "employee_id": p.id, "department": p.dept, "category": cat,
                 "merchant": merchant or rng.choice(p.merchants[cat]), "amount": f"{amt:.2f}", "currency": cur,
                 "expense_date": day.isoformat(), "submitted_at": self.submitted(p, day),
