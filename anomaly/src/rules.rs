@@ -647,3 +647,83 @@ pub fn format_hkd(value: f64) -> String {
     }
     format!("HKD {grouped}.{frac:02}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claim::Category;
+
+    fn meal(amount: f64) -> Claim {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 9, 8).unwrap();
+        Claim {
+            claim_id: "U1".into(),
+            employee_id: "E1".into(),
+            department: "ops".into(),
+            category: Category::Meals,
+            merchant: "Tai Hing".into(),
+            amount,
+            currency: "HKD".into(),
+            expense_date: day,
+            submitted_at: day.and_hms_opt(12, 0, 0).unwrap().and_utc().fixed_offset(),
+            description: String::new(),
+            invoice_no: None,
+            attendees: None,
+        }
+    }
+
+    fn over_top_strength(found: &[Finding]) -> Option<f64> {
+        found
+            .iter()
+            .find(|f| f.code == ReasonCode::OverLimit)
+            .map(|f| f.strength)
+    }
+
+    #[test]
+    fn above_the_companys_highest_and_far_above_usual_count_once() {
+        let mut policy = Policy::default();
+        policy.tops_from_history.insert(Category::Meals, 400.0);
+        let claim = meal(600.0);
+        let inflated = Facts {
+            amount_hkd: 600.0,
+            usual_hkd: 100.0,
+            amount_robust_z: 9.0,
+            above_usual_range: 6f64.ln() - 0.4,
+            own_claims_in_category: 60.0,
+            company_merchant_claims: 300.0,
+            merchant_category_share: 1.0,
+            category_claims: 5000.0,
+            limit: Some(1500.0),
+            split_threshold: 400.0,
+            ..Facts::default()
+        };
+        let found = evaluate(&claim, &inflated, &policy);
+        assert!(found.iter().any(|f| f.code == ReasonCode::UnusualAmount));
+        // Named, but the amount's height counts once.
+        assert_eq!(over_top_strength(&found), Some(0.0), "{found:?}");
+
+        // Above the highest by someone for whom HKD 600 is ordinary: it counts alone.
+        let usual = Facts {
+            usual_hkd: 450.0,
+            amount_robust_z: 1.0,
+            above_usual_range: -0.2,
+            ..inflated.clone()
+        };
+        let found = evaluate(&claim, &usual, &policy);
+        assert!(!found.iter().any(|f| f.code == ReasonCode::UnusualAmount));
+        assert_eq!(over_top_strength(&found), Some(OVER_TOP_STRENGTH));
+
+        // Within 1% of the highest is the same bill.
+        let at_top = Facts {
+            amount_hkd: 403.0,
+            ..usual.clone()
+        };
+        assert_eq!(
+            over_top_strength(&evaluate(&meal(403.0), &at_top, &policy)),
+            None
+        );
+
+        // A limit the policy file sets leaves no top to be over.
+        policy.tops_from_history.clear();
+        assert_eq!(over_top_strength(&evaluate(&claim, &usual, &policy)), None);
+    }
+}
