@@ -11,7 +11,10 @@ reason code of the injected anomaly) and OUT/policy.toml (the company's policy).
 
 Usage: scripts/expenses-company-b.py --out-dir DIR [--seed 7] [--employees 150]
 """
-import argparse, csv, datetime as dt, os, random
+import datetime as dt, os, random, sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from expenses_company import main as run, workday, write_policy  # noqa: E402
 
 HISTORY_START = dt.date(2025, 3, 1)
 NEW_START = dt.date(2026, 9, 14)
@@ -187,10 +190,7 @@ class Gen:
         return out
 
     def workday(self, lo=NEW_START, hi=NEW_END):
-        while True:
-            d = lo + dt.timedelta(days=self.rng.randrange((hi - lo).days))
-            if d.weekday() < 5 and d not in HOLIDAYS:
-                return d
+        return workday(self.rng, lo, hi, HOLIDAYS)
 
     def anomalies(self, history, per_kind):
         rng, out = self.rng, []
@@ -278,39 +278,18 @@ class Gen:
         return out
 
 
-def write(path, rows, label):
-    cols = ["claim_id", "employee_id", "department", "category", "merchant", "amount", "currency",
-            "expense_date", "submitted_at", "description", "invoice_no", "attendees"] + (["label"] if label else [])
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore")
-        w.writeheader()
-        for r in rows:
-            w.writerow(r)
-
-
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--out-dir", required=True)
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--employees", type=int, default=150)
-    ap.add_argument("--per-kind", type=int, default=12)
-    a = ap.parse_args()
-    os.makedirs(a.out_dir, exist_ok=True)
-    g = Gen(a.seed, a.employees)
+def generate(seed, employees, per_kind):
+    g = Gen(seed, employees)
     history = g.normal(HISTORY_START, NEW_START)
     new = [dict(c, label="normal") for c in g.normal(NEW_START, NEW_END)]
-    for c, label in g.anomalies(history, a.per_kind):
+    for c, label in g.anomalies(history, per_kind):
         new.append(dict(c, label=label))
-    new.sort(key=lambda c: (c["submitted_at"], c["claim_id"]))
-    write(os.path.join(a.out_dir, "history.csv"), history, False)
-    write(os.path.join(a.out_dir, "new.csv"), new, True)
-    with open(os.path.join(a.out_dir, "policy.toml"), "w") as f:
-        f.write(f"manager_threshold = {MANAGER_THRESHOLD}\nlate_submission_days = {LATE_DAYS}\nround_amount_min = 300\n")
-        f.write("[limits]\n" + "".join(f"{k} = {v}\n" for k, v in LIMITS.items()))
-        f.write("[per_attendee_limits]\n" + "".join(f"{k} = {v}\n" for k, v in PER_HEAD.items()))
-    labelled = sum(1 for c in new if c["label"] != "normal")
-    print(f"{len(history)} history claims; {len(new)} new claims, {labelled} labelled anomalies -> {a.out_dir}")
+    return history, new
+
+
+def policy(path):
+    write_policy(path, LIMITS, PER_HEAD, manager_threshold=MANAGER_THRESHOLD, late_days=LATE_DAYS, round_min=300)
 
 
 if __name__ == "__main__":
-    main()
+    run(7, 150, generate, policy)

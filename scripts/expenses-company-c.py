@@ -25,7 +25,10 @@ reason code of the injected anomaly) and OUT/policy.toml (the company's policy).
 
 Usage: scripts/expenses-company-c.py --out-dir DIR [--seed 5] [--employees 135]
 """
-import argparse, csv, datetime as dt, math, os, random
+import datetime as dt, math, os, random, sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from expenses_company import main as run, workday, write_policy  # noqa: E402
 
 HISTORY_START = dt.date(2025, 1, 6)
 NEW_START = dt.date(2026, 9, 21)
@@ -227,10 +230,7 @@ class Gen:
         return out
 
     def workday(self, lo=NEW_START, hi=NEW_END):
-        while True:
-            d = lo + dt.timedelta(days=self.rng.randrange((hi - lo).days))
-            if d.weekday() < 5 and d not in HOLIDAYS:
-                return d
+        return workday(self.rng, lo, hi, HOLIDAYS)
 
     def anomalies(self, history, new, per_kind):
         rng, out = self.rng, []
@@ -346,39 +346,18 @@ class Gen:
         return out
 
 
-def write(path, rows, label):
-    cols = ["claim_id", "employee_id", "department", "category", "merchant", "amount", "currency",
-            "expense_date", "submitted_at", "description", "invoice_no", "attendees"] + (["label"] if label else [])
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore")
-        w.writeheader()
-        w.writerows(rows)
-
-
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--out-dir", required=True)
-    ap.add_argument("--seed", type=int, default=5)
-    ap.add_argument("--employees", type=int, default=135)
-    ap.add_argument("--per-kind", type=int, default=12)
-    a = ap.parse_args()
-    os.makedirs(a.out_dir, exist_ok=True)
-    g = Gen(a.seed, a.employees)
+def generate(seed, employees, per_kind):
+    g = Gen(seed, employees)
     history = g.normal(HISTORY_START, NEW_START)
     new = [dict(c, label="normal") for c in g.normal(NEW_START, NEW_END)]
-    new += [dict(c, label=label) for c, label in g.anomalies(history, new, a.per_kind)]
-    new.sort(key=lambda c: (c["submitted_at"], c["claim_id"]))
-    write(os.path.join(a.out_dir, "history.csv"), history, False)
-    write(os.path.join(a.out_dir, "new.csv"), new, True)
-    with open(os.path.join(a.out_dir, "policy.toml"), "w") as f:
-        f.write(f"manager_threshold = {MANAGER_THRESHOLD}\nlate_submission_days = {LATE_DAYS}\n")
-        f.write("round_amount_min = 200\nweekend_ok_categories = [" + ", ".join(f'"{c}"' for c in WEEKEND_OK) + "]\n")
-        f.write("[limits]\n" + "".join(f"{k} = {v}\n" for k, v in LIMITS.items()))
-        f.write("[per_attendee_limits]\n" + "".join(f"{k} = {v}\n" for k, v in PER_HEAD.items()))
-        f.write("[fx_to_hkd]\n" + "".join(f"{k} = {v}\n" for k, v in FX.items()))
-    labelled = sum(1 for c in new if c["label"] != "normal")
-    print(f"{len(history)} history claims; {len(new)} new claims, {labelled} labelled anomalies -> {a.out_dir}")
+    new += [dict(c, label=label) for c, label in g.anomalies(history, new, per_kind)]
+    return history, new
+
+
+def policy(path):
+    write_policy(path, LIMITS, PER_HEAD, manager_threshold=MANAGER_THRESHOLD, late_days=LATE_DAYS, round_min=200,
+                 weekend_ok=WEEKEND_OK, fx=FX)
 
 
 if __name__ == "__main__":
-    main()
+    run(5, 135, generate, policy)

@@ -88,6 +88,73 @@ fn round_limit(top: f64) -> Option<f64> {
     (above <= top * 1.03).then_some(above)
 }
 
+/// Claims in a category from which its highest claim says where the company's bills stop.
+const MIN_TOP_CLAIMS: usize = 500;
+
+/// The highest single claim in each category whose limit the policy left at a default
+/// the company's history never comes near (its top under 80% of it) and where history
+/// shows no ceiling. Several bills at one place on one day that together pass what no
+/// single bill in hundreds ever reached look like one bill split, whatever the unwritten
+/// limit is.
+pub fn infer_tops(
+    history: &[Claim],
+    policy: &Policy,
+    ceilings: &BTreeMap<Category, f64>,
+) -> BTreeMap<Category, f64> {
+    let mut tops: BTreeMap<Category, (usize, f64)> = BTreeMap::new();
+    for claim in history {
+        if policy.limits_set.contains(&claim.category) || ceilings.contains_key(&claim.category) {
+            continue;
+        }
+        let top = tops.entry(claim.category).or_insert((0, 0.0));
+        top.0 += 1;
+        top.1 = top.1.max(amount_hkd(claim, policy));
+    }
+    tops.into_iter()
+        .filter(|&(cat, (n, top))| {
+            n >= MIN_TOP_CLAIMS
+                && policy
+                    .limit(cat)
+                    .is_some_and(|l| top < FAR_BELOW_DEFAULT * l.min(policy.manager_threshold))
+        })
+        .map(|(cat, (_, top))| (cat, top))
+        .collect()
+}
+
+/// The highest amount a head in history, for the categories with a default per-head limit
+/// the file does not set and the company's bills never come near (top under 80% of it,
+/// in at least [`MIN_TOP_CLAIMS`] claims with a head count): a bill well above what any
+/// table ever cost a head is over the company's unwritten per-head limit.
+pub fn infer_per_attendee_tops(history: &[Claim], policy: &Policy) -> BTreeMap<Category, f64> {
+    let mut tops: BTreeMap<Category, (usize, f64)> = BTreeMap::new();
+    for claim in history {
+        let (Some(heads), false) = (
+            claim.attendees,
+            policy.per_attendee_set.contains(&claim.category),
+        ) else {
+            continue;
+        };
+        if !policy.per_attendee_limits.contains_key(&claim.category) {
+            continue;
+        }
+        let top = tops.entry(claim.category).or_insert((0, 0.0));
+        top.0 += 1;
+        top.1 = top
+            .1
+            .max(amount_hkd(claim, policy) / f64::from(heads.max(1)));
+    }
+    tops.into_iter()
+        .filter(|&(cat, (n, top))| {
+            n >= MIN_TOP_CLAIMS
+                && policy
+                    .per_attendee_limits
+                    .get(&cat)
+                    .is_some_and(|&l| top < FAR_BELOW_DEFAULT * l)
+        })
+        .map(|(cat, (_, top))| (cat, top))
+        .collect()
+}
+
 /// Share of history's claims past the default submission window from which the window
 /// is not the company's practice (quarterly submitters, say).
 const LATE_PRACTICE_SHARE: f64 = 0.03;
@@ -140,5 +207,57 @@ mod tests {
         assert_eq!(round_limit(3333.0), Some(3400.0));
         assert_eq!(round_limit(3200.028), Some(3200.0));
         assert_eq!(round_limit(1210.0), None);
+    }
+
+    fn claims(category: Category, amounts: impl Iterator<Item = f64>) -> Vec<Claim> {
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        amounts
+            .enumerate()
+            .map(|(i, amount)| Claim {
+                claim_id: format!("C{i}"),
+                employee_id: format!("E{}", i % 40),
+                department: "ops".into(),
+                category,
+                merchant: "Muji".into(),
+                amount,
+                currency: "HKD".into(),
+                expense_date: date,
+                submitted_at: date.and_hms_opt(10, 0, 0).unwrap().and_utc().fixed_offset(),
+                description: String::new(),
+                invoice_no: None,
+                attendees: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_highest_claim_is_the_top_only_where_the_default_is_never_approached() {
+        let policy = Policy::default();
+        // Office supplies (default limit 3,000): 600 claims of HKD 80–370, a few higher,
+        // the highest HKD 1,330.
+        let history = claims(
+            Category::OfficeSupplies,
+            (0..600).map(|i| {
+                let extra = if i % 97 == 5 {
+                    500.0 + f64::from(i)
+                } else {
+                    0.0
+                };
+                80.0 + f64::from(i % 29) * 10.0 + f64::from(i % 7) + extra
+            }),
+        );
+        let found = infer_ceilings(&history, &policy);
+        assert!(found.is_empty(), "{found:?}");
+        let tops = infer_tops(&history, &policy, &found);
+        assert_eq!(tops.get(&Category::OfficeSupplies), Some(&1330.0));
+        // Too few claims to say where bills stop.
+        assert!(infer_tops(&history[..300], &policy, &BTreeMap::new()).is_empty());
+        // History that reaches 80% of the default lives by the default.
+        let mut reaching = history.clone();
+        reaching[10].amount = 2_500.0;
+        assert!(infer_tops(&reaching, &policy, &BTreeMap::new()).is_empty());
+        // A limit the policy file sets is the one that counts.
+        let set = Policy::from_toml_str("[limits]\noffice_supplies = 1200\n").unwrap();
+        assert!(infer_tops(&history, &set, &BTreeMap::new()).is_empty());
     }
 }

@@ -81,6 +81,12 @@ pub struct Facts {
     pub delay_z_own: f64,
     pub round: u8,
     pub category_round_rate: f64,
+    /// A whole hundred under `round_amount_min` (see [`profile::small_round_amount`]), and
+    /// the share of the company's claims in the category that are such amounts.
+    pub small_round: bool,
+    pub category_small_round_rate: f64,
+    /// The company's claims in the category (without this one).
+    pub category_claims: f64,
     pub same_day_others: u32,
     pub same_day_total_hkd: f64,
     /// Same-day claims at the merchant are one amount repeated (a duplicate, not a split).
@@ -278,6 +284,14 @@ impl Facts {
         );
         let round = profile::round_amount(claim.amount, policy);
         let category_claims = company.n.max(1.0);
+        let small_round = profile::small_round_amount(claim, policy);
+        let category_small_round = minus_self_if(
+            base.category_small_round
+                .get(cat.index())
+                .copied()
+                .unwrap_or(0),
+            cx.in_base && small_round,
+        );
         let category_round = minus_self_if(
             base.category_round.get(cat.index()).copied().unwrap_or(0),
             cx.in_base && round > 0,
@@ -308,6 +322,9 @@ impl Facts {
             delay_z_own,
             round,
             category_round_rate: category_round / category_claims,
+            small_round,
+            category_small_round_rate: category_small_round / category_claims,
+            category_claims: company.n,
             split_threshold: profile::split_threshold(cat, policy),
             employee_split_days: get(&base.employee_split_days, emp_key),
             conversion_slack: slack,

@@ -51,9 +51,12 @@ pub use score::{Assessment, Reason, Scorer};
 /// is fitted on; `mishu expenses features` exports them for peers).
 pub fn history_features(history: &[Claim], policy: &Policy) -> Vec<[f64; N_FEATURES]> {
     use rayon::prelude::*;
+    let found = ceilings::infer_ceilings(history, policy);
     let policy = &policy
-        .with_limits_from_history(&ceilings::infer_ceilings(history, policy))
-        .with_late_window_from_history(ceilings::infer_late_window(history, policy));
+        .with_limits_from_history(&found)
+        .with_late_window_from_history(ceilings::infer_late_window(history, policy))
+        .with_tops_from_history(&ceilings::infer_tops(history, policy, &found))
+        .with_per_attendee_tops_from_history(&ceilings::infer_per_attendee_tops(history, policy));
     let profile = profile::Profile::build(history, policy);
     let cx = features::Context {
         base: &profile,

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::ceilings::{infer_ceilings, infer_late_window};
+use crate::ceilings::{infer_ceilings, infer_late_window, infer_per_attendee_tops, infer_tops};
 use crate::claim::{Category, Claim};
 use crate::density::Mixture;
 use crate::error::{Error, Result};
@@ -110,6 +110,14 @@ pub struct Model {
     /// [`Policy::with_late_window_from_history`]).
     #[serde(default)]
     pub late_window: Option<i64>,
+    /// History's highest claim per category whose default limit the company never comes
+    /// near (see [`Policy::with_tops_from_history`]).
+    #[serde(default)]
+    pub tops: BTreeMap<Category, f64>,
+    /// History's highest amount a head where the policy sets no per-head limit and the
+    /// company never comes near the default.
+    #[serde(default)]
+    pub per_attendee_tops: BTreeMap<Category, f64>,
 }
 
 impl Model {
@@ -120,9 +128,13 @@ impl Model {
         }
         let ceilings = infer_ceilings(history, policy);
         let late_window = infer_late_window(history, policy);
+        let tops = infer_tops(history, policy, &ceilings);
+        let per_attendee_tops = infer_per_attendee_tops(history, policy);
         let policy = &policy
             .with_limits_from_history(&ceilings)
-            .with_late_window_from_history(late_window);
+            .with_late_window_from_history(late_window)
+            .with_tops_from_history(&tops)
+            .with_per_attendee_tops_from_history(&per_attendee_tops);
         let merchants: Vec<String> = history
             .par_iter()
             .map(|c| normalize_merchant(&c.merchant))
@@ -182,6 +194,8 @@ impl Model {
             categories,
             ceilings,
             late_window,
+            tops,
+            per_attendee_tops,
         })
     }
 

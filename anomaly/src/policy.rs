@@ -43,6 +43,17 @@ pub struct Policy {
     /// routinely come after the default).
     pub late_set: bool,
     pub late_from_history: bool,
+    /// Whether the policy file sets `round_amount_min` (if not, smaller whole hundreds
+    /// count as round in categories whose history almost never has them).
+    pub round_set: bool,
+    /// The highest single claim in history, per category whose limit is a default the
+    /// company never comes near (see [`crate::ceilings::infer_tops`]): bills at one place
+    /// on one day that together pass it are split like bills passing a limit.
+    pub tops_from_history: BTreeMap<Category, f64>,
+    /// Categories whose per-head limit the policy file sets, and history's highest amount
+    /// a head for those whose default per-head limit the company never comes near.
+    pub per_attendee_set: BTreeSet<Category>,
+    pub per_attendee_tops_from_history: BTreeMap<Category, f64>,
 }
 
 impl Default for Policy {
@@ -90,6 +101,10 @@ impl Default for Policy {
             limits_from_history: BTreeSet::new(),
             late_set: false,
             late_from_history: false,
+            round_set: false,
+            tops_from_history: BTreeMap::new(),
+            per_attendee_set: BTreeSet::new(),
+            per_attendee_tops_from_history: BTreeMap::new(),
         }
     }
 }
@@ -122,7 +137,7 @@ impl Policy {
             policy.manager_threshold = v;
         }
         policy.limits_set = merge_category_table(&mut policy.limits, file.limits, "limits")?;
-        merge_category_table(
+        policy.per_attendee_set = merge_category_table(
             &mut policy.per_attendee_limits,
             file.per_attendee_limits,
             "per_attendee_limits",
@@ -136,6 +151,7 @@ impl Policy {
         }
         if let Some(v) = file.round_amount_min {
             policy.round_amount_min = v;
+            policy.round_set = true;
         }
         if let Some(names) = file.weekend_ok_categories {
             policy.weekend_ok_categories = names
@@ -246,6 +262,28 @@ impl Policy {
         if let Some(days) = days.filter(|_| !self.late_set) {
             self.late_submission_days = days;
             self.late_from_history = true;
+        }
+        self
+    }
+
+    /// This policy with history's highest claims for the categories whose limit is a
+    /// default nobody comes near (see [`crate::ceilings::infer_tops`]).
+    pub fn with_tops_from_history(mut self, tops: &BTreeMap<Category, f64>) -> Policy {
+        for (&cat, &top) in tops {
+            if !self.limits_set.contains(&cat) && !self.limits_from_history.contains(&cat) {
+                self.tops_from_history.insert(cat, top);
+            }
+        }
+        self
+    }
+
+    /// This policy with history's highest amounts a head where the file sets no per-head
+    /// limit (see [`crate::ceilings::infer_per_attendee_tops`]).
+    pub fn with_per_attendee_tops_from_history(mut self, tops: &BTreeMap<Category, f64>) -> Policy {
+        for (&cat, &top) in tops {
+            if !self.per_attendee_set.contains(&cat) {
+                self.per_attendee_tops_from_history.insert(cat, top);
+            }
         }
         self
     }

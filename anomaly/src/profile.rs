@@ -179,11 +179,15 @@ impl ClaimIndex {
 
 /// The limit a bill split into same-day claims would dodge.
 pub fn split_threshold(category: Category, policy: &Policy) -> f64 {
-    policy
+    let limit = policy
         .limit(category)
         .map_or(policy.manager_threshold, |l| {
             l.min(policy.manager_threshold)
-        })
+        });
+    policy
+        .tops_from_history
+        .get(&category)
+        .map_or(limit, |&top| top.min(limit))
 }
 
 /// Tables built from history (see the module doc).
@@ -204,6 +208,10 @@ pub struct Profile {
     pub merchant_claims: KeyMap<u32>,
     pub merchant_category: KeyMap<u32>,
     pub category_round: Vec<u32>,
+    /// Claims per category at whole hundreds under `round_amount_min` (see
+    /// [`small_round_amount`]).
+    #[serde(default)]
+    pub category_small_round: Vec<u32>,
     /// Log amounts per claimant and category, department and category, and category,
     /// with their medians and MADs (robust habits).
     pub employee_amounts: KeyMap<AmountHabit>,
@@ -248,6 +256,9 @@ impl Profile {
         if self.category.len() != Category::ALL.len() {
             self.category = vec![Stats::default(); Category::ALL.len()];
             self.category_round = vec![0; Category::ALL.len()];
+        }
+        if self.category_small_round.len() != Category::ALL.len() {
+            self.category_small_round = vec![0; Category::ALL.len()];
         }
         if self.category_amounts.len() != Category::ALL.len() {
             self.category_amounts = vec![AmountHabit::default(); Category::ALL.len()];
@@ -331,6 +342,9 @@ impl Profile {
         if round_amount(claim.amount, policy) > 0 {
             self.category_round[cat.index()] += 1;
         }
+        if small_round_amount(claim, policy) {
+            self.category_small_round[cat.index()] += 1;
+        }
         let day_key = same_day_key(emp, merchant, claim.expense_date);
         let threshold = split_threshold(cat, policy);
         let was_split = self
@@ -412,6 +426,21 @@ pub fn round_amount(amount: f64, policy: &Policy) -> u8 {
     } else {
         0
     }
+}
+
+/// Least amount at which a whole hundred under `round_amount_min` can be round (a bill of
+/// one hundred-dollar note is too ordinary to say anything).
+const SMALL_ROUND_FROM: f64 = 200.0;
+
+/// A whole hundred from 200 up to (not including) `round_amount_min`, in a currency worth
+/// at least half a Hong Kong dollar (a JPY 300 bill is small change, not a round figure).
+/// Whether it is odd depends on the category: see [`crate::features::Facts::small_round`].
+pub fn small_round_amount(claim: &Claim, policy: &Policy) -> bool {
+    let amount = claim.amount;
+    let cents = (amount * 100.0).round() as i64;
+    (SMALL_ROUND_FROM..policy.round_amount_min).contains(&amount)
+        && cents % 10_000 == 0
+        && policy.rate_to_hkd(&claim.currency).unwrap_or(1.0) >= 0.5
 }
 
 pub(crate) fn employee_key(emp: &str) -> u64 {

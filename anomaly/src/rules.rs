@@ -96,6 +96,16 @@ const RUN_MIN_RATIO: f64 = 2.5;
 /// bills at one place on one day are the claimant's routine (two rides, two meals).
 const SPLIT_HABIT_DAYS: u32 = 3;
 
+/// Company claims in a category from which the share of whole hundreds among them is
+/// known well enough to call one rare, and the largest share that is rare.
+const SMALL_ROUND_MIN_CLAIMS: f64 = 200.0;
+const SMALL_ROUND_MAX_RATE: f64 = 0.004;
+
+/// Above history's highest claim by more than this share (a cent over is the same bill),
+/// and how strongly that alone counts (medium risk: finance).
+const TOP_MARGIN: f64 = 0.01;
+const OVER_TOP_STRENGTH: f64 = 0.55;
+
 /// Every rule that fires for the claim, strongest first.
 pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -185,16 +195,36 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
             1 => "; once before by this claimant".to_string(),
             n => format!("; {n} days like this before by this claimant"),
         };
+        // Without a known limit, the company's highest single bill in the category stands
+        // in for it: a pair of ordinary bills passes it now and then, so it is worth a
+        // look (finance), not an audit, unless something else adds to it.
+        let top = policy
+            .tops_from_history
+            .get(&claim.category)
+            .filter(|&&t| t <= f.split_threshold);
+        let (strength, passed) = match top {
+            Some(&t) => (
+                if routine { 0.35 } else { 0.6 },
+                format!(
+                    "more than any single {} claim in the company's history (the highest {}) while each one stays under it",
+                    claim.category,
+                    money(t)
+                ),
+            ),
+            None => (
+                if routine { 0.5 } else { 0.88 },
+                format!("above the {} limit each one stays under", money(f.split_threshold)),
+            ),
+        };
         push(
             ReasonCode::SplitClaim,
-            if routine { 0.5 } else { 0.88 },
+            strength,
             format!(
-                "{} claims at {} on {} total {}, above the {} limit each one stays under{history}",
+                "{} claims at {} on {} total {}, {passed}{history}",
                 f.same_day_others + 1,
                 claim.merchant,
                 claim.expense_date,
                 money(f.same_day_total_hkd),
-                money(f.split_threshold)
             ),
         );
     }
@@ -304,10 +334,44 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
             base * (1.0 - 2.5 * f.category_round_rate),
             format!("{:.2} {} is a round amount", claim.amount, claim.currency),
         );
+    } else if f.small_round
+        && !policy.round_set
+        && !at_limit
+        && f.category_claims >= SMALL_ROUND_MIN_CLAIMS
+        && f.category_small_round_rate <= SMALL_ROUND_MAX_RATE
+    {
+        // The policy file sets no threshold: a smaller whole hundred is round where the
+        // company's history almost never has one (meals, taxis), not where it often
+        // does (phone plans, course fees). The rarer, the stronger.
+        push(
+            ReasonCode::RoundAmount,
+            0.5 - 25.0 * f.category_small_round_rate,
+            format!(
+                "{:.2} {} is a round amount, rare in {}: {:.2}% of the company's {} {} claims are whole hundreds under {}",
+                claim.amount,
+                claim.currency,
+                claim.category,
+                f.category_small_round_rate * 100.0,
+                f.category_claims,
+                claim.category,
+                money(policy.round_amount_min)
+            ),
+        );
     }
 
     let has_habits = f.employee_claims >= MIN_CLAIMS_FOR_HABITS;
-    if let Some((strength, detail)) = unusual_amount_finding(claim, f) {
+    let unusual = unusual_amount_finding(claim, f);
+    let over_written_limit = f.over_limit().is_some()
+        || matches!((f.per_attendee_hkd, f.per_attendee_limit), (Some(p), Some(l)) if p > l);
+    if !over_written_limit {
+        if let Some((strength, detail)) = over_history_top_finding(claim, f, policy) {
+            // Above the company's highest and far above the claimant's usual are much the
+            // same evidence (an amount too high): named both ways, counted once.
+            let strength = if unusual.is_some() { 0.0 } else { strength };
+            push(ReasonCode::OverLimit, strength, detail);
+        }
+    }
+    if let Some((strength, detail)) = unusual {
         push(ReasonCode::UnusualAmount, strength, detail);
     }
 
@@ -354,6 +418,44 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
 
     out.sort_by(|a, b| b.strength.total_cmp(&a.strength));
     out
+}
+
+/// OVER_LIMIT without a known limit: above every claim (or every table, a head) the
+/// company's history has in a category whose default limit it never comes near — the
+/// unwritten limit, if there is one, is under that. A normal bill does this about once in
+/// as many claims as history holds, so it is worth a look, not an audit.
+fn over_history_top_finding(claim: &Claim, f: &Facts, policy: &Policy) -> Option<(f64, String)> {
+    let cat = claim.category;
+    if let Some(&top) = policy.tops_from_history.get(&cat) {
+        if f.amount_hkd > top * (1.0 + TOP_MARGIN) + f.conversion_slack {
+            return Some((
+                OVER_TOP_STRENGTH,
+                format!(
+                    "{} is more than any of the company's {} earlier {cat} claims (the highest {}); the policy sets no {cat} limit",
+                    format_hkd(f.amount_hkd),
+                    f.category_claims,
+                    format_hkd(top)
+                ),
+            ));
+        }
+    }
+    let (Some(per_head), Some(&top)) = (
+        f.per_attendee_hkd,
+        policy.per_attendee_tops_from_history.get(&cat),
+    ) else {
+        return None;
+    };
+    (per_head > top * (1.0 + TOP_MARGIN)).then(|| {
+        (
+            OVER_TOP_STRENGTH,
+            format!(
+                "{} a head for {} attendees is more than any earlier {cat} claim in the company's history came to a head (the highest {}); the policy sets no {cat} per-head limit",
+                format_hkd(per_head),
+                claim.attendees.unwrap_or(1),
+                format_hkd(top)
+            ),
+        )
+    })
 }
 
 /// NEAR_LIMIT: a claim just under a limit. One such claim is worth a look; a series of
@@ -544,4 +646,84 @@ pub fn format_hkd(value: f64) -> String {
         grouped.push(ch);
     }
     format!("HKD {grouped}.{frac:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claim::Category;
+
+    fn meal(amount: f64) -> Claim {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 9, 8).unwrap();
+        Claim {
+            claim_id: "U1".into(),
+            employee_id: "E1".into(),
+            department: "ops".into(),
+            category: Category::Meals,
+            merchant: "Tai Hing".into(),
+            amount,
+            currency: "HKD".into(),
+            expense_date: day,
+            submitted_at: day.and_hms_opt(12, 0, 0).unwrap().and_utc().fixed_offset(),
+            description: String::new(),
+            invoice_no: None,
+            attendees: None,
+        }
+    }
+
+    fn over_top_strength(found: &[Finding]) -> Option<f64> {
+        found
+            .iter()
+            .find(|f| f.code == ReasonCode::OverLimit)
+            .map(|f| f.strength)
+    }
+
+    #[test]
+    fn above_the_companys_highest_and_far_above_usual_count_once() {
+        let mut policy = Policy::default();
+        policy.tops_from_history.insert(Category::Meals, 400.0);
+        let claim = meal(600.0);
+        let inflated = Facts {
+            amount_hkd: 600.0,
+            usual_hkd: 100.0,
+            amount_robust_z: 9.0,
+            above_usual_range: 6f64.ln() - 0.4,
+            own_claims_in_category: 60.0,
+            company_merchant_claims: 300.0,
+            merchant_category_share: 1.0,
+            category_claims: 5000.0,
+            limit: Some(1500.0),
+            split_threshold: 400.0,
+            ..Facts::default()
+        };
+        let found = evaluate(&claim, &inflated, &policy);
+        assert!(found.iter().any(|f| f.code == ReasonCode::UnusualAmount));
+        // Named, but the amount's height counts once.
+        assert_eq!(over_top_strength(&found), Some(0.0), "{found:?}");
+
+        // Above the highest by someone for whom HKD 600 is ordinary: it counts alone.
+        let usual = Facts {
+            usual_hkd: 450.0,
+            amount_robust_z: 1.0,
+            above_usual_range: -0.2,
+            ..inflated.clone()
+        };
+        let found = evaluate(&claim, &usual, &policy);
+        assert!(!found.iter().any(|f| f.code == ReasonCode::UnusualAmount));
+        assert_eq!(over_top_strength(&found), Some(OVER_TOP_STRENGTH));
+
+        // Within 1% of the highest is the same bill.
+        let at_top = Facts {
+            amount_hkd: 403.0,
+            ..usual.clone()
+        };
+        assert_eq!(
+            over_top_strength(&evaluate(&meal(403.0), &at_top, &policy)),
+            None
+        );
+
+        // A limit the policy file sets leaves no top to be over.
+        policy.tops_from_history.clear();
+        assert_eq!(over_top_strength(&evaluate(&claim, &usual, &policy)), None);
+    }
 }

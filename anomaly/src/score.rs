@@ -57,7 +57,9 @@ impl Scorer {
     pub fn new(model: Model, policy: Policy) -> Scorer {
         let policy = policy
             .with_limits_from_history(&model.ceilings)
-            .with_late_window_from_history(model.late_window);
+            .with_late_window_from_history(model.late_window)
+            .with_tops_from_history(&model.tops)
+            .with_per_attendee_tops_from_history(&model.per_attendee_tops);
         Scorer { model, policy }
     }
 
