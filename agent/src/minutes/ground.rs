@@ -161,6 +161,17 @@ impl<'a> Context<'a> {
 
     /// Checks one proposed item from `chunk`, saying why it is not kept.
     pub fn check(&self, p: &Proposed, chunk: &Chunk) -> Result<Grounded, Rejection> {
+        self.check_quoted(p, chunk, true)
+    }
+
+    /// [`Context::check`]; `may_move`: an item whose task is said word for word in
+    /// another line than the one quoted is checked again from that line, once.
+    fn check_quoted(
+        &self,
+        p: &Proposed,
+        chunk: &Chunk,
+        may_move: bool,
+    ) -> Result<Grounded, Rejection> {
         let task = p.task.trim();
         if task.is_empty() {
             return Err(Rejection::EmptyTask);
@@ -177,6 +188,19 @@ impl<'a> Context<'a> {
             return Err(Rejection::QuoteTooShort);
         }
         let (source, span) = self.locate(said, chunk).ok_or(Rejection::QuoteNotSaid)?;
+        if may_move {
+            if let Some(line) = self.line_saying(task, source, chunk) {
+                tracing::info!(
+                    task,
+                    "the task is said in line {line}, not in the quoted line {source}"
+                );
+                let moved = Proposed {
+                    quote: self.utterances[line].text.clone(),
+                    ..p.clone()
+                };
+                return self.check_quoted(&moved, chunk, false);
+            }
+        }
         let text = &self.utterances[source].text;
         let quote = match &span {
             Some(span) => text[span.clone()].to_string(),
@@ -678,6 +702,31 @@ impl<'a> Context<'a> {
     fn part_utterances(&self, chunk: &Chunk) -> &[Utterance] {
         let last = chunk.last.min(self.utterances.len().saturating_sub(1));
         &self.utterances[chunk.first.min(last)..=last]
+    }
+
+    /// The line of `chunk` that says `task` nearly word for word, when the quoted line
+    /// `source` and its neighbours share almost none of it: the model quoted the wrong
+    /// line ("仓库的出货量是一万两千三百箱…" for "增加四个全职岗位").
+    fn line_saying(&self, task: &str, source: usize, chunk: &Chunk) -> Option<usize> {
+        const NEAR_AT_MOST: f64 = 0.3;
+        const ELSEWHERE_AT_LEAST: f64 = 0.8;
+        let wanted = content_units(task);
+        if wanted.len() < 3 {
+            return None;
+        }
+        let share = |i: usize| coverage(&wanted, &content_units(&self.utterances[i].text));
+        let last = chunk.last.min(self.utterances.len().saturating_sub(1));
+        let near = (source.saturating_sub(1)..=(source + 1).min(last))
+            .map(share)
+            .fold(0.0, f64::max);
+        if near > NEAR_AT_MOST {
+            return None;
+        }
+        (chunk.first..=last)
+            .map(|i| (i, share(i)))
+            .filter(|(_, s)| *s >= ELSEWHERE_AT_LEAST)
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(i, _)| i)
     }
 
     /// The model may copy a line with its speaker (`Amy Wong: I'll send it`); the
@@ -1892,6 +1941,51 @@ mod tests {
             .check(&proposed("I'll set it up", "I", ""), &chunk)
             .map(|g| g.owner.map(|o| o.id));
         assert_eq!(set_up, Ok(Some("p003".to_string())));
+    }
+
+    #[test]
+    fn a_task_quoted_from_the_wrong_line_is_judged_by_its_own_line() {
+        let dir = directory();
+        let us = vec![
+            utt(
+                "陳大文",
+                "先说一下上个月的情况，仓库的出货量是一万两千三百箱。",
+            ),
+            utt("Amy", "那加班的情况怎么样？"),
+            utt("Ken", "有几个同事连续加班了三个周末。"),
+            utt(
+                "陳大文",
+                "我明白。那我们今天就定下来，深圳仓库增加四个全职岗位。",
+            ),
+            utt("Amy", "好，那招聘这块我来负责。"),
+        ];
+        let (ctx, chunk) = meeting(&us, &dir);
+        // Quoted from line 0; said in line 3, where it is the meeting's decision.
+        assert_eq!(
+            ctx.check(
+                &Proposed {
+                    task: "增加四个全职岗位".into(),
+                    ..proposed(
+                        "先说一下上个月的情况，仓库的出货量是一万两千三百箱",
+                        "陳大文",
+                        ""
+                    )
+                },
+                &chunk
+            ),
+            Err(Rejection::IsADecision)
+        );
+        // Said in the quoted line in other words: it stays there.
+        let hiring = ctx
+            .check(
+                &Proposed {
+                    task: "负责招聘四个全职员工".into(),
+                    ..proposed("那招聘这块我来负责", "Amy", "")
+                },
+                &chunk,
+            )
+            .unwrap();
+        assert_eq!(hiring.source, 4);
     }
 
     #[test]
