@@ -82,6 +82,19 @@ fn main() {
         decode_model(false);
         return;
     }
+    if std::env::args().any(|a| a == "--pack") {
+        for (ty, n, k, what) in cases {
+            let data = random_weights(ty, n, k);
+            let w = QMatrix::new(ty, n, k, &data).expect("sizes");
+            let t = time(5, || drop(PackedMatrix::new(&w)));
+            println!(
+                "pack {ty:?} {n} × {k} ({what}): {:.1} ms, {:.2} GB/s",
+                t * 1e3,
+                data.len() as f64 / t / 1e9
+            );
+        }
+        return;
+    }
     if std::env::args().any(|a| a == "--decode-model=1.5b") {
         decode_model(true);
         return;

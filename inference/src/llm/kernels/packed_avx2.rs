@@ -254,3 +254,83 @@ pub(crate) unsafe fn rows(p: &PackedMatrix, acts: &Acts, r0: usize, r1: usize, y
         }
     }
 }
+
+/// The quant bits of 8 whole rows (GGUF rows of `rb` bytes from `rows`) into their
+/// records `recs` (the scales are left to the caller): dword `m` of each row's 32-byte
+/// vectors is brought into lane `r` by one 8 × 8 transpose, after which every record
+/// vector is a few lane-parallel bit operations.
+///
+/// # Safety
+/// The CPU supports AVX2; `rows` holds 8 rows of `rb` bytes of `ty` (a K-quant), `recs`
+/// the group's records.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(crate) unsafe fn pack_quants(ty: QType, rows: &[u8], rb: usize, recs: &mut [u8]) {
+    assert!(rows.len() >= KROWS * rb && recs.len() >= rb / ty.block_bytes() * record_bytes(ty));
+    let m4 = _mm256_set1_epi8(0x0F);
+    let mf0 = _mm256_set1_epi8(-16);
+    let m3 = _mm256_set1_epi8(3);
+    let src = rows.as_ptr();
+    let dst = recs.as_mut_ptr();
+    // The 32 bytes at `off` of each of the 8 rows (off + 32 ≤ rb: inside a row).
+    macro_rules! load8 {
+        ($off:expr) => {{
+            let off = $off;
+            let mut v = [_mm256_setzero_si256(); 8];
+            for (r, x) in v.iter_mut().enumerate() {
+                *x = _mm256_loadu_si256(src.add(r * rb + off) as *const __m256i);
+            }
+            v
+        }};
+    }
+    // Blocks `je` (low nibbles of the loaded bytes) and `jo` (high nibbles) from the
+    // transposed nibble bytes `t`.
+    macro_rules! nibble_blocks {
+        ($t:expr, $rec:expr, $je:expr, $jo:expr) => {{
+            let t = $t;
+            for i in 0..4 {
+                let even = _mm256_or_si256(
+                    _mm256_and_si256(t[i], m4),
+                    _mm256_slli_epi16(_mm256_and_si256(t[4 + i], m4), 4),
+                );
+                let odd = _mm256_or_si256(
+                    _mm256_and_si256(_mm256_srli_epi16(t[i], 4), m4),
+                    _mm256_and_si256(t[4 + i], mf0),
+                );
+                _mm256_store_si256($rec.add(128 * $je + 32 * i) as *mut __m256i, even);
+                _mm256_store_si256($rec.add(128 * $jo + 32 * i) as *mut __m256i, odd);
+            }
+        }};
+    }
+    let bb = ty.block_bytes();
+    let rec_bytes = record_bytes(ty);
+    for s in 0..rb / bb {
+        let rec = dst.add(s * rec_bytes);
+        if ty == QType::Q4K {
+            for jj in 0..4 {
+                let t = super::panel_avx2::transpose(load8!(s * bb + 16 + 32 * jj));
+                nibble_blocks!(t, rec, 2 * jj, 2 * jj + 1);
+            }
+        } else {
+            for n in 0..2 {
+                for h in 0..2 {
+                    let t = super::panel_avx2::transpose(load8!(s * bb + 64 * n + 32 * h));
+                    nibble_blocks!(t, rec, 4 * n + h, 4 * n + 2 + h);
+                }
+                let th = super::panel_avx2::transpose(load8!(s * bb + 128 + 32 * n));
+                for q in 0..4 {
+                    let sh = _mm_cvtsi32_si128(2 * q as i32);
+                    for v in 0..2 {
+                        let mut out = _mm256_setzero_si256();
+                        for e in 0..4 {
+                            let x = _mm256_and_si256(_mm256_srl_epi16(th[4 * v + e], sh), m3);
+                            let x = _mm256_sll_epi16(x, _mm_cvtsi32_si128(2 * e as i32));
+                            out = _mm256_or_si256(out, x);
+                        }
+                        let at = q6k::H + 64 * (4 * n + q) + 32 * v;
+                        _mm256_store_si256(rec.add(at) as *mut __m256i, out);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -66,64 +66,167 @@ pub(crate) fn covers(ty: QType) -> bool {
     matches!(ty, QType::Q4K | QType::Q6K)
 }
 
-/// The records of `rows × cols` weights of `ty` (a K-quant) from their GGUF bytes.
+/// The records of `rows × cols` weights of `ty` (a K-quant) from their GGUF bytes, the
+/// row groups shared out over the CPU's threads (a model's weights pack in a fraction of
+/// their load time).
 pub(crate) fn pack(ty: QType, rows: usize, cols: usize, data: &[u8]) -> Vec<KLine> {
+    pack_with(ty, rows, cols, data, true)
+}
+
+/// [`pack`], with the AVX2 code for whole groups where the CPU has it, or (`simd` false)
+/// the portable code only.
+pub(crate) fn pack_with(
+    ty: QType,
+    rows: usize,
+    cols: usize,
+    data: &[u8],
+    simd: bool,
+) -> Vec<KLine> {
+    let simd = simd && super::Isa::supported().contains(&super::Isa::Avx2);
     let nsb = cols / 256;
     let groups = rows.div_ceil(KROWS);
-    let rec = record_bytes(ty);
-    let rb = ty.row_bytes(cols);
-    let mut out = vec![KLine([0; 32]); groups * nsb * rec / 32];
-    // SAFETY: KLine is 32 plain bytes; the byte view covers exactly the vector.
-    let bytes =
-        unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr() as *mut u8, out.len() * 32) };
-    let mut u = [0u8; 256];
-    for r in 0..rows {
-        let (g, lr) = (r / KROWS, r % KROWS);
-        for s in 0..nsb {
-            let blk = &data[r * rb + s * ty.block_bytes()..][..ty.block_bytes()];
-            let p = &mut bytes[(g * nsb + s) * rec..][..rec];
-            block_u(ty, blk, &mut u);
-            for j in 0..8 {
-                for i in 0..4 {
-                    for l in 0..4 {
-                        let lo = u[32 * j + 4 * i + l] & 0xF;
-                        let hi = u[32 * j + 16 + 4 * i + l] & 0xF;
-                        p[128 * j + 32 * i + 4 * lr + l] = lo | (hi << 4);
-                    }
-                }
+    let gb = nsb * record_bytes(ty);
+    let lines = groups * gb / 32;
+    // Zeroed by the allocator (fresh pages from the OS are zero already, so there is no
+    // extra pass over them; the padding rows stay zero), first touched by the threads
+    // below, which share out the page faults too.
+    let mut out: Vec<KLine> = if lines == 0 {
+        Vec::new()
+    } else {
+        let layout = std::alloc::Layout::array::<KLine>(lines).expect("packed size");
+        // SAFETY: the layout is non-empty; a zeroed KLine is a valid KLine; the vector
+        // takes the allocation with the layout it was made with.
+        unsafe {
+            let p = std::alloc::alloc_zeroed(layout) as *mut KLine;
+            if p.is_null() {
+                std::alloc::handle_alloc_error(layout);
             }
-            if ty == QType::Q4K {
-                for j in 0..8 {
-                    let (sc, m) = q4k_scale_min(&blk[4..16], j);
-                    p[q4k::SC + 8 * j + lr] = sc;
-                    p[q4k::MN + 8 * j + lr] = m;
+            Vec::from_raw_parts(p, lines, lines)
+        }
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let per = groups.div_ceil(threads).max(1);
+    let rb = ty.row_bytes(cols);
+    let pack_groups = |g0: usize, dst: &mut [u8]| {
+        for (i, rec) in dst.chunks_exact_mut(gb).enumerate() {
+            let g = g0 + i;
+            let full = (g + 1) * KROWS <= rows;
+            #[cfg(target_arch = "x86_64")]
+            if full && simd {
+                // SAFETY: AVX2 is supported (checked); the group's 8 rows lie in `data`
+                // and `rec` holds its records.
+                unsafe { super::packed_avx2::pack_quants(ty, &data[g * KROWS * rb..], rb, rec) };
+                for lr in 0..KROWS {
+                    pack_row_scales(ty, &data[(g * KROWS + lr) * rb..][..rb], lr, rec);
                 }
-                p[q4k::D + 2 * lr..][..2].copy_from_slice(&blk[0..2]);
-                p[q4k::DMIN + 2 * lr..][..2].copy_from_slice(&blk[2..4]);
-            } else {
-                for j in 0..8 {
-                    for c in 0..8 {
-                        let (v, e) = (c / 4, c % 4);
-                        for l in 0..4 {
-                            let top = u[32 * j + 4 * c + l] >> 4;
-                            p[q6k::H + 64 * j + 32 * v + 4 * lr + l] |= top << (2 * e);
-                        }
-                    }
-                    for h in 0..2 {
-                        p[q6k::SC + 16 * j + 2 * lr + h] = blk[192 + 2 * j + h];
-                    }
-                }
-                p[q6k::D + 2 * lr..][..2].copy_from_slice(&blk[208..210]);
+                continue;
+            }
+            let _ = (full, simd);
+            for lr in 0..KROWS.min(rows - g * KROWS) {
+                let row = &data[(g * KROWS + lr) * rb..][..rb];
+                pack_row(ty, row, lr, rec);
             }
         }
+    };
+    // SAFETY: KLine is 32 plain bytes; the byte view covers exactly the vectors.
+    let bytes =
+        unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr() as *mut u8, out.len() * 32) };
+    if threads == 1 || groups < 64 {
+        pack_groups(0, bytes);
+    } else {
+        std::thread::scope(|scope| {
+            for (c, dst) in bytes.chunks_mut(per * gb).enumerate() {
+                let pack_groups = &pack_groups;
+                scope.spawn(move || pack_groups(c * per, dst));
+            }
+        });
     }
     out
 }
 
-/// The unsigned weights `u` of one GGUF block (as [`decode_block`] gives them).
-fn block_u(ty: QType, blk: &[u8], u: &mut [u8; 256]) {
-    let (mut ws, mut wc) = ([0f32; 16], [0f32; 16]);
-    decode_block(ty, blk, u, &mut ws, &mut wc);
+#[inline]
+fn word(b: &[u8], at: usize) -> u32 {
+    let w: [u8; 4] = b[at..at + 4].try_into().expect("4 bytes");
+    u32::from_le_bytes(w)
+}
+
+#[inline]
+fn put_word(b: &mut [u8], at: usize, v: u32) {
+    b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+}
+
+/// Writes row `lr` of a group (its GGUF bytes `row`) into the group's records `recs`.
+fn pack_row(ty: QType, row: &[u8], lr: usize, recs: &mut [u8]) {
+    pack_row_quants(ty, row, lr, recs);
+    pack_row_scales(ty, row, lr, recs);
+}
+
+/// The quant bits of [`pack_row`].
+fn pack_row_quants(ty: QType, row: &[u8], lr: usize, recs: &mut [u8]) {
+    const LO: u32 = 0x0F0F_0F0F;
+    let rec = record_bytes(ty);
+    for (blk, p) in row
+        .chunks_exact(ty.block_bytes())
+        .zip(recs.chunks_exact_mut(rec))
+    {
+        // Block j's weight x is bits `shift..shift + 4` of byte `base + x` (x < 32);
+        // 4 weights at a time as the bytes of a u32.
+        for j in 0..8 {
+            let (base, shift) = if ty == QType::Q4K {
+                (16 + 32 * (j / 2), 4 * (j % 2))
+            } else {
+                let (n, q) = (j / 4, j % 4);
+                (64 * n + 32 * (q % 2), 4 * (q / 2))
+            };
+            for i in 0..4 {
+                let lo = (word(blk, base + 4 * i) >> shift) & LO;
+                let hi = (word(blk, base + 16 + 4 * i) >> shift) & LO;
+                put_word(p, 128 * j + 32 * i + 4 * lr, lo | (hi << 4));
+            }
+        }
+        if ty == QType::Q6K {
+            for j in 0..8 {
+                // Top bits of block j's weight x: bits 2q, 2q + 1 of qh byte 32n + x.
+                let (n, q) = (j / 4, j % 4);
+                for v in 0..2 {
+                    let mut h = 0u32;
+                    for e in 0..4 {
+                        let w = word(blk, 128 + 32 * n + 4 * (4 * v + e));
+                        h |= ((w >> (2 * q)) & 0x0303_0303) << (2 * e);
+                    }
+                    put_word(p, q6k::H + 64 * j + 32 * v + 4 * lr, h);
+                }
+            }
+        }
+    }
+}
+
+/// The scales of [`pack_row`].
+fn pack_row_scales(ty: QType, row: &[u8], lr: usize, recs: &mut [u8]) {
+    let rec = record_bytes(ty);
+    for (blk, p) in row
+        .chunks_exact(ty.block_bytes())
+        .zip(recs.chunks_exact_mut(rec))
+    {
+        if ty == QType::Q4K {
+            for j in 0..8 {
+                let (sc, m) = q4k_scale_min(&blk[4..16], j);
+                p[q4k::SC + 8 * j + lr] = sc;
+                p[q4k::MN + 8 * j + lr] = m;
+            }
+            p[q4k::D + 2 * lr..][..2].copy_from_slice(&blk[0..2]);
+            p[q4k::DMIN + 2 * lr..][..2].copy_from_slice(&blk[2..4]);
+        } else {
+            for j in 0..8 {
+                for h in 0..2 {
+                    p[q6k::SC + 16 * j + 2 * lr + h] = blk[192 + 2 * j + h];
+                }
+            }
+            p[q6k::D + 2 * lr..][..2].copy_from_slice(&blk[208..210]);
+        }
+    }
 }
 
 impl PackedMatrix {

@@ -192,7 +192,7 @@ unsafe fn group_scale(ty: QType, row: *const u8, g: usize) -> (f32, f32) {
 /// 8 vectors of one row each (8 dwords) → 8 vectors of dword `c` of the 8 rows.
 #[target_feature(enable = "avx2,fma,f16c")]
 #[inline]
-unsafe fn transpose(r: [__m256i; 8]) -> [__m256i; 8] {
+pub(crate) unsafe fn transpose(r: [__m256i; 8]) -> [__m256i; 8] {
     // Within each 128-bit half: t0 = r0[0] r1[0] r0[1] r1[1], t1 = r0[2] r1[2] r0[3] r1[3].
     let t0 = _mm256_unpacklo_epi32(r[0], r[1]);
     let t1 = _mm256_unpackhi_epi32(r[0], r[1]);

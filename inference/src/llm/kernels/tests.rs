@@ -447,8 +447,15 @@ fn packed_k_quants_every_isa() {
             let x = random_acts(m, 256 * kb, &mut rng);
             check_packed_k(ty, &data, &x, n, 256 * kb, m);
         }
-        // Split over the pool: decode and prefill, a row tail in the last chunk.
-        for &(n, kb, m) in &[(150, 3, 1), (301, 6, 1), (150, 3, 21), (70, 9, 6)] {
+        // Split over the pool: decode and prefill, a row tail in the last chunk; packed
+        // by several threads (from 64 groups of 8 rows).
+        for &(n, kb, m) in &[
+            (150, 3, 1),
+            (301, 6, 1),
+            (150, 3, 21),
+            (70, 9, 6),
+            (517, 2, 1),
+        ] {
             let data = random_matrix(ty, n, 256 * kb, &mut rng);
             let x = random_acts(m, 256 * kb, &mut rng);
             check_packed_k(ty, &data, &x, n, 256 * kb, m);
@@ -460,6 +467,23 @@ fn packed_k_quants_every_isa() {
             let data = random_matrix(ty, n, 256, &mut rng);
             let x = random_acts(6, 256, &mut rng);
             check_packed_k(ty, &data, &x, n, 256, 6);
+        }
+    }
+}
+
+#[test]
+fn packed_k_quants_simd_packing_equals_portable() {
+    let mut rng = Rng(55);
+    for ty in [QType::Q4K, QType::Q6K] {
+        for &(n, kb) in &[(8, 1), (21, 3), (600, 2)] {
+            let data = random_matrix(ty, n, 256 * kb, &mut rng);
+            let a = packed_k::pack_with(ty, n, 256 * kb, &data, true);
+            let b = packed_k::pack_with(ty, n, 256 * kb, &data, false);
+            assert!(
+                a.iter().zip(&b).all(|(x, y)| x.0 == y.0) && a.len() == b.len(),
+                "{ty:?} {n} × {}",
+                256 * kb
+            );
         }
     }
 }
