@@ -73,12 +73,30 @@ fn main() {
         (QType::Q6K, 896, 4864, "qwen ffn_down"),
         (QType::Q4K, 8960, 1536, "qwen 1.5b ffn_gate/up"),
         (QType::Q6K, 1536, 8960, "qwen 1.5b ffn_down"),
+        (QType::Q6K, 151936, 1536, "qwen 1.5b output"),
         (QType::Q4_1, 1536, 576, "smollm2 ffn_gate/up"),
         (QType::Q4_0, 4864, 896, "(Q4_0 models)"),
     ];
     let quick = std::env::args().any(|a| a == "--quick");
     if std::env::args().any(|a| a == "--decode-model") {
-        decode_model();
+        decode_model(false);
+        return;
+    }
+    if std::env::args().any(|a| a == "--pack") {
+        for (ty, n, k, what) in cases {
+            let data = random_weights(ty, n, k);
+            let w = QMatrix::new(ty, n, k, &data).expect("sizes");
+            let t = time(5, || drop(PackedMatrix::new(&w)));
+            println!(
+                "pack {ty:?} {n} × {k} ({what}): {:.1} ms, {:.2} GB/s",
+                t * 1e3,
+                data.len() as f64 / t / 1e9
+            );
+        }
+        return;
+    }
+    if std::env::args().any(|a| a == "--decode-model=1.5b") {
+        decode_model(true);
         return;
     }
     if std::env::args().any(|a| a == "--prefill") {
@@ -142,10 +160,16 @@ fn cpu_seconds() -> f64 {
 /// `--prefill`: only our best kernels on the prefill shape the engine runs (512-token
 /// chunks; `--m=N` for another), for quick A/B runs of the GEMM path; no candle, no AVX2 column. The CPU-time
 /// column means something with `MISHU_THREADS=1` only (the pool's workers are not counted).
+/// `--rounds=N` repeats the GGUF-layout and repacked runs of each shape N times, alternating;
+/// `--only=Q4K` (a format's name) keeps the shapes of one format.
 fn prefill_only(cases: &[(QType, usize, usize, &str)]) {
     let m = std::env::args()
         .find_map(|a| a.strip_prefix("--m=")?.parse().ok())
         .unwrap_or(512);
+    let rounds = std::env::args()
+        .find_map(|a| a.strip_prefix("--rounds=")?.parse().ok())
+        .unwrap_or(1usize);
+    let only = std::env::args().find_map(|a| a.strip_prefix("--only=").map(str::to_string));
     println!(
         "| format | shape (rows × cols) | tensor | m | mishu {:?} |",
         Isa::detect()
@@ -153,7 +177,7 @@ fn prefill_only(cases: &[(QType, usize, usize, &str)]) {
     println!("|---|---|---|---|---|");
     for &(ty, n, k, what) in cases {
         // The output matrix runs for one token per prefill chunk, never 512.
-        if n > 100_000 && m > 1 {
+        if n > 100_000 && m > 1 || only.as_ref().is_some_and(|o| *o != format!("{ty:?}")) {
             continue;
         }
         let data = random_weights(ty, n, k);
@@ -171,7 +195,8 @@ fn prefill_only(cases: &[(QType, usize, usize, &str)]) {
                 }
             }),
         ];
-        for (layout, run) in layouts {
+        for (layout, run) in (0..rounds).flat_map(|_| layouts.iter()) {
+            let layout = *layout;
             if layout == "packed" && packed.is_none() {
                 continue;
             }
@@ -198,22 +223,40 @@ fn prefill_only(cases: &[(QType, usize, usize, &str)]) {
 /// `--decode-model`: one decode step's matrix products of qwen2.5-0.5b (24 layers of q, k,
 /// v, o, gate, up, down with the GGUF's formats, then the output matrix), random weights,
 /// ~390 MB streamed per step: the kernels' decode ceiling in tokens/s, GGUF layout vs
-/// repacked ([`PackedMatrix`], where the format has one).
-fn decode_model() {
-    let layer = [
-        (QType::Q5_0, 896, 896),
-        (QType::Q5_0, 128, 896),
-        (QType::Q8_0, 128, 896),
-        (QType::Q5_0, 896, 896),
-        (QType::Q5_0, 4864, 896),
-        (QType::Q5_0, 4864, 896),
-    ];
+/// repacked ([`PackedMatrix`], where the format has one). `--decode-model=1.5b`: the same
+/// for qwen2.5-1.5b (28 layers, Q4_K with Q6_K for v and down in about half of the layers
+/// as Q4_K_M has them, the 151,936 × 1,536 Q6_K output matrix; ~1 GB per step).
+fn decode_model(large: bool) {
     let mut shapes = Vec::new();
-    for l in 0..24 {
-        shapes.extend(layer);
-        shapes.push((if l % 2 == 0 { QType::Q6K } else { QType::Q4K }, 896, 4864));
+    if large {
+        for l in 0..28 {
+            let big = if l % 2 == 0 { QType::Q6K } else { QType::Q4K };
+            shapes.extend([
+                (QType::Q4K, 1536, 1536),
+                (QType::Q4K, 256, 1536),
+                (big, 256, 1536),
+                (QType::Q4K, 1536, 1536),
+                (QType::Q4K, 8960, 1536),
+                (QType::Q4K, 8960, 1536),
+                (big, 1536, 8960),
+            ]);
+        }
+        shapes.push((QType::Q6K, 151936, 1536));
+    } else {
+        let layer = [
+            (QType::Q5_0, 896, 896),
+            (QType::Q5_0, 128, 896),
+            (QType::Q8_0, 128, 896),
+            (QType::Q5_0, 896, 896),
+            (QType::Q5_0, 4864, 896),
+            (QType::Q5_0, 4864, 896),
+        ];
+        for l in 0..24 {
+            shapes.extend(layer);
+            shapes.push((if l % 2 == 0 { QType::Q6K } else { QType::Q4K }, 896, 4864));
+        }
+        shapes.push((QType::Q8_0, 151936, 896));
     }
-    shapes.push((QType::Q8_0, 151936, 896));
     let datas: Vec<Vec<u8>> = shapes
         .iter()
         .map(|&(ty, n, k)| random_weights(ty, n, k))
@@ -225,7 +268,7 @@ fn decode_model() {
         .collect();
     let packed: Vec<Option<PackedMatrix>> = mats.iter().map(PackedMatrix::new).collect();
     let bytes: usize = datas.iter().map(|d| d.len()).sum();
-    let x: Vec<f32> = (0..4864)
+    let x: Vec<f32> = (0..8960)
         .map(|i| ((i * 37 % 101) as f32 - 50.0) / 50.0)
         .collect();
     let mut y = vec![0f32; 151936];

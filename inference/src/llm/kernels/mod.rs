@@ -22,6 +22,9 @@ mod formats;
 mod gemv_avx2;
 mod packed;
 #[cfg(target_arch = "x86_64")]
+mod packed_avx2;
+mod packed_k;
+#[cfg(target_arch = "x86_64")]
 mod packed_x86;
 #[cfg(target_arch = "x86_64")]
 mod panel;
@@ -106,6 +109,8 @@ pub struct Acts {
     pub(crate) c32: Vec<f32>,
     /// `scale · Σq` of each half block (16 values).
     pub(crate) c16: Vec<f32>,
+    /// `Σq` of the two half blocks of each block of 32, as two `i16` (low: first half).
+    pub(crate) s16: Vec<u32>,
 }
 
 impl Acts {
@@ -121,6 +126,7 @@ impl Acts {
         self.d.resize(m * nbr, 0.0);
         self.c32.resize(m * nbr, 0.0);
         self.c16.resize(2 * m * nbr, 0.0);
+        self.s16.resize(m * nbr, 0);
         let full = m / tile * tile;
         let simd = Isa::detect_best();
         for t in 0..m {
@@ -147,6 +153,8 @@ impl Acts {
                 let di = g0 * nbr + b * w + ti;
                 self.d[di] = d;
                 self.c32[di] = d * (s0 + s1) as f32;
+                // |Σq| ≤ 16 · 127: fits an i16.
+                self.s16[di] = (s0 as i16 as u16 as u32) | ((s1 as i16 as u16 as u32) << 16);
                 let ci = 2 * g0 * nbr + 2 * b * w + ti;
                 self.c16[ci] = d * s0 as f32;
                 self.c16[ci + w] = d * s1 as f32;
@@ -311,8 +319,9 @@ pub fn matmul_packed(w: &PackedMatrix, x: &[f32], m: usize, y: &mut [f32]) {
     matmul_packed_with(Isa::detect(), w, x, m, y)
 }
 
-/// [`matmul_packed`] with a chosen instruction set: AVX-512 VNNI where supported, else
-/// the portable kernel (one thread; packing is refused on such CPUs anyway).
+/// [`matmul_packed`] with a chosen instruction set: the kernels of the instruction set the
+/// matrix was packed for (AVX-512 VNNI; AVX2 for Q4_K and Q6_K) where supported, else the
+/// portable kernel (one thread; packing is refused on such CPUs anyway).
 pub fn matmul_packed_with(isa: Isa, w: &PackedMatrix, x: &[f32], m: usize, y: &mut [f32]) {
     let isa = isa.min(Isa::detect_best());
     assert!(x.len() >= m * w.cols && y.len() >= m * w.rows);
@@ -324,14 +333,16 @@ pub fn matmul_packed_with(isa: Isa, w: &PackedMatrix, x: &[f32], m: usize, y: &m
 }
 
 /// `y = acts · Wᵀ` on repacked weights and already quantized activations (quantized with
-/// `isa.tile()`), split over the pool's threads on AVX-512.
+/// `isa.tile()`), split over the pool's threads on AVX-512 (Q4_0, Q4_1, Q5_0, Q8_0) and
+/// AVX2 (Q4_K, Q6_K).
 pub fn matmul_packed_quantized(isa: Isa, w: &PackedMatrix, acts: &Acts, y: &mut [f32]) {
     let isa = isa.min(Isa::detect_best());
     let m = acts.m;
     assert!(acts.k == w.cols && y.len() >= m * w.rows && acts.tile == isa.tile());
+    let k_quant = packed_k::covers(w.ty);
     match isa {
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx512Vnni => {
+        Isa::Avx512Vnni if !k_quant => {
             let yp = SendPtr(y.as_mut_ptr());
             // Prefill: unpack panels once per call (the per-tile unpacking of
             // `packed_x86` costs more from a few tiles up).
@@ -353,6 +364,32 @@ pub fn matmul_packed_quantized(isa: Isa, w: &PackedMatrix, acts: &Acts, y: &mut 
                 }
             });
         }
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 if k_quant => {
+            let yp = SendPtr(y.as_mut_ptr());
+            // Prefill (a tile of rows or more): panels unpacked from the records.
+            let panels = uses_panels(isa, w.ty, m);
+            let per = if panels {
+                panel_avx2::pass_panels(w.ty, w.cols) * panel_avx2::ROWS
+            } else {
+                (32 * 1024 / w.ty.row_bytes(w.cols).max(1)).max(64)
+            };
+            split_rows(w.rows, per, w.rows * m * w.cols, &|r0, r1| {
+                // SAFETY: AVX2, FMA and F16C are supported (capped above); split_rows
+                // hands out disjoint row ranges starting at multiples of 16 (so of the
+                // 8-row groups) of y's m · rows floats; acts match w, with the AVX2 tile,
+                // so fewer rows than a tile are stored one by one.
+                unsafe {
+                    if panels {
+                        panel_avx2::rows_packed(w, acts, r0, r1, yp.get())
+                    } else {
+                        packed_avx2::rows(w, acts, r0, r1, yp.get())
+                    }
+                }
+            });
+        }
+        // The records of one instruction set with another's tile: the portable kernels.
+        _ if k_quant => packed_k::rows_scalar(w, acts, 0, w.rows, y),
         _ => packed::rows_scalar(w, acts, 0, w.rows, y),
     }
 }

@@ -1,4 +1,6 @@
-//! Weights repacked once at load for the AVX-512 VNNI kernels: 16 rows interleaved so one
+//! Weights repacked once at load. Q4_K and Q6_K for the AVX2 kernels: 8 rows interleaved,
+//! see [`super::packed_k`]. The other formats for the AVX-512 VNNI kernels: 16 rows
+//! interleaved so one
 //! 512-bit vector holds 4 weights of each of the 16 rows (one row per 32-bit lane), the
 //! layout of the prefill panels ([`super::panel`]) kept in the file's compact form. A
 //! `vpdpbusd` with 4 activation bytes broadcast then does 64 multiply-adds, and the
@@ -15,6 +17,7 @@
 //! - `d`: the 16 rows' f16 scales; `mn` (Q4_1): their f16 minimums.
 
 use super::formats::{f16_at, QType};
+use super::packed_k::{self, KLine};
 use super::{Acts, Isa, QMatrix};
 
 /// Rows interleaved per group.
@@ -24,7 +27,8 @@ pub(crate) const ROWS: usize = 16;
 #[repr(C, align(64))]
 pub(crate) struct Line(pub(crate) [u8; 64]);
 
-/// A weight matrix repacked for the AVX-512 kernels ([`PackedMatrix::new`]).
+/// A weight matrix repacked for the AVX-512 kernels or (K-quants) the AVX2 kernels
+/// ([`PackedMatrix::new`]).
 pub struct PackedMatrix {
     pub(crate) ty: QType,
     pub(crate) rows: usize,
@@ -33,6 +37,8 @@ pub struct PackedMatrix {
     pub(crate) hb: Vec<u64>,
     pub(crate) d: Vec<u16>,
     pub(crate) mn: Vec<u16>,
+    /// Q4_K / Q6_K: the records of [`super::packed_k`] (the other fields are empty).
+    pub(crate) kq: Vec<KLine>,
 }
 
 impl std::fmt::Debug for PackedMatrix {
@@ -46,19 +52,33 @@ impl std::fmt::Debug for PackedMatrix {
 }
 
 impl PackedMatrix {
-    /// Repacks `w`, or `None` where packing does not pay or apply: a CPU without AVX-512
-    /// VNNI (or `MISHU_KERNELS` set lower), a format other than Q4_0/Q4_1/Q5_0/Q8_0, or a
-    /// row count that is not a multiple of 16. The caller keeps using `w` then.
+    /// Repacks `w`, or `None` where packing does not pay or apply. With AVX-512 VNNI:
+    /// Q4_0/Q4_1/Q5_0/Q8_0 with a row count that is a multiple of 16. With AVX2 (and no
+    /// AVX-512, or `MISHU_KERNELS=avx2`): Q4_K and Q6_K, any row count. The caller keeps
+    /// using `w` otherwise.
     pub fn new(w: &QMatrix) -> Option<PackedMatrix> {
-        if Isa::detect() != Isa::Avx512Vnni {
-            return None;
+        match Isa::detect() {
+            Isa::Avx512Vnni if !packed_k::covers(w.ty) => Self::pack(w),
+            Isa::Avx2 if packed_k::covers(w.ty) => Self::pack(w),
+            _ => None,
         }
-        Self::pack(w)
     }
 
     /// [`PackedMatrix::new`] without the CPU check (the tests pack on any machine).
     pub(crate) fn pack(w: &QMatrix) -> Option<PackedMatrix> {
         let ty = w.ty;
+        if packed_k::covers(ty) {
+            return (w.rows > 0).then(|| PackedMatrix {
+                ty,
+                rows: w.rows,
+                cols: w.cols,
+                q: Vec::new(),
+                hb: Vec::new(),
+                d: Vec::new(),
+                mn: Vec::new(),
+                kq: packed_k::pack(ty, w.rows, w.cols, w.data),
+            });
+        }
         if !matches!(ty, QType::Q4_0 | QType::Q4_1 | QType::Q5_0 | QType::Q8_0)
             || !w.rows.is_multiple_of(ROWS)
             || w.rows == 0
@@ -92,6 +112,7 @@ impl PackedMatrix {
                     0
                 }
             ],
+            kq: Vec::new(),
         };
         let qo = quant_offset(ty);
         for g in 0..groups {
@@ -125,6 +146,14 @@ impl PackedMatrix {
     /// another engine (e.g. candle's stock `QMatMul` for comparisons) on demand.
     pub fn to_gguf(&self) -> Vec<u8> {
         let ty = self.ty;
+        if packed_k::covers(ty) {
+            let rb = ty.row_bytes(self.cols);
+            let mut out = vec![0u8; self.rows * rb];
+            for (r, row) in out.chunks_exact_mut(rb).enumerate() {
+                self.k_row_gguf(r, row);
+            }
+            return out;
+        }
         let nb = self.cols / 32;
         let rb = ty.row_bytes(self.cols);
         let bb = ty.block_bytes();
@@ -170,7 +199,10 @@ impl PackedMatrix {
 
     /// Bytes held (about the GGUF size of the matrix).
     pub fn bytes(&self) -> usize {
-        self.q.len() * 64 + self.hb.len() * 8 + (self.d.len() + self.mn.len()) * 2
+        self.q.len() * 64
+            + self.hb.len() * 8
+            + (self.d.len() + self.mn.len()) * 2
+            + self.kq.len() * 32
     }
 
     /// Unsigned weight `i` (0..32) of row `r` (0..16) of block record `rec`, and the

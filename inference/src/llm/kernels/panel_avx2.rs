@@ -16,7 +16,8 @@
 //! Decoding the formats and the 8 × 8 transpose are shared by every activation tile.
 
 use super::formats::{q4k_scale_min, QType};
-use super::Acts;
+use super::packed::PackedMatrix;
+use super::{packed_avx2, packed_k, Acts};
 use core::arch::x86_64::*;
 use std::cell::RefCell;
 
@@ -191,7 +192,7 @@ unsafe fn group_scale(ty: QType, row: *const u8, g: usize) -> (f32, f32) {
 /// 8 vectors of one row each (8 dwords) → 8 vectors of dword `c` of the 8 rows.
 #[target_feature(enable = "avx2,fma,f16c")]
 #[inline]
-unsafe fn transpose(r: [__m256i; 8]) -> [__m256i; 8] {
+pub(crate) unsafe fn transpose(r: [__m256i; 8]) -> [__m256i; 8] {
     // Within each 128-bit half: t0 = r0[0] r1[0] r0[1] r1[1], t1 = r0[2] r1[2] r0[3] r1[3].
     let t0 = _mm256_unpacklo_epi32(r[0], r[1]);
     let t1 = _mm256_unpackhi_epi32(r[0], r[1]);
@@ -327,6 +328,15 @@ unsafe fn micro_for<const TT: usize>(
     }
 }
 
+/// Where panels are unpacked from.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    /// GGUF rows of `rb` bytes.
+    Gguf(&'a [u8], usize),
+    /// K-quant records ([`super::packed_k`]).
+    Packed(&'a PackedMatrix),
+}
+
 /// Rows `r0..r1` (`r1 − r0` a multiple of 8) of `y[t·n + r] = W[r] · x[t]` for all
 /// activation rows, by panels.
 ///
@@ -344,9 +354,50 @@ pub(crate) unsafe fn rows(
     y: *mut f32,
     n: usize,
 ) {
-    debug_assert!(covers(ty) && (r1 - r0).is_multiple_of(ROWS) && acts.tile == T);
+    debug_assert!(covers(ty) && (r1 - r0).is_multiple_of(ROWS));
+    gemm(
+        ty,
+        Source::Gguf(w, ty.row_bytes(acts.k)),
+        acts,
+        r0,
+        r1,
+        y,
+        n,
+    )
+}
+
+/// [`rows`] on Q4_K / Q6_K records: rows `r0..r1`, `r0` a multiple of 8, `r1` one too or
+/// the row count (the last group's padding rows are not written).
+///
+/// # Safety
+/// The CPU supports AVX2, FMA and F16C; `p` holds K-quant records of `acts.k` columns;
+/// `acts.tile` is the AVX2 tile; `y` points at `acts.m · p.rows` floats, of which only
+/// columns `r0..r1` are written.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(crate) unsafe fn rows_packed(p: &PackedMatrix, acts: &Acts, r0: usize, r1: usize, y: *mut f32) {
+    debug_assert!(r0.is_multiple_of(ROWS) && r1 <= p.rows && packed_k::covers(p.ty));
+    gemm(p.ty, Source::Packed(p), acts, r0, r1, y, p.rows)
+}
+
+/// Stores the 8 dot products `v` of rows `row0..row0 + 8` at `out`, only those below `r1`.
+#[target_feature(enable = "avx2,fma,f16c")]
+#[inline]
+unsafe fn store(out: *mut f32, v: __m256, row0: usize, r1: usize) {
+    if row0 + ROWS <= r1 {
+        _mm256_storeu_ps(out, v);
+    } else {
+        let mut tmp = [0f32; ROWS];
+        _mm256_storeu_ps(tmp.as_mut_ptr(), v);
+        for (i, x) in tmp.iter().enumerate().take(r1 - row0) {
+            *out.add(i) = *x;
+        }
+    }
+}
+
+#[target_feature(enable = "avx2,fma,f16c")]
+unsafe fn gemm(ty: QType, src: Source, acts: &Acts, r0: usize, r1: usize, y: *mut f32, n: usize) {
+    debug_assert!(acts.tile == T);
     let k = acts.k;
-    let rb = ty.row_bytes(k);
     let nb = k / 32;
     let m = acts.m;
     let full = m / T * T;
@@ -364,9 +415,12 @@ pub(crate) unsafe fn rows(
         }
         let mut r = r0;
         while r < r1 {
-            let np = ((r1 - r) / ROWS).min(per_pass);
+            let np = (r1 - r).div_ceil(ROWS).min(per_pass);
             for (i, p) in panels[..np].iter_mut().enumerate() {
-                build(p, ty, w.as_ptr(), rb, r + i * ROWS, k);
+                match src {
+                    Source::Gguf(w, rb) => build(p, ty, w.as_ptr(), rb, r + i * ROWS, k),
+                    Source::Packed(w) => build_packed(p, w, (r + i * ROWS) / ROWS, k),
+                }
             }
             let mut t0 = 0;
             while t0 < full {
@@ -375,8 +429,9 @@ pub(crate) unsafe fn rows(
                 let ca = c.add(t0 * nb * halves);
                 for (i, p) in panels[..np].iter().enumerate() {
                     let f = micro_for::<T>(ty, p, nb, T, qa, da, ca);
+                    let row0 = r + i * ROWS;
                     for (t, v) in f.iter().enumerate() {
-                        _mm256_storeu_ps(y.add((t0 + t) * n + r + i * ROWS), *v);
+                        store(y.add((t0 + t) * n + row0), *v, row0, r1);
                     }
                 }
                 t0 += T;
@@ -387,11 +442,89 @@ pub(crate) unsafe fn rows(
                 let ca = c.add(t0 * nb * halves);
                 for (i, p) in panels[..np].iter().enumerate() {
                     let f = micro_for::<1>(ty, p, nb, 1, qa, da, ca);
-                    _mm256_storeu_ps(y.add(t0 * n + r + i * ROWS), f[0]);
+                    let row0 = r + i * ROWS;
+                    store(y.add(t0 * n + row0), f[0], row0, r1);
                 }
                 t0 += 1;
             }
             r += np * ROWS;
         }
     });
+}
+
+/// The 8 unsigned bytes at `p` as f32.
+#[target_feature(enable = "avx2,fma,f16c")]
+#[inline]
+unsafe fn bytes_f32(p: *const u8) -> __m256 {
+    _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(p as *const __m128i)))
+}
+
+/// Unpacks group `g` (8 rows) of K-quant records into `p`: the records already hold the
+/// panel's transposed layout, in 4 (and 2) bits, and the scales as bytes.
+#[target_feature(enable = "avx2,fma,f16c")]
+unsafe fn build_packed(p: &mut Panel, w: &PackedMatrix, g: usize, k: usize) {
+    let ty = w.ty;
+    let nb = k / 32;
+    let nsb = k / 256;
+    let ng = k / group_len(ty);
+    p.u.resize(nb * 8, Line([0; 32]));
+    p.ws.resize(ng, Line([0; 32]));
+    p.wc.resize(ng, Line([0; 32]));
+    let u = p.u.as_mut_ptr() as *mut __m256i;
+    let ws = p.ws.as_mut_ptr() as *mut __m256;
+    let wc = p.wc.as_mut_ptr() as *mut __m256;
+    let rb = packed_k::record_bytes(ty);
+    let base = (w.kq.as_ptr() as *const u8).add(g * nsb * rb);
+    for s in 0..nsb {
+        let rec = base.add(s * rb);
+        for j in 0..8 {
+            let b = 8 * s + j;
+            let l = packed_avx2::load4(rec.add(128 * j));
+            if ty == QType::Q4K {
+                for c in 0..8 {
+                    _mm256_store_si256(u.add(b * 8 + c), packed_avx2::nibbles(&l, c));
+                }
+            } else {
+                let hq = rec.add(packed_k::q6k::H + 64 * j) as *const __m256i;
+                let h = [_mm256_load_si256(hq), _mm256_load_si256(hq.add(1))];
+                for c in 0..8 {
+                    let v =
+                        _mm256_or_si256(packed_avx2::nibbles(&l, c), packed_avx2::top_bits(&h, c));
+                    _mm256_store_si256(u.add(b * 8 + c), v);
+                }
+            }
+        }
+        // The same f32 products as `group_scale` on the GGUF bytes.
+        if ty == QType::Q4K {
+            use packed_k::q4k;
+            let d = _mm256_cvtph_ps(_mm_load_si128(rec.add(q4k::D) as *const __m128i));
+            let dmin = _mm256_cvtph_ps(_mm_load_si128(rec.add(q4k::DMIN) as *const __m128i));
+            for j in 0..8 {
+                let sc = bytes_f32(rec.add(q4k::SC + 8 * j));
+                let mn = bytes_f32(rec.add(q4k::MN + 8 * j));
+                _mm256_store_ps(ws.add(8 * s + j) as *mut f32, _mm256_mul_ps(d, sc));
+                _mm256_store_ps(wc.add(8 * s + j) as *mut f32, _mm256_mul_ps(dmin, mn));
+            }
+        } else {
+            use packed_k::q6k;
+            let d = _mm256_cvtph_ps(_mm_load_si128(rec.add(q6k::D) as *const __m128i));
+            for j in 0..8 {
+                // Lane r: [scale of group 2j, of group 2j + 1] as i16.
+                let v = _mm256_cvtepi8_epi16(_mm_loadu_si128(
+                    rec.add(q6k::SC + 16 * j) as *const __m128i
+                ));
+                let lo = _mm256_srai_epi32(_mm256_slli_epi32(v, 16), 16);
+                let hi = _mm256_srai_epi32(v, 16);
+                for (h, sc) in [lo, hi].into_iter().enumerate() {
+                    let s_ = _mm256_mul_ps(d, _mm256_cvtepi32_ps(sc));
+                    let gi = 16 * s + 2 * j + h;
+                    _mm256_store_ps(ws.add(gi) as *mut f32, s_);
+                    _mm256_store_ps(
+                        wc.add(gi) as *mut f32,
+                        _mm256_mul_ps(_mm256_set1_ps(32.0), s_),
+                    );
+                }
+            }
+        }
+    }
 }

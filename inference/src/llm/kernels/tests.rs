@@ -326,7 +326,12 @@ fn check_packed(ty: QType, n: usize, k: usize, m: usize, seed: u64) {
     let x = random_acts(m, k, &mut rng);
     let w = QMatrix::new(ty, n, k, &data).expect("sizes");
     let p = PackedMatrix::pack(&w).expect("packable");
-    assert_eq!(p.bytes(), data.len(), "{ty:?}: packing keeps the size");
+    let size = if packed_k::covers(ty) {
+        n.div_ceil(packed_k::KROWS) * k / 256 * packed_k::record_bytes(ty)
+    } else {
+        data.len()
+    };
+    assert_eq!(p.bytes(), size, "{ty:?}: packed size");
     assert!(
         p.to_gguf() == data,
         "{ty:?}: unpacking gives back the GGUF bytes"
@@ -373,11 +378,149 @@ fn packed_every_isa() {
     }
 }
 
+/// Packed K-quants on every instruction set against the f32 reference (within the
+/// activation quantization bound) and the unpacked kernels of the same instruction set;
+/// where both run the AVX2 panel GEMM (full groups of 8 rows, a tile of activation rows or
+/// more) the results are bit for bit the same.
+fn check_packed_k(ty: QType, data: &[u8], x: &[f32], n: usize, k: usize, m: usize) {
+    let w = QMatrix::new(ty, n, k, data).expect("sizes");
+    let p = PackedMatrix::pack(&w).expect("packable");
+    assert!(
+        p.to_gguf() == data,
+        "{ty:?}: unpacking gives back the GGUF bytes"
+    );
+    let rb = ty.row_bytes(k);
+    let mut wf = vec![0f32; k];
+    for isa in Isa::supported() {
+        let mut want = vec![0f32; m * n];
+        matmul_with(isa, &w, x, m, &mut want);
+        let mut y = vec![f32::NAN; m * n];
+        matmul_packed_with(isa, &p, x, m, &mut y);
+        for r in 0..n {
+            dequantize_row(ty, &data[r * rb..(r + 1) * rb], &mut wf);
+            for t in 0..m {
+                let xr = &x[t * k..(t + 1) * k];
+                let (mut exact, mut bound, mut mag) = (0f64, 0f64, 0f64);
+                for (wb, xb) in wf.chunks(32).zip(xr.chunks(32)) {
+                    let amax = xb.iter().fold(0f32, |a, v| a.max(v.abs())) as f64;
+                    for (wi, xi) in wb.iter().zip(xb) {
+                        exact += *wi as f64 * *xi as f64;
+                        bound += (*wi as f64).abs() * amax / 225.0;
+                        mag += (*wi as f64 * *xi as f64).abs();
+                    }
+                }
+                let (got, unpacked) = (y[t * n + r] as f64, want[t * n + r] as f64);
+                assert!(
+                    (got - exact).abs() <= bound + 1e-5 * mag + 1e-6,
+                    "{ty:?} {isa:?} n={n} k={k} m={m} row {r} tok {t}: got {got}, exact {exact}"
+                );
+                assert!(
+                    (got - unpacked).abs() <= 1e-5 * mag + 1e-6,
+                    "{ty:?} {isa:?} n={n} k={k} m={m} row {r} tok {t}: packed {got} vs {unpacked}"
+                );
+                if isa == Isa::Avx2 && m >= Isa::Avx2.tile() && r < n / 8 * 8 {
+                    assert_eq!(got, unpacked, "{ty:?} panels n={n} m={m} row {r} tok {t}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn packed_k_quants_every_isa() {
+    let mut rng = Rng(123);
+    for ty in [QType::Q4K, QType::Q6K] {
+        // Decode (m below the AVX2 tile) and prefill (panels) shapes: whole groups of 8,
+        // row tails, fewer rows than a group, one and several super-blocks.
+        for &(n, kb, m) in &[
+            (8, 1, 1),
+            (13, 2, 1),
+            (5, 1, 1),
+            (21, 3, 2),
+            (16, 2, 3),
+            (9, 2, 4),
+            (27, 3, 7),
+            (40, 2, 13),
+            (3, 1, 5),
+        ] {
+            let data = random_matrix(ty, n, 256 * kb, &mut rng);
+            let x = random_acts(m, 256 * kb, &mut rng);
+            check_packed_k(ty, &data, &x, n, 256 * kb, m);
+        }
+        // Split over the pool: decode and prefill, a row tail in the last chunk; packed
+        // by several threads (from 64 groups of 8 rows).
+        for &(n, kb, m) in &[
+            (150, 3, 1),
+            (301, 6, 1),
+            (150, 3, 21),
+            (70, 9, 6),
+            (517, 2, 1),
+        ] {
+            let data = random_matrix(ty, n, 256 * kb, &mut rng);
+            let x = random_acts(m, 256 * kb, &mut rng);
+            check_packed_k(ty, &data, &x, n, 256 * kb, m);
+        }
+        // More panels than one pass on one thread, then a remainder pass and a row tail.
+        #[cfg(target_arch = "x86_64")]
+        {
+            let n = panel_avx2::pass_panels(ty, 256) * panel_avx2::ROWS + 4 * 8 + 3;
+            let data = random_matrix(ty, n, 256, &mut rng);
+            let x = random_acts(6, 256, &mut rng);
+            check_packed_k(ty, &data, &x, n, 256, 6);
+        }
+    }
+}
+
+#[test]
+fn packed_k_quants_simd_packing_equals_portable() {
+    let mut rng = Rng(55);
+    for ty in [QType::Q4K, QType::Q6K] {
+        for &(n, kb) in &[(8, 1), (21, 3), (600, 2)] {
+            let data = random_matrix(ty, n, 256 * kb, &mut rng);
+            let a = packed_k::pack_with(ty, n, 256 * kb, &data, true);
+            let b = packed_k::pack_with(ty, n, 256 * kb, &data, false);
+            assert!(
+                a.iter().zip(&b).all(|(x, y)| x.0 == y.0) && a.len() == b.len(),
+                "{ty:?} {n} × {}",
+                256 * kb
+            );
+        }
+    }
+}
+
+#[test]
+fn packed_k_quants_extreme_values() {
+    // All quant bits set (15, Q6_K 63) and every scale and minimum at its largest, against
+    // activations that all quantize to ±127: the 16-bit sums are at their largest, and
+    // Q6_K's scales of both signs.
+    let mut rng = Rng(77);
+    for ty in [QType::Q4K, QType::Q6K] {
+        let (n, k) = (19, 512);
+        let mut data = random_matrix(ty, n, k, &mut rng);
+        for blk in data.chunks_exact_mut(ty.block_bytes()) {
+            if ty == QType::Q4K {
+                blk[4..].fill(0xFF);
+            } else {
+                blk[..192].fill(0xFF);
+                for s in &mut blk[192..208] {
+                    *s = if rng.byte() < 128 { 127 } else { 0x80 };
+                }
+            }
+        }
+        for m in [1, 2, 5] {
+            for sign in [1.0f32, -1.0] {
+                let x: Vec<f32> = (0..m * k)
+                    .map(|i| if i % 3 == 0 { sign } else { sign * 0.999 })
+                    .collect();
+                check_packed_k(ty, &data, &x, n, k, m);
+            }
+        }
+    }
+}
+
 #[test]
 fn packing_refuses_what_it_does_not_cover() {
     let mut rng = Rng(4);
-    let q4k = random_matrix(QType::Q4K, 16, 256, &mut rng);
-    assert!(PackedMatrix::pack(&QMatrix::new(QType::Q4K, 16, 256, &q4k).unwrap()).is_none());
     let q8 = random_matrix(QType::Q8_0, 20, 64, &mut rng);
     assert!(PackedMatrix::pack(&QMatrix::new(QType::Q8_0, 20, 64, &q8).unwrap()).is_none());
 }
