@@ -378,6 +378,11 @@ fn dashed_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
     Some(build(ctx, Some(year), month, day))
 }
 
+/// `13`, `13th`, `thirteenth`.
+fn any_ordinal_day(c: &mut Cursor) -> Option<u32> {
+    ordinal_day(c).or_else(|| ordinal_word_day(c))
+}
+
 /// Days of one month said as a range: `July 13-15`, `13-15 July`, `from 13th to 15th
 /// July`, `1-8 September`, `23rd to 26th Oct`, `12月3日至5日`. Without a year the first
 /// day is the next such date; the last is in the same month. A day the month lacks
@@ -395,10 +400,10 @@ pub(crate) fn day_number_range(
         let mut p = *c;
         if let Some(month) = en_month(&mut p) {
             p.skip_spaces();
-            if let Some(first) = ordinal_day(&mut p) {
+            if let Some(first) = any_ordinal_day(&mut p) {
                 if p.eat_any_spaced(&SEPARATORS).is_some() {
                     p.skip_spaces();
-                    if let Some(last) = ordinal_day(&mut p) {
+                    if let Some(last) = any_ordinal_day(&mut p) {
                         let year = year_suffix(&mut p);
                         best = Some((p, month, first, last, year));
                     }
@@ -415,13 +420,13 @@ pub(crate) fn day_number_range(
         if p.eat("the") {
             p.skip_spaces();
         }
-        if let Some(first) = ordinal_day(&mut p) {
+        if let Some(first) = any_ordinal_day(&mut p) {
             if p.eat_any_spaced(&SEPARATORS).is_some() || p.eat_any_spaced(&["and"]).is_some() {
                 p.skip_spaces();
                 if p.eat("the") {
                     p.skip_spaces();
                 }
-                if let Some(last) = ordinal_day(&mut p) {
+                if let Some(last) = any_ordinal_day(&mut p) {
                     p.skip_spaces();
                     if p.eat("of") {
                         p.skip_spaces();

@@ -359,7 +359,7 @@ fn stretch_value(
     let day = MINUTES_PER_DAY;
     let now = ctx.now;
     let today = ctx.today();
-    if minutes % day == 0 && in_days {
+    if minutes.is_multiple_of(day) && in_days {
         let days = u64::from(minutes / day);
         let (first, last) = match direction {
             Direction::Next => (today + Days::new(1), today + Days::new(days)),
@@ -486,7 +486,7 @@ fn anchored(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         When::Date(d) => {
             if months > 0 {
                 Value::Date(add_months(d, sign * i64::from(months))?)
-            } else if minutes % MINUTES_PER_DAY == 0 {
+            } else if minutes.is_multiple_of(MINUTES_PER_DAY) {
                 let days = i64::from(minutes / MINUTES_PER_DAY);
                 Value::Date(d.checked_add_signed(Duration::days(sign * days))?)
             } else {

@@ -65,11 +65,11 @@ pub(crate) fn range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
 
 pub(crate) fn opener(c: &mut Cursor) -> bool {
     let mut probe = *c;
-    match probe.eat_any(&["from", "between", "由", "從", "从"]) {
+    match probe.eat_any(&["from", "between", "由", "從", "从", "in between"]) {
         Some(i) => {
             probe.skip_spaces();
             *c = probe;
-            i == 1
+            i == 1 || i == 5
         }
         None => false,
     }
