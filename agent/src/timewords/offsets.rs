@@ -421,6 +421,10 @@ fn month_stretch<'a>(
 /// long from now, as `within 5 days` (whole days from today on, shorter lengths from now).
 fn zh_within(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     const WITHIN: [&str; 6] = ["之內", "之内", "以內", "以内", "內", "内"];
+    // Said in Chinese: the length starts with a numeral (a digit or a Chinese one).
+    if c.peek().is_none_or(|ch| ch.is_ascii_alphabetic()) {
+        return None;
+    }
     let mut probe = *c;
     let said_from = probe.pos;
     if let Some(minutes) = length(&mut probe, true).or_else(|| {
@@ -462,6 +466,10 @@ fn zh_within(c: &mut Cursor, ctx: &Context) -> Option<Value> {
 /// `a week from Monday`. Whole days, weeks, months and years from a day give a day;
 /// from a moment, the moment that far from it.
 fn anchored(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    // Most positions have no `after`/`before`/`from` close by: skip the length there.
+    if !link_word_ahead(c.rest().as_bytes()) {
+        return None;
+    }
     let mut probe = *c;
     let (months, minutes) = match calendar_months(&mut probe) {
         Some(m) => (m, 0),
@@ -506,6 +514,20 @@ fn anchored(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     };
     *c = p;
     Some(value)
+}
+
+/// `after`, `before`, `from` or `prior` within the next words (a cheap test, case-blind).
+fn link_word_ahead(rest: &[u8]) -> bool {
+    let window = &rest[..rest.len().min(48)];
+    window.windows(4).any(|w| {
+        let w = [
+            w[0].to_ascii_lowercase(),
+            w[1].to_ascii_lowercase(),
+            w[2].to_ascii_lowercase(),
+            w[3].to_ascii_lowercase(),
+        ];
+        matches!(&w, b"afte" | b"befo" | b"from" | b"prio")
+    })
 }
 
 /// `2 day`, `3 week` (the plural dropped, as people type it before `after`/`before`).
