@@ -236,3 +236,38 @@ fn utc_offset(c: &mut Cursor, numeric: bool) -> Option<FixedOffset> {
     *c = probe;
     Some(offset)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offset(s: &str) -> Option<(i32, usize)> {
+        let mut c = Cursor::new(s, 0);
+        utc_offset(&mut c, true).map(|o| (o.local_minus_utc(), c.pos))
+    }
+
+    #[test]
+    fn offsets_are_read_in_every_written_form() {
+        assert_eq!(offset("Z"), Some((0, 1)));
+        assert_eq!(offset("+08:00"), Some((8 * 3600, 6)));
+        assert_eq!(offset("-05:30"), Some((-(5 * 3600 + 30 * 60), 6)));
+        assert_eq!(offset("+0800"), Some((8 * 3600, 5)));
+        assert_eq!(offset("+08"), Some((8 * 3600, 3)));
+        assert_eq!(offset("Zulu"), None);
+        assert_eq!(offset("+15:00"), None);
+        assert_eq!(offset("+08:6"), None);
+    }
+
+    #[test]
+    fn seconds_and_fractions_are_read_and_bad_clocks_refused() {
+        let read = |s: &str| {
+            let mut c = Cursor::new(s, 0);
+            clock_with_seconds(&mut c).map(|(t, secs)| (t.to_string(), secs, c.pos))
+        };
+        assert_eq!(read("15:30:45"), Some(("15:30:45".into(), true, 8)));
+        assert_eq!(read("15:30:45.125"), Some(("15:30:45".into(), true, 12)));
+        assert_eq!(read("15:30"), Some(("15:30:00".into(), false, 5)));
+        assert_eq!(read("12:60:00"), None);
+        assert_eq!(read("3:30:00"), None);
+    }
+}
