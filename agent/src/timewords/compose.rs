@@ -52,7 +52,7 @@ pub(crate) fn compose<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<Value> {
         }
     };
     let joined_day = day.and_then(|d| then_time(after_day, d, ctx));
-    let joined_time = time.and_then(|t| then_day(after_time, t, after_at(c), ctx));
+    let joined_time = time.and_then(|t| then_day(after_time, t, after_at(c), clause_start(c), ctx));
     // A start and its length: `4pm for 30 mins`, `tomorrow 9am for 2 hours`.
     let start = match (&joined_day, &joined_time) {
         (Some((end, Value::DateTime(t))), _) | (None, Some((end, Value::DateTime(t)))) => {
@@ -137,15 +137,26 @@ fn then_day<'a>(
     after_time: Cursor<'a>,
     time: TimeLike,
     at: bool,
+    cue: bool,
     ctx: &Context,
 ) -> Option<(Cursor<'a>, Value)> {
     let mut probe = after_time;
     let mut p = probe;
     p.eat(",");
     p.skip_spaces();
+    let mut joined_by_word = false;
     if p.eat_any(&["on", "of"]).is_some() {
         p.skip_spaces();
+        joined_by_word = true;
     }
+    // `9 tomorrow`: a day word right after the number (not a date: `9 12/3`).
+    // `2 day after tomorrow` is a count of days.
+    let day_word = p.peek().is_some_and(|ch| !ch.is_ascii_digit())
+        && !joined_by_word
+        && !p
+            .rest()
+            .get(..3)
+            .is_some_and(|w| w.eq_ignore_ascii_case("day"));
     let day = day_like(&mut p, ctx);
     if day.is_some() {
         probe = p;
@@ -158,7 +169,15 @@ fn then_day<'a>(
         } => {
             let day_part = day.and_then(|d| d.part);
             let alone = at && ends_clause(&probe);
-            if !(at && day.is_some() || alone || part.is_some() || day_part.is_some()) {
+            // `9 tomorrow.`, `say 5 Friday`: an hour said first, then a day word that
+            // ends the clause (`I need 3 tomorrow for the demo` keeps its count).
+            let hour_then_day = cue && day_word && day.is_some() && ends_clause(&probe);
+            if !(at && day.is_some()
+                || alone
+                || hour_then_day
+                || part.is_some()
+                || day_part.is_some())
+            {
                 return None;
             }
         }
@@ -328,6 +347,28 @@ fn ends_clause(c: &Cursor) -> bool {
     let mut p = *c;
     p.skip_spaces();
     p.peek().is_none_or(|ch| ".,;:!?)，。；！？\n".contains(ch))
+}
+
+/// The start of a clause, or a word after which an hour is proposed (`say 9 tomorrow`,
+/// `or 10 Friday`).
+fn clause_start(c: &Cursor) -> bool {
+    let before = c.text[..c.pos].trim_end();
+    before.is_empty()
+        || before.ends_with(|ch: char| ".,;:!?(\n，。；：！？（".contains(ch))
+        || matches!(
+            c.word_before().to_ascii_lowercase().as_str(),
+            "say"
+                | "or"
+                | "meet"
+                | "until"
+                | "till"
+                | "before"
+                | "by"
+                | "maybe"
+                | "call"
+                | "ok"
+                | "okay"
+        )
 }
 
 fn after_at(c: &Cursor) -> bool {

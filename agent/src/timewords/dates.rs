@@ -117,15 +117,39 @@ fn ordinal_day(c: &mut Cursor) -> Option<u32> {
     Some(day)
 }
 
+/// A year after a day and month: `, 2026`, ` 2026`, `'26`, and two digits that end the
+/// clause (`3 Aug 96`, `Aug 9, 96`, `14th April 15.`; `April 3 15 people` keeps its count).
 fn year_suffix(c: &mut Cursor) -> Option<i32> {
     let mut probe = *c;
     probe.eat(",");
     probe.skip_spaces();
-    let (year, 4) = probe.digits(4)? else {
-        return None;
+    let apostrophe = probe.eat_any(&["'", "’"]).is_some();
+    let year = match probe.digits(4)? {
+        (v, 4) if !apostrophe => v as i32,
+        (v, 2) if apostrophe || ends_clause(&probe) => two_digit_year(v),
+        _ => return None,
     };
+    if probe
+        .peek()
+        .is_some_and(|ch| ch.is_ascii_alphanumeric() || ch == ':')
+        || matches!(probe.rest().as_bytes(), [b'.' | b',' | b'/' | b'-', d, ..] if d.is_ascii_digit())
+    {
+        return None;
+    }
     *c = probe;
-    Some(year as i32)
+    Some(year)
+}
+
+/// Nothing but spaces, then the end of the text or a punctuation mark that ends a clause.
+fn ends_clause(c: &Cursor) -> bool {
+    let rest = c.rest().trim_start_matches([' ', '\t']);
+    match rest.chars().next() {
+        None => true,
+        Some(ch) if ".,;!?)]}\n。，；！？）".contains(ch) => {
+            !rest[ch.len_utf8()..].starts_with(|d: char| d.is_ascii_digit())
+        }
+        _ => false,
+    }
 }
 
 /// A calendar date in any supported form.
@@ -136,6 +160,8 @@ pub(crate) fn date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
         chinese_date,
         numeric_date,
         month_relative_date,
+        year_first_date,
+        month_word_numeric_date,
     ] {
         let mut probe = *c;
         if let Some(found) = parse(&mut probe, ctx) {
@@ -187,6 +213,50 @@ fn english_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
     Some(build(ctx, year, month, day))
 }
 
+/// `2027 March 18`, `2027 Mar 18th`: a year, then the month and day.
+fn year_first_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
+    let mut probe = *c;
+    let (year, 4) = probe.digits(4)? else {
+        return None;
+    };
+    if !(1900..=2099).contains(&year) || !probe.eat(" ") {
+        return None;
+    }
+    probe.skip_spaces();
+    let month = en_month(&mut probe)?;
+    probe.skip_spaces();
+    let day = ordinal_day(&mut probe)?;
+    *c = probe;
+    Some(build(ctx, Some(year as i32), month, day))
+}
+
+/// `8/Oct/2027`, `8-Oct-2027`, `2027/Oct/08`, `2027-Oct-08`: numbers around a month name.
+fn month_word_numeric_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
+    let mut probe = *c;
+    let (first, digits) = probe.digits(4)?;
+    let sep = if probe.eat("/") {
+        "/"
+    } else if probe.eat("-") {
+        "-"
+    } else {
+        return None;
+    };
+    let i = probe.eat_table(&MONTHS)?;
+    let month = MONTHS[i].1;
+    if !probe.eat(sep) {
+        return None;
+    }
+    let (second, second_digits) = probe.digits(4)?;
+    let (year, day) = match (digits, second_digits) {
+        (4, 1 | 2) => (first, second),
+        (1 | 2, 4) => (second, first),
+        (1 | 2, 2) => (two_digit_year(second) as u32, first),
+        _ => return None,
+    };
+    *c = probe;
+    Some(build(ctx, Some(year as i32), month, day))
+}
+
 /// `12月10日`, `十二月三號`, `2026年12月3日`.
 fn chinese_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
     let mut probe = *c;
@@ -200,6 +270,9 @@ fn chinese_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
         };
         if let Some(v) = said {
             if y.eat("年") {
+                // `二零一六年，九月三號`: a comma may follow the year.
+                y.eat_any(&["，", ","]);
+                y.skip_spaces();
                 year = Some(v);
                 probe = y;
             }
@@ -305,10 +378,19 @@ fn dashed_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
     Some(build(ctx, Some(year), month, day))
 }
 
+/// `13`, `13th`, `thirteenth`.
+fn any_ordinal_day(c: &mut Cursor) -> Option<u32> {
+    ordinal_day(c).or_else(|| ordinal_word_day(c))
+}
+
 /// Days of one month said as a range: `July 13-15`, `13-15 July`, `from 13th to 15th
 /// July`, `1-8 September`, `23rd to 26th Oct`, `12月3日至5日`. Without a year the first
-/// day is the next such date; the last is in the same month.
-pub(crate) fn day_number_range(c: &mut Cursor, ctx: &Context) -> Option<(Day, Day)> {
+/// day is the next such date; the last is in the same month. A day the month lacks
+/// (`February 20 - 29, 2027`, `June 10 - 31`) makes the whole range an impossible date.
+pub(crate) fn day_number_range(
+    c: &mut Cursor,
+    ctx: &Context,
+) -> Option<Result<(Day, Day), String>> {
     const SEPARATORS: [&str; 10] = [
         "-", "–", "—", "to", "till", "until", "through", "thru", "至", "到",
     ];
@@ -318,10 +400,10 @@ pub(crate) fn day_number_range(c: &mut Cursor, ctx: &Context) -> Option<(Day, Da
         let mut p = *c;
         if let Some(month) = en_month(&mut p) {
             p.skip_spaces();
-            if let Some(first) = ordinal_day(&mut p) {
+            if let Some(first) = any_ordinal_day(&mut p) {
                 if p.eat_any_spaced(&SEPARATORS).is_some() {
                     p.skip_spaces();
-                    if let Some(last) = ordinal_day(&mut p) {
+                    if let Some(last) = any_ordinal_day(&mut p) {
                         let year = year_suffix(&mut p);
                         best = Some((p, month, first, last, year));
                     }
@@ -338,13 +420,13 @@ pub(crate) fn day_number_range(c: &mut Cursor, ctx: &Context) -> Option<(Day, Da
         if p.eat("the") {
             p.skip_spaces();
         }
-        if let Some(first) = ordinal_day(&mut p) {
+        if let Some(first) = any_ordinal_day(&mut p) {
             if p.eat_any_spaced(&SEPARATORS).is_some() || p.eat_any_spaced(&["and"]).is_some() {
                 p.skip_spaces();
                 if p.eat("the") {
                     p.skip_spaces();
                 }
-                if let Some(last) = ordinal_day(&mut p) {
+                if let Some(last) = any_ordinal_day(&mut p) {
                     p.skip_spaces();
                     if p.eat("of") {
                         p.skip_spaces();
@@ -384,11 +466,20 @@ pub(crate) fn day_number_range(c: &mut Cursor, ctx: &Context) -> Option<(Day, Da
     if !(1..=12).contains(&month) || last <= first {
         return None;
     }
-    let start = build(ctx, year, month, first).ok()?;
-    let year = start.date.year();
-    let last = NaiveDate::from_ymd_opt(year, month, last)?;
+    if last > 31 {
+        return None;
+    }
     *c = end;
-    Some((start, Day::on(last)))
+    let start = match build(ctx, year, month, first) {
+        Ok(start) => start,
+        Err(reason) => return Some(Err(reason)),
+    };
+    let year = start.date.year();
+    let name = MONTH_NAMES[(month - 1) as usize];
+    let Some(last) = NaiveDate::from_ymd_opt(year, month, last) else {
+        return Some(Err(format!("{name} {year} has no day {last}")));
+    };
+    Some(Ok((start, Day::on(last))))
 }
 
 /// `下個月一號`, `本月15號`, `今個月尾` is a month end (days.rs).

@@ -28,7 +28,7 @@ impl Day {
 }
 
 /// (words, days from today, part of the day said with it)
-const RELATIVE_DAYS: [(&str, i64, Option<PartOfDay>); 41] = [
+const RELATIVE_DAYS: [(&str, i64, Option<PartOfDay>); 47] = [
     ("today", 0, None),
     ("tonight", 0, Some(PartOfDay::Evening)),
     ("tonite", 0, Some(PartOfDay::Evening)),
@@ -40,6 +40,12 @@ const RELATIVE_DAYS: [(&str, i64, Option<PartOfDay>); 41] = [
     ("the day after tomorrow", 2, None),
     ("day after tomorrow", 2, None),
     ("yesterday", -1, None),
+    ("last night", -1, Some(PartOfDay::Evening)),
+    ("昨晚", -1, Some(PartOfDay::Evening)),
+    ("尋晚", -1, Some(PartOfDay::Evening)),
+    ("寻晚", -1, Some(PartOfDay::Evening)),
+    ("琴晚", -1, Some(PartOfDay::Evening)),
+    ("昨夜", -1, Some(PartOfDay::Evening)),
     ("今日", 0, None),
     ("今天", 0, None),
     ("今晚", 0, Some(PartOfDay::Evening)),
@@ -72,7 +78,7 @@ const RELATIVE_DAYS: [(&str, i64, Option<PartOfDay>); 41] = [
     ("前天", -2, None),
 ];
 
-const RELATIVE_DAY_WORDS: [&str; 41] = [
+const RELATIVE_DAY_WORDS: [&str; 47] = [
     "today",
     "tonight",
     "tonite",
@@ -84,6 +90,12 @@ const RELATIVE_DAY_WORDS: [&str; 41] = [
     "the day after tomorrow",
     "day after tomorrow",
     "yesterday",
+    "last night",
+    "昨晚",
+    "尋晚",
+    "寻晚",
+    "琴晚",
+    "昨夜",
     "今日",
     "今天",
     "今晚",

@@ -21,6 +21,7 @@ mod dates;
 mod days;
 mod deadlines;
 mod durations;
+mod iso;
 mod moment;
 mod numerals;
 mod offsets;
@@ -305,10 +306,11 @@ fn longest_at(text: &str, pos: usize, ctx: &Context) -> Option<(usize, Value)> {
 /// The longest expression starting at `pos`; on a tie the earlier grammar in the list wins.
 fn longest_in(text: &str, pos: usize, ctx: &Context) -> Option<(usize, Value)> {
     ctx.forget_days();
-    const GRAMMARS: [Grammar; 8] = [
+    const GRAMMARS: [Grammar; 9] = [
         recurrence::recurrence,
         deadlines::deadline,
         ranges::range,
+        iso::timestamp,
         moment_value,
         compose::compose,
         period_value,

@@ -31,8 +31,10 @@ const EN_AFTER: [&str; 9] = [
 pub(crate) fn offset(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     let mut best: Option<(Cursor, Value)> = None;
     type Form = fn(&mut Cursor, &Context) -> Option<Value>;
-    let forms: [Form; 8] = [
+    let forms: [Form; 10] = [
         upcoming_count,
+        zh_within,
+        anchored,
         seconds_shifted,
         seconds_stretch,
         shifted,
@@ -344,10 +346,20 @@ fn stretch(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         .iter()
         .any(|unit| said.contains(unit));
     *c = probe;
+    stretch_value(direction, minutes, in_days, ctx)
+}
+
+/// The stretch of `minutes` next to now: whole days when `in_days`, else instants.
+fn stretch_value(
+    direction: Direction,
+    minutes: u32,
+    in_days: bool,
+    ctx: &Context,
+) -> Option<Value> {
     let day = MINUTES_PER_DAY;
     let now = ctx.now;
     let today = ctx.today();
-    if minutes % day == 0 && in_days {
+    if minutes.is_multiple_of(day) && in_days {
         let days = u64::from(minutes / day);
         let (first, last) = match direction {
             Direction::Next => (today + Days::new(1), today + Days::new(days)),
@@ -403,6 +415,152 @@ fn month_stretch<'a>(
         start: When::Date(first),
         end: When::Date(last),
     })
+}
+
+/// `五日內`, `三日之內`, `一個星期內`, `兩個禮拜之內`, `兩小時內`, `三個月內`: within that
+/// long from now, as `within 5 days` (whole days from today on, shorter lengths from now).
+fn zh_within(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    const WITHIN: [&str; 6] = ["之內", "之内", "以內", "以内", "內", "内"];
+    // Said in Chinese: the length starts with a numeral (a digit or a Chinese one).
+    if c.peek().is_none_or(|ch| ch.is_ascii_alphabetic()) {
+        return None;
+    }
+    let mut probe = *c;
+    let said_from = probe.pos;
+    if let Some(minutes) = length(&mut probe, true).or_else(|| {
+        let mut p = probe;
+        let days = chinese_days(&mut p)?;
+        probe = p;
+        Some(days * MINUTES_PER_DAY)
+    }) {
+        let said = &probe.text[said_from..probe.pos];
+        if said.is_ascii() {
+            return None;
+        }
+        probe.skip_spaces();
+        probe.eat_any(&WITHIN)?;
+        let in_days = !["小時", "小时", "鐘", "钟", "分", "字", "秒"]
+            .iter()
+            .any(|unit| said.contains(unit));
+        *c = probe;
+        return stretch_value(Direction::Within, minutes, in_days, ctx);
+    }
+    let mut probe = *c;
+    let n = number(&mut probe, 3)?;
+    let months = n * [1, 1, 12][probe.eat_any(&["個月", "个月", "年"])?];
+    probe.eat_any(&WITHIN)?;
+    if months == 0 || months > 1200 {
+        return None;
+    }
+    let today = ctx.today();
+    let last = today.checked_add_months(chrono::Months::new(months))?;
+    *c = probe;
+    Some(Value::Interval {
+        start: When::Date(today),
+        end: When::Date(last),
+    })
+}
+
+/// A length before or after a day or moment said: `2 weeks after tomorrow`, `2 days after
+/// next Friday`, `3 days before Dec 25`, `2 months before 02/02`, `an hour before 3pm`,
+/// `a week from Monday`. Whole days, weeks, months and years from a day give a day;
+/// from a moment, the moment that far from it.
+fn anchored(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    // Most positions have no `after`/`before`/`from` close by: skip the length there.
+    if !link_word_ahead(c.rest().as_bytes()) {
+        return None;
+    }
+    let mut probe = *c;
+    let (months, minutes) = match calendar_months(&mut probe) {
+        Some(m) => (m, 0),
+        None => (
+            0,
+            length(&mut probe, true).or_else(|| singular_days(&mut probe))?,
+        ),
+    };
+    let sign: i64 = match probe.eat_any_spaced(&["after", "from", "before", "prior to"])? {
+        0 | 1 => 1,
+        _ => -1,
+    };
+    probe.skip_spaces();
+    let anchor_from = probe;
+    // `from now` / `from today` are offsets from now, read by `shifted`.
+    if probe.eat_any(&["now", "right now", "today"]).is_some() {
+        return None;
+    }
+    let mut p = anchor_from;
+    let anchor = super::moment::moment(&mut p, ctx)?.ok()?.resolve(ctx)?;
+    let value = match anchor {
+        When::Date(d) => {
+            if months > 0 {
+                Value::Date(add_months(d, sign * i64::from(months))?)
+            } else if minutes.is_multiple_of(MINUTES_PER_DAY) {
+                let days = i64::from(minutes / MINUTES_PER_DAY);
+                Value::Date(d.checked_add_signed(Duration::days(sign * days))?)
+            } else {
+                return None;
+            }
+        }
+        When::DateTime(t) => {
+            let t = if months > 0 {
+                let date = add_months(t.date_naive(), sign * i64::from(months))?;
+                date.and_time(t.time())
+            } else {
+                t.naive_local()
+                    .checked_add_signed(Duration::minutes(sign * i64::from(minutes)))?
+            };
+            Value::DateTime(ctx.instant(t.date(), t.time()))
+        }
+    };
+    *c = p;
+    Some(value)
+}
+
+/// `after`, `before`, `from` or `prior` within the next words (a cheap test, case-blind).
+fn link_word_ahead(rest: &[u8]) -> bool {
+    let window = &rest[..rest.len().min(48)];
+    window.windows(4).any(|w| {
+        let w = [
+            w[0].to_ascii_lowercase(),
+            w[1].to_ascii_lowercase(),
+            w[2].to_ascii_lowercase(),
+            w[3].to_ascii_lowercase(),
+        ];
+        matches!(&w, b"afte" | b"befo" | b"from" | b"prio")
+    })
+}
+
+/// `2 day`, `3 week` (the plural dropped, as people type it before `after`/`before`).
+fn singular_days(c: &mut Cursor) -> Option<u32> {
+    let mut probe = *c;
+    let n = en_count(&mut probe).or_else(|| probe.digits(3).map(|(n, _)| n))?;
+    probe.skip_spaces();
+    let days = n * [1, 7][probe.eat_any(&["day", "week"])?];
+    *c = probe;
+    (1..=3660).contains(&days).then_some(days * MINUTES_PER_DAY)
+}
+
+/// `2 months`, `a month`, `three years`, `a year`: a length in calendar months.
+fn calendar_months(c: &mut Cursor) -> Option<u32> {
+    let mut probe = *c;
+    let n = match probe.eat_any(&["a", "an", "one"]) {
+        Some(_) => 1,
+        None => en_count(&mut probe).or_else(|| probe.digits(3).map(|(n, _)| n))?,
+    };
+    probe.skip_spaces();
+    let months = n * [1, 1, 12, 12][probe.eat_any(&["months", "month", "years", "year"])?];
+    *c = probe;
+    (1..=1200).contains(&months).then_some(months)
+}
+
+/// A date moved by whole calendar months (the month's last day when it is shorter).
+fn add_months(d: NaiveDate, months: i64) -> Option<NaiveDate> {
+    let span = chrono::Months::new(u32::try_from(months.unsigned_abs()).ok()?);
+    if months >= 0 {
+        d.checked_add_months(span)
+    } else {
+        d.checked_sub_months(span)
+    }
 }
 
 #[derive(Clone, Copy)]

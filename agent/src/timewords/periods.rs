@@ -533,18 +533,23 @@ fn week_of_day(c: &mut Cursor, ctx: &Context) -> Option<Period> {
     })
 }
 
-/// `2027/03`, `2027-03`: a year and a month written in digits (nothing more follows).
+/// `2027/03`, `2027-03`, `03/2027`, `12-2027`: a year and a month written in digits
+/// (two for the month; nothing more follows).
 fn numeric_month(c: &mut Cursor, _ctx: &Context) -> Option<Period> {
     let mut probe = *c;
-    let (year, 4) = probe.digits(4)? else {
-        return None;
-    };
-    if !(1900..=2099).contains(&year) || !(probe.eat("/") || probe.eat("-")) {
+    let (first_number, digits) = probe.digits(4)?;
+    if !(probe.eat("/") || probe.eat("-")) {
         return None;
     }
-    let (month, 2) = probe.digits(2)? else {
-        return None;
+    let (second_number, second_digits) = probe.digits(4)?;
+    let (year, month) = match (digits, second_digits) {
+        (4, 2) => (first_number, second_number),
+        (2, 4) => (second_number, first_number),
+        _ => return None,
     };
+    if !(1900..=2099).contains(&year) {
+        return None;
+    }
     let first = NaiveDate::from_ymd_opt(year as i32, month, 1)?;
     if probe
         .rest()

@@ -1,7 +1,7 @@
 //! Ranges: `from 2 to 4pm`, `2-4pm`, `兩點到四點`, `聽日下午2點至4點`, `Monday to Wednesday`.
 //! Times give an interval of instants (end exclusive); days give days (both included).
 
-use chrono::Days;
+use chrono::{Datelike, Days};
 
 use super::clock::{clock, part_of_day, Clock, PartOfDay};
 use super::context::Context;
@@ -65,11 +65,11 @@ pub(crate) fn range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
 
 pub(crate) fn opener(c: &mut Cursor) -> bool {
     let mut probe = *c;
-    match probe.eat_any(&["from", "between", "由", "從", "从"]) {
+    match probe.eat_any(&["from", "between", "由", "從", "从", "in between"]) {
         Some(i) => {
             probe.skip_spaces();
             *c = probe;
-            i == 1
+            i == 1 || i == 5
         }
         None => false,
     }
@@ -248,21 +248,63 @@ fn bounded_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
 }
 
 fn day_number_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
-    let (first, last) = super::dates::day_number_range(c, ctx)?;
+    let (first, last) = match super::dates::day_number_range(c, ctx)? {
+        Ok(days) => days,
+        Err(reason) => return Some(Value::InvalidDate { reason }),
+    };
     Some(Value::Interval {
         start: When::Date(first.date),
         end: When::Date(last.date),
     })
 }
 
+/// True when a day said carries its year (`Nov 12, 2013`, `3/12/2027`, `2027年`).
+fn says_year(said: &str) -> bool {
+    let b = said.as_bytes();
+    b.windows(4).any(|w| w.iter().all(u8::is_ascii_digit))
+        || said.contains('年')
+        || said.matches('/').count() == 2
+        || said.contains(['\'', '’'])
+}
+
 fn day_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     let mut probe = *c;
     let between = opener(&mut probe);
-    let first = day(&mut probe, ctx)?.ok()?;
+    let first_from = probe.pos;
+    let mut first = day(&mut probe, ctx)?.ok()?;
+    let first_said = &probe.text[first_from..probe.pos];
     if !separator(&mut probe, between) {
         return None;
     }
+    let last_from = probe.pos;
     let mut last = day(&mut probe, ctx)?.ok()?;
+    let last_said = &probe.text[last_from..probe.pos];
+    // `Aug 10 - Nov 12, 2013`, `30th Dec to 2nd Jan 2027`: a year said at the end only
+    // is the year of both (the year before for a start later in the year than the end).
+    if says_year(last_said)
+        && !says_year(first_said)
+        && first_said.contains(|ch: char| ch.is_ascii_digit())
+    {
+        let in_year = |y: i32| first.date.with_year(y);
+        if let Some(d) = in_year(last.date.year()) {
+            first = Day::on(if d > last.date {
+                in_year(last.date.year() - 1).unwrap_or(d)
+            } else {
+                d
+            });
+        }
+    }
+    // `Dec 30 - Jan 2` said on 31 December: the start is the one just past.
+    if last.date < first.date
+        && !says_year(first_said)
+        && first_said.contains(|ch: char| ch.is_ascii_digit() || ch == '月')
+    {
+        if let Some(d) = first.date.with_year(first.date.year() - 1) {
+            if d <= last.date {
+                first = Day::on(d);
+            }
+        }
+    }
     if last.date < first.date && last.bare_weekday {
         last.date = last.date.checked_add_days(Days::new(7))?;
     }
