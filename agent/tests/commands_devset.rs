@@ -2,7 +2,8 @@
 //! Mandarin and code-switched instructions, each with its reference time and the
 //! expected answer), the held-out set written separately from it (holdout.jsonl:
 //! other reference times, people and phrasings) and a second held-out set written from
-//! the user documentation alone (holdout2.jsonl, with the model only) run through the
+//! the user documentation alone (holdout2.jsonl) and a third one written after the
+//! checks its misses led to (holdout3.jsonl, with the model only) run through the
 //! real pipeline: the rules alone, and the real LLM (`MISHU_COMMAND_MODEL`, default the
 //! one `mishu command` uses). Prints exact-match accuracy per language and latency,
 //! writes them to `MISHU_COMMAND_REPORT` when set, and fails below a floor so that a
@@ -247,6 +248,7 @@ fn the_sets_are_big_enough() {
     assert!(cases("dev").len() >= 120);
     assert!(cases("holdout").len() >= 50);
     assert!(cases("holdout2").len() >= 80);
+    assert!(cases("holdout3").len() >= 32);
 }
 
 #[test]
@@ -283,5 +285,10 @@ fn the_model_gets_the_dev_set_right() {
     assert!(
         exact >= floor,
         "{name} on the second held-out set: {exact:.3} exact, below {floor}"
+    );
+    let exact = run("holdout3", &name, Some(&llm));
+    assert!(
+        exact >= floor,
+        "{name} on the third held-out set: {exact:.3} exact, below {floor}"
     );
 }
