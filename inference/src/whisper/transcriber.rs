@@ -490,14 +490,7 @@ impl Transcriber {
             let audio = chunk.samples(samples);
             let probs = match state {
                 WorkerState::Native(st) => {
-                    let native = self.native_engine()?;
-                    native.encode(
-                        st,
-                        &audio,
-                        Some(chunk_key(chunk)),
-                        options.trim_window,
-                        &**abort,
-                    )?;
+                    let native = self.encode_chunk(st, &audio, chunk, options, abort)?;
                     native.language_probs(st)?
                 }
                 WorkerState::Cpp(st) => cpp_language_probs(st, &audio, options.threads)?,
@@ -519,6 +512,27 @@ impl Transcriber {
             describe(choices, &mean)
         );
         Ok(best)
+    }
+
+    /// Encodes `chunk` (its samples `audio`) into `st` with mishu's engine, which it
+    /// returns for the steps that read the encoding.
+    fn encode_chunk(
+        &self,
+        st: &mut NativeState,
+        audio: &[f32],
+        chunk: &Chunk,
+        options: &TranscribeOptions,
+        abort: &Abort,
+    ) -> Result<&NativeWhisper> {
+        let native = self.native_engine()?;
+        native.encode(
+            st,
+            audio,
+            Some(chunk_key(chunk)),
+            options.trim_window,
+            &**abort,
+        )?;
+        Ok(native)
     }
 
     fn native_engine(&self) -> Result<&NativeWhisper> {
@@ -595,15 +609,8 @@ impl Transcriber {
         let mut target = languages.meeting_target().clone();
         if let (WorkerState::Native(st), Some(choices)) = (&mut *state, languages.choices.as_ref())
         {
-            let native = self.native_engine()?;
             let audio = chunk.samples(samples);
-            native.encode(
-                st,
-                &audio,
-                Some(chunk_key(chunk)),
-                options.trim_window,
-                &**abort,
-            )?;
+            let native = self.encode_chunk(st, &audio, chunk, options, abort)?;
             let window = choices.restrict(&native.language_probs(st)?);
             let speech_s = chunk.len() as f64 / SAMPLE_RATE as f64;
             let own = language::window_choice(languages.meeting, &window, speech_s);
@@ -691,14 +698,7 @@ impl Transcriber {
         let chunk_s = audio.len() as f64 / SAMPLE_RATE as f64;
         let found = match state {
             WorkerState::Native(st) => {
-                let native = self.native_engine()?;
-                native.encode(
-                    st,
-                    &audio,
-                    Some(chunk_key(chunk)),
-                    options.trim_window,
-                    &**abort,
-                )?;
+                let native = self.encode_chunk(st, &audio, chunk, options, abort)?;
                 let decoded = native.decode(
                     st,
                     chunk_s,
