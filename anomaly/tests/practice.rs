@@ -6,9 +6,8 @@
 use anomaly::{Assessment, Category, Claim, Model, Policy, ReasonCode, RiskLevel, Scorer};
 use chrono::{DateTime, Duration, NaiveDate};
 
-fn date(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
+mod common;
+use common::{date, working_days};
 
 fn claim(id: &str, emp: &str, category: Category, amount: f64, day: NaiveDate) -> Claim {
     claim_submitted(id, emp, category, amount, day, 2)
@@ -41,20 +40,6 @@ fn claim_submitted(
         invoice_no: None,
         attendees: None,
     }
-}
-
-fn working_days(from: &str, to: &str) -> Vec<NaiveDate> {
-    let policy = Policy::default();
-    let mut out = Vec::new();
-    let mut day = date(from);
-    while day < date(to) {
-        let weekend = matches!(day.format("%a").to_string().as_str(), "Sat" | "Sun");
-        if !weekend && !policy.holidays.contains_key(&day) {
-            out.push(day);
-        }
-        day = day.succ_opt().unwrap();
-    }
-    out
 }
 
 /// Eight months: Q1–Q4 lunch for about HKD 110–150 and buy office supplies for about

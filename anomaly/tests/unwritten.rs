@@ -5,9 +5,8 @@
 use anomaly::{Assessment, Category, Claim, Model, Policy, ReasonCode, RiskLevel, Route, Scorer};
 use chrono::{DateTime, Duration, NaiveDate};
 
-fn date(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
+mod common;
+use common::{date, working_days};
 
 fn claim(id: &str, emp: &str, category: Category, amount: f64, day: NaiveDate) -> Claim {
     let submitted = format!("{}T10:00:00+08:00", day + Duration::days(2));
@@ -29,20 +28,6 @@ fn claim(id: &str, emp: &str, category: Category, amount: f64, day: NaiveDate) -
         invoice_no: None,
         attendees: None,
     }
-}
-
-fn working_days(from: &str, to: &str) -> Vec<NaiveDate> {
-    let policy = Policy::default();
-    let mut out = Vec::new();
-    let mut day = date(from);
-    while day < date(to) {
-        let weekend = matches!(day.format("%a").to_string().as_str(), "Sat" | "Sun");
-        if !weekend && !policy.holidays.contains_key(&day) {
-            out.push(day);
-        }
-        day = day.succ_opt().unwrap();
-    }
-    out
 }
 
 /// Ten months for four people: lunches of HKD 60–230 with one to three at the table
