@@ -190,6 +190,13 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
         // Someone who often has two bills at one place on one day that together pass the
         // limit (two rides, lunch and dinner) is worth a look, not an audit.
         let routine = f.employee_split_days >= SPLIT_HABIT_DAYS;
+        // One of the bills is what the claimant ordinarily spends there (a coffee next to
+        // a dinner, a short ride next to a long one): two real bills more likely than one
+        // bill cut in pieces, each of which would be large. Worth a look, not an audit;
+        // the big bill is judged on its own amount as well.
+        let ordinary_part = f.usual_top_hkd > 0.0
+            && f.same_day_others == 1
+            && f.same_day_min_hkd <= f.usual_top_hkd;
         let history = match f.employee_split_days {
             0 => "; never before by this claimant".to_string(),
             1 => "; once before by this claimant".to_string(),
@@ -212,9 +219,25 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
                 ),
             ),
             None => (
-                if routine { 0.5 } else { 0.88 },
+                if routine {
+                    0.5
+                } else if ordinary_part {
+                    0.6
+                } else {
+                    0.88
+                },
                 format!("above the {} limit each one stays under", money(f.split_threshold)),
             ),
+        };
+        let history = if ordinary_part && !routine {
+            format!(
+                "{history}; the smaller, {}, is within this claimant's usual {} range (up to {})",
+                money(f.same_day_min_hkd),
+                claim.category,
+                money(f.usual_top_hkd)
+            )
+        } else {
+            history
         };
         push(
             ReasonCode::SplitClaim,
@@ -266,14 +289,32 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
     }
 
     // A claimant who often works weekends (sales, events) makes a weekend claim less odd.
-    let off_day_strength = 0.62 * (1.0 - 8.0 * f.employee_weekend_rate).max(0.2);
+    // A bill paid at home is measured against their days off at home: weekends worked on
+    // trips abroad do not make a Saturday lunch in town business.
+    let (off_day_rate, abroad_only) = if f.paid_at_home {
+        (
+            f.employee_home_weekend_rate,
+            f.employee_weekend_rate >= 0.02 && f.employee_home_weekend_rate < 0.01,
+        )
+    } else {
+        (f.employee_weekend_rate, false)
+    };
+    let off_day_strength = 0.62 * (1.0 - 8.0 * off_day_rate).max(0.2);
+    let abroad_note = if abroad_only {
+        format!(
+            "; this claimant's other claims on days off ({:.0}% of their claims) were paid abroad, none in HKD",
+            f.employee_weekend_rate * 100.0
+        )
+    } else {
+        String::new()
+    };
     if !policy.weekend_ok(claim.category) {
         if let Some(name) = &f.holiday {
             push(
                 ReasonCode::Holiday,
                 off_day_strength,
                 format!(
-                    "{} expense on a public holiday, {} ({name})",
+                    "{} expense on a public holiday, {} ({name}){abroad_note}",
                     claim.category, claim.expense_date
                 ),
             );
@@ -294,7 +335,7 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
                 ReasonCode::Weekend,
                 off_day_strength,
                 format!(
-                    "{} expense on a {} ({})",
+                    "{} expense on a {} ({}){abroad_note}",
                     claim.category,
                     claim.expense_date.format("%A"),
                     claim.expense_date
