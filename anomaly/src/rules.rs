@@ -96,6 +96,11 @@ const RUN_MIN_RATIO: f64 = 2.5;
 /// bills at one place on one day are the claimant's routine (two rides, two meals).
 const SPLIT_HABIT_DAYS: u32 = 3;
 
+/// Most an unusual amount counts where the company's own claims stray as far more often
+/// than [`UNUSUAL_RARE_SHARE`] of the time (medium risk: finance).
+const UNUSUAL_COMMON_MAX: f64 = 0.6;
+const UNUSUAL_RARE_SHARE: f64 = 0.001;
+
 /// Company claims in a category from which the share of whole hundreds among them is
 /// known well enough to call one rare, and the largest share that is rare.
 const SMALL_ROUND_MIN_CLAIMS: f64 = 200.0;
@@ -401,7 +406,7 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
     }
 
     let has_habits = f.employee_claims >= MIN_CLAIMS_FOR_HABITS;
-    let unusual = unusual_amount_finding(claim, f);
+    let unusual = unusual_amount_finding(claim, f, policy);
     let over_written_limit = f.over_limit().is_some()
         || matches!((f.per_attendee_hkd, f.per_attendee_limit), (Some(p), Some(l)) if p > l);
     if !over_written_limit {
@@ -623,16 +628,24 @@ fn amount_run_finding(claim: &Claim, f: &Facts) -> Option<(f64, String)> {
 /// UNUSUAL_AMOUNT: far above what this claimant usually claims in the category (their
 /// median, leaning on the department's when they have few claims), by both a robust z
 /// and a plain multiple, so a narrow habit does not make a normal bill look inflated.
-fn unusual_amount_finding(claim: &Claim, f: &Facts) -> Option<(f64, String)> {
+fn unusual_amount_finding(claim: &Claim, f: &Facts, policy: &Policy) -> Option<(f64, String)> {
     let ratio = f.amount_hkd / f.usual_hkd.max(0.01);
-    // Never below the claimant's own 90th percentile: what they often claim is not unusual
-    // for them (a meal allowance some of them spend to the dollar).
-    let by_spread =
-        f.amount_robust_z >= UNUSUAL_Z && ratio >= UNUSUAL_RATIO && f.above_usual_range > 0.0;
-    let over_range = f.above_usual_range - UNUSUAL_OVER_RANGE.ln();
-    let by_range = over_range >= 0.0 && ratio >= UNUSUAL_RANGE_RATIO;
-    if !(by_spread || by_range) {
-        return None;
+    let mut strength = unusual_amount_strength(f)?;
+    // Where the company's own past claims stray this far above their claimant's usual more
+    // often than one in a thousand (heavy-tailed bills: supplies, props, long rides), the
+    // amount alone is worth a look, not an audit.
+    let mut common = String::new();
+    if strength > UNUSUAL_COMMON_MAX {
+        if let Some(tail) = policy.stray_tails.get(&claim.category) {
+            let (count, share) = tail.at_least(strength);
+            if share > UNUSUAL_RARE_SHARE {
+                strength = UNUSUAL_COMMON_MAX;
+                common = format!(
+                    "; {count} of the company's {} earlier {} claims were as far above their claimant's usual",
+                    tail.claims, claim.category
+                );
+            }
+        }
     }
     let basis = if f.own_claims_in_category >= 10.0 {
         format!("median of {} claims", f.own_claims_in_category)
@@ -643,19 +656,35 @@ fn unusual_amount_finding(claim: &Claim, f: &Facts) -> Option<(f64, String)> {
             format_hkd(f.department_usual_hkd)
         )
     };
-    let strength = 0.45
-        + (0.09 * (f.amount_robust_z - UNUSUAL_Z))
-            .max(0.35 * over_range / 2f64.ln())
-            .clamp(0.0, 0.45);
     Some((
         strength,
         format!(
-            "{} is {ratio:.1}× this claimant's usual {} amount of {} ({basis})",
+            "{} is {ratio:.1}× this claimant's usual {} amount of {} ({basis}){common}",
             format_hkd(f.amount_hkd),
             claim.category,
             format_hkd(f.usual_hkd)
         ),
     ))
+}
+
+/// How strongly an amount is unusual for its claimant (see [`unusual_amount_finding`]),
+/// before the company's own tail is taken into account; `None` when it is not.
+pub(crate) fn unusual_amount_strength(f: &Facts) -> Option<f64> {
+    let ratio = f.amount_hkd / f.usual_hkd.max(0.01);
+    // Never below the claimant's own 90th percentile: what they often claim is not unusual
+    // for them (a meal allowance some of them spend to the dollar).
+    let by_spread =
+        f.amount_robust_z >= UNUSUAL_Z && ratio >= UNUSUAL_RATIO && f.above_usual_range > 0.0;
+    let over_range = f.above_usual_range - UNUSUAL_OVER_RANGE.ln();
+    let by_range = over_range >= 0.0 && ratio >= UNUSUAL_RANGE_RATIO;
+    if !(by_spread || by_range) {
+        return None;
+    }
+    Some(
+        0.45 + (0.09 * (f.amount_robust_z - UNUSUAL_Z))
+            .max(0.35 * over_range / 2f64.ln())
+            .clamp(0.0, 0.45),
+    )
 }
 
 /// The claim sits at a limit the claimant's claims habitually land on.
