@@ -73,6 +73,13 @@ fn ceiling(values: &[f64], default_limit: Option<f64>) -> Option<f64> {
 /// rounding above one) or just under one (within 3%); limits are round, piles at other
 /// amounts are something else.
 fn round_limit(top: f64) -> Option<f64> {
+    // Small limits come in tens (a HKD 280 taxi cap, a HKD 450 meal allowance): under HKD
+    // 1,000 a top that bills reach exactly at a multiple of ten (or a currency
+    // conversion's hair above it) counts as well.
+    let tens = (top / 10.0).floor() * 10.0;
+    if top < 1_000.0 && tens > 0.0 && top - tens < 0.5 {
+        return Some(tens);
+    }
     let step = if top < 2_000.0 {
         50.0
     } else if top < 10_000.0 {
@@ -207,6 +214,10 @@ mod tests {
         assert_eq!(round_limit(3333.0), Some(3400.0));
         assert_eq!(round_limit(3200.028), Some(3200.0));
         assert_eq!(round_limit(1210.0), None);
+        // Tens under HKD 1,000, reached exactly (or a conversion's hair above).
+        assert_eq!(round_limit(280.024), Some(280.0));
+        assert_eq!(round_limit(450.0), Some(450.0));
+        assert_eq!(round_limit(283.0), None);
     }
 
     fn claims(category: Category, amounts: impl Iterator<Item = f64>) -> Vec<Claim> {

@@ -89,6 +89,8 @@ pub struct Facts {
     pub category_claims: f64,
     pub same_day_others: u32,
     pub same_day_total_hkd: f64,
+    /// The smallest of those same-day bills (this one included).
+    pub same_day_min_hkd: f64,
     /// Same-day claims at the merchant are one amount repeated (a duplicate, not a split).
     pub same_day_identical: bool,
     pub split_threshold: f64,
@@ -103,6 +105,10 @@ pub struct Facts {
     pub near_duplicate: Option<ClaimRef>,
     pub employee_near_limit_claims: f64,
     pub employee_weekend_rate: f64,
+    /// The claim is paid in HKD, and the share of the claimant's claims that were paid in
+    /// HKD on a weekend or public holiday (their days off worked at home, not on trips).
+    pub paid_at_home: bool,
+    pub employee_home_weekend_rate: f64,
     /// Robust z of the log amount against the claimant's habit in the category (median
     /// and MAD, shrunk toward the department's and the company's for short histories).
     pub amount_robust_z: f64,
@@ -113,6 +119,9 @@ pub struct Facts {
     /// Log of the amount over the top of the claimant's ordinary range in the category
     /// (their 90th percentile, shrunk like the median); ln 2: twice that.
     pub above_usual_range: f64,
+    /// The top of the claimant's ordinary range in the category (HKD, their 90th
+    /// percentile shrunk like the median; 0 without any history in the category).
+    pub usual_top_hkd: f64,
     /// Near-limit claims by the claimant in this category within
     /// [`NEAR_LIMIT_WINDOW_DAYS`] either side of this one (itself included; 0 when this
     /// claim is not near a limit), this claim's place among them by date, and their span.
@@ -278,6 +287,11 @@ impl Facts {
             get(&base.employee_weekend, emp_key),
             cx.in_base && off_day > 0,
         );
+        let at_home = profile::paid_at_home(claim);
+        let employee_home_weekend = minus_self_if(
+            get(&base.employee_home_weekend, emp_key),
+            cx.in_base && at_home && off_day > 0,
+        );
         let near_limit_claims = minus_self_if(
             get(&base.employee_near_limit, emp_key),
             cx.in_base && near_limit.is_some(),
@@ -330,6 +344,8 @@ impl Facts {
             conversion_slack: slack,
             employee_near_limit_claims: near_limit_claims,
             employee_weekend_rate: share(employee_weekend, employee_claims),
+            paid_at_home: at_home,
+            employee_home_weekend_rate: share(employee_home_weekend, employee_claims),
             amount_robust_z: if company_habit.n > 0.0 {
                 usual.z(x)
             } else {
@@ -338,6 +354,11 @@ impl Facts {
             usual_hkd: usual.median.exp(),
             above_usual_range: if company_habit.n > 0.0 {
                 usual.above_range(x)
+            } else {
+                0.0
+            },
+            usual_top_hkd: if company_habit.n > 0.0 {
+                (x - usual.above_range(x)).exp()
             } else {
                 0.0
             },
@@ -372,6 +393,11 @@ impl Facts {
         // The claim itself is in one of the indexes: the others are the rest.
         facts.same_day_others = day.count.saturating_sub(1);
         facts.same_day_total_hkd = day.total_hkd.max(hkd);
+        facts.same_day_min_hkd = if day.count > 0 {
+            day.min_hkd.min(hkd)
+        } else {
+            hkd
+        };
         facts.same_day_identical = day.count >= 2 && (day.max_hkd - day.min_hkd).abs() < 0.005;
         facts
     }

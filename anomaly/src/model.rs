@@ -19,6 +19,8 @@ use crate::features::{Context, Facts, FEATURE_NAMES};
 use crate::keys::normalize_merchant;
 use crate::policy::Policy;
 use crate::profile::Profile;
+use crate::robust::StrayTail;
+use crate::rules::unusual_amount_strength;
 
 pub const MODEL_FORMAT: &str = "mishu-expense-model";
 pub const MODEL_VERSION: u32 = 2;
@@ -39,6 +41,9 @@ const CALIBRATION_POINTS: usize = 201;
 /// A mixture of a few components is fitted well by this many claims; more only costs time.
 /// (Calibration still uses every claim.)
 const MAX_FIT_ROWS: usize = 2000;
+/// Past claims in a category from which how far they stray above their claimant's usual
+/// is known well enough (one in a thousand is a claim).
+const MIN_STRAY_TAIL_CLAIMS: usize = 1000;
 /// The company-wide mixture only stands in for categories with little history.
 const FALLBACK_FIT_ROWS: usize = 1000;
 
@@ -118,6 +123,10 @@ pub struct Model {
     /// company never comes near the default.
     #[serde(default)]
     pub per_attendee_tops: BTreeMap<Category, f64>,
+    /// How far history's claims strayed above their claimant's usual amount, per category
+    /// (see [`Policy::with_stray_tails_from_history`]).
+    #[serde(default)]
+    pub stray_tails: BTreeMap<Category, StrayTail>,
 }
 
 impl Model {
@@ -146,10 +155,29 @@ impl Model {
             in_base: true,
             policy,
         };
-        let rows: Vec<Vec<f64>> = history
+        let (rows, strays): (Vec<Vec<f64>>, Vec<Option<f64>>) = history
             .par_iter()
             .zip(&merchants)
-            .map(|(c, m)| model_row(&Facts::measure_normalized(c, m, cx)))
+            .map(|(c, m)| {
+                let facts = Facts::measure_normalized(c, m, cx);
+                (model_row(&facts), unusual_amount_strength(&facts))
+            })
+            .unzip();
+        let stray_tails = Category::ALL
+            .iter()
+            .filter_map(|&cat| {
+                let mine = || {
+                    history
+                        .iter()
+                        .zip(&strays)
+                        .filter(move |(c, _)| c.category == cat)
+                };
+                let claims = mine().count();
+                (claims >= MIN_STRAY_TAIL_CLAIMS).then(|| {
+                    let strengths = mine().filter_map(|(_, s)| *s).collect();
+                    (cat, StrayTail::from_strengths(claims, strengths))
+                })
+            })
             .collect();
 
         let company = calibrate(&rows, FALLBACK_FIT_ROWS, seed)?;
@@ -196,6 +224,7 @@ impl Model {
             late_window,
             tops,
             per_attendee_tops,
+            stray_tails,
         })
     }
 

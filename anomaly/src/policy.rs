@@ -54,6 +54,10 @@ pub struct Policy {
     /// a head for those whose default per-head limit the company never comes near.
     pub per_attendee_set: BTreeSet<Category>,
     pub per_attendee_tops_from_history: BTreeMap<Category, f64>,
+    /// How far the company's own past claims strayed above their claimant's usual amount,
+    /// per category (see [`crate::robust::StrayTail`]): where that is common, an unusual
+    /// amount alone is worth a look, not an audit.
+    pub stray_tails: BTreeMap<Category, crate::robust::StrayTail>,
 }
 
 impl Default for Policy {
@@ -105,6 +109,7 @@ impl Default for Policy {
             tops_from_history: BTreeMap::new(),
             per_attendee_set: BTreeSet::new(),
             per_attendee_tops_from_history: BTreeMap::new(),
+            stray_tails: BTreeMap::new(),
         }
     }
 }
@@ -285,6 +290,15 @@ impl Policy {
                 self.per_attendee_tops_from_history.insert(cat, top);
             }
         }
+        self
+    }
+
+    /// This policy with the company's own tails of amounts above the claimant's usual.
+    pub fn with_stray_tails_from_history(
+        mut self,
+        tails: &BTreeMap<Category, crate::robust::StrayTail>,
+    ) -> Policy {
+        self.stray_tails = tails.clone();
         self
     }
 

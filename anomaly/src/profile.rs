@@ -202,6 +202,10 @@ pub struct Profile {
     pub employee_delay: KeyMap<Stats>,
     pub delay: Stats,
     pub employee_weekend: KeyMap<u32>,
+    /// Claims paid in HKD on a weekend or public holiday, per claimant: someone who works
+    /// weekends only on trips abroad has no weekends at home.
+    #[serde(default)]
+    pub employee_home_weekend: KeyMap<u32>,
     pub employee_near_limit: KeyMap<u32>,
     pub department_claims: KeyMap<u32>,
     pub employee_merchant: KeyMap<u32>,
@@ -307,8 +311,16 @@ impl Profile {
             .or_default()
             .add(delay);
         self.delay.add(delay);
-        if is_weekend(claim.expense_date) || policy.holiday(claim.expense_date).is_some() {
+        let off_day =
+            is_weekend(claim.expense_date) || policy.holiday(claim.expense_date).is_some();
+        if off_day {
             *self.employee_weekend.entry(employee_key(emp)).or_default() += 1;
+        }
+        if off_day && paid_at_home(claim) {
+            *self
+                .employee_home_weekend
+                .entry(employee_key(emp))
+                .or_default() += 1;
         }
         let near =
             near_limit(hkd, conversion_slack(claim, policy), claim.category, policy).is_some();
@@ -383,6 +395,11 @@ pub fn amount_hkd(claim: &Claim, policy: &Policy) -> f64 {
 /// ln(1 + submission delay in days), negative delays counted as none.
 pub fn log_delay(claim: &Claim) -> f64 {
     (claim.submission_delay_days().max(0) as f64).ln_1p()
+}
+
+/// Paid in HKD, the currency of the company's own city (not on a trip abroad).
+pub fn paid_at_home(claim: &Claim) -> bool {
+    claim.currency.trim().eq_ignore_ascii_case("HKD")
 }
 
 pub fn is_weekend(date: NaiveDate) -> bool {

@@ -167,6 +167,35 @@ fn middle(sorted: &[f64]) -> f64 {
     }
 }
 
+/// How far the company's own past claims in one category strayed above their claimant's
+/// usual amount: the strengths `UNUSUAL_AMOUNT` would have had on them, strongest first
+/// (at most the top 1% kept), out of how many claims.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StrayTail {
+    pub claims: usize,
+    pub strongest: Vec<f64>,
+}
+
+impl StrayTail {
+    /// From every past claim's strength (`None` where the rule did not fire).
+    pub fn from_strengths(claims: usize, mut strengths: Vec<f64>) -> StrayTail {
+        strengths.retain(|s| s.is_finite());
+        strengths.sort_by(|a, b| b.total_cmp(a));
+        strengths.truncate((claims / 100).max(1));
+        StrayTail {
+            claims,
+            strongest: strengths,
+        }
+    }
+
+    /// Past claims at least as strong as `strength`, and the share of all claims they are
+    /// (a lower bound past the top 1%).
+    pub fn at_least(&self, strength: f64) -> (usize, f64) {
+        let k = self.strongest.partition_point(|&v| v >= strength);
+        (k, k as f64 / self.claims.max(1) as f64)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,6 +239,17 @@ mod tests {
         assert_eq!(c.n, 3.0);
         assert!((c.median - 2.0).abs() < 1e-6);
         assert!((c.spread - MAD_TO_SD).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_stray_tail_counts_the_past_claims_at_least_as_strong() {
+        let strengths = (0..50).map(|i| 0.45 + 0.01 * f64::from(i)).collect();
+        let tail = StrayTail::from_strengths(2000, strengths);
+        // 1% of 2,000 claims kept: the 20 strongest, 0.94 down to 0.75.
+        assert_eq!(tail.strongest.len(), 20);
+        assert_eq!(tail.at_least(0.9), (5, 5.0 / 2000.0));
+        assert_eq!(tail.at_least(0.95).0, 0);
+        assert_eq!(tail.at_least(0.5).0, 20);
     }
 
     #[test]

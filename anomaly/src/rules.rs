@@ -96,6 +96,11 @@ const RUN_MIN_RATIO: f64 = 2.5;
 /// bills at one place on one day are the claimant's routine (two rides, two meals).
 const SPLIT_HABIT_DAYS: u32 = 3;
 
+/// Most an unusual amount counts where the company's own claims stray as far more often
+/// than [`UNUSUAL_RARE_SHARE`] of the time (medium risk: finance).
+const UNUSUAL_COMMON_MAX: f64 = 0.6;
+const UNUSUAL_RARE_SHARE: f64 = 0.001;
+
 /// Company claims in a category from which the share of whole hundreds among them is
 /// known well enough to call one rare, and the largest share that is rare.
 const SMALL_ROUND_MIN_CLAIMS: f64 = 200.0;
@@ -190,6 +195,13 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
         // Someone who often has two bills at one place on one day that together pass the
         // limit (two rides, lunch and dinner) is worth a look, not an audit.
         let routine = f.employee_split_days >= SPLIT_HABIT_DAYS;
+        // One of the bills is what the claimant ordinarily spends there (a coffee next to
+        // a dinner, a short ride next to a long one): two real bills more likely than one
+        // bill cut in pieces, each of which would be large. Worth a look, not an audit;
+        // the big bill is judged on its own amount as well.
+        let ordinary_part = f.usual_top_hkd > 0.0
+            && f.same_day_others == 1
+            && f.same_day_min_hkd <= f.usual_top_hkd;
         let history = match f.employee_split_days {
             0 => "; never before by this claimant".to_string(),
             1 => "; once before by this claimant".to_string(),
@@ -212,9 +224,25 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
                 ),
             ),
             None => (
-                if routine { 0.5 } else { 0.88 },
+                if routine {
+                    0.5
+                } else if ordinary_part {
+                    0.6
+                } else {
+                    0.88
+                },
                 format!("above the {} limit each one stays under", money(f.split_threshold)),
             ),
+        };
+        let history = if ordinary_part && !routine {
+            format!(
+                "{history}; the smaller, {}, is within this claimant's usual {} range (up to {})",
+                money(f.same_day_min_hkd),
+                claim.category,
+                money(f.usual_top_hkd)
+            )
+        } else {
+            history
         };
         push(
             ReasonCode::SplitClaim,
@@ -266,14 +294,32 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
     }
 
     // A claimant who often works weekends (sales, events) makes a weekend claim less odd.
-    let off_day_strength = 0.62 * (1.0 - 8.0 * f.employee_weekend_rate).max(0.2);
+    // A bill paid at home is measured against their days off at home: weekends worked on
+    // trips abroad do not make a Saturday lunch in town business.
+    let (off_day_rate, abroad_only) = if f.paid_at_home {
+        (
+            f.employee_home_weekend_rate,
+            f.employee_weekend_rate >= 0.02 && f.employee_home_weekend_rate < 0.01,
+        )
+    } else {
+        (f.employee_weekend_rate, false)
+    };
+    let off_day_strength = 0.62 * (1.0 - 8.0 * off_day_rate).max(0.2);
+    let abroad_note = if abroad_only {
+        format!(
+            "; this claimant's other claims on days off ({:.0}% of their claims) were paid abroad, none in HKD",
+            f.employee_weekend_rate * 100.0
+        )
+    } else {
+        String::new()
+    };
     if !policy.weekend_ok(claim.category) {
         if let Some(name) = &f.holiday {
             push(
                 ReasonCode::Holiday,
                 off_day_strength,
                 format!(
-                    "{} expense on a public holiday, {} ({name})",
+                    "{} expense on a public holiday, {} ({name}){abroad_note}",
                     claim.category, claim.expense_date
                 ),
             );
@@ -294,7 +340,7 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
                 ReasonCode::Weekend,
                 off_day_strength,
                 format!(
-                    "{} expense on a {} ({})",
+                    "{} expense on a {} ({}){abroad_note}",
                     claim.category,
                     claim.expense_date.format("%A"),
                     claim.expense_date
@@ -360,7 +406,7 @@ pub fn evaluate(claim: &Claim, f: &Facts, policy: &Policy) -> Vec<Finding> {
     }
 
     let has_habits = f.employee_claims >= MIN_CLAIMS_FOR_HABITS;
-    let unusual = unusual_amount_finding(claim, f);
+    let unusual = unusual_amount_finding(claim, f, policy);
     let over_written_limit = f.over_limit().is_some()
         || matches!((f.per_attendee_hkd, f.per_attendee_limit), (Some(p), Some(l)) if p > l);
     if !over_written_limit {
@@ -582,16 +628,24 @@ fn amount_run_finding(claim: &Claim, f: &Facts) -> Option<(f64, String)> {
 /// UNUSUAL_AMOUNT: far above what this claimant usually claims in the category (their
 /// median, leaning on the department's when they have few claims), by both a robust z
 /// and a plain multiple, so a narrow habit does not make a normal bill look inflated.
-fn unusual_amount_finding(claim: &Claim, f: &Facts) -> Option<(f64, String)> {
+fn unusual_amount_finding(claim: &Claim, f: &Facts, policy: &Policy) -> Option<(f64, String)> {
     let ratio = f.amount_hkd / f.usual_hkd.max(0.01);
-    // Never below the claimant's own 90th percentile: what they often claim is not unusual
-    // for them (a meal allowance some of them spend to the dollar).
-    let by_spread =
-        f.amount_robust_z >= UNUSUAL_Z && ratio >= UNUSUAL_RATIO && f.above_usual_range > 0.0;
-    let over_range = f.above_usual_range - UNUSUAL_OVER_RANGE.ln();
-    let by_range = over_range >= 0.0 && ratio >= UNUSUAL_RANGE_RATIO;
-    if !(by_spread || by_range) {
-        return None;
+    let mut strength = unusual_amount_strength(f)?;
+    // Where the company's own past claims stray this far above their claimant's usual more
+    // often than one in a thousand (heavy-tailed bills: supplies, props, long rides), the
+    // amount alone is worth a look, not an audit.
+    let mut common = String::new();
+    if strength > UNUSUAL_COMMON_MAX {
+        if let Some(tail) = policy.stray_tails.get(&claim.category) {
+            let (count, share) = tail.at_least(strength);
+            if share > UNUSUAL_RARE_SHARE {
+                strength = UNUSUAL_COMMON_MAX;
+                common = format!(
+                    "; {count} of the company's {} earlier {} claims were as far above their claimant's usual",
+                    tail.claims, claim.category
+                );
+            }
+        }
     }
     let basis = if f.own_claims_in_category >= 10.0 {
         format!("median of {} claims", f.own_claims_in_category)
@@ -602,19 +656,35 @@ fn unusual_amount_finding(claim: &Claim, f: &Facts) -> Option<(f64, String)> {
             format_hkd(f.department_usual_hkd)
         )
     };
-    let strength = 0.45
-        + (0.09 * (f.amount_robust_z - UNUSUAL_Z))
-            .max(0.35 * over_range / 2f64.ln())
-            .clamp(0.0, 0.45);
     Some((
         strength,
         format!(
-            "{} is {ratio:.1}× this claimant's usual {} amount of {} ({basis})",
+            "{} is {ratio:.1}× this claimant's usual {} amount of {} ({basis}){common}",
             format_hkd(f.amount_hkd),
             claim.category,
             format_hkd(f.usual_hkd)
         ),
     ))
+}
+
+/// How strongly an amount is unusual for its claimant (see [`unusual_amount_finding`]),
+/// before the company's own tail is taken into account; `None` when it is not.
+pub(crate) fn unusual_amount_strength(f: &Facts) -> Option<f64> {
+    let ratio = f.amount_hkd / f.usual_hkd.max(0.01);
+    // Never below the claimant's own 90th percentile: what they often claim is not unusual
+    // for them (a meal allowance some of them spend to the dollar).
+    let by_spread =
+        f.amount_robust_z >= UNUSUAL_Z && ratio >= UNUSUAL_RATIO && f.above_usual_range > 0.0;
+    let over_range = f.above_usual_range - UNUSUAL_OVER_RANGE.ln();
+    let by_range = over_range >= 0.0 && ratio >= UNUSUAL_RANGE_RATIO;
+    if !(by_spread || by_range) {
+        return None;
+    }
+    Some(
+        0.45 + (0.09 * (f.amount_robust_z - UNUSUAL_Z))
+            .max(0.35 * over_range / 2f64.ln())
+            .clamp(0.0, 0.45),
+    )
 }
 
 /// The claim sits at a limit the claimant's claims habitually land on.

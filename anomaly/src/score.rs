@@ -59,7 +59,8 @@ impl Scorer {
             .with_limits_from_history(&model.ceilings)
             .with_late_window_from_history(model.late_window)
             .with_tops_from_history(&model.tops)
-            .with_per_attendee_tops_from_history(&model.per_attendee_tops);
+            .with_per_attendee_tops_from_history(&model.per_attendee_tops)
+            .with_stray_tails_from_history(&model.stray_tails);
         Scorer { model, policy }
     }
 
