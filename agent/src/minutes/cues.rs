@@ -273,10 +273,33 @@ pub(super) fn acts_in_the_meeting(text: &str) -> bool {
     let future = ["will", "'ll", "need", "needs", "must", "should"]
         .iter()
         .any(|w| rest.contains(w))
-        || ["會", "会", "要", "記得", "记得"]
-            .iter()
-            .any(|w| rest.contains(w));
+        || ["要", "記得", "记得"].iter().any(|w| rest.contains(w))
+        || says_will(&rest);
     !future && !takes_on(&rest) && !asks_for(&rest) && !asks_someone(&rest) && !asks_anyone(&rest)
+}
+
+/// Whether 會 / 会 says what will be: not the 會 of a meeting (籌備會, 開會, 會議).
+fn says_will(text: &str) -> bool {
+    const MEETING_BEFORE: &str = "備备開开例大茶";
+    const MEETING_AFTER: &str = "議议場场員员";
+    let chars: Vec<char> = text.chars().collect();
+    chars.iter().enumerate().any(|(i, c)| {
+        WILL.contains(*c)
+            && !(i > 0 && MEETING_BEFORE.contains(chars[i - 1]))
+            && !chars.get(i + 1).is_some_and(|n| MEETING_AFTER.contains(*n))
+    })
+}
+
+/// "抽獎禮物呢？", "What about the lucky draw?": a question that only raises a topic,
+/// asking nobody for anything and taking nothing on.
+pub(super) fn raises_topic(sentence: &str) -> bool {
+    let s = sentence
+        .trim()
+        .trim_end_matches(['？', '?', '。', '.', '!', '！'])
+        .trim_end();
+    let lower = s.to_lowercase();
+    let topic = s.ends_with('呢') || lower.starts_with("what about ");
+    topic && !takes_on(s) && !asks_for(s) && !asks_someone(s) && !asks_anyone(s)
 }
 
 /// "你下個禮拜六得唔得閒", "Are you free on Friday?": asking whether someone is free,
@@ -518,15 +541,40 @@ fn after_pronoun(text: &str, pronoun: char) -> bool {
         while let Some(after) = TIME_WORDS.iter().find_map(|t| rest.strip_prefix(t)) {
             rest = after.trim_start();
         }
-        // "我開緊 Zoom", "我做咗": an aspect marker before any cue tells what is going
-        // on or is done, not what will be.
-        rest.chars()
-            .filter(|c| !c.is_whitespace())
+        // "我開緊 Zoom": an aspect marker before any cue tells what is going on, not
+        // what will be.
+        let rest: Vec<char> = rest.chars().filter(|c| !c.is_whitespace()).collect();
+        let Some(verb) = rest
+            .iter()
             .take(CUE_REACH)
-            .take_while(|n| !DONE_OR_GOING_ON.contains(*n))
-            .any(|n| CJK_VERB_CUES.contains(n) || n.is_ascii_alphabetic())
+            .take_while(|n| !DONE_OR_GOING_ON.contains(**n))
+            .position(|n| CJK_VERB_CUES.contains(*n) || n.is_ascii_alphabetic())
+        else {
+            return false;
+        };
+        // "我睇咗三間酒店", "我 send 咗", "我問咗另一間": the verb is done already.
+        // "我會…" looks ahead whatever follows.
+        let after = if rest[verb].is_ascii_alphabetic() {
+            verb + rest[verb..]
+                .iter()
+                .take_while(|c| c.is_ascii_alphabetic())
+                .count()
+        } else {
+            verb + 1
+        };
+        WILL.contains(rest[verb])
+            || !rest[after..]
+                .iter()
+                .take(DONE_REACH)
+                .any(|c| DONE_OR_GOING_ON.contains(*c))
     })
 }
+
+/// Words saying what will be, whatever aspect follows.
+const WILL: &str = "會会";
+/// How many characters after the verb (its compound's second character, or the marker
+/// itself) a done marker may come.
+const DONE_REACH: usize = 2;
 
 /// Time words said between 我 / 你 and the verb ("我聽日下晝去簽", "你今晚 send").
 const TIME_WORDS: &[&str] = &[
@@ -858,5 +906,33 @@ mod tests {
         assert!(hands_over("Actually, Ken will do it instead."));
         assert!(hands_over("咁算，我自己整個 KOL list 啦。"));
         assert!(!hands_over("Ken will do it by Friday."));
+    }
+
+    #[test]
+    fn what_is_done_already_is_not_taken_on() {
+        assert!(!takes_on("場地方面我睇咗三間酒店。"));
+        assert!(!takes_on("我問咗另一間，佢哋話六萬五可以做三條。"));
+        assert!(!takes_on("我 send 咗份 draft 畀佢。"));
+        assert!(!takes_on("我跟進咗。"));
+        assert!(takes_on("我今日會 renew 咗佢。"));
+        assert!(takes_on("OK，我今日 send 畀佢。"));
+        assert!(takes_on("Peter 你 send 啲數字畀我，我 compile。"));
+    }
+
+    #[test]
+    fn the_meeting_it_names_is_not_what_will_be() {
+        assert!(acts_in_the_meeting("好喇，周年晚宴籌備會，我哋開始啦。"));
+        assert!(acts_in_the_meeting("好，我哋開始今日嘅例會。"));
+        assert!(!acts_in_the_meeting("我哋開始啦，今年會有一百二十人報名。"));
+        assert!(!acts_in_the_meeting("開始啦，今晚會議之後佢會打畀你。"));
+    }
+
+    #[test]
+    fn a_topic_raised_asks_nobody() {
+        assert!(raises_topic("抽獎禮物呢？"));
+        assert!(raises_topic("What about the lucky draw prizes?"));
+        assert!(!raises_topic("抽獎禮物由我嚟搞。"));
+        assert!(!raises_topic("我嚟搞抽獎禮物，好唔好呢？"));
+        assert!(!raises_topic("Can you check the prizes?"));
     }
 }

@@ -13,8 +13,8 @@ use chrono_tz::Tz;
 use super::chunks::Chunk;
 use super::cues::{
     acts_in_the_meeting, asks_anyone, asks_for, asks_if_free, asks_someone, calls_off, calls_on,
-    gives_the_floor, looks_like_decision, only_closes, only_informs, reads_back, speaks_to_a_group,
-    takes_it_back, takes_on, without_informing,
+    gives_the_floor, looks_like_decision, only_closes, only_informs, raises_topic, reads_back,
+    speaks_to_a_group, takes_it_back, takes_on, without_informing,
 };
 use super::extract::Proposed;
 use super::text::{
@@ -65,6 +65,8 @@ pub enum Rejection {
     GivesTheFloor,
     #[error("the words only do something in the meeting itself (start it, sum it up)")]
     InTheMeeting,
+    #[error("the task is only the topic a question raises (\"what about…?\"); nobody takes it on")]
+    OnlyRaisesTopic,
     #[error("the speaker only says how things are; nobody takes anything on or asks for it")]
     OnlyStates,
     #[error("the words only tell people where things stand")]
@@ -230,6 +232,18 @@ impl<'a> Context<'a> {
         if asks_if_free(around) {
             return Err(Rejection::Question);
         }
+        // "抽獎禮物呢？去年啲禮物好求其，大家都鬧。": a topic raised, asked of nobody.
+        let topic = sentence_of(around, task);
+        if raises_topic(topic)
+            && !takes_on(around)
+            && !asks_for(around)
+            && self.directory.find(topic).is_empty()
+            && content_units(task)
+                .iter()
+                .all(|u| content_units(topic).contains(u))
+        {
+            return Err(Rejection::OnlyRaisesTopic);
+        }
         // Where the quote ends within its sentences: "Fiona, you'll get the forecast,
         // and Sandy, you'll do the business case" calls on two people, one per task.
         let quote_end = span
@@ -265,6 +279,24 @@ impl<'a> Context<'a> {
                     .speaker
                     .as_ref()
                     .map_or_else(|| me.name.clone(), |s| s.name().to_string());
+            }
+        }
+        // "下個禮拜五前報名畀我": the speaker only receives what is asked of the room;
+        // whoever the model names, it is not their task.
+        if let Some(me) = &self.speakers[source] {
+            let mine = owner.as_ref().is_some_and(|o| o.id == me.id);
+            if mine
+                && called.is_none()
+                && says_i(around)
+                && !says_i_as_doer(around)
+                && !takes_on(around)
+            {
+                tracing::info!(
+                    task,
+                    "the speaker only receives it; owner {owner_text:?} → none"
+                );
+                owner = None;
+                owner_text = group_words(around).unwrap_or_default();
             }
         }
         // "Martin 你 send 份合約畀 Kelly review": a request is the task of the one it
@@ -498,7 +530,7 @@ impl<'a> Context<'a> {
     /// Who answers the line at `source`: the next line's speaker, when known and not
     /// the same. A request to a group (`to_group`) is answered for it only by someone
     /// who takes it on ("我會負責跟進").
-    fn answerer(&self, source: usize, to_group: bool) -> Option<PersonRef> {
+    pub(super) fn answerer(&self, source: usize, to_group: bool) -> Option<PersonRef> {
         let next = self.utterances.get(source + 1)?;
         let them = self.speakers.get(source + 1)?.as_ref()?;
         if self.speakers[source]
@@ -881,7 +913,7 @@ impl<'a> Context<'a> {
     /// quote names.
     /// The due date the time words of `text` give (a deadline first, else a day or a
     /// time), if any.
-    fn said_due(&self, text: &str) -> Option<String> {
+    pub(super) fn said_due(&self, text: &str) -> Option<String> {
         let spans = timewords::find(text, self.now, self.tz);
         spans
             .iter()
@@ -903,7 +935,7 @@ impl<'a> Context<'a> {
 
     /// The due date: the time words the model names, if they were said near the
     /// quote; or, when it names none, a deadline in the quoted words themselves.
-    fn due(&self, said: &str, quote: &str, source: usize) -> Option<String> {
+    pub(super) fn due(&self, said: &str, quote: &str, source: usize) -> Option<String> {
         if said.is_empty() {
             let spans = timewords::find(quote, self.now, self.tz);
             return spans
@@ -2512,5 +2544,42 @@ mod tests {
             Some("2026-11-24"),
             "今日, as Peter answers"
         );
+    }
+
+    #[test]
+    fn a_topic_raised_or_a_task_only_received_is_nobodys() {
+        let dir = directory();
+        let us = vec![
+            utt("Ken", "抽獎禮物呢？去年啲禮物好求其，大家都鬧。"),
+            utt("Amy", "啱，下個禮拜五前報名畀我。"),
+            utt("Amy", "Send me the slides by Friday."),
+            utt("Amy", "我下個禮拜五前 send 份名單畀你哋。"),
+        ];
+        let (ctx, chunk) = meeting(&us, &dir);
+        assert_eq!(
+            ctx.check(
+                &item(
+                    "抽獎禮物呢？去年啲禮物好求其，大家都鬧。",
+                    "抽獎禮物",
+                    "Ken"
+                ),
+                &chunk
+            ),
+            Err(Rejection::OnlyRaisesTopic)
+        );
+        for (quote, task) in [
+            ("下個禮拜五前報名畀我", "報名"),
+            ("Send me the slides by Friday.", "send the slides"),
+        ] {
+            let g = ctx.check(&item(quote, task, "Amy"), &chunk).unwrap();
+            assert_eq!(g.owner, None, "{quote}: Amy only receives it");
+        }
+        let g = ctx
+            .check(
+                &item("我下個禮拜五前 send 份名單畀你哋", "send 名單", "Amy"),
+                &chunk,
+            )
+            .unwrap();
+        assert_eq!(g.owner.map(|o| o.id).as_deref(), Some("p002"));
     }
 }

@@ -9,7 +9,7 @@
 use inference::embeddings::SentenceEncoder;
 
 use super::cues::hands_over;
-use super::ground::Grounded;
+use super::ground::{group_words, Context, Grounded};
 use super::text::{content_units, similarity};
 use crate::meaning;
 
@@ -105,6 +105,54 @@ fn without_needs_taken_on(items: Vec<Grounded>) -> Vec<Grounded> {
                 tracing::info!("{:?} is taken on by someone later; not kept twice", g.task);
             }
             (!drop).then_some(g)
+        })
+        .collect()
+}
+
+/// "上季嘅 report，我哋要交畀 Kenneth" — "我哋一齊整吖，Peter 你 send 啲數字畀我，我
+/// compile": a need the meeting left to the group (not to each of them) that the next
+/// speaker answers by taking something on, with no task of their own kept from that
+/// answer, is theirs; it is due when they say, or when the need itself said.
+pub fn needs_answered(ctx: &Context<'_>, items: Vec<Grounded>) -> Vec<Grounded> {
+    let takers: Vec<Option<_>> = items
+        .iter()
+        .map(|need| {
+            let group_need = need.owner.is_none()
+                && group_words(&need.quote).is_some()
+                && !for_everyone(&need.owner_text)
+                && !for_everyone(&need.quote);
+            if !group_need {
+                return None;
+            }
+            let taker = ctx.answerer(need.source, true)?;
+            let answer = need.source + 1;
+            let has_own_task = items
+                .iter()
+                .any(|g| g.source == answer && g.owner.as_ref().is_some_and(|o| o.id == taker.id));
+            (!has_own_task).then_some((taker, answer))
+        })
+        .collect();
+    items
+        .into_iter()
+        .zip(takers)
+        .map(|(mut need, taker)| {
+            if let Some((taker, answer)) = taker {
+                tracing::info!(
+                    task = need.task,
+                    "a need of the group taken on by the one who answers; owner {:?} → {:?}",
+                    need.owner_text,
+                    taker.name
+                );
+                need.due = ctx
+                    .said_due(&ctx.utterances[answer].text)
+                    .or_else(|| ctx.due("", &need.quote, need.source));
+                need.owner_text = ctx.utterances[answer]
+                    .speaker
+                    .as_ref()
+                    .map_or_else(|| taker.name.clone(), |s| s.name().to_string());
+                need.owner = Some(taker);
+            }
+            need
         })
         .collect()
 }
@@ -268,6 +316,96 @@ mod tests {
                 "".into()
             ]),
             ["Go with Second Chance"]
+        );
+    }
+
+    #[test]
+    fn a_need_of_the_group_is_taken_on_by_the_one_who_answers() {
+        use crate::directory::Directory;
+        use crate::minutes::transcript::{SpeakerRef, Utterance};
+        let dir = Directory::from_json(
+            r#"{"people":[
+              {"id":"p001","name":"Chan Tai Man","aliases":["Peter"]},
+              {"id":"p002","name":"Wong Mei Ling","aliases":["Amy"]}]}"#,
+        )
+        .unwrap();
+        let utt = |speaker: &str, text: &str| Utterance {
+            speaker: Some(SpeakerRef::Person {
+                id: None,
+                name: speaker.into(),
+            }),
+            text: text.into(),
+            start: None,
+            end: None,
+        };
+        let us = vec![
+            utt("Peter", "上季嘅 spending report，我哋要交畀 Kenneth。"),
+            utt(
+                "Amy",
+                "我哋一齊整吖，Peter 你 send 啲數字畀我，我 compile。",
+            ),
+            utt("Peter", "冇問題，我禮拜五前 send 晒啲 figures 畀你。"),
+            utt("Peter", "We need to check the venue's capacity."),
+            utt("Amy", "I'll book the room for Friday."),
+            utt("Peter", "We all need to finish the training by Friday."),
+            utt("Amy", "I'll do mine tomorrow."),
+            utt(
+                "Peter",
+                "We have to tell the client about the delay by Thursday.",
+            ),
+            utt("Amy", "OK, I'll do it."),
+        ];
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
+        let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
+        let need = |task: &str, source: usize, due: Option<&str>| Grounded {
+            task: task.into(),
+            owner: None,
+            owner_text: "we".into(),
+            due: due.map(str::to_string),
+            source,
+            quote: us[source].text.clone(),
+        };
+        let mut figures = item("send the figures", Some("p001"), 2);
+        figures.due = Some("2026-11-27".into());
+        let got = needs_answered(
+            &ctx,
+            vec![
+                need("交上季嘅 spending report", 0, Some("2026-11-27")),
+                figures,
+                need("check the venue's capacity", 3, None),
+                item("book the room", Some("p002"), 4),
+                need("finish the training", 5, Some("2026-11-27")),
+                need("tell the client about the delay", 7, None),
+            ],
+        );
+        let owners: Vec<(&str, Option<&str>, Option<&str>)> = got
+            .iter()
+            .map(|g| {
+                (
+                    g.task.as_str(),
+                    g.owner.as_ref().map(|o| o.id.as_str()),
+                    g.due.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            owners,
+            [
+                // Taken on with "我 compile"; the figures' Friday is Peter's, not hers.
+                ("交上季嘅 spending report", Some("p002"), None),
+                ("send the figures", Some("p001"), Some("2026-11-27")),
+                // The answer is a task of its own: the need stays the group's.
+                ("check the venue's capacity", None, None),
+                ("book the room", Some("p002"), None),
+                // Each of them, not one.
+                ("finish the training", None, Some("2026-11-27")),
+                // "I'll do it": hers, due when the need said.
+                (
+                    "tell the client about the delay",
+                    Some("p002"),
+                    Some("2026-11-26")
+                ),
+            ]
         );
     }
 }

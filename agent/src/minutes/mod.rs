@@ -231,7 +231,7 @@ pub fn write(
     decisions.extend(found.decisions);
     let t = Instant::now();
     let encoder = crate::meaning::encoder();
-    let mut items = merge::items(grounded, encoder.as_deref());
+    let mut items = merge::needs_answered(&ctx, merge::items(grounded, encoder.as_deref()));
     for item in &mut items {
         item.task = language.in_script(&item.task);
     }
