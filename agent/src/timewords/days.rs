@@ -181,13 +181,17 @@ pub(crate) fn en_weekday(c: &mut Cursor, abbreviations: bool) -> Option<Weekday>
     if let Some(i) = c.eat_table(&EN_WEEKDAYS) {
         return Some(EN_WEEKDAYS[i].1);
     }
-    if abbreviations {
-        let i = c.eat_table(&EN_ABBREVIATIONS)?;
-        c.eat(".");
-        return Some(EN_ABBREVIATIONS[i].1);
+    let i = c.eat_table(&EN_ABBREVIATIONS)?;
+    // `tue`, `thu`, `fri`… are no English words: they are weekdays anywhere.
+    if !abbreviations && !NOT_WORDS.contains(&EN_ABBREVIATIONS[i].0) {
+        return None;
     }
-    None
+    c.eat(".");
+    Some(EN_ABBREVIATIONS[i].1)
 }
+
+/// The abbreviations that are not also English words (`sat`, `sun`, `wed`, `mon`, `tu`).
+const NOT_WORDS: [&str; 7] = ["tue", "tues", "thu", "thur", "thurs", "fri", "weds"];
 
 /// `Thu at 8 GMT`, `Sat 10:30am`: an abbreviation written with its capital and followed
 /// by a clock time is a weekday (`I sat at 3pm` is not).

@@ -246,6 +246,9 @@ const START_WORDS: &[&str] = &[
     "all",
     "saturdays",
     "sundays",
+    "closest",
+    "nearest",
+    "boy",
 ];
 
 /// Characters that can begin a Chinese time expression: day, week and month words,
