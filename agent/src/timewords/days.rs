@@ -1,7 +1,7 @@
 //! Day words: relative days (`tomorrow`, `聽日`, `大後日`), weekdays with this/next
 //! (`next Wednesday`, `下個禮拜三`, `週三`) and month ends (`月尾`, `end of next month`).
 
-use chrono::{Days, NaiveDate, Weekday};
+use chrono::{Datelike, Days, NaiveDate, Weekday};
 
 use super::clock::{Base, PartOfDay};
 use super::context::{in_week, month_end, week_start, Context};
@@ -410,7 +410,7 @@ impl WeekdayIndex for NaiveDate {
     }
 }
 
-/// `月尾`, `月底`, `下個月尾`, `end of the month`, `end of next month`.
+/// `月尾`, `月底`, `下個月尾`, `十二月尾`, `end of the month`, `end of next month`.
 pub(crate) fn month_end_day(c: &mut Cursor, ctx: &Context) -> Option<Day> {
     let mut probe = *c;
     let ahead = if probe.eat_any(&["下個月", "下个月", "下月"]).is_some() {
@@ -440,7 +440,20 @@ pub(crate) fn month_end_day(c: &mut Cursor, ctx: &Context) -> Option<Day> {
     {
         1
     } else {
-        return None;
+        // `十二月尾`, `3月底`: the last day of that month, the next one not yet over.
+        let m = super::numerals::number(&mut probe, 2)?;
+        if !(1..=12).contains(&m) || !probe.eat("月") || probe.eat_any(&["尾", "底"]).is_none() {
+            return None;
+        }
+        let today = ctx.today();
+        let this = NaiveDate::from_ymd_opt(today.year(), m, 1)?;
+        let first = if month_end(this, 0)? >= today {
+            this
+        } else {
+            NaiveDate::from_ymd_opt(today.year() + 1, m, 1)?
+        };
+        *c = probe;
+        return Some(Day::on(month_end(first, 0)?));
     };
     *c = probe;
     Some(Day::on(month_end(ctx.today(), ahead)?))

@@ -263,6 +263,28 @@ fn fuzzy(c: &mut Cursor, ctx: &Context) -> Option<Period> {
     } else {
         None
     };
+    // `三月初`, `12月中`: that month's, the next one not yet over.
+    let mut named = probe;
+    if ahead.is_none() {
+        if let Some(m) = super::numerals::number(&mut named, 2).filter(|m| (1..=12).contains(m)) {
+            if named.eat("月") {
+                if let Some(i) = named.eat_any(&["初", "中"]) {
+                    let this = NaiveDate::from_ymd_opt(today.year(), m, 1)?;
+                    let first_of = if month_end(this, 0)? >= today {
+                        this
+                    } else {
+                        NaiveDate::from_ymd_opt(today.year() + 1, m, 1)?
+                    };
+                    let first = first_of + Days::new(10 * i as u64);
+                    *c = named;
+                    return Some(Period {
+                        first,
+                        last: first + Days::new(9),
+                    });
+                }
+            }
+        }
+    }
     let bare = ahead.is_none() && probe.eat("月");
     if ahead.is_some() || bare {
         if let Some(i) = probe.eat_any(&["初", "中"]) {
