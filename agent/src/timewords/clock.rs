@@ -247,7 +247,12 @@ pub(crate) fn clock(c: &mut Cursor) -> Option<Clock> {
             }
         }
     }
-    let (end, clock) = best?;
+    let (mut end, clock) = best?;
+    // `2:30 ish`, `3pm-ish`: about that time, read as the time.
+    let mut p = end;
+    if p.eat("-ish") || p.eat_spaced("ish") {
+        end = p;
+    }
     *c = end;
     Some(clock)
 }
@@ -320,6 +325,13 @@ fn english_clock(c: &mut Cursor) -> Option<Clock> {
         minute,
         fixed: false,
     };
+    // `3ish pm`: about 3pm.
+    let mut ish = *c;
+    if ish.eat("ish") || ish.eat("-ish") {
+        let pm = full_meridiem(&mut ish)?;
+        *c = ish;
+        return with_meridiem(clock, pm);
+    }
     // `3:18a`, `at 3p`; not `Room 3a`.
     let letter_ok = minutes_said || after_at(&start);
     if let Some(pm) = meridiem(c, letter_ok) {
@@ -362,6 +374,18 @@ fn base_hour(c: &mut Cursor) -> Option<Clock> {
         return Some(found);
     }
     let numeric = c.peek().is_some_and(|ch| ch.is_ascii_digit());
+    // `15h`: a 24-hour hour (`15 minutes past 15h`).
+    let mut french = *c;
+    if let Some((hour, _)) = french.digits(2) {
+        if (french.eat("h") || french.eat("H")) && hour <= 23 {
+            *c = french;
+            return Some(Clock {
+                hour,
+                minute: 0,
+                fixed: true,
+            });
+        }
+    }
     let hour = c.digits(2).map(|(h, _)| h).or_else(|| en_number_word(c))?;
     if !(1..=12).contains(&hour) {
         return None;

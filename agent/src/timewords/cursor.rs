@@ -60,7 +60,10 @@ impl<'a> Cursor<'a> {
             _ => return false,
         }
         if rest.len() < lit.len() || !rest[..lit.len()].eq_ignore_ascii_case(lit.as_bytes()) {
-            return false;
+            // Every table holds each word in both scripts, so a word that mixes them
+            // begins with the first character of one of its entries: only then is the
+            // rest compared character by character (this keeps the common miss cheap).
+            return lit.as_bytes()[0] >= 0x80 && self.eat_folded(lit);
         }
         let ends_word = lit
             .as_bytes()
@@ -74,6 +77,39 @@ impl<'a> Cursor<'a> {
             return false;
         }
         self.pos += lit.len();
+        true
+    }
+
+    /// `eat` for a Chinese literal, Traditional and Simplified characters alike after
+    /// the first: text typed or transcribed in one script may carry a character of the
+    /// other (`上個礼拜`).
+    #[cold]
+    #[inline(never)]
+    fn eat_folded(&mut self, lit: &str) -> bool {
+        let first = lit.chars().next().map_or(0, char::len_utf8);
+        let rest = self.rest().as_bytes();
+        if rest.len() < first || rest[..first] != lit.as_bytes()[..first] {
+            return false;
+        }
+        let mut text = self.rest().chars();
+        let mut len = 0;
+        for l in lit.chars() {
+            let Some(t) = text.next() else {
+                return false;
+            };
+            if t != l && !t.eq_ignore_ascii_case(&l) && fold(t) != fold(l) {
+                return false;
+            }
+            len += t.len_utf8();
+        }
+        let ends_word = lit
+            .as_bytes()
+            .last()
+            .is_some_and(|b| b.is_ascii_alphanumeric());
+        if ends_word && text.next().is_some_and(|ch| ch.is_ascii_alphanumeric()) {
+            return false;
+        }
+        self.pos += len;
         true
     }
 
@@ -91,8 +127,8 @@ impl<'a> Cursor<'a> {
         let mut best: Option<(usize, usize)> = None;
         for (i, lit) in lits.enumerate() {
             let mut c = *self;
-            if c.eat(lit) && best.is_none_or(|(_, len)| lit.len() > len) {
-                best = Some((i, lit.len()));
+            if c.eat(lit) && best.is_none_or(|(_, len)| c.pos - self.pos > len) {
+                best = Some((i, c.pos - self.pos));
             }
         }
         let (i, len) = best?;
@@ -119,6 +155,53 @@ impl<'a> Cursor<'a> {
         let value = self.rest()[..n].parse().ok()?;
         self.pos += n;
         Some((value, n))
+    }
+}
+
+/// The Simplified form of the Traditional characters that time words are made of (any
+/// other character is itself).
+fn fold(ch: char) -> char {
+    match ch {
+        '個' => '个',
+        '禮' => '礼',
+        '週' => '周',
+        '點' => '点',
+        '鐘' => '钟',
+        '時' => '时',
+        '後' => '后',
+        '兩' => '两',
+        '號' => '号',
+        '這' => '这',
+        '聽' => '听',
+        '從' => '从',
+        '過' => '过',
+        '來' => '来',
+        '內' => '内',
+        '現' => '现',
+        '晝' => '昼',
+        '間' => '间',
+        '尋' => '寻',
+        '際' => '际',
+        '幾' => '几',
+        '遲' => '迟',
+        '頭' => '头',
+        '當' => '当',
+        '歲' => '岁',
+        '鬧' => '闹',
+        '終' => '终',
+        '報' => '报',
+        '資' => '资',
+        '節' => '节',
+        '國' => '国',
+        '慶' => '庆',
+        '開' => '开',
+        '會' => '会',
+        '將' => '将',
+        '裡' | '裏' => '里',
+        '於' => '于',
+        '為' => '为',
+        '與' => '与',
+        c => c,
     }
 }
 
@@ -165,6 +248,21 @@ mod tests {
         assert!(c.eat("pm"));
         let mut d = Cursor::new("mondays", 0);
         assert!(!d.eat("monday"));
+    }
+
+    #[test]
+    fn eat_matches_traditional_and_simplified_alike() {
+        let mut c = Cursor::new("上個礼拜", 0);
+        assert!(c.eat("上个禮拜"));
+        assert_eq!(c.rest(), "");
+        let mut d = Cursor::new("兩个钟頭", 0);
+        assert!(d.eat("兩個鐘"));
+        assert_eq!(d.rest(), "頭");
+        // The first character is compared as written (tables hold both scripts).
+        assert!(!d.eat("头"));
+        let mut e = Cursor::new("下午", 0);
+        assert!(!e.eat("上午"));
+        assert_eq!(e.pos, 0);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Day words: relative days (`tomorrow`, `聽日`, `大後日`), weekdays with this/next
 //! (`next Wednesday`, `下個禮拜三`, `週三`) and month ends (`月尾`, `end of next month`).
 
-use chrono::{Days, NaiveDate, Weekday};
+use chrono::{Datelike, Days, NaiveDate, Weekday};
 
 use super::clock::{Base, PartOfDay};
 use super::context::{in_week, month_end, week_start, Context};
@@ -181,13 +181,17 @@ pub(crate) fn en_weekday(c: &mut Cursor, abbreviations: bool) -> Option<Weekday>
     if let Some(i) = c.eat_table(&EN_WEEKDAYS) {
         return Some(EN_WEEKDAYS[i].1);
     }
-    if abbreviations {
-        let i = c.eat_table(&EN_ABBREVIATIONS)?;
-        c.eat(".");
-        return Some(EN_ABBREVIATIONS[i].1);
+    let i = c.eat_table(&EN_ABBREVIATIONS)?;
+    // `tue`, `thu`, `fri`… are no English words: they are weekdays anywhere.
+    if !abbreviations && !NOT_WORDS.contains(&EN_ABBREVIATIONS[i].0) {
+        return None;
     }
-    None
+    c.eat(".");
+    Some(EN_ABBREVIATIONS[i].1)
 }
+
+/// The abbreviations that are not also English words (`sat`, `sun`, `wed`, `mon`, `tu`).
+const NOT_WORDS: [&str; 7] = ["tue", "tues", "thu", "thur", "thurs", "fri", "weds"];
 
 /// `Thu at 8 GMT`, `Sat 10:30am`: an abbreviation written with its capital and followed
 /// by a clock time is a weekday (`I sat at 3pm` is not).
@@ -406,7 +410,7 @@ impl WeekdayIndex for NaiveDate {
     }
 }
 
-/// `月尾`, `月底`, `下個月尾`, `end of the month`, `end of next month`.
+/// `月尾`, `月底`, `下個月尾`, `十二月尾`, `end of the month`, `end of next month`.
 pub(crate) fn month_end_day(c: &mut Cursor, ctx: &Context) -> Option<Day> {
     let mut probe = *c;
     let ahead = if probe.eat_any(&["下個月", "下个月", "下月"]).is_some() {
@@ -436,7 +440,20 @@ pub(crate) fn month_end_day(c: &mut Cursor, ctx: &Context) -> Option<Day> {
     {
         1
     } else {
-        return None;
+        // `十二月尾`, `3月底`: the last day of that month, the next one not yet over.
+        let m = super::numerals::number(&mut probe, 2)?;
+        if !(1..=12).contains(&m) || !probe.eat("月") || probe.eat_any(&["尾", "底"]).is_none() {
+            return None;
+        }
+        let today = ctx.today();
+        let this = NaiveDate::from_ymd_opt(today.year(), m, 1)?;
+        let first = if month_end(this, 0)? >= today {
+            this
+        } else {
+            NaiveDate::from_ymd_opt(today.year() + 1, m, 1)?
+        };
+        *c = probe;
+        return Some(Day::on(month_end(first, 0)?));
     };
     *c = probe;
     Some(Day::on(month_end(ctx.today(), ahead)?))

@@ -115,6 +115,21 @@ fn end_of_day(c: &mut Cursor, ctx: &Context) -> Option<When> {
         *c = probe;
         return Some(When::Date(date));
     }
+    // `end of 2012`: its last day, as `end of the year`.
+    let mut probe = *c;
+    if probe.eat_any(&["the end of", "end of"]).is_some() {
+        probe.skip_spaces();
+        if let Some((year, 4)) = probe.digits(4) {
+            if (1900..=2099).contains(&year)
+                && !probe
+                    .rest()
+                    .starts_with(|ch: char| ch.is_ascii_alphanumeric())
+            {
+                *c = probe;
+                return Some(When::Date(NaiveDate::from_ymd_opt(year as i32, 12, 31)?));
+            }
+        }
+    }
     let mut probe = *c;
     if probe.eat_any(&EOD).is_some() {
         let mut p = probe;

@@ -246,6 +246,9 @@ const START_WORDS: &[&str] = &[
     "all",
     "saturdays",
     "sundays",
+    "closest",
+    "nearest",
+    "boy",
 ];
 
 /// Characters that can begin a Chinese time expression: day, week and month words,
@@ -294,6 +297,20 @@ fn longest_at(text: &str, pos: usize, ctx: &Context) -> Option<(usize, Value)> {
         let there = Context::new(ctx.instant(ctx.now.date(), ctx.now.time()), tz);
         if let Some((there_end, there_value)) = longest_in(text, pos, &there) {
             if there_end == end {
+                // `15:00 GMT - 18:00 GMT`: the zone said at both ends of a range.
+                if let Value::DateTime(from) = there_value {
+                    if let Some((range_end, to)) = zoned_end(text, c, &there) {
+                        if to > from {
+                            let range = Value::Interval {
+                                start: When::DateTime(from),
+                                end: When::DateTime(to),
+                            };
+                            if let Some(shown) = zones::to_user(range, ctx) {
+                                return Some((range_end, shown));
+                            }
+                        }
+                    }
+                }
                 if let Some(shown) = zones::to_user(there_value, ctx) {
                     return Some((c.pos, shown));
                 }
@@ -301,6 +318,25 @@ fn longest_at(text: &str, pos: usize, ctx: &Context) -> Option<(usize, Value)> {
         }
     }
     Some((end, value))
+}
+
+/// The end of a range said after a zone, in the same zone again (` - 18:00 GMT`,
+/// ` to 6pm CET`): where it ends and its instant.
+fn zoned_end(
+    text: &str,
+    after_zone: Cursor,
+    there: &Context,
+) -> Option<(usize, DateTime<FixedOffset>)> {
+    let mut c = after_zone;
+    c.eat_any_spaced(&["-", "–", "to", "until", "till"])?;
+    c.skip_spaces();
+    let (end, value) = longest_in(text, c.pos, there)?;
+    let Value::DateTime(to) = value else {
+        return None;
+    };
+    let mut z = Cursor::new(text, end);
+    let tz = zones::zone(&mut z)?;
+    (tz == there.tz).then_some((z.pos, to))
 }
 
 /// The longest expression starting at `pos`; on a tie the earlier grammar in the list wins.

@@ -20,7 +20,9 @@ pub(crate) struct Moment {
 
 /// The English words a day expression can begin with (the grammars are tried often:
 /// a word that is none of these is turned away at once).
-const DAY_FIRST_WORDS: [&str; 82] = [
+const DAY_FIRST_WORDS: [&str; 84] = [
+    "closest",
+    "nearest",
     "today",
     "tonight",
     "tonite",

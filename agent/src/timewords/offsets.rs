@@ -570,7 +570,7 @@ enum Direction {
     Last,
 }
 
-/// `now`, `right now`, 而家, 依家, 宜家, 現在: this moment.
+/// `now`, `right now`, `at the moment`, 而家, 依家, 宜家, 現在: this moment.
 fn now_word(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     // `now that we agreed` is a conjunction.
     let mut after = *c;
@@ -580,6 +580,8 @@ fn now_word(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     c.eat_any(&[
         "now",
         "right now",
+        "at the moment",
+        "at this moment",
         "此時",
         "此时",
         "而家",

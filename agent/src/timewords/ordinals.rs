@@ -31,13 +31,15 @@ pub(super) const EN_MONTHS_SHORT: [&str; 12] = [
 pub(crate) fn ordinal_day(c: &mut Cursor, ctx: &Context) -> Option<Day> {
     let mut best: Option<(Cursor, NaiveDate)> = None;
     type Form = fn(&mut Cursor, &Context) -> Option<NaiveDate>;
-    let forms: [Form; 6] = [
+    let forms: [Form; 8] = [
         nth_weekday,
         zh_nth_weekday,
         month_day,
         week_after_next,
         day_before_yesterday,
         end_of_month_name,
+        nth_last_day,
+        closest_weekday,
     ];
     for form in forms {
         let mut probe = *c;
@@ -267,15 +269,22 @@ fn month_day(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
     })
 }
 
-/// `the 19th` after `Tuesday`: the next 19th that is a Tuesday.
+/// `the 19th` or `19th` after `Tuesday`: the next 19th that is a Tuesday.
 pub(crate) fn month_day_on(c: &mut Cursor, ctx: &Context, wd: Weekday) -> Option<NaiveDate> {
     let mut probe = *c;
-    if !probe.eat("the") {
-        return None;
+    if probe.eat("the") {
+        probe.skip_spaces();
     }
-    probe.skip_spaces();
     let (day, _) = probe.digits(2)?;
     probe.eat_any(&["st", "nd", "rd", "th"])?;
+    // `Fri, 15th Feb`, `Tuesday the 19th of March`: a month follows, the date decides.
+    let mut month = probe;
+    month.skip_spaces();
+    month.eat("of");
+    month.skip_spaces();
+    if en_month_said(&mut month).is_some() {
+        return None;
+    }
     let today = ctx.today();
     let date = (0..28).find_map(|n| {
         let first = month_start(today, n)?;
@@ -324,4 +333,81 @@ fn end_of_month_name(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
         month_end(f, 0).is_some_and(|d| d >= today)
     })?;
     NaiveDate::from_ymd_opt(first.year(), m, days_in_month(first.year(), m))
+}
+
+/// An ordinal counted from the end (`2nd last`, `the third last`): 1 is the last.
+pub(super) fn nth_last(c: &mut Cursor) -> Option<u32> {
+    const NTH: [(&str, u32); 10] = [
+        ("second", 2),
+        ("third", 3),
+        ("fourth", 4),
+        ("fifth", 5),
+        ("2nd", 2),
+        ("3rd", 3),
+        ("4th", 4),
+        ("5th", 5),
+        ("second to", 2),
+        ("next to", 2),
+    ];
+    let mut probe = *c;
+    if probe.eat("the") {
+        probe.skip_spaces();
+    }
+    let n = NTH[probe.eat_table(&NTH)?].1;
+    probe.eat_any_spaced(&["last"])?;
+    *c = probe;
+    Some(n)
+}
+
+/// `the 5th last day of May`, `the second last Friday of the month`, `2nd last day of
+/// next month`: counted back from the end of the month (a month without a year is this
+/// year's while that day is ahead).
+fn nth_last_day(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
+    let n = nth_last(c)?;
+    c.skip_spaces();
+    let wd = if c.eat("day") {
+        None
+    } else {
+        Some(en_weekday(c, true)?)
+    };
+    c.eat_any_spaced(&["of", "in"])?;
+    c.skip_spaces();
+    let said = en_month_said(c)?;
+    let place = |first: NaiveDate| -> Option<NaiveDate> {
+        let back = u64::from(match wd {
+            None => n - 1,
+            Some(_) => 7 * (n - 1),
+        });
+        let last = match wd {
+            None => month_end(first, 0)?,
+            Some(wd) => nth_in_month(first, wd, 0)?,
+        };
+        last.checked_sub_days(Days::new(back))
+            .filter(|d| d.month() == first.month())
+    };
+    let today = ctx.today();
+    let first = month_first(said, ctx, |f| place(f).is_some_and(|d| d >= today))?;
+    place(first)
+}
+
+/// `the closest Monday to Oct 5th`, `the nearest Friday to 3/12`: the weekday fewest
+/// days from that date (the date itself when it is one).
+fn closest_weekday(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
+    if c.eat("the") {
+        c.skip_spaces();
+    }
+    c.eat_any(&["closest", "nearest"])?;
+    c.skip_spaces();
+    let wd = en_weekday(c, true)?;
+    c.eat_any_spaced(&["to"])?;
+    c.skip_spaces();
+    let Ok(day) = super::moment::day(c, ctx)? else {
+        return None;
+    };
+    let ahead = (7 + wd.num_days_from_monday() - day.date.weekday().num_days_from_monday()) % 7;
+    if ahead <= 3 {
+        day.date.checked_add_days(Days::new(u64::from(ahead)))
+    } else {
+        day.date.checked_sub_days(Days::new(u64::from(7 - ahead)))
+    }
 }

@@ -224,6 +224,19 @@ fn fuzzy(c: &mut Cursor, ctx: &Context) -> Option<Period> {
                 last: first + Days::new(9),
             });
         }
+        if let Some(year) = year_said(&mut probe, today) {
+            *c = probe;
+            return first_quarter(year);
+        }
+    }
+    // `BOY`, `the BOY`: the beginning of this year (written in capitals).
+    let mut probe = *c;
+    if probe.eat("the") {
+        probe.skip_spaces();
+    }
+    if probe.rest().starts_with("BOY") && probe.eat("boy") {
+        *c = probe;
+        return first_quarter(today.year());
     }
     // `BOM`, `the BOM`: the beginning of this month (written in capitals).
     let mut probe = *c;
@@ -250,6 +263,28 @@ fn fuzzy(c: &mut Cursor, ctx: &Context) -> Option<Period> {
     } else {
         None
     };
+    // `三月初`, `12月中`: that month's, the next one not yet over.
+    let mut named = probe;
+    if ahead.is_none() {
+        if let Some(m) = super::numerals::number(&mut named, 2).filter(|m| (1..=12).contains(m)) {
+            if named.eat("月") {
+                if let Some(i) = named.eat_any(&["初", "中"]) {
+                    let this = NaiveDate::from_ymd_opt(today.year(), m, 1)?;
+                    let first_of = if month_end(this, 0)? >= today {
+                        this
+                    } else {
+                        NaiveDate::from_ymd_opt(today.year() + 1, m, 1)?
+                    };
+                    let first = first_of + Days::new(10 * i as u64);
+                    *c = named;
+                    return Some(Period {
+                        first,
+                        last: first + Days::new(9),
+                    });
+                }
+            }
+        }
+    }
     let bare = ahead.is_none() && probe.eat("月");
     if ahead.is_some() || bare {
         if let Some(i) = probe.eat_any(&["初", "中"]) {
@@ -457,6 +492,40 @@ fn quarter_words(c: &mut Cursor) -> Option<(u32, Option<i32>)> {
 }
 
 /// A day number or a counter follows (`三月三號`, `3月15`): not a whole month.
+/// A year said after `beginning of`: `the year`, `this year`, `year`, `next year`, `last
+/// year`, `2027`.
+fn year_said(c: &mut Cursor, today: NaiveDate) -> Option<i32> {
+    const YEARS: [(&str, i32); 6] = [
+        ("the year", 0),
+        ("this year", 0),
+        ("year", 0),
+        ("the current year", 0),
+        ("next year", 1),
+        ("last year", -1),
+    ];
+    if let Some(i) = c.eat_table(&YEARS) {
+        return Some(today.year() + YEARS[i].1);
+    }
+    let mut p = *c;
+    let (year, 4) = p.digits(4)? else {
+        return None;
+    };
+    if !(1900..=2099).contains(&year) || p.rest().starts_with(|ch: char| ch.is_ascii_alphanumeric())
+    {
+        return None;
+    }
+    *c = p;
+    Some(year as i32)
+}
+
+/// The beginning of a year: its first quarter (January to March).
+fn first_quarter(year: i32) -> Option<Period> {
+    Some(Period {
+        first: NaiveDate::from_ymd_opt(year, 1, 1)?,
+        last: NaiveDate::from_ymd_opt(year, 3, 31)?,
+    })
+}
+
 fn starts_day_number(c: &Cursor) -> bool {
     c.peek().is_some_and(|ch| {
         ch.is_ascii_digit()
@@ -481,36 +550,67 @@ fn week_of_month(c: &mut Cursor, ctx: &Context) -> Option<Period> {
         ("3rd", 3),
         ("4th", 4),
     ];
-    if c.eat("the") {
-        c.skip_spaces();
-    }
-    let n = NTH[c.eat_table(&NTH)?].1;
+    // `the third last week of 2018`: counted back from the last one.
+    let (n, back) = match super::ordinals::nth_last(c) {
+        Some(back) => (0, back),
+        None => {
+            if c.eat("the") {
+                c.skip_spaces();
+            }
+            (NTH[c.eat_table(&NTH)?].1, 1)
+        }
+    };
     c.skip_spaces();
     let weekend = c.eat_any(&["week", "weekend", "week-end"])? >= 1;
     c.eat_any_spaced(&["of", "in"])?;
     c.skip_spaces();
+    // A year: `the first week of 2027`, `the last week of 2018`.
+    let mut p = *c;
+    if let Some((year, 4)) = p.digits(4) {
+        if !p.rest().starts_with(|ch: char| ch.is_ascii_alphanumeric()) {
+            let jan = NaiveDate::from_ymd_opt(year as i32, 1, 1)?;
+            let dec = NaiveDate::from_ymd_opt(year as i32, 12, 1)?;
+            let found = nth_week(jan, dec, weekend, n, back)?;
+            *c = p;
+            return Some(found);
+        }
+    }
     let said = en_month_said(c)?;
     let today = ctx.today();
-    let place = |first: NaiveDate| -> Option<Period> {
-        if weekend {
-            let saturday = nth_in_month(first, Weekday::Sat, n)?;
-            return Some(Period {
-                first: saturday,
-                last: saturday + Days::new(1),
-            });
-        }
-        let monday = if n == 0 {
-            nth_in_month(first, Weekday::Sun, 0)? - Days::new(6)
-        } else {
-            nth_in_month(first, Weekday::Mon, n)?
-        };
-        Some(Period {
-            first: monday,
-            last: monday + Days::new(6),
-        })
-    };
+    let place = |first: NaiveDate| nth_week(first, first, weekend, n, back);
     let first = month_first(said, ctx, |f| place(f).is_some_and(|p| p.last >= today))?;
     place(first)
+}
+
+/// The `n`th week (weekend) that lies wholly between the months that start on `first`
+/// and on `last_month`; `n` = 0 counts `back` weeks from the last one (1 = the last).
+fn nth_week(
+    first: NaiveDate,
+    last_month: NaiveDate,
+    weekend: bool,
+    n: u32,
+    back: u32,
+) -> Option<Period> {
+    let (wd, len) = if weekend {
+        (Weekday::Sat, 1)
+    } else {
+        (Weekday::Mon, 6)
+    };
+    let start = if n > 0 {
+        nth_in_month(first, wd, n)?
+    } else {
+        let last = if weekend {
+            nth_in_month(last_month, Weekday::Sat, 0)?
+        } else {
+            nth_in_month(last_month, Weekday::Sun, 0)? - Days::new(6)
+        };
+        let start = last.checked_sub_days(Days::new(7 * u64::from(back - 1)))?;
+        (start >= first).then_some(start)?
+    };
+    Some(Period {
+        first: start,
+        last: start + Days::new(len),
+    })
 }
 
 /// `the week of October 6th`, `week of 3/12`: the week (Monday to Sunday) that holds
@@ -566,8 +666,9 @@ fn numeric_month(c: &mut Cursor, _ctx: &Context) -> Option<Period> {
 
 /// A named week, weekend, month or year.
 pub(crate) fn period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
-    const FIRST_WORDS: [&str; 46] = [
+    const FIRST_WORDS: [&str; 47] = [
         "bom",
+        "boy",
         "fourth",
         "current",
         "coming",
