@@ -9,7 +9,7 @@
 use inference::embeddings::SentenceEncoder;
 
 use super::cues::hands_over;
-use super::ground::{group_words, Context, Grounded};
+use super::ground::{addresses_someone, group_words, Context, Grounded};
 use super::text::{content_units, similarity};
 use crate::meaning;
 
@@ -117,7 +117,10 @@ pub fn needs_answered(ctx: &Context<'_>, items: Vec<Grounded>) -> Vec<Grounded> 
     let takers: Vec<Option<_>> = items
         .iter()
         .map(|need| {
+            // "我哋要 negotiate 下。Sandy 你 arrange 個 meeting" — "好，我 arrange": the
+            // answer is to the request, not to the group's need.
             let group_need = need.owner.is_none()
+                && !addresses_someone(&ctx.utterances[need.source].text)
                 && group_words(&need.quote).is_some()
                 && !for_everyone(&need.owner_text)
                 && !for_everyone(&need.quote);
@@ -354,6 +357,11 @@ mod tests {
                 "We have to tell the client about the delay by Thursday.",
             ),
             utt("Amy", "OK, I'll do it."),
+            utt(
+                "Peter",
+                "我哋要 negotiate 下。Amy 你 arrange 個 meeting，下個月初。",
+            ),
+            utt("Amy", "好，我 arrange。"),
         ];
         let now = chrono::DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
         let ctx = Context::new(&us, &dir, now, chrono_tz::Asia::Hong_Kong);
@@ -376,6 +384,7 @@ mod tests {
                 item("book the room", Some("p002"), 4),
                 need("finish the training", 5, Some("2026-11-27")),
                 need("tell the client about the delay", 7, None),
+                need("negotiate 下", 9, None),
             ],
         );
         let owners: Vec<(&str, Option<&str>, Option<&str>)> = got
@@ -405,6 +414,8 @@ mod tests {
                     Some("p002"),
                     Some("2026-11-26")
                 ),
+                // She answers the request the line makes of her, not the group's need.
+                ("negotiate 下", None, None),
             ]
         );
     }
