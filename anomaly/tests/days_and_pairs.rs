@@ -3,31 +3,21 @@
 //! which one is what the claimant ordinarily spends there are worth a look, not an audit.
 
 use anomaly::{Assessment, Category, Claim, Model, Policy, ReasonCode, RiskLevel, Route, Scorer};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Weekday};
+use chrono::{Datelike, NaiveDate, Weekday};
 
 mod common;
-use common::{date, working_days};
+use common::{date, submitted, working_days};
 
 fn claim(id: &str, emp: &str, amount: f64, currency: &str, day: NaiveDate) -> Claim {
-    let submitted = format!("{}T10:00:00+08:00", day + Duration::days(3));
+    let merchant = if currency == "HKD" {
+        "Tsui Wah"
+    } else {
+        "Ichiran"
+    };
     Claim {
-        claim_id: id.into(),
-        employee_id: emp.into(),
-        department: "buying".into(),
-        category: Category::Meals,
-        merchant: if currency == "HKD" {
-            "Tsui Wah"
-        } else {
-            "Ichiran"
-        }
-        .into(),
-        amount,
         currency: currency.into(),
-        expense_date: day,
-        submitted_at: DateTime::parse_from_rfc3339(&submitted).unwrap(),
-        description: String::new(),
-        invoice_no: None,
-        attendees: None,
+        submitted_at: submitted(day, 3),
+        ..common::claim(id, emp, "buying", Category::Meals, merchant, amount, day)
     }
 }
 

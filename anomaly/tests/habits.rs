@@ -3,30 +3,17 @@
 //! amounts inflated against the claimant's usual amount in the category.
 
 use anomaly::{Assessment, Category, Claim, Model, Policy, ReasonCode, RiskLevel, Scorer};
-use chrono::{DateTime, Duration, NaiveDate};
+use chrono::NaiveDate;
 
 mod common;
 use common::{date, working_days};
 
 fn claim(id: &str, emp: &str, category: Category, amount: f64, day: NaiveDate) -> Claim {
-    let submitted = format!("{}T10:00:00+08:00", day + Duration::days(2));
-    Claim {
-        claim_id: id.into(),
-        employee_id: emp.into(),
-        department: "sales".into(),
-        category,
-        merchant: match category {
-            Category::Taxi => "Taxi".into(),
-            _ => "Tsui Wah".into(),
-        },
-        amount,
-        currency: "HKD".into(),
-        expense_date: day,
-        submitted_at: DateTime::parse_from_rfc3339(&submitted).unwrap(),
-        description: String::new(),
-        invoice_no: None,
-        attendees: None,
-    }
+    let merchant = match category {
+        Category::Taxi => "Taxi",
+        _ => "Tsui Wah",
+    };
+    common::claim(id, emp, "sales", category, merchant, amount, day)
 }
 
 /// Six months: E1–E3 lunch for about HKD 110–160 and take taxis; E4 takes one long taxi

@@ -4,10 +4,10 @@
 //! paid in another currency that convert to a hair over a limit.
 
 use anomaly::{Assessment, Category, Claim, Model, Policy, ReasonCode, RiskLevel, Scorer};
-use chrono::{DateTime, Duration, NaiveDate};
+use chrono::{Duration, NaiveDate};
 
 mod common;
-use common::{date, working_days};
+use common::{date, submitted, working_days};
 
 fn claim(id: &str, emp: &str, category: Category, amount: f64, day: NaiveDate) -> Claim {
     claim_submitted(id, emp, category, amount, day, 2)
@@ -21,24 +21,14 @@ fn claim_submitted(
     day: NaiveDate,
     delay_days: i64,
 ) -> Claim {
-    let submitted = format!("{}T10:00:00+08:00", day + Duration::days(delay_days));
+    let merchant = match category {
+        Category::Taxi => "Uber",
+        Category::OfficeSupplies => "Fortress",
+        _ => "Tsui Wah",
+    };
     Claim {
-        claim_id: id.into(),
-        employee_id: emp.into(),
-        department: "site".into(),
-        category,
-        merchant: match category {
-            Category::Taxi => "Uber".into(),
-            Category::OfficeSupplies => "Fortress".into(),
-            _ => "Tsui Wah".into(),
-        },
-        amount,
-        currency: "HKD".into(),
-        expense_date: day,
-        submitted_at: DateTime::parse_from_rfc3339(&submitted).unwrap(),
-        description: String::new(),
-        invoice_no: None,
-        attendees: None,
+        submitted_at: submitted(day, delay_days),
+        ..common::claim(id, emp, "site", category, merchant, amount, day)
     }
 }
 

@@ -2,30 +2,17 @@
 //! almost never stray that far, and a look (finance) where they often do.
 
 use anomaly::{Assessment, Category, Claim, Model, Policy, ReasonCode, RiskLevel, Route, Scorer};
-use chrono::{DateTime, Duration, NaiveDate};
+use chrono::NaiveDate;
 
 mod common;
 use common::working_days;
 
 fn claim(id: &str, emp: &str, category: Category, amount: f64, day: NaiveDate) -> Claim {
-    let submitted = format!("{}T10:00:00+08:00", day + Duration::days(2));
-    Claim {
-        claim_id: id.into(),
-        employee_id: emp.into(),
-        department: "shops".into(),
-        category,
-        merchant: match category {
-            Category::Other => "Flower Lab".into(),
-            _ => "Tsui Wah".into(),
-        },
-        amount,
-        currency: "HKD".into(),
-        expense_date: day,
-        submitted_at: DateTime::parse_from_rfc3339(&submitted).unwrap(),
-        description: String::new(),
-        invoice_no: None,
-        attendees: None,
-    }
+    let merchant = match category {
+        Category::Other => "Flower Lab",
+        _ => "Tsui Wah",
+    };
+    common::claim(id, emp, "shops", category, merchant, amount, day)
 }
 
 /// Ten people, a year of lunches (HKD 80–120) and purchases for the shop (HKD 120–180);

@@ -3,31 +3,18 @@
 //! limit is far above anything it ever claimed, and which amounts are never round.
 
 use anomaly::{Assessment, Category, Claim, Model, Policy, ReasonCode, RiskLevel, Route, Scorer};
-use chrono::{DateTime, Duration, NaiveDate};
+use chrono::NaiveDate;
 
 mod common;
 use common::{date, working_days};
 
 fn claim(id: &str, emp: &str, category: Category, amount: f64, day: NaiveDate) -> Claim {
-    let submitted = format!("{}T10:00:00+08:00", day + Duration::days(2));
-    Claim {
-        claim_id: id.into(),
-        employee_id: emp.into(),
-        department: "survey".into(),
-        category,
-        merchant: match category {
-            Category::OfficeSupplies => "Fortress".into(),
-            Category::Telecom => "CSL".into(),
-            _ => "Tai Hing".into(),
-        },
-        amount,
-        currency: "HKD".into(),
-        expense_date: day,
-        submitted_at: DateTime::parse_from_rfc3339(&submitted).unwrap(),
-        description: String::new(),
-        invoice_no: None,
-        attendees: None,
-    }
+    let merchant = match category {
+        Category::OfficeSupplies => "Fortress",
+        Category::Telecom => "CSL",
+        _ => "Tai Hing",
+    };
+    common::claim(id, emp, "survey", category, merchant, amount, day)
 }
 
 /// Ten months for four people: lunches of HKD 60–230 with one to three at the table
