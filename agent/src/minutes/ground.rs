@@ -1410,6 +1410,7 @@ fn is_group(lower: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::minutes::test_support::utt;
 
     fn directory() -> Directory {
         Directory::from_json(
@@ -1419,18 +1420,6 @@ mod tests {
               {"id":"p003","name":"Lee Ka Kit","aliases":["Ken"]}]}"#,
         )
         .unwrap()
-    }
-
-    fn utt(speaker: &str, text: &str) -> Utterance {
-        Utterance {
-            speaker: Some(SpeakerRef::Person {
-                id: None,
-                name: speaker.into(),
-            }),
-            text: text.into(),
-            start: None,
-            end: None,
-        }
     }
 
     fn proposed(quote: &str, owner: &str, due: &str) -> Proposed {

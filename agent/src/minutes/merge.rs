@@ -325,22 +325,13 @@ mod tests {
     #[test]
     fn a_need_of_the_group_is_taken_on_by_the_one_who_answers() {
         use crate::directory::Directory;
-        use crate::minutes::transcript::{SpeakerRef, Utterance};
+        use crate::minutes::test_support::utt;
         let dir = Directory::from_json(
             r#"{"people":[
               {"id":"p001","name":"Chan Tai Man","aliases":["Peter"]},
               {"id":"p002","name":"Wong Mei Ling","aliases":["Amy"]}]}"#,
         )
         .unwrap();
-        let utt = |speaker: &str, text: &str| Utterance {
-            speaker: Some(SpeakerRef::Person {
-                id: None,
-                name: speaker.into(),
-            }),
-            text: text.into(),
-            start: None,
-            end: None,
-        };
         let us = vec![
             utt("Peter", "上季嘅 spending report，我哋要交畀 Kenneth。"),
             utt(

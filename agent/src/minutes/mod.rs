@@ -20,6 +20,8 @@ pub mod output;
 mod repeats;
 pub mod review;
 pub mod sync;
+#[cfg(test)]
+mod test_support;
 pub mod text;
 pub mod transcript;
 

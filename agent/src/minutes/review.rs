@@ -274,7 +274,8 @@ mod tests {
     use super::*;
     use crate::directory::Directory;
     use crate::minutes::ground::PersonRef;
-    use crate::minutes::transcript::{SpeakerRef, Utterance};
+    use crate::minutes::test_support::utt;
+    use crate::minutes::transcript::Utterance;
 
     fn directory() -> Directory {
         Directory::from_json(
@@ -284,18 +285,6 @@ mod tests {
               {"id":"p012","name":"Chow Pui Shan","aliases":["Sandy"]}]}"#,
         )
         .unwrap()
-    }
-
-    fn utt(speaker: &str, text: &str) -> Utterance {
-        Utterance {
-            speaker: Some(SpeakerRef::Person {
-                id: None,
-                name: speaker.into(),
-            }),
-            text: text.into(),
-            start: None,
-            end: None,
-        }
     }
 
     fn meeting() -> Vec<Utterance> {
