@@ -246,6 +246,8 @@ fn a_meeting_without_action_items_gets_none() {
         "load_s",
         "prefill_s",
         "generate_s",
+        "second_look_s",
+        "summary_s",
         "merge_s",
         "total_s",
         "dropped_items",
@@ -260,6 +262,10 @@ fn a_meeting_without_action_items_gets_none() {
     );
     assert!(stats["prefill_s"].as_f64().unwrap() > 0.0, "{stats}");
     assert!(stats["generate_s"].as_f64().unwrap() > 0.0, "{stats}");
+    // The second look and the summary are parts of the model's time, never more.
+    let model_s = stats["prefill_s"].as_f64().unwrap() + stats["generate_s"].as_f64().unwrap();
+    let parts = stats["second_look_s"].as_f64().unwrap() + stats["summary_s"].as_f64().unwrap();
+    assert!(parts <= model_s + 0.01, "{stats}");
 }
 
 #[test]

@@ -218,6 +218,8 @@ pub fn write(
         second_look.tasks.len(),
         second_look.decisions.len()
     );
+    let model_s = |u: &Usage| u.prefill_s + u.generate_s;
+    let before_second_look = model_s(&usage);
     let found = review::run(
         llm,
         &ctx,
@@ -227,6 +229,7 @@ pub fn write(
         &mut usage,
         &mut |line, of| progress(Stage::Checking { line, of }),
     )?;
+    let second_look_s = model_s(&usage) - before_second_look;
     dropped_items += found.dropped_items;
     dropped_decisions += found.dropped_decisions;
     grounded.extend(found.items);
@@ -243,6 +246,7 @@ pub fn write(
         .collect();
     merge_s += t.elapsed().as_secs_f64();
 
+    let before_summary = model_s(&usage);
     let summary = language.in_script(&if notes.len() <= 1 {
         notes.pop().unwrap_or_default()
     } else {
@@ -276,6 +280,8 @@ pub fn write(
         load_s: 0.0,
         prefill_s: round(usage.prefill_s),
         generate_s: round(usage.generate_s),
+        second_look_s: round(second_look_s),
+        summary_s: round(model_s(&usage) - before_summary),
         merge_s: round(merge_s),
         total_s: round(started.elapsed().as_secs_f64()),
     };

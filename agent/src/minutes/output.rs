@@ -98,6 +98,12 @@ pub struct Stats {
     pub load_s: f64,
     pub prefill_s: f64,
     pub generate_s: f64,
+    /// Of prefill and generate: the second look at single lines, and the summary of
+    /// the whole meeting.
+    #[serde(default)]
+    pub second_look_s: f64,
+    #[serde(default)]
+    pub summary_s: f64,
     /// Reading the model's answers, grounding and merging them.
     pub merge_s: f64,
     pub total_s: f64,
