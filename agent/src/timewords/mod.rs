@@ -29,6 +29,7 @@ mod ordinals;
 mod periods;
 mod ranges;
 mod recurrence;
+mod since;
 mod span;
 mod zones;
 
@@ -249,13 +250,15 @@ const START_WORDS: &[&str] = &[
     "closest",
     "nearest",
     "boy",
+    "since",
+    "ever",
 ];
 
 /// Characters that can begin a Chinese time expression: day, week and month words,
 /// parts of the day, 每/逢/隔, 最遲, 由/從, and the numerals.
 const START_CHARS: &str =
     "一二兩两三四五六七八九十廿卅零〇上下个個中今从從由以傍凌半后後听聽呢周週夜大天尋寻\
-    小工平年早时時明星昨晏晚最月朝本每琴礼禮这這逢隔限前日未過过而依宜現现此百去出";
+    小工平年早时時明星昨晏晚最月朝本每琴礼禮这這逢隔限前日未過过而依宜現现此百去出自";
 
 /// A time word may start at a digit or a start word that begins a word, or at a CJK
 /// start character that does not follow 第 (`第三季` is a quarter, not a time).
@@ -342,8 +345,9 @@ fn zoned_end(
 /// The longest expression starting at `pos`; on a tie the earlier grammar in the list wins.
 fn longest_in(text: &str, pos: usize, ctx: &Context) -> Option<(usize, Value)> {
     ctx.forget_days();
-    const GRAMMARS: [Grammar; 9] = [
+    const GRAMMARS: [Grammar; 10] = [
         recurrence::recurrence,
+        since::since,
         deadlines::deadline,
         ranges::range,
         iso::timestamp,

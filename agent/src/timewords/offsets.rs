@@ -383,32 +383,64 @@ fn stretch_value(
 }
 
 /// `next 3 months`, `last 2 years`, `上兩個月`, `下三年`: whole days from tomorrow on, or
-/// up to yesterday, over calendar months (as `next 3 days` is whole days).
+/// up to yesterday, over calendar months (as `next 3 days` is whole days). Quarters are
+/// whole calendar quarters: `the next 2 quarters`, `未來兩個季度` are the two after this
+/// one, `last 2 quarters` the two before it.
 fn month_stretch<'a>(
     c: &mut Cursor<'a>,
     mut probe: Cursor<'a>,
     direction: Direction,
     ctx: &Context,
 ) -> Option<Value> {
-    let months = match en_count(&mut probe) {
+    let (n, unit) = match en_count(&mut probe) {
         Some(n) => {
             probe.skip_spaces();
-            n * [1, 1, 12, 12, 12][probe.eat_any(&["months", "month", "years", "year", "yrs"])?]
+            let unit = probe.eat_any(&[
+                "months", "month", "years", "year", "yrs", "quarters", "quarter", "qtrs",
+            ])?;
+            (n, [1, 1, 12, 12, 12, 3, 3, 3][unit])
         }
         None => {
             let n = number(&mut probe, 3)?;
-            n * [1, 1, 1, 12][probe.eat_any(&["個月", "个月", "月", "年"])?]
+            let unit = probe.eat_any(&[
+                "個月",
+                "个月",
+                "月",
+                "年",
+                "個季度",
+                "个季度",
+                "季度",
+                "個季",
+                "个季",
+                "季",
+            ])?;
+            (n, [1, 1, 1, 12, 3, 3, 3, 3, 3, 3][unit])
         }
     };
+    let months = n.checked_mul(unit)?;
     if months == 0 || months > 1200 {
         return None;
     }
     let today = ctx.today();
     let span = chrono::Months::new(months);
-    let (first, last) = match direction {
-        Direction::Next => (today + Days::new(1), today.checked_add_months(span)?),
-        Direction::Within => (today, today.checked_add_months(span)?),
-        Direction::Last => (today.checked_sub_months(span)?, today - Days::new(1)),
+    let (first, last) = if unit == 3 && !matches!(direction, Direction::Within) {
+        let this_quarter = NaiveDate::from_ymd_opt(today.year(), (today.month0() / 3) * 3 + 1, 1)?;
+        match direction {
+            Direction::Next => (
+                this_quarter.checked_add_months(chrono::Months::new(3))?,
+                this_quarter.checked_add_months(chrono::Months::new(months + 3))? - Days::new(1),
+            ),
+            _ => (
+                this_quarter.checked_sub_months(span)?,
+                this_quarter - Days::new(1),
+            ),
+        }
+    } else {
+        match direction {
+            Direction::Next => (today + Days::new(1), today.checked_add_months(span)?),
+            Direction::Within => (today, today.checked_add_months(span)?),
+            Direction::Last => (today.checked_sub_months(span)?, today - Days::new(1)),
+        }
     };
     *c = probe;
     Some(Value::Interval {
