@@ -72,6 +72,11 @@ impl Context {
         }
     }
 
+    /// Now, as an instant in the zone.
+    pub fn now_instant(&self) -> DateTime<FixedOffset> {
+        self.instant(self.now.date(), self.now.time())
+    }
+
     /// True when the wall-clock time `date` `time` is later than now.
     pub fn is_ahead(&self, date: NaiveDate, time: NaiveTime) -> bool {
         date.and_time(time) > self.now

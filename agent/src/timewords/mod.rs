@@ -297,7 +297,7 @@ fn longest_at(text: &str, pos: usize, ctx: &Context) -> Option<(usize, Value)> {
     // A zone said after the time (`4pm CET`): the words are read again in that zone.
     let mut c = Cursor::new(text, end);
     if let Some(tz) = zones::zone(&mut c) {
-        let there = Context::new(ctx.instant(ctx.now.date(), ctx.now.time()), tz);
+        let there = Context::new(ctx.now_instant(), tz);
         if let Some((there_end, there_value)) = longest_in(text, pos, &there) {
             if there_end == end {
                 // `15:00 GMT - 18:00 GMT`: the zone said at both ends of a range.

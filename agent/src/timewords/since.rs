@@ -55,6 +55,7 @@ pub(crate) fn since(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     }
     probe.skip_spaces();
     let from = probe.pos;
+    let now = ctx.now_instant();
     let (start, end) = match year(&mut probe) {
         Some(y) => {
             let first = NaiveDate::from_ymd_opt(y, 1, 1).filter(|d| *d <= ctx.today())?;
@@ -79,7 +80,6 @@ pub(crate) fn since(c: &mut Cursor, ctx: &Context) -> Option<Value> {
             let start = match value {
                 Value::Date(d) => When::Date(past_day(d, back, future, ctx)?),
                 Value::DateTime(t) => {
-                    let now = ctx.instant(ctx.now.date(), ctx.now.time());
                     let t = if t <= now {
                         t
                     } else if future {
@@ -110,31 +110,26 @@ pub(crate) fn since(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         probe = after;
     }
     *c = probe;
-    let now = match start {
+    let end = match start {
         When::Date(_) => When::Date(ctx.today()),
-        When::DateTime(_) => When::DateTime(ctx.instant(ctx.now.date(), ctx.now.time())),
+        When::DateTime(_) => When::DateTime(now),
     };
-    Some(Value::Interval { start, end: now })
+    Some(Value::Interval { start, end })
 }
 
 /// A year said alone after `since` (`since 2014`, `自從2014年`): four digits from 1900 to
-/// 2100 that no other digit or `:` follows.
+/// 2099 that no other digit or `:`, `.`, `/`, `-` follows.
 fn year(c: &mut Cursor) -> Option<i32> {
-    let rest = &c.text[c.pos..];
-    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    if digits != 4 {
+    let mut p = *c;
+    let (y, 4) = p.digits(4)? else {
+        return None;
+    };
+    if !(1900..=2099).contains(&y) || p.rest().starts_with([':', '.', '/', '-']) {
         return None;
     }
-    let y: i32 = rest[..4].parse().ok()?;
-    let after = rest[4..].chars().next();
-    if !(1900..=2100).contains(&y) || matches!(after, Some(':' | '.' | '/' | '-')) {
-        return None;
-    }
-    c.pos += 4;
-    if rest[4..].starts_with('年') {
-        c.pos += '年'.len_utf8();
-    }
-    Some(y)
+    p.eat("年");
+    *c = p;
+    Some(y as i32)
 }
 
 fn names_weekday(said: &str) -> bool {
