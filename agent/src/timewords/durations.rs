@@ -147,6 +147,24 @@ fn english_duration(c: &mut Cursor, whole_days: bool) -> Option<u32> {
             }
         }
     }
+    // `in 1'`, `for 30'`: minutes written with a prime, only after `in`, `for` or
+    // `within` (`6' tall` is feet; `5'10"` feet and inches).
+    let mut probe = *c;
+    if matches!(
+        c.word_before().to_ascii_lowercase().as_str(),
+        "in" | "for" | "within"
+    ) {
+        if let Some((n, _)) = probe.digits(3) {
+            if probe.eat("'") || probe.eat("′") {
+                let next = probe.peek();
+                if n > 0 && next.is_none_or(|ch| !ch.is_alphanumeric() && !"'\"′″".contains(ch))
+                {
+                    *c = probe;
+                    return Some(n * MINUTE);
+                }
+            }
+        }
+    }
     // Tenths: `1.5 hours`.
     let mut tenths = None;
     let mut probe = *c;
@@ -171,10 +189,13 @@ fn english_duration(c: &mut Cursor, whole_days: bool) -> Option<u32> {
     let mut quarters = 0;
     if tenths.is_none() {
         let mut probe = *c;
-        if let Some(i) =
-            probe.eat_any_spaced(&["and a half", "and a quarter", "and three quarters"])
-        {
-            quarters = [2, 1, 3][i];
+        if let Some(i) = probe.eat_any_spaced(&[
+            "and a half",
+            "and an half",
+            "and a quarter",
+            "and three quarters",
+        ]) {
+            quarters = [2, 2, 1, 3][i];
             *c = probe;
         }
     }

@@ -91,7 +91,9 @@ const START_WORDS: &[&str] = &[
     "between",
     "bi",
     "biweekly",
+    "boxing",
     "by",
+    "christmas",
     "close",
     "cob",
     "coming",
@@ -116,6 +118,7 @@ const START_WORDS: &[&str] = &[
     "friday",
     "from",
     "half",
+    "halloween",
     "in",
     "jan",
     "january",
@@ -135,6 +138,7 @@ const START_WORDS: &[&str] = &[
     "monday",
     "month",
     "monthly",
+    "new",
     "next",
     "nine",
     "no",
@@ -170,8 +174,11 @@ const START_WORDS: &[&str] = &[
     "twelve",
     "two",
     "until",
+    "valentine",
+    "valentines",
     "wednesday",
     "weekly",
+    "xmas",
     "yearly",
     "yesterday",
     "zero",
@@ -258,7 +265,8 @@ const START_WORDS: &[&str] = &[
 /// parts of the day, 每/逢/隔, 最遲, 由/從, and the numerals.
 const START_CHARS: &str =
     "一二兩两三四五六七八九十廿卅零〇上下个個中今从從由以傍凌半后後听聽呢周週夜大天尋寻\
-    小工平年早时時明星昨晏晚最月朝本每琴礼禮这這逢隔限前日未過过而依宜現现此百去出自";
+    小工平年早时時明星昨晏晚最月朝本每琴礼禮这這逢隔限前日未過过而依宜現现此百去出自\
+    國国聖圣元情勞劳萬万回七節";
 
 /// A time word may start at a digit or a start word that begins a word, or at a CJK
 /// start character that does not follow 第 (`第三季` is a quarter, not a time).

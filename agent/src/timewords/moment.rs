@@ -7,7 +7,7 @@ use super::clock::{clock, part_of_day, Clock, PartOfDay};
 use super::context::Context;
 use super::cursor::Cursor;
 use super::dates::{date, DateResult};
-use super::days::{month_end_day, relative_day, week_end_day, weekday, Day};
+use super::days::{holiday, month_end_day, relative_day, week_end_day, weekday, Day};
 use super::ordinals::{month_day_on, ordinal_day};
 use super::span::When;
 
@@ -20,7 +20,14 @@ pub(crate) struct Moment {
 
 /// The English words a day expression can begin with (the grammars are tried often:
 /// a word that is none of these is turned away at once).
-const DAY_FIRST_WORDS: [&str; 84] = [
+const DAY_FIRST_WORDS: [&str; 91] = [
+    "christmas",
+    "xmas",
+    "boxing",
+    "new",
+    "valentine",
+    "valentines",
+    "halloween",
     "closest",
     "nearest",
     "today",
@@ -147,8 +154,9 @@ fn read_day<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<DateResult> {
         }
     };
     type DayParser = fn(&mut Cursor, &Context) -> Option<Day>;
-    let parsers: [DayParser; 5] = [
+    let parsers: [DayParser; 6] = [
         relative_day,
+        holiday,
         weekday,
         month_end_day,
         week_end_day,

@@ -102,7 +102,12 @@ fn shifted(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         None => return None,
     };
     let mut after = probe;
-    let sign = if after.eat_any_spaced(&EN_AFTER).is_some() || {
+    let mut to_the_moment = false;
+    let sign = if after.eat_any_spaced(&EN_AFTER).is_some_and(|i| {
+        // `a day from right now`: counted from this moment, to the moment.
+        to_the_moment = EN_AFTER[i] == "from right now";
+        true
+    }) || {
         after.skip_spaces();
         after.eat_any(&ZH_AFTER).is_some()
     } {
@@ -124,6 +129,12 @@ fn shifted(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         return None;
     };
     *c = after;
+    if to_the_moment {
+        let then = ctx
+            .now
+            .checked_add_signed(Duration::minutes(sign * i64::from(minutes)))?;
+        return Some(Value::DateTime(ctx.instant(then.date(), then.time())));
+    }
     shift(ctx, sign * i64::from(minutes))
 }
 

@@ -158,6 +158,19 @@ const PERIODS: &[(&str, Unit)] = &[
     ("出年", Unit::Year(1)),
 ];
 
+/// A hedge between `beginning of` / `end of` and the period it bounds (`the end of
+/// around next week`): the period is read as if it were not there.
+pub(crate) fn skip_hedge(c: &mut Cursor) {
+    let mut probe = *c;
+    if probe
+        .eat_any(&["around", "about", "approximately", "roughly", "sometime"])
+        .is_some()
+    {
+        probe.skip_spaces();
+        *c = probe;
+    }
+}
+
 /// A week said relative to this one (`last week` -1, `the coming week` 1), in weeks.
 pub(crate) fn week_said(c: &mut Cursor) -> Option<i64> {
     const WEEKS: [(&str, i64); 13] = [
@@ -208,6 +221,7 @@ fn fuzzy(c: &mut Cursor, ctx: &Context) -> Option<Period> {
         .is_some()
     {
         probe.skip_spaces();
+        skip_hedge(&mut probe);
         if let Some(weeks) = week_said(&mut probe) {
             let monday = week_start(today).checked_add_signed(chrono::Duration::weeks(weeks))?;
             *c = probe;
@@ -396,6 +410,18 @@ fn month_period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
         }
         _ => None,
     };
+    // `March next year`, `March of last year`, `March in a year`, `March 2 years ago`.
+    let year = match year {
+        Some(y) => Some(y),
+        None => {
+            let mut r = probe;
+            let found = relative_year(&mut r, today);
+            if found.is_some() {
+                probe = r;
+            }
+            found
+        }
+    };
     if year.is_none() && !announced {
         return None;
     }
@@ -411,6 +437,40 @@ fn month_period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
     });
     *c = probe;
     whole_month(year, m, today)
+}
+
+/// A year said relative to this one after a month name: `next year`, `of last year`,
+/// `this year`, `in a year`, `in 2 years`, `a year from now`, `2 years ago`.
+fn relative_year(c: &mut Cursor, today: NaiveDate) -> Option<i32> {
+    let mut probe = *c;
+    probe.skip_spaces();
+    if probe.eat("of") {
+        probe.skip_spaces();
+    }
+    const YEARS: [(&str, i32); 3] = [("next year", 1), ("last year", -1), ("this year", 0)];
+    if let Some(i) = probe.eat_table(&YEARS) {
+        *c = probe;
+        return Some(today.year() + YEARS[i].1);
+    }
+    let prefixed = probe.eat("in");
+    if prefixed {
+        probe.skip_spaces();
+    }
+    let n = super::numerals::en_count(&mut probe)?;
+    probe.skip_spaces();
+    probe.eat_any(&["years", "year", "yrs", "yr"])?;
+    let sign = if prefixed || probe.eat_spaced("from now") {
+        1
+    } else if probe.eat_spaced("ago") {
+        -1
+    } else {
+        return None;
+    };
+    if n == 0 || n > 100 {
+        return None;
+    }
+    *c = probe;
+    Some(today.year() + sign * n as i32)
 }
 
 /// The year of the next month `m` not yet over.
@@ -626,7 +686,13 @@ fn week_of_day(c: &mut Cursor, ctx: &Context) -> Option<Period> {
     let Ok(day) = super::moment::day(c, ctx)? else {
         return None;
     };
-    let monday = week_start(day.date);
+    // A week is named by its first day: a Sunday named is the first day of a week
+    // counted from Sunday, so the week meant is mostly the one after it (Monday on).
+    let monday = if day.date.weekday() == Weekday::Sun {
+        day.date + Days::new(1)
+    } else {
+        week_start(day.date)
+    };
     Some(Period {
         first: monday,
         last: monday + Days::new(6),
