@@ -400,6 +400,18 @@ pub struct GenerateArgs {
     /// Print one JSON document (text, token counts, timings, finish_reason).
     #[arg(long)]
     pub json: bool,
+    /// With --schema: how the text the schema dictates is fed (off: token by token;
+    /// compact: in one step, written compactly; layout: in one step, in the layout the
+    /// model has used so far).
+    #[arg(long, value_enum, default_value_t = JumpForwardArg::Off)]
+    pub jump_forward: JumpForwardArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum JumpForwardArg {
+    Off,
+    Compact,
+    Layout,
 }
 
 #[derive(Debug, Args)]

@@ -7,11 +7,11 @@ mod common;
 
 use std::sync::Arc;
 
-use inference::llm::constrained::{Matcher, Schema, TokenIndex};
+use inference::llm::constrained::{Layout, Matcher, Schema, TokenIndex};
 use inference::llm::gguf::Gguf;
 use inference::llm::sampling::Rng;
 use inference::llm::tokenizer::Tokenizer;
-use inference::llm::{FinishReason, GenerateRequest, Message, SamplingParams};
+use inference::llm::{FinishReason, GenerateRequest, JumpForward, Message, SamplingParams};
 use serde_json::{json, Value};
 
 const NAMES: &[&str] = &[
@@ -264,8 +264,13 @@ fn smollm_outputs_validate_for_200_schemas() {
         ]);
         req.max_tokens = 40;
         req.schema = Some(schema.clone());
-        // Half the cases feed the schema's dictated text in one step.
-        req.jump_forward = case % 2 == 1;
+        // A third of the cases each: every token the model's, the dictated text fed
+        // compactly, and fed in the layout the model has shown.
+        req.jump_forward = [
+            JumpForward::Off,
+            JumpForward::Compact,
+            JumpForward::InLayout,
+        ][case % 3];
         if case % 2 == 1 {
             req.sampling = SamplingParams {
                 temperature: 0.8,
@@ -318,6 +323,81 @@ fn the_text_a_schema_dictates_is_forced_and_choices_are_left_to_the_model() {
     assert!(m.advance(b"}"));
     assert!(m.is_complete());
     assert!(m.forced().is_empty());
+}
+
+#[test]
+fn the_dictated_text_follows_the_layout_the_model_has_shown() {
+    let schema = Arc::new(
+        Schema::parse(
+            r#"{"type": "object", "properties": {
+                "items": {"type": "array", "items": {"type": "object",
+                    "properties": {"owner": {"type": "string"}, "task": {"type": "string"},
+                        "done": {"type": "boolean"}},
+                    "required": ["owner", "task", "done"]}},
+                "summary": {"type": "string"}},
+              "required": ["items", "summary"]}"#,
+        )
+        .unwrap(),
+    );
+    let mut m = Matcher::new(schema.clone());
+    let mut layout = Layout::new();
+    let feed = |m: &mut Matcher, layout: &mut Layout, text: &str| {
+        assert!(m.advance(text.as_bytes()), "{text:?} breaks the schema");
+        layout.push(text.as_bytes());
+    };
+    let forced = |m: &Matcher, layout: &Layout| String::from_utf8(m.forced_in(layout)).unwrap();
+    // Nothing is known of the layout at first: only `{`, then the model lays it out.
+    assert_eq!(forced(&m, &layout), "{");
+    feed(&mut m, &mut layout, "{\n  \"");
+    assert_eq!(
+        forced(&m, &layout),
+        r#"items""#,
+        "the gap after a name is not known yet"
+    );
+    feed(
+        &mut m,
+        &mut layout,
+        "items\": [\n    {\n      \"owner\": \"Amy",
+    );
+    // A string may go on or end.
+    assert_eq!(forced(&m, &layout), "");
+    feed(&mut m, &mut layout, "\",");
+    // The gap after a comma in an object is not known until one was written.
+    assert_eq!(forced(&m, &layout), "");
+    feed(&mut m, &mut layout, "\n      \"task\": \"send the deck\"");
+    assert_eq!(forced(&m, &layout), ",\n      \"done\": ", "then it is");
+    feed(&mut m, &mut layout, ",\n      \"done\": true\n    }");
+    // One more item or the end of the array: the model's choice.
+    assert_eq!(forced(&m, &layout), "");
+    feed(&mut m, &mut layout, ",\n    {");
+    assert_eq!(
+        forced(&m, &layout),
+        "\n      \"owner\": \"",
+        "the second item is laid out like the first"
+    );
+    feed(
+        &mut m,
+        &mut layout,
+        "\n      \"owner\": \"Ben\",\n      \"task\": \"book\",\n      \"done\": false\n    }\n  ]",
+    );
+    // The object's comma gap was seen at depth 3 (6 spaces): at depth 1 it is 2.
+    assert_eq!(forced(&m, &layout), ",\n  \"summary\": \"");
+    // A gap the model has begun may still grow, unless it already holds the layout.
+    let mut m = Matcher::new(schema.clone());
+    let mut layout = Layout::new();
+    feed(&mut m, &mut layout, "{\n  \"items\": [\n    {\n      \"owner\": \"A\",\n      \"task\": \"t\",\n      \"done\": true\n    },\n    {\n  ");
+    assert_eq!(forced(&m, &layout), "", "two more spaces may follow");
+    feed(&mut m, &mut layout, "    ");
+    assert_eq!(forced(&m, &layout), "\"owner\": \"");
+    // Compact output stays compact.
+    let mut m = Matcher::new(schema);
+    let mut layout = Layout::new();
+    feed(
+        &mut m,
+        &mut layout,
+        r#"{"items":[{"owner":"A","task":"t","done":true},{"#,
+    );
+    assert_eq!(forced(&m, &layout), r#""owner":""#);
 }
 
 #[test]

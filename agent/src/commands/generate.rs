@@ -7,11 +7,13 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
-use inference::llm::{GenerateRequest, Llm, LlmConfig, Message, Prompt, SamplingParams, Schema};
+use inference::llm::{
+    GenerateRequest, JumpForward, Llm, LlmConfig, Message, Prompt, SamplingParams, Schema,
+};
 use models::ModelStore;
 use serde::Serialize;
 
-use crate::cli::{GenerateArgs, GlobalArgs};
+use crate::cli::{GenerateArgs, GlobalArgs, JumpForwardArg};
 use crate::exit::BadInput;
 
 #[derive(Serialize)]
@@ -26,6 +28,7 @@ struct Report<'a> {
     decode_s: f64,
     prefill_tokens_per_s: f64,
     decode_tokens_per_s: f64,
+    decode_steps: usize,
     finish_reason: &'a str,
 }
 
@@ -85,7 +88,11 @@ pub fn run(global: &GlobalArgs, args: GenerateArgs) -> anyhow::Result<()> {
         schema,
         cancel: None,
         ignore_eos: args.ignore_eos,
-        jump_forward: false,
+        jump_forward: match args.jump_forward {
+            JumpForwardArg::Off => JumpForward::Off,
+            JumpForwardArg::Compact => JumpForward::Compact,
+            JumpForwardArg::Layout => JumpForward::InLayout,
+        },
         close_array: None,
     };
 
@@ -121,6 +128,7 @@ pub fn run(global: &GlobalArgs, args: GenerateArgs) -> anyhow::Result<()> {
             decode_s: round(out.decode_s),
             prefill_tokens_per_s: round(out.prefill_tokens_per_s),
             decode_tokens_per_s: round(out.decode_tokens_per_s),
+            decode_steps: out.decode_steps,
             finish_reason: out.finish_reason.as_str(),
         };
         serde_json::to_writer(&mut stdout, &report)?;

@@ -65,7 +65,7 @@ pub fn ask(
         schema: Some(schema()?),
         cancel: Some(cancel.clone()),
         ignore_eos: false,
-        jump_forward: true,
+        jump_forward: inference::llm::JumpForward::Compact,
         close_array: None,
     };
     let (done, wait) = mpsc::channel::<()>();

@@ -12,9 +12,11 @@ use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use crate::llm::chat_template::ChatTemplate;
-use crate::llm::constrained::{Matcher, TokenIndex};
+use crate::llm::constrained::{Layout, Matcher, TokenIndex};
 use crate::llm::fallback::{self, FallbackModel};
-use crate::llm::generate::{FinishReason, GenerateOutput, GenerateRequest, Prompt, TextTracker};
+use crate::llm::generate::{
+    FinishReason, GenerateOutput, GenerateRequest, JumpForward, Prompt, TextTracker,
+};
 use crate::llm::gguf::Gguf;
 use crate::llm::kv_cache::KvCache;
 use crate::llm::model::{self, Decoder, DecoderConfig};
@@ -269,6 +271,7 @@ impl Llm {
         let prefill_s = t0.elapsed().as_secs_f64();
 
         let mut matcher = req.schema.as_ref().map(|s| Matcher::new(s.clone()));
+        let mut layout = Layout::new();
         let index = matcher.as_ref().map(|_| self.token_index());
         let mut sampler = Sampler::new(req.sampling.clone());
         let stop_tokens: &[u32] = if req.ignore_eos && matcher.is_none() {
@@ -350,6 +353,7 @@ impl Llm {
             if let Some(m) = matcher.as_mut() {
                 let tm = Instant::now();
                 let ok = m.advance(bytes);
+                layout.push(bytes);
                 mask_s += tm.elapsed().as_secs_f64();
                 if !ok {
                     return Err(Error::Engine(format!(
@@ -363,14 +367,16 @@ impl Llm {
                     break FinishReason::SchemaComplete;
                 }
                 let tm = Instant::now();
-                let forced = if req.jump_forward {
-                    self.forced_tokens(m, req.max_tokens.saturating_sub(generated.len()))?
-                } else {
-                    Vec::new()
+                let budget = req.max_tokens.saturating_sub(generated.len());
+                let forced = match req.jump_forward {
+                    JumpForward::Off => Vec::new(),
+                    JumpForward::Compact => self.forced_tokens(&m.forced(), budget)?,
+                    JumpForward::InLayout => self.forced_tokens(&m.forced_in(&layout), budget)?,
                 };
                 for &t in &forced {
                     let bytes = self.tokenizer.token_bytes(t);
                     m.advance(bytes);
+                    layout.push(bytes);
                     tracker.push(bytes);
                     generated.push(t);
                 }
@@ -395,6 +401,7 @@ impl Llm {
                     for &t in &closing {
                         let bytes = self.tokenizer.token_bytes(t);
                         m.advance(bytes);
+                        layout.push(bytes);
                         tracker.push(bytes);
                         generated.push(t);
                     }
@@ -439,6 +446,7 @@ impl Llm {
             decode_s,
             prefill_tokens_per_s: rate(ran, prefill_s),
             decode_tokens_per_s: rate(decode_steps, decode_s),
+            decode_steps,
             mask_s,
             finish_reason: finish,
         })
@@ -460,16 +468,16 @@ impl Llm {
 }
 
 impl Llm {
-    /// The tokens of the text `m`'s schema dictates next (at most `budget`), or none
+    /// The tokens of `text`, which the schema dictates next (at most `budget`), or none
     /// when the tokenizer does not spell that text exactly. The last token of that text
     /// is left to the model: it may join the dictated text to what the model writes
     /// next (`":"` opening a string, `":null`), and forcing a boundary there the model
     /// would not have made skews its next choice.
-    fn forced_tokens(&self, m: &Matcher, budget: usize) -> Result<Vec<u32>> {
+    fn forced_tokens(&self, text: &[u8], budget: usize) -> Result<Vec<u32>> {
         if budget == 0 {
             return Ok(Vec::new());
         }
-        let mut tokens = self.spelling(&m.forced())?;
+        let mut tokens = self.spelling(text)?;
         tokens.pop();
         tokens.truncate(budget);
         Ok(tokens)

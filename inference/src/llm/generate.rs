@@ -18,6 +18,24 @@ pub enum Prompt {
     Raw(String),
 }
 
+/// Whether, under a schema, the text the schema dictates is fed to the model in one
+/// step instead of one token per step. Feeding several tokens costs far less than one
+/// step each, and the model is not asked about text it has no choice over.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum JumpForward {
+    /// Every token is the model's.
+    #[default]
+    Off,
+    /// The dictated text is written compactly (`","title":"`): for short answers whose
+    /// format the prompt shows compact. A model that would lay the JSON out over lines
+    /// may answer differently when made to write it compactly.
+    Compact,
+    /// The dictated text is written in the layout the model has used so far in the
+    /// document (`",\n    "title": "`); a gap whose layout the model has not shown yet is
+    /// left to the model. The model's answer stays what it would have written.
+    InLayout,
+}
+
 #[derive(Clone)]
 pub struct GenerateRequest {
     pub prompt: Prompt,
@@ -32,10 +50,8 @@ pub struct GenerateRequest {
     /// Never stop at an end-of-sequence token (benchmarks that need a fixed length).
     pub ignore_eos: bool,
     /// With a schema: feed the text the schema dictates (`","title":"`) in one step
-    /// instead of one step per token, written compactly. Faster for short answers whose
-    /// format the prompt shows compact; a model that would lay the JSON out over lines
-    /// may answer differently when made to write it compactly, so it is a choice.
-    pub jump_forward: bool,
+    /// instead of one step per token (see [`JumpForward`]).
+    pub jump_forward: JumpForward,
     /// With a schema: set to true (typically from the text callback, on seeing the
     /// model repeat itself) to end the array being written at once — the element under
     /// way finished as briefly as the schema allows, then `]`. The decoder clears it and
@@ -53,7 +69,7 @@ impl GenerateRequest {
             schema: None,
             cancel: None,
             ignore_eos: false,
-            jump_forward: false,
+            jump_forward: JumpForward::Off,
             close_array: None,
         }
     }
@@ -105,6 +121,9 @@ pub struct GenerateOutput {
     pub prefill_tokens_per_s: f64,
     /// Model steps per second while decoding.
     pub decode_tokens_per_s: f64,
+    /// Model steps while decoding: fewer than the tokens generated when the text a
+    /// schema dictates was fed several tokens a step.
+    pub decode_steps: usize,
     /// Seconds spent computing constrained-decoding masks (included in decode_s).
     pub mask_s: f64,
     pub finish_reason: FinishReason,

@@ -28,5 +28,5 @@ pub mod tokenizer;
 pub use chat_template::Message;
 pub use constrained::Schema;
 pub use engine::{EngineKind, Llm, LlmConfig};
-pub use generate::{FinishReason, GenerateOutput, GenerateRequest, Prompt};
+pub use generate::{FinishReason, GenerateOutput, GenerateRequest, JumpForward, Prompt};
 pub use sampling::SamplingParams;

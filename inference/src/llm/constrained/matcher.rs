@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use super::layout::Layout;
 use super::schema::{Node, NodeId, Schema, MAX_DEPTH};
 
 /// Whitespace bytes allowed in one gap between JSON tokens.
@@ -158,36 +159,102 @@ impl Matcher {
     /// Stops before any real choice, where the document may end, and at a whole UTF-8
     /// character. A decoder may feed these without asking the model for each token.
     pub fn forced(&self) -> Vec<u8> {
-        let schema = &*self.schema;
         let mut s = self.stack;
         let mut out = Vec::new();
         while s.len > 0 && !s.can_stop() && out.len() < 256 {
-            let mut only: Option<(u8, Stack)> = None;
-            let mut choices = 0;
-            for b in (0..=255u8).filter(|&b| !is_ws(b)) {
-                let mut next = s;
-                if next.step(schema, b) {
-                    choices += 1;
-                    if choices > 1 {
-                        break;
-                    }
-                    only = Some((b, next));
-                }
-            }
-            match only {
-                Some((b, next)) if choices == 1 => {
+            match self.next_token_byte(&s) {
+                Next::Only(b, next) => {
                     out.push(b);
-                    s = next;
+                    s = *next;
                 }
                 _ => break,
             }
         }
-        let whole = match std::str::from_utf8(&out) {
-            Ok(_) => out.len(),
-            Err(e) => e.valid_up_to(),
-        };
-        out.truncate(whole);
-        out
+        whole_characters(out)
+    }
+
+    /// Like [`Matcher::forced`], but in the layout the document so far shows
+    /// (`layout` has followed every byte fed to this matcher): the whitespace the model
+    /// has put in each kind of gap goes there again (`",\n    "task": "`). Stops where
+    /// the layout of a gap is not known yet, so that the model lays it out itself.
+    pub fn forced_in(&self, layout: &Layout) -> Vec<u8> {
+        let schema = &*self.schema;
+        let mut s = self.stack;
+        let mut layout = layout.clone();
+        let mut out = Vec::new();
+        while s.len > 0 && !s.can_stop() && out.len() < 256 {
+            let next = self.next_token_byte(&s);
+            if layout.in_gap() && s.accepts_ws(schema) {
+                // After a value, the token that ends the gap tells which gap it is (and
+                // a number may go on); before a value, the gap is the same whatever
+                // value the model chooses.
+                let ends_gap = match next {
+                    Next::Only(b, _) => Some(b),
+                    Next::Choice { may_close: false } if !layout.after_value() => None,
+                    Next::Choice { .. } | Next::Nothing => break,
+                };
+                if !layout.gap_is_empty() {
+                    // The model has begun this gap itself: go on only once it holds
+                    // what the model puts in such gaps.
+                    if !layout.gap_is_laid_out(ends_gap) {
+                        break;
+                    }
+                    match next {
+                        Next::Only(b, after) => {
+                            layout.push(&[b]);
+                            out.push(b);
+                            s = *after;
+                            continue;
+                        }
+                        _ => break,
+                    }
+                }
+                let Some(ws) = layout.spacing(ends_gap) else {
+                    break;
+                };
+                let mut spaced = s;
+                if !ws.iter().all(|&b| spaced.step(schema, b)) {
+                    break;
+                }
+                layout.push(&ws);
+                out.extend_from_slice(&ws);
+                s = spaced;
+                if !ws.is_empty() {
+                    // The gap is filled; what follows is as the schema dictates.
+                    continue;
+                }
+            }
+            match next {
+                Next::Only(b, after) => {
+                    layout.push(&[b]);
+                    out.push(b);
+                    s = *after;
+                }
+                _ => break,
+            }
+        }
+        whole_characters(out)
+    }
+
+    /// The one byte other than whitespace that may come next, if there is only one.
+    fn next_token_byte(&self, s: &Stack) -> Next {
+        let schema = &*self.schema;
+        let mut only: Option<(u8, Stack)> = None;
+        let mut may_close = false;
+        let mut choices = 0;
+        for b in (0..=255u8).filter(|&b| !is_ws(b)) {
+            let mut next = *s;
+            if next.step(schema, b) {
+                choices += 1;
+                may_close |= matches!(b, b'}' | b']');
+                only = Some((b, next));
+            }
+        }
+        match (choices, only) {
+            (1, Some((b, next))) => Next::Only(b, Box::new(next)),
+            (0, _) => Next::Nothing,
+            _ => Next::Choice { may_close },
+        }
     }
 
     /// The shortest bytes that complete the document from here.
@@ -350,6 +417,24 @@ fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\n' | b'\t' | b'\r')
 }
 
+/// What the schema lets come next, whitespace aside.
+enum Next {
+    /// The byte and the state after it.
+    Only(u8, Box<Stack>),
+    Choice { may_close: bool },
+    Nothing,
+}
+
+/// `bytes` up to the end of their last whole UTF-8 character.
+fn whole_characters(mut bytes: Vec<u8>) -> Vec<u8> {
+    let whole = match std::str::from_utf8(&bytes) {
+        Ok(_) => bytes.len(),
+        Err(e) => e.valid_up_to(),
+    };
+    bytes.truncate(whole);
+    bytes
+}
+
 impl Stack {
     fn push(&mut self, f: Frame) -> bool {
         if self.len as usize >= self.frames.len() {
@@ -375,6 +460,20 @@ impl Stack {
                 need: 0,
                 ..
             })
+        )
+    }
+
+    /// Whitespace may come next, between two JSON tokens (not inside a string).
+    fn accepts_ws(&self, schema: &Schema) -> bool {
+        let mut s = *self;
+        !self.in_string_like() && s.step(schema, b' ')
+    }
+
+    /// Inside a string, a key, an enum's string, a number or a literal.
+    fn in_string_like(&self) -> bool {
+        matches!(
+            self.top(),
+            Some(Frame::Str { .. } | Frame::Key { .. } | Frame::Enum { .. } | Frame::Lit { .. })
         )
     }
 

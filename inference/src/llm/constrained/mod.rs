@@ -12,10 +12,12 @@
 //! may be skipped, others are never added. Strings carry whole UTF-8 characters; numbers
 //! are capped at 15 integer digits; at most 24 whitespace bytes sit between two tokens.
 
+pub mod layout;
 pub mod matcher;
 pub mod schema;
 pub mod token_index;
 
+pub use layout::Layout;
 pub use matcher::Matcher;
 pub use schema::Schema;
 pub use token_index::TokenIndex;
