@@ -504,6 +504,12 @@ pub struct CommandArgs {
     /// understood as `unknown` stores nothing: the output gives the reason; exit 0.
     #[arg(long)]
     pub save: bool,
+    /// With --save, store a task or event even when it repeats one already there: an
+    /// open task of the same person that says the same, or an event of someone invited
+    /// on the same day with a title that means the same ("duplicate_of" names it).
+    /// Without this flag such a command stores nothing.
+    #[arg(long, requires = "save")]
+    pub allow_duplicate: bool,
     /// The service's data directory (as for `mishu serve`). When it holds a database,
     /// "conflicts" is filled from its calendar, with or without --save, and names are
     /// resolved against its directory unless --directory is given.

@@ -1,6 +1,8 @@
 //! Whether two short texts mean the same, by sentence embeddings: one encoder
 //! (`minilm-l6`) per process, loaded on first use and shared. It is optional: when it
 //! is not installed, callers fall back to comparing words, and that is logged once.
+//! The minutes merge action items with it; commands find the task or event they would
+//! repeat ([`same_as`]).
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -8,12 +10,18 @@ use std::sync::{Arc, Mutex, OnceLock};
 use inference::embeddings::{cosine, SentenceEncoder, DEFAULT_MODEL};
 
 use crate::directory::normalize::simplified;
+use crate::minutes::text::similarity;
 
 /// Two action items of one owner whose embeddings are at least this close are one task.
 /// Chosen on the hand-labelled pairs of `agent/tests/data/action_item_pairs.tsv` for
 /// precision (merging two tasks loses one; a duplicate left is only noise): 0.94 with
 /// the word rule beside it, recall 0.43 against its 0.17 (docs/MINUTES.md).
 pub const SAME_TASK: f32 = 0.85;
+
+/// Two texts whose character pairs overlap at least this much (Jaccard, after
+/// normalizing: Simplified, lower case, no spaces) say the same: the rule used beside
+/// the embeddings, and alone when the encoder is not installed.
+pub const SAME_BY_WORDS: f64 = 0.5;
 
 /// Where the encoder is looked for; `None` until set: `MISHU_MODELS_DIR` or the
 /// user's data directory.
@@ -38,14 +46,14 @@ pub fn encoder() -> Option<Arc<SentenceEncoder>> {
             match SentenceEncoder::from_store(dir, DEFAULT_MODEL) {
                 Ok(e) => {
                     tracing::info!(
-                        "loaded {DEFAULT_MODEL} in {:.2} s: action items are compared by meaning",
+                        "loaded {DEFAULT_MODEL} in {:.2} s: action items and titles are compared by meaning",
                         t0.elapsed().as_secs_f64()
                     );
                     Some(Arc::new(e))
                 }
                 Err(e) => {
                     tracing::info!(
-                        "action items are compared by their words only: {e} \
+                        "action items and titles are compared by their words only: {e} \
                          (sentence embeddings are optional)"
                     );
                     None
@@ -73,4 +81,65 @@ pub fn embed(encoder: &SentenceEncoder, texts: &[&str]) -> Option<Vec<Vec<f32>>>
 /// Cosine of two embeddings.
 pub fn closeness(a: &[f32], b: &[f32]) -> f32 {
     cosine(a, b)
+}
+
+/// How a text was found to say the same as another.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Same {
+    /// Index of the matching candidate.
+    pub index: usize,
+    /// `meaning` (embeddings at least [`SAME_TASK`] close) or `words` (character pairs
+    /// at least [`SAME_BY_WORDS`] alike).
+    pub by: &'static str,
+    /// The cosine of the embeddings when the encoder ran, otherwise the words' likeness.
+    pub closeness: f32,
+}
+
+/// The candidate that says the same as `text` — by words, or by meaning when the
+/// encoder is installed and knows every token of both texts (the rule the minutes merge
+/// action items with) — the closest one when several do; `None` when none does.
+pub fn same_as(text: &str, candidates: &[&str]) -> Option<Same> {
+    if candidates.is_empty() {
+        return None;
+    }
+    let encoder = encoder();
+    // Words the encoder cannot see (most Chinese characters, for minilm-l6: each is
+    // `[UNK]`) leave the embeddings of different titles alike ("審核預算" and "團隊午餐"
+    // come out the same): such pairs are judged by their words alone.
+    let readable = |t: &str| {
+        encoder.as_ref().is_some_and(|e| {
+            e.unknown_tokens(&simplified(t))
+                .is_ok_and(|(unknown, _)| unknown == 0)
+        })
+    };
+    let text_readable = readable(text);
+    let vectors = encoder.as_ref().filter(|_| text_readable).and_then(|e| {
+        let mut texts = Vec::with_capacity(candidates.len() + 1);
+        texts.push(text);
+        texts.extend_from_slice(candidates);
+        embed(e, &texts)
+    });
+    candidates
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let words = similarity(text, c);
+            let cos = vectors
+                .as_ref()
+                .filter(|_| text_readable && readable(c))
+                .map(|v| closeness(&v[0], &v[i + 1]));
+            let by = if cos.is_some_and(|c| c >= SAME_TASK) {
+                "meaning"
+            } else if words >= SAME_BY_WORDS {
+                "words"
+            } else {
+                return None;
+            };
+            Some(Same {
+                index: i,
+                by,
+                closeness: cos.unwrap_or(words as f32),
+            })
+        })
+        .max_by(|a, b| a.closeness.total_cmp(&b.closeness))
 }

@@ -22,6 +22,11 @@ fn mishu() -> Command {
 
 /// Runs one instruction and returns its JSON output.
 fn command(data: &std::path::Path, text: &str, save: bool) -> Value {
+    command_with(data, text, save, &[])
+}
+
+/// As [`command`], with more options.
+fn command_with(data: &std::path::Path, text: &str, save: bool, extra: &[&str]) -> Value {
     let mut cmd = mishu();
     cmd.args(["command", "--model", "rules", "--json", "--now", NOW])
         .args(["--directory", DIRECTORY, "--text", text])
@@ -30,6 +35,7 @@ fn command(data: &std::path::Path, text: &str, save: bool) -> Value {
     if save {
         cmd.arg("--save");
     }
+    cmd.args(extra);
     let out = cmd.output().unwrap();
     assert!(
         out.status.success(),
@@ -49,7 +55,7 @@ fn store(data: &std::path::Path) -> (tokio::runtime::Runtime, Store) {
 }
 
 #[test]
-fn an_event_is_stored_and_the_same_again_clashes_with_it() {
+fn an_event_is_stored_and_the_same_again_is_a_duplicate_that_clashes_with_it() {
     let dir = tempfile::tempdir().unwrap();
     let text = "Set up a meeting with Peter tomorrow at 3pm to review the budget";
     let first = command(dir.path(), text, true);
@@ -57,9 +63,14 @@ fn an_event_is_stored_and_the_same_again_clashes_with_it() {
     assert_eq!(first["conflicts"], Value::Array(vec![]));
     let id = first["id"].as_str().unwrap().to_string();
 
-    let second = command(dir.path(), text, true);
+    // The same again is a duplicate: stored only when asked to.
+    let repeated = command(dir.path(), text, true);
+    assert!(repeated.get("saved").is_none(), "{repeated}");
+    assert_eq!(repeated["duplicate_of"]["id"], id.as_str());
+    let second = command_with(dir.path(), text, true, &["--allow-duplicate"]);
     assert_eq!(second["saved"], "event");
     assert_ne!(second["id"], first["id"]);
+    assert_eq!(second["duplicate_of"]["id"], id.as_str());
     let clashes = second["conflicts"].as_array().unwrap();
     assert_eq!(clashes.len(), 1, "{second}");
     assert_eq!(clashes[0]["event_id"], id.as_str());

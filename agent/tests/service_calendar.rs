@@ -1351,3 +1351,83 @@ async fn the_llm_understands_a_command_through_the_service() {
         .await;
     assert_eq!(status, StatusCode::OK, "{event}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_repeating_an_open_task_or_an_event_stores_nothing_unless_asked() {
+    let h = start_with_directory().await;
+    let token = h.token("member").await;
+    let (status, first) = h
+        .command(
+            &token,
+            "Ask Amy to email Kelly the signed contract by Friday",
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert_eq!(first["duplicate_of"], Value::Null);
+    // The same task in other words: 200, nothing stored, the open task named.
+    let said_again = "Please have Amy send the signed contract to Kelly by Friday";
+    let (status, again) = h.command(&token, said_again).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["saved"], false);
+    assert_eq!(again["id"], Value::Null);
+    assert_eq!(again["duplicate_of"]["kind"], "task");
+    assert_eq!(again["duplicate_of"]["id"], first["id"]);
+    let (_, listed) = h
+        .call(
+            "GET",
+            "/v1/tasks?assignee=p002&status=open",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(listed["tasks"].as_array().unwrap().len(), 1, "{listed}");
+    // A preview ("save": false) says the same.
+    let (status, preview) = h
+        .call(
+            "POST",
+            "/v1/commands",
+            Some(&token),
+            Some(json!({"text": said_again, "now": NOW, "save": false})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(preview["duplicate_of"]["id"], first["id"], "{preview}");
+    // Asked to, it is stored all the same.
+    let (status, forced) = h
+        .call(
+            "POST",
+            "/v1/commands",
+            Some(&token),
+            Some(json!({"text": said_again, "now": NOW, "allow_duplicate": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{forced}");
+    assert_eq!(forced["duplicate_of"]["id"], first["id"]);
+    let (status, bad) = h
+        .call(
+            "POST",
+            "/v1/commands",
+            Some(&token),
+            Some(json!({"text": said_again, "now": NOW, "allow_duplicate": "maybe"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+
+    // An event: the same meeting in other words at an overlapping time is reported;
+    // another one with the same person is stored.
+    let (status, review) = h
+        .command(&token, "Set up a budget review with Peter tomorrow at 3pm")
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{review}");
+    let (status, again) = h
+        .command(
+            &token,
+            "Put a review of the budget with Peter on the calendar for tomorrow at 3:30pm",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["duplicate_of"]["id"], review["id"], "{again}");
+    let (status, lunch) = h.command(&token, "Lunch with Peter tomorrow at 3pm").await;
+    assert_eq!(status, StatusCode::CREATED, "{lunch}");
+    assert_eq!(lunch["duplicate_of"], Value::Null, "{lunch}");
+}

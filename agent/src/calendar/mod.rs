@@ -4,6 +4,7 @@
 //! themselves live in `store::events` and `store::reminders`.
 
 pub mod conflicts;
+pub mod duplicates;
 pub mod ics;
 pub mod recurrence;
 pub mod save;

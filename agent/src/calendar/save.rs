@@ -6,6 +6,7 @@ use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 
 use super::conflicts::{self, Conflict, Proposed};
+use super::duplicates::{self, Duplicate};
 use super::recurrence::midnight;
 use crate::directory::Directory;
 use crate::instructions::{Intent, Understood};
@@ -126,6 +127,39 @@ pub async fn save_with(
             })
         }
     }
+}
+
+/// What a command stored, or the item it would have repeated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// `None` when nothing was stored: `u` repeats `duplicate_of`.
+    pub saved: Option<Saved>,
+    /// The open task or calendar event `u` says again ([`duplicates::find`]).
+    pub duplicate_of: Option<Duplicate>,
+}
+
+/// As [`save_with`], unless `u` repeats an open task of its assignee or an event on its
+/// attendees' calendar that day: then nothing is stored, and the outcome names the
+/// stored item — unless `allow_duplicate`, when it is stored all the same.
+pub async fn save_unless_duplicate(
+    store: &Store,
+    u: &Understood,
+    tz: &str,
+    origin: Origin,
+    created_by: Option<&str>,
+    directory: Option<&Directory>,
+    allow_duplicate: bool,
+) -> Result<Outcome> {
+    let duplicate_of = duplicates::find(store, u, tz).await?;
+    let saved = if duplicate_of.is_some() && !allow_duplicate {
+        None
+    } else {
+        Some(save_with(store, u, tz, origin, created_by, directory).await?)
+    };
+    Ok(Outcome {
+        saved,
+        duplicate_of,
+    })
 }
 
 /// The conflicts an understood event would have, without storing anything (empty for

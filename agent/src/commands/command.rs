@@ -9,7 +9,8 @@ use inference::whisper::{Languages, Script, TranscribeOptions, Transcriber};
 use models::ModelStore;
 use serde_json::{json, Value as Json};
 
-use crate::calendar::save::{self, Saved};
+use crate::calendar::duplicates::{self, Duplicate};
+use crate::calendar::save;
 use crate::cli::{CommandArgs, GlobalArgs};
 use crate::commands::parse::{reference_time, zone};
 use crate::commands::transcribe;
@@ -93,11 +94,26 @@ pub fn run(global: &GlobalArgs, args: CommandArgs) -> anyhow::Result<()> {
                 understood.reason.as_deref().unwrap_or("not an instruction")
             );
         } else if args.save {
-            let s = db.save(&understood, tz.name(), &directory)?;
-            understood.conflicts = s.conflicts.clone();
-            saved = Some(s);
+            let outcome = db.save(&understood, tz.name(), &directory, args.allow_duplicate)?;
+            understood.duplicate_of = outcome.duplicate_of;
+            match outcome.saved {
+                Some(s) => {
+                    understood.conflicts = s.conflicts.clone();
+                    saved = Some(s);
+                }
+                None => {
+                    understood.conflicts = db.conflicts(&understood, tz.name())?;
+                    if let Some(d) = &understood.duplicate_of {
+                        eprintln!(
+                            "nothing was saved: {} (add --allow-duplicate to save it anyway)",
+                            already_there(d)
+                        );
+                    }
+                }
+            }
         } else {
             understood.conflicts = db.conflicts(&understood, tz.name())?;
+            understood.duplicate_of = db.duplicate(&understood, tz.name())?;
         }
         db.close();
     }
@@ -115,8 +131,14 @@ pub fn run(global: &GlobalArgs, args: CommandArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string(&doc)?);
     } else {
         print!("{}", summary(&understood, &doc));
-        if let Some(s) = &saved {
-            println!("  saved: {} {}", s.kind, s.id);
+        if let Some(d) = &understood.duplicate_of {
+            println!("  already there: {}", already_there(d));
+        }
+        match (&saved, &understood.duplicate_of) {
+            (Some(s), Some(_)) => println!("  saved anyway: {} {}", s.kind, s.id),
+            (Some(s), None) => println!("  saved: {} {}", s.kind, s.id),
+            (None, Some(_)) if args.save => println!("  nothing was saved"),
+            (None, _) => {}
         }
     }
     Ok(())
@@ -179,16 +201,30 @@ impl ServiceDatabase {
         }
     }
 
-    fn save(&self, u: &Understood, tz: &str, directory: &Directory) -> anyhow::Result<Saved> {
+    fn save(
+        &self,
+        u: &Understood,
+        tz: &str,
+        directory: &Directory,
+        allow_duplicate: bool,
+    ) -> anyhow::Result<save::Outcome> {
         self.runtime
-            .block_on(save::save_with(
+            .block_on(save::save_unless_duplicate(
                 &self.store,
                 u,
                 tz,
                 Origin::Command,
                 None,
                 Some(directory),
+                allow_duplicate,
             ))
+            .map_err(bad_input)
+    }
+
+    /// The open task or calendar event `u` would repeat.
+    fn duplicate(&self, u: &Understood, tz: &str) -> anyhow::Result<Option<Duplicate>> {
+        self.runtime
+            .block_on(duplicates::find(&self.store, u, tz))
             .map_err(bad_input)
     }
 
@@ -255,6 +291,19 @@ pub fn hear(
         model: name,
         seconds: t0.elapsed().as_secs_f64(),
     })
+}
+
+/// One line naming the stored item a command repeats.
+fn already_there(d: &Duplicate) -> String {
+    let when = match (&d.start, &d.due) {
+        (Some(start), _) => format!(", {start}"),
+        (None, Some(due)) => format!(", due {due}"),
+        (None, None) => String::new(),
+    };
+    format!(
+        "{} {} \"{}\"{when} says the same (by {}, {:.2})",
+        d.kind, d.id, d.title, d.matched_by, d.closeness
+    )
 }
 
 fn summary(u: &Understood, doc: &Json) -> String {

@@ -50,6 +50,8 @@ pub struct Ambiguous {
 
 /// A clash with an attendee's existing event (found when a calendar is at hand).
 pub use crate::calendar::conflicts::Conflict;
+/// The stored task or event a command would repeat.
+pub use crate::calendar::duplicates::Duplicate;
 
 /// What an instruction was understood as (INTERFACES.md `command --json`, plus
 /// `reason`, `ambiguous` and `understood_by`).
@@ -68,6 +70,10 @@ pub struct Understood {
     pub recurrence: Option<String>,
     pub transcript: String,
     pub conflicts: Vec<Conflict>,
+    /// The open task or calendar event this would repeat (same people, same meaning;
+    /// events on the same day), when a database is at hand.
+    #[serde(default)]
+    pub duplicate_of: Option<Duplicate>,
     /// Why nothing was created (`intent: unknown`), or a caveat.
     pub reason: Option<String>,
     pub ambiguous: Vec<Ambiguous>,
@@ -89,6 +95,7 @@ impl Understood {
             recurrence: None,
             transcript: text.to_string(),
             conflicts: Vec::new(),
+            duplicate_of: None,
             reason: None,
             ambiguous: Vec::new(),
         }

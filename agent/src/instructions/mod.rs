@@ -24,7 +24,7 @@ use inference::llm::Llm;
 use serde::Serialize;
 
 use crate::directory::Directory;
-pub use check::{Ambiguous, Intent, PersonRef, Understood};
+pub use check::{Ambiguous, Duplicate, Intent, PersonRef, Understood};
 pub use model::ModelTiming;
 use slots::Slots;
 

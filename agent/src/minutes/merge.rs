@@ -14,7 +14,7 @@ use super::text::{content_units, similarity};
 use crate::meaning;
 
 /// Tasks this alike are the same task.
-const SAME_TASK: f64 = 0.5;
+const SAME_TASK: f64 = meaning::SAME_BY_WORDS;
 /// A task this alike given to another owner within this many utterances is a
 /// reassignment ("actually, Ken will do it instead").
 const REASSIGNED_TASK: f64 = 0.6;

@@ -146,6 +146,23 @@ impl SentenceEncoder {
         Ok(out)
     }
 
+    /// How many of a text's tokens (special tokens aside) the model's vocabulary does
+    /// not have (`[UNK]`), and how many tokens it has: an embedding says little about
+    /// words the model cannot see (most Chinese characters, for an English model).
+    pub fn unknown_tokens(&self, text: &str) -> Result<(usize, usize)> {
+        let encoding =
+            self.tokenizer
+                .encode(text, false)
+                .map_err(|e| EmbeddingError::Tokenize {
+                    text: text.chars().take(80).collect(),
+                    detail: e.to_string(),
+                })?;
+        let unknown = self.tokenizer.token_to_id("[UNK]");
+        let ids = encoding.get_ids();
+        let n = ids.iter().filter(|&&id| Some(id) == unknown).count();
+        Ok((n, ids.len()))
+    }
+
     /// One text's embedding.
     pub fn embed_one(&self, text: &str) -> Result<Vec<f32>> {
         Ok(self.embed(&[text])?.remove(0))

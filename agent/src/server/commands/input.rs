@@ -1,6 +1,6 @@
 //! The two shapes of a command request: JSON `{"text", "now"?, "tz"?, "save"?}`, or
 //! `multipart/form-data` with the recording in the field `audio` (and `now`, `tz`,
-//! `save` as text fields).
+//! `save`, `allow_duplicate` as text fields).
 
 use axum::body::Bytes;
 use axum::extract::multipart::{Multipart, MultipartError};
@@ -23,6 +23,8 @@ pub struct CommandInput {
     pub now: Option<String>,
     pub tz: Option<String>,
     pub save: bool,
+    /// Store a task or event even when it repeats one already there.
+    pub allow_duplicate: bool,
 }
 
 #[derive(Deserialize)]
@@ -35,6 +37,8 @@ struct JsonCommand {
     tz: Option<String>,
     #[serde(default = "yes")]
     save: bool,
+    #[serde(default)]
+    allow_duplicate: bool,
 }
 
 fn yes() -> bool {
@@ -65,6 +69,7 @@ pub async fn read(request: Request, state: &AppState) -> Result<CommandInput, Ap
         now: body.now,
         tz: body.tz,
         save: body.save,
+        allow_duplicate: body.allow_duplicate,
     })
 }
 
@@ -74,7 +79,7 @@ async fn read_multipart(request: Request, state: &AppState) -> Result<CommandInp
         .map_err(|e| ApiError::bad_request("bad_body", e.body_text()))?;
     let mut audio: Option<(Bytes, String)> = None;
     let mut text: Option<String> = None;
-    let (mut now, mut tz, mut save) = (None, None, true);
+    let (mut now, mut tz, mut save, mut allow_duplicate) = (None, None, true, false);
     while let Some(field) = form.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or_default().to_string();
         match name.as_str() {
@@ -86,23 +91,31 @@ async fn read_multipart(request: Request, state: &AppState) -> Result<CommandInp
             "text" => text = Some(field.text().await.map_err(multipart_error)?),
             "now" => now = Some(field.text().await.map_err(multipart_error)?),
             "tz" => tz = Some(field.text().await.map_err(multipart_error)?),
-            "save" => {
+            "save" | "allow_duplicate" => {
                 let value = field.text().await.map_err(multipart_error)?;
-                save = match value.trim() {
+                let yes = match value.trim() {
                     "true" | "1" | "yes" => true,
                     "false" | "0" | "no" => false,
                     other => {
                         return Err(ApiError::bad_request(
                             "invalid_field",
-                            format!("save: {other:?} is not true or false"),
+                            format!("{name}: {other:?} is not true or false"),
                         ))
                     }
                 };
+                if name == "save" {
+                    save = yes;
+                } else {
+                    allow_duplicate = yes;
+                }
             }
             other => {
                 return Err(ApiError::bad_request(
                     "invalid_field",
-                    format!("unknown form field {other:?} (audio, text, now, tz, save)"),
+                    format!(
+                        "unknown form field {other:?} (audio, text, now, tz, save, \
+                         allow_duplicate)"
+                    ),
                 ))
             }
         }
@@ -138,6 +151,7 @@ async fn read_multipart(request: Request, state: &AppState) -> Result<CommandInp
         now,
         tz,
         save,
+        allow_duplicate,
     })
 }
 

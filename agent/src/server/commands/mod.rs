@@ -1,7 +1,8 @@
 //! `POST /v1/commands`: one typed or spoken instruction becomes an event, a task or a
 //! reminder. The answer is the object of `mishu command --json` with `id`, `kind`,
 //! `saved` and `conflicts`: 201 when something was stored, 200 when nothing was (an
-//! `unknown` intent with its `reason`, or `"save": false`).
+//! `unknown` intent with its `reason`, `"save": false`, or a task or event that
+//! `duplicate_of` says is already there, unless `"allow_duplicate": true`).
 
 mod engine;
 mod input;
@@ -19,7 +20,7 @@ pub use engine::{remove_stale_uploads, CommandEngine, Heard};
 use super::auth::Principal;
 use super::errors::ApiError;
 use super::AppState;
-use crate::instructions::{Intent, Understood};
+use crate::instructions::{Duplicate, Intent, Understood};
 use crate::store::tasks::Origin;
 use input::Said;
 
@@ -61,9 +62,23 @@ pub async fn create(
         trace.seconds,
         understood.intent.as_str()
     );
+    let mut understood = understood;
     let stored = if input.save && understood.intent != Intent::Unknown {
-        Some(persist(&state, &understood, &tz_name, &principal).await?)
+        let (stored, duplicate_of) = persist(
+            &state,
+            &understood,
+            &tz_name,
+            &principal,
+            input.allow_duplicate,
+        )
+        .await?;
+        understood.duplicate_of = duplicate_of;
+        stored
     } else {
+        if understood.intent != Intent::Unknown {
+            understood.duplicate_of =
+                crate::calendar::duplicates::find(&state.store, &understood, &tz_name).await?;
+        }
         None
     };
     let mut doc = serde_json::to_value(&understood).map_err(ApiError::internal)?;
@@ -108,28 +123,36 @@ struct Stored {
     conflicts: Value,
 }
 
-/// Stores the understood object in the calendar, to-do list or reminders.
+/// Stores the understood object in the calendar, to-do list or reminders — unless it
+/// repeats a task or event already there and `allow_duplicate` is false: then nothing
+/// is stored. Also answers the item it repeats.
 async fn persist(
     state: &AppState,
     understood: &Understood,
     tz: &str,
     principal: &Principal,
-) -> Result<Stored, ApiError> {
+    allow_duplicate: bool,
+) -> Result<(Option<Stored>, Option<Duplicate>), ApiError> {
     let directory = state.directory.get();
-    let saved = crate::calendar::save::save_with(
+    let outcome = crate::calendar::save::save_unless_duplicate(
         &state.store,
         understood,
         tz,
         Origin::Command,
         Some(&principal.token_id),
         Some(&directory),
+        allow_duplicate,
     )
     .await?;
-    Ok(Stored {
-        kind: saved.kind,
-        id: saved.id,
-        conflicts: serde_json::to_value(&saved.conflicts).map_err(ApiError::internal)?,
-    })
+    let stored = match outcome.saved {
+        Some(saved) => Some(Stored {
+            kind: saved.kind,
+            id: saved.id,
+            conflicts: serde_json::to_value(&saved.conflicts).map_err(ApiError::internal)?,
+        }),
+        None => None,
+    };
+    Ok((stored, outcome.duplicate_of))
 }
 
 fn reference_time(now: Option<&str>) -> Result<DateTime<FixedOffset>, ApiError> {
