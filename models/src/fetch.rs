@@ -86,14 +86,14 @@ pub fn fetch(
             records = vec![record];
             ("whisper-ggml", Some(quant.name().to_string()))
         }
-        Install::TorchToSafetensors { required } => {
+        Install::TorchToSafetensors { required, key } => {
             let [file] = entry.files else {
                 unreachable!("{}: a torch conversion takes one file", entry.name)
             };
             let src = staging.path().join(file.file);
             let dest = staging.path().join(entry.primary);
             progress.begin(&format!("converting {} to safetensors", entry.name), None);
-            let record = torch_to_safetensors(&src, &dest, required);
+            let record = torch_to_safetensors(&src, &dest, required, key);
             progress.end();
             let record = record?;
             if let Some((_, sha)) = entry.converted.iter().find(|(q, _)| *q == "f32") {

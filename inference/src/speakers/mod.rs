@@ -1,10 +1,12 @@
-//! Who spoke when: Kaldi fbank features, the CAM++ speaker-embedding network, and the
+//! Who spoke when: Kaldi fbank features, the CAM++ speaker-embedding network, the
+//! pyannote segmentation network (speaker activity and overlap per frame), and the
 //! clustering of a recording's speech into its speakers.
 
 pub mod campplus;
 pub mod cluster;
 pub mod diarize;
 pub mod fbank;
+pub mod segmentation;
 pub mod spectral;
 pub mod voiceprint;
 
@@ -13,4 +15,5 @@ pub use diarize::{
     diarize, embed_speech, Diarization, DiarizeOptions, Embedded, SpeakerCount, Turn,
 };
 pub use fbank::Fbank;
+pub use segmentation::Segmentation;
 pub use voiceprint::{enrol, name_speakers, EnrolError, Enrolment, NamingOptions, VoiceMatch};
