@@ -421,7 +421,9 @@ fn is_ws(b: u8) -> bool {
 enum Next {
     /// The byte and the state after it.
     Only(u8, Box<Stack>),
-    Choice { may_close: bool },
+    Choice {
+        may_close: bool,
+    },
     Nothing,
 }
 
