@@ -78,6 +78,16 @@ pub fn embed(encoder: &SentenceEncoder, texts: &[&str]) -> Option<Vec<Vec<f32>>>
     }
 }
 
+/// Whether the encoder sees every word of `text`. minilm-l6 reads most Chinese
+/// characters as one unknown token, which leaves the embeddings of different texts alike
+/// ("審核預算" and "團隊午餐" come out the same): such texts are compared by their words
+/// alone.
+pub fn readable(encoder: &SentenceEncoder, text: &str) -> bool {
+    encoder
+        .unknown_tokens(&simplified(text))
+        .is_ok_and(|(unknown, _)| unknown == 0)
+}
+
 /// Cosine of two embeddings.
 pub fn closeness(a: &[f32], b: &[f32]) -> f32 {
     cosine(a, b)
@@ -103,15 +113,8 @@ pub fn same_as(text: &str, candidates: &[&str]) -> Option<Same> {
         return None;
     }
     let encoder = encoder();
-    // Words the encoder cannot see (most Chinese characters, for minilm-l6: each is
-    // `[UNK]`) leave the embeddings of different titles alike ("審核預算" and "團隊午餐"
-    // come out the same): such pairs are judged by their words alone.
-    let readable = |t: &str| {
-        encoder.as_ref().is_some_and(|e| {
-            e.unknown_tokens(&simplified(t))
-                .is_ok_and(|(unknown, _)| unknown == 0)
-        })
-    };
+    // Pairs with a text the encoder cannot read are judged by their words alone.
+    let readable = |t: &str| encoder.as_ref().is_some_and(|e| readable(e, t));
     let text_readable = readable(text);
     let vectors = encoder.as_ref().filter(|_| text_readable).and_then(|e| {
         let mut texts = Vec::with_capacity(candidates.len() + 1);
