@@ -6,12 +6,12 @@
 //! statistics pooling (mean and std over time) → dense layer → 192-dim embedding.
 //! Layer names match the upstream state_dict, so the safetensors load as they are.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use candle_core::{DType, Device, Tensor, D};
+use candle_core::{Device, Tensor, D};
 
 use super::fbank::{Frame, NUM_MEL_BINS};
+use super::weights::{Expected, Weights};
 use crate::error::{Error, Result};
 
 pub const EMBEDDING_DIM: usize = 192;
@@ -23,22 +23,7 @@ const BLOCKS: [(usize, usize); 3] = [(12, 1), (24, 2), (16, 2)];
 /// convolutions.
 pub const HEAD_CONTEXT: usize = 10;
 
-struct Weights {
-    tensors: HashMap<String, Tensor>,
-    path: PathBuf,
-}
-
 impl Weights {
-    fn get(&self, name: &str) -> Result<Tensor> {
-        self.tensors.get(name).cloned().ok_or_else(|| Error::BadModel {
-            path: self.path.clone(),
-            detail: format!(
-                "tensor {name} is missing: this is not a CAM++ model; run `mishu models fetch {}` again",
-                models::catalogue::SPEAKER_MODEL
-            ),
-        })
-    }
-
     /// A BatchNorm in inference form: `x * scale + shift` per channel.
     fn batch_norm(&self, prefix: &str, affine: bool) -> Result<BatchNorm> {
         let mean = self.get(&format!("{prefix}.running_mean"))?;
@@ -261,22 +246,14 @@ impl CamPlusPlus {
     /// Loads the safetensors that `mishu models fetch campplus-zh-en` installs.
     pub fn load(path: &Path) -> Result<CamPlusPlus> {
         let device = Device::Cpu;
-        let tensors =
-            candle_core::safetensors::load(path, &device).map_err(|e| Error::BadModel {
-                path: path.to_path_buf(),
-                detail: format!(
-                    "cannot read the speaker model ({e}); run `mishu models fetch {}` again",
-                    models::catalogue::SPEAKER_MODEL
-                ),
-            })?;
-        let tensors = tensors
-            .into_iter()
-            .map(|(k, v)| Ok((k, v.to_dtype(DType::F32)?)))
-            .collect::<Result<HashMap<_, _>>>()?;
-        let w = Weights {
-            tensors,
-            path: path.to_path_buf(),
-        };
+        let w = Weights::load(
+            path,
+            Expected {
+                what: "speaker model",
+                network: "a CAM++ model",
+                model: models::catalogue::SPEAKER_MODEL,
+            },
+        )?;
         let mut res_blocks = Vec::new();
         for layer in ["layer1", "layer2"] {
             res_blocks.push(ResBlock::load(&w, &format!("head.{layer}.0"), 2)?);

@@ -9,6 +9,7 @@ pub mod fbank;
 pub mod segmentation;
 pub mod spectral;
 pub mod voiceprint;
+mod weights;
 
 pub use campplus::{cosine, CamPlusPlus, EMBEDDING_DIM};
 pub use diarize::{

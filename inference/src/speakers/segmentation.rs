@@ -10,11 +10,11 @@
 //! {2,3}. A 10-s window gives 589 frames, one every 270 samples.
 //! Tensor names match the upstream checkpoint's state_dict.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use candle_core::{DType, Device, Tensor, D};
+use candle_core::{Device, Tensor, D};
 
+use super::weights::{Expected, Weights};
 use crate::error::{Error, Result};
 
 pub const SAMPLE_RATE: usize = 16_000;
@@ -96,37 +96,9 @@ pub fn argmax(log_probs: &[f32; CLASSES]) -> usize {
     best
 }
 
-struct Weights {
-    tensors: HashMap<String, Tensor>,
-    path: PathBuf,
-}
-
 impl Weights {
-    fn get(&self, name: &str, shape: &[usize]) -> Result<Tensor> {
-        let bad = |detail: String| {
-            Error::BadModel {
-            path: self.path.clone(),
-            detail: format!(
-                "{detail}: this is not the pyannote segmentation-3.0 model; run `mishu models fetch {}` again",
-                models::catalogue::SEGMENTATION_MODEL
-            ),
-        }
-        };
-        let t = self
-            .tensors
-            .get(name)
-            .ok_or_else(|| bad(format!("tensor {name} is missing")))?;
-        if t.dims() != shape {
-            return Err(bad(format!(
-                "tensor {name} has shape {:?}, not {shape:?}",
-                t.dims()
-            )));
-        }
-        Ok(t.clone())
-    }
-
     fn vec(&self, name: &str, shape: &[usize]) -> Result<Vec<f32>> {
-        Ok(self.get(name, shape)?.flatten_all()?.to_vec1::<f32>()?)
+        Ok(self.shaped(name, shape)?.flatten_all()?.to_vec1::<f32>()?)
     }
 }
 
@@ -140,10 +112,10 @@ impl InstanceNorm {
     fn load(w: &Weights, prefix: &str, channels: usize) -> Result<InstanceNorm> {
         Ok(InstanceNorm {
             weight: w
-                .get(&format!("{prefix}.weight"), &[channels])?
+                .shaped(&format!("{prefix}.weight"), &[channels])?
                 .reshape((1, channels, 1))?,
             bias: w
-                .get(&format!("{prefix}.bias"), &[channels])?
+                .shaped(&format!("{prefix}.bias"), &[channels])?
                 .reshape((1, channels, 1))?,
         })
     }
@@ -232,9 +204,9 @@ impl LstmLayer {
         let mut dirs = Vec::new();
         for suffix in ["", "_reverse"] {
             let p = |n: &str| format!("lstm.{n}_l{layer}{suffix}");
-            ih.push(w.get(&p("weight_ih"), &[GATES, input])?);
-            bias.push((w.get(&p("bias_ih"), &[GATES])? + w.get(&p("bias_hh"), &[GATES])?)?);
-            let hh = w.get(&p("weight_hh"), &[GATES, HIDDEN])?;
+            ih.push(w.shaped(&p("weight_ih"), &[GATES, input])?);
+            bias.push((w.shaped(&p("bias_ih"), &[GATES])? + w.shaped(&p("bias_hh"), &[GATES])?)?);
+            let hh = w.shaped(&p("weight_hh"), &[GATES, HIDDEN])?;
             dirs.push(Direction {
                 hh_t: hh.t()?.contiguous()?.flatten_all()?.to_vec1::<f32>()?,
             });
@@ -288,10 +260,10 @@ impl Linear {
     fn load(w: &Weights, prefix: &str, input: usize, output: usize) -> Result<Linear> {
         Ok(Linear {
             w_t: w
-                .get(&format!("{prefix}.weight"), &[output, input])?
+                .shaped(&format!("{prefix}.weight"), &[output, input])?
                 .t()?
                 .contiguous()?,
-            b: w.get(&format!("{prefix}.bias"), &[output])?,
+            b: w.shaped(&format!("{prefix}.bias"), &[output])?,
         })
     }
 
@@ -316,27 +288,18 @@ pub struct Segmentation {
 impl Segmentation {
     /// Loads the safetensors written by `mishu models fetch pyannote-seg-3.0`.
     pub fn load(path: &Path) -> Result<Segmentation> {
-        let device = Device::Cpu;
-        let tensors =
-            candle_core::safetensors::load(path, &device).map_err(|e| Error::BadModel {
-                path: path.to_path_buf(),
-                detail: format!(
-                    "cannot read the speaker segmentation model ({e}); run `mishu models fetch {}` again",
-                    models::catalogue::SEGMENTATION_MODEL
-                ),
-            })?;
-        let tensors = tensors
-            .into_iter()
-            .map(|(k, v)| Ok((k, v.to_dtype(DType::F32)?)))
-            .collect::<Result<HashMap<_, _>>>()?;
-        let w = Weights {
-            tensors,
-            path: path.to_path_buf(),
-        };
+        let w = Weights::load(
+            path,
+            Expected {
+                what: "speaker segmentation model",
+                network: "the pyannote segmentation-3.0 model",
+                model: models::catalogue::SEGMENTATION_MODEL,
+            },
+        )?;
         let conv = |i: usize, input: usize| -> Result<(Tensor, Tensor)> {
             Ok((
-                w.get(&format!("sincnet.conv1d.{i}.weight"), &[60, input, 5])?,
-                w.get(&format!("sincnet.conv1d.{i}.bias"), &[60])?
+                w.shaped(&format!("sincnet.conv1d.{i}.weight"), &[60, input, 5])?,
+                w.shaped(&format!("sincnet.conv1d.{i}.bias"), &[60])?
                     .reshape((1, 60, 1))?,
             ))
         };
