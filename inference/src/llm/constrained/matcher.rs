@@ -193,35 +193,25 @@ impl Matcher {
                     Next::Choice { may_close: false } if !layout.after_value() => None,
                     Next::Choice { .. } | Next::Nothing => break,
                 };
-                if !layout.gap_is_empty() {
-                    // The model has begun this gap itself: go on only once it holds
-                    // what the model puts in such gaps.
-                    if !layout.gap_is_laid_out(ends_gap) {
+                if layout.gap_is_empty() {
+                    let Some(ws) = layout.spacing(ends_gap) else {
+                        break;
+                    };
+                    let mut spaced = s;
+                    if !ws.iter().all(|&b| spaced.step(schema, b)) {
                         break;
                     }
-                    match next {
-                        Next::Only(b, after) => {
-                            layout.push(&[b]);
-                            out.push(b);
-                            s = *after;
-                            continue;
-                        }
-                        _ => break,
+                    layout.push(&ws);
+                    out.extend_from_slice(&ws);
+                    s = spaced;
+                    if !ws.is_empty() {
+                        // The gap is filled; what follows is as the schema dictates.
+                        continue;
                     }
-                }
-                let Some(ws) = layout.spacing(ends_gap) else {
+                } else if !layout.gap_is_laid_out(ends_gap) {
+                    // The model has begun this gap itself: go on only once it holds
+                    // what the model puts in such gaps.
                     break;
-                };
-                let mut spaced = s;
-                if !ws.iter().all(|&b| spaced.step(schema, b)) {
-                    break;
-                }
-                layout.push(&ws);
-                out.extend_from_slice(&ws);
-                s = spaced;
-                if !ws.is_empty() {
-                    // The gap is filled; what follows is as the schema dictates.
-                    continue;
                 }
             }
             match next {
