@@ -415,6 +415,9 @@ fn a_recording_shows_its_progress_and_where_the_time_went() {
     let total = stats["total_s"].as_f64().unwrap();
     assert!(parts <= total + 0.01, "the parts outrun the total: {stats}");
     assert!(parts >= 0.8 * total, "time unaccounted for: {stats}");
+    // The speakers were separated alongside the transcription, not after it.
+    let alongside = stats["speakers_alongside_s"].as_f64().unwrap();
+    assert!(alongside > 0.0 && alongside <= total, "{stats}");
     let words = doc["transcript"]["text"].as_str().unwrap().to_lowercase();
     assert!(words.contains("country"), "{words}");
     for item in doc["action_items"].as_array().unwrap() {

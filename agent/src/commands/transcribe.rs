@@ -124,9 +124,17 @@ pub fn run(global: &GlobalArgs, args: TranscribeArgs) -> anyhow::Result<()> {
             }
         }) as ProgressFn
     });
-    let transcript = transcriber
-        .transcribe(&audio.samples, &options, progress, None)
-        .with_context(|| format!("cannot transcribe {}", args.audio.display()))?;
+    let samples = &audio.samples;
+    let (transcript, separated) = speakers::beside(
+        || {
+            speaker_model
+                .as_ref()
+                .map(|model| speakers::separate(model, samples, speaker_mode))
+        },
+        || transcriber.transcribe(samples, &options, progress, None),
+    );
+    let transcript =
+        transcript.with_context(|| format!("cannot transcribe {}", args.audio.display()))?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -135,14 +143,12 @@ pub fn run(global: &GlobalArgs, args: TranscribeArgs) -> anyhow::Result<()> {
         duration_s,
         started.elapsed().as_secs_f64()
     );
-    let labels = match &speaker_model {
-        Some(speaker_model) => {
-            let started = Instant::now();
-            let diarization = speakers::separate(speaker_model, &audio.samples, speaker_mode)?;
+    let labels = match separated.value.transpose()? {
+        Some(diarization) => {
             tracing::info!(
-                "{} speaker(s) found in {:.2} s",
+                "{} speaker(s) found in {:.2} s, alongside the transcription",
                 diarization.speakers,
-                started.elapsed().as_secs_f64()
+                separated.ran_s
             );
             let voices = crate::commands::voices::known_voices(args.data.clone())?;
             let names = voices.speakers_of(&diarization);

@@ -8,7 +8,7 @@ use inference::whisper::{Languages, ProgressFn, TranscribeOptions, Transcriber};
 use models::ModelStore;
 use serde_json::{json, Value};
 
-use inference::speakers::{diarize, CamPlusPlus, DiarizeOptions};
+use inference::speakers::{diarize, CamPlusPlus, Diarization, DiarizeOptions};
 use models::catalogue::SPEAKER_MODEL;
 
 use super::error::{MinutesError, Result};
@@ -30,8 +30,11 @@ pub struct Transcribed {
     /// Loading the Whisper model.
     pub load_s: f64,
     pub transcribe_s: f64,
-    /// Separating and naming the speakers.
+    /// Separating and naming the speakers, beyond what ran alongside the transcription.
     pub speakers_s: f64,
+    /// Separating the speakers, alongside the transcription (not part of the total on
+    /// top of `transcribe_s`).
+    pub speakers_alongside_s: f64,
 }
 
 /// `2.5 h`, or minutes and seconds under an hour (`1 min 30 s`).
@@ -87,19 +90,35 @@ pub fn transcribe(
     if let Some(report) = progress.as_mut() {
         report(0);
     }
-    let t1 = Instant::now();
     let options = TranscribeOptions {
         languages: languages.clone(),
         ..TranscribeOptions::default()
     };
-    let t = transcriber.transcribe(&audio.samples, &options, progress, None)?;
-    let transcribe_s = t1.elapsed().as_secs_f64();
+    let speaker_model = speaker_model(&store)?;
+    let samples = &audio.samples;
+    let (t, diarized) = crate::speakers::beside(
+        || {
+            speaker_model
+                .as_ref()
+                .map(|model| diarize(model, samples, &DiarizeOptions::default()))
+        },
+        || {
+            let started = Instant::now();
+            let t = transcriber.transcribe(samples, &options, progress, None);
+            (t, started.elapsed().as_secs_f64())
+        },
+    );
+    let (t, transcribe_s) = t;
+    let t = t?;
     tracing::info!(
         "{duration_s:.1} s of audio decoded in {decode_s:.1} s, transcribed in {transcribe_s:.1} s"
     );
     let t2 = Instant::now();
-    let speakers = speakers_of_segments(&store, &audio.samples, &t, voices)?;
-    let speakers_s = t2.elapsed().as_secs_f64();
+    let speakers = match diarized.value.transpose()? {
+        Some(diarization) => name_speakers(&diarization, &t, voices, diarized.ran_s),
+        None => vec![None; t.segments.len()],
+    };
+    let speakers_s = diarized.waited_s + t2.elapsed().as_secs_f64();
     let doc = json!({
         "language": t.language,
         "duration_s": (duration_s * 100.0).round() / 100.0,
@@ -125,43 +144,45 @@ pub fn transcribe(
         load_s,
         transcribe_s,
         speakers_s,
+        speakers_alongside_s: diarized.ran_s,
     })
 }
 
-/// Each segment's speaker (all `None` when the speaker model is not installed).
-fn speakers_of_segments(
-    store: &ModelStore,
-    samples: &[f32],
-    t: &inference::whisper::Transcript,
-    voices: &KnownVoices,
-) -> Result<Vec<Option<SegmentSpeaker>>> {
-    let path = match store.primary_path(SPEAKER_MODEL) {
-        Ok(p) => p,
+/// The speaker model, or `None` when it is not installed (speakers are not separated).
+fn speaker_model(store: &ModelStore) -> Result<Option<CamPlusPlus>> {
+    match store.primary_path(SPEAKER_MODEL) {
+        Ok(path) => Ok(Some(CamPlusPlus::load(&path)?)),
         Err(e) if e.kind() == models::ErrorKind::ModelMissing => {
             tracing::info!("speakers are not separated: {e}");
-            return Ok(vec![None; t.segments.len()]);
+            Ok(None)
         }
-        Err(e) => return Err(e.into()),
-    };
-    let started = Instant::now();
-    let model = CamPlusPlus::load(&path)?;
-    let diarization = diarize(&model, samples, &DiarizeOptions::default())?;
-    let names = voices.speakers_of(&diarization);
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Each segment's speaker: an enrolled person of `voices` whose voice it clearly is,
+/// else the label of the speaker who talks most within it.
+fn name_speakers(
+    diarization: &Diarization,
+    t: &inference::whisper::Transcript,
+    voices: &KnownVoices,
+    separated_s: f64,
+) -> Vec<Option<SegmentSpeaker>> {
+    let names = voices.speakers_of(diarization);
     tracing::info!(
-        "{} speaker(s), {} named by voice, in {:.1} s",
+        "{} speaker(s), {} named by voice; separated in {separated_s:.1} s alongside the transcription",
         diarization.speakers,
         names
             .iter()
             .filter(|n| matches!(n, SegmentSpeaker::Person { .. }))
             .count(),
-        started.elapsed().as_secs_f64()
     );
-    Ok(t.segments
+    t.segments
         .iter()
         .map(|s| {
             diarization
                 .speaker_of(s.start, s.end)
                 .map(|i| names[i].clone())
         })
-        .collect())
+        .collect()
 }

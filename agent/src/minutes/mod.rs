@@ -277,6 +277,7 @@ pub fn write(
         speech_load_s: audio.map_or(0.0, |a| round(a.load_s)),
         transcribe_s: audio.map_or(0.0, |a| round(a.transcribe_s)),
         speakers_s: audio.map_or(0.0, |a| round(a.speakers_s)),
+        speakers_alongside_s: audio.map_or(0.0, |a| round(a.speakers_alongside_s)),
         load_s: 0.0,
         prefill_s: round(usage.prefill_s),
         generate_s: round(usage.generate_s),

@@ -91,9 +91,15 @@ pub struct Stats {
     #[serde(default)]
     pub speech_load_s: f64,
     pub transcribe_s: f64,
-    /// Separating and naming the speakers (recordings only).
+    /// Separating and naming the speakers (recordings only), beyond the time it ran
+    /// alongside the transcription: the stages from `decode_s` to `merge_s` add up to
+    /// at most `total_s`.
     #[serde(default)]
     pub speakers_s: f64,
+    /// How long separating the speakers ran, alongside the transcription (recordings
+    /// only; overlaps `transcribe_s`).
+    #[serde(default)]
+    pub speakers_alongside_s: f64,
     /// Loading the LLM.
     pub load_s: f64,
     pub prefill_s: f64,
