@@ -142,65 +142,6 @@ pub(crate) fn relative_day(c: &mut Cursor, ctx: &Context) -> Option<Day> {
     })
 }
 
-/// Holidays on a fixed day of the Gregorian calendar (month, day). Holidays that move
-/// (Easter, the lunar new year, Mid-Autumn) are not known.
-const FIXED_HOLIDAYS: &[(&str, (u32, u32))] = &[
-    ("christmas day", (12, 25)),
-    ("christmas", (12, 25)),
-    ("xmas", (12, 25)),
-    ("christmas eve", (12, 24)),
-    ("xmas eve", (12, 24)),
-    ("boxing day", (12, 26)),
-    ("new year's day", (1, 1)),
-    ("new years day", (1, 1)),
-    ("new year’s day", (1, 1)),
-    ("new year's eve", (12, 31)),
-    ("new years eve", (12, 31)),
-    ("new year’s eve", (12, 31)),
-    ("valentine's day", (2, 14)),
-    ("valentines day", (2, 14)),
-    ("valentine’s day", (2, 14)),
-    ("halloween", (10, 31)),
-    ("聖誕節", (12, 25)),
-    ("圣诞节", (12, 25)),
-    ("聖誕", (12, 25)),
-    ("圣诞", (12, 25)),
-    ("平安夜", (12, 24)),
-    ("元旦", (1, 1)),
-    ("國慶節", (10, 1)),
-    ("国庆节", (10, 1)),
-    ("國慶日", (10, 1)),
-    ("国庆日", (10, 1)),
-    ("國慶", (10, 1)),
-    ("国庆", (10, 1)),
-    ("情人節", (2, 14)),
-    ("情人节", (2, 14)),
-    ("勞動節", (5, 1)),
-    ("劳动节", (5, 1)),
-    ("萬聖節", (10, 31)),
-    ("万圣节", (10, 31)),
-    ("回歸紀念日", (7, 1)),
-    ("回归纪念日", (7, 1)),
-    ("七一回歸紀念日", (7, 1)),
-    ("七一回归纪念日", (7, 1)),
-    ("節禮日", (12, 26)),
-];
-
-/// A holiday on a fixed date (`Christmas`, `New Year's Eve`, `國慶節`, `元旦`): the next
-/// such day on or after today.
-pub(crate) fn holiday(c: &mut Cursor, ctx: &Context) -> Option<Day> {
-    let i = c.eat_table(FIXED_HOLIDAYS)?;
-    let (_, (m, d)) = FIXED_HOLIDAYS[i];
-    let today = ctx.today();
-    let this = NaiveDate::from_ymd_opt(today.year(), m, d)?;
-    let date = if this >= today {
-        this
-    } else {
-        NaiveDate::from_ymd_opt(today.year() + 1, m, d)?
-    };
-    Some(Day::on(date))
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Which {
     Bare,

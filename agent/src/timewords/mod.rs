@@ -21,6 +21,7 @@ mod dates;
 mod days;
 mod deadlines;
 mod durations;
+mod holidays;
 mod iso;
 mod moment;
 mod numerals;
@@ -94,6 +95,15 @@ const START_WORDS: &[&str] = &[
     "boxing",
     "by",
     "christmas",
+    "chinese",
+    "lunar",
+    "dragon",
+    "tuen",
+    "buddha",
+    "chung",
+    "ching",
+    "easter",
+    "good",
     "close",
     "cob",
     "coming",
@@ -266,7 +276,7 @@ const START_WORDS: &[&str] = &[
 const START_CHARS: &str =
     "一二兩两三四五六七八九十廿卅零〇上下个個中今从從由以傍凌半后後听聽呢周週夜大天尋寻\
     小工平年早时時明星昨晏晚最月朝本每琴礼禮这這逢隔限前日未過过而依宜現现此百去出自\
-    國国聖圣元情勞劳萬万回七節";
+    國国聖圣元情勞劳萬万回七節春農农除端佛重清復复耶";
 
 /// A time word may start at a digit or a start word that begins a word, or at a CJK
 /// start character that does not follow 第 (`第三季` is a quarter, not a time).

@@ -7,7 +7,8 @@ use super::clock::{clock, part_of_day, Clock, PartOfDay};
 use super::context::Context;
 use super::cursor::Cursor;
 use super::dates::{date, DateResult};
-use super::days::{holiday, month_end_day, relative_day, week_end_day, weekday, Day};
+use super::days::{month_end_day, relative_day, week_end_day, weekday, Day};
+use super::holidays::holiday;
 use super::ordinals::{month_day_on, ordinal_day};
 use super::span::When;
 
@@ -20,7 +21,7 @@ pub(crate) struct Moment {
 
 /// The English words a day expression can begin with (the grammars are tried often:
 /// a word that is none of these is turned away at once).
-const DAY_FIRST_WORDS: [&str; 91] = [
+const DAY_FIRST_WORDS: [&str; 101] = [
     "christmas",
     "xmas",
     "boxing",
@@ -28,6 +29,16 @@ const DAY_FIRST_WORDS: [&str; 91] = [
     "valentine",
     "valentines",
     "halloween",
+    "chinese",
+    "lunar",
+    "mid",
+    "dragon",
+    "tuen",
+    "buddha",
+    "chung",
+    "ching",
+    "easter",
+    "good",
     "closest",
     "nearest",
     "today",

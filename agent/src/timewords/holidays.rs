@@ -1,0 +1,374 @@
+//! Holidays by name: those on a fixed day of the Gregorian calendar (`Christmas`,
+//! `國慶節`), those of the Chinese lunisolar calendar (`Chinese New Year`, `中秋`,
+//! `端午節`), Easter and the days it sets (`Good Friday`, `復活節`), and Ching Ming
+//! (`清明`), a solar term. A holiday named alone is its next day on or after today.
+
+use chinese_lunisolar_calendar::LunisolarDate;
+use chrono::{Datelike, Days, NaiveDate};
+
+use super::context::Context;
+use super::cursor::Cursor;
+use super::days::Day;
+
+/// Holidays on a fixed day of the Gregorian calendar (month, day).
+const FIXED: &[(&str, (u32, u32))] = &[
+    ("christmas day", (12, 25)),
+    ("christmas", (12, 25)),
+    ("xmas", (12, 25)),
+    ("christmas eve", (12, 24)),
+    ("xmas eve", (12, 24)),
+    ("boxing day", (12, 26)),
+    ("new year's day", (1, 1)),
+    ("new years day", (1, 1)),
+    ("new year’s day", (1, 1)),
+    ("new year's eve", (12, 31)),
+    ("new years eve", (12, 31)),
+    ("new year’s eve", (12, 31)),
+    ("valentine's day", (2, 14)),
+    ("valentine day", (2, 14)),
+    ("valentines day", (2, 14)),
+    ("valentine’s day", (2, 14)),
+    ("halloween", (10, 31)),
+    ("聖誕節", (12, 25)),
+    ("圣诞节", (12, 25)),
+    ("聖誕", (12, 25)),
+    ("圣诞", (12, 25)),
+    ("平安夜", (12, 24)),
+    ("元旦", (1, 1)),
+    ("國慶節", (10, 1)),
+    ("国庆节", (10, 1)),
+    ("國慶日", (10, 1)),
+    ("国庆日", (10, 1)),
+    ("國慶", (10, 1)),
+    ("国庆", (10, 1)),
+    ("情人節", (2, 14)),
+    ("情人节", (2, 14)),
+    ("勞動節", (5, 1)),
+    ("劳动节", (5, 1)),
+    ("萬聖節", (10, 31)),
+    ("万圣节", (10, 31)),
+    ("回歸紀念日", (7, 1)),
+    ("回归纪念日", (7, 1)),
+    ("七一回歸紀念日", (7, 1)),
+    ("七一回归纪念日", (7, 1)),
+    ("節禮日", (12, 26)),
+];
+
+/// How a moving holiday falls in a year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Moving {
+    /// Month and day of the Gregorian calendar.
+    Fixed(u32, u32),
+    /// Month and day of the lunar year that begins in the given Gregorian year.
+    Lunar(u8, u8),
+    /// The last day of the lunar year: the eve of the lunar new year.
+    LunarYearEnd,
+    /// Days after (before, when negative) Easter Sunday.
+    Easter(i64),
+    /// The Ching Ming solar term (4 or 5 April).
+    ChingMing,
+}
+
+/// Holidays that move on the Gregorian calendar, as said in Hong Kong in English and
+/// Chinese. `新年` alone (also 1 January), `年前` / `年後` (also "years ago") and `CNY`
+/// (also the currency) are left out: they mean other things as often.
+const MOVING: &[(&str, Moving)] = &[
+    ("chinese new year", Moving::Lunar(1, 1)),
+    ("lunar new year", Moving::Lunar(1, 1)),
+    ("chinese new year's day", Moving::Lunar(1, 1)),
+    ("lunar new year's day", Moving::Lunar(1, 1)),
+    ("chinese lunar new year", Moving::Lunar(1, 1)),
+    ("chinese lunar new year's day", Moving::Lunar(1, 1)),
+    ("chinese new year's eve", Moving::LunarYearEnd),
+    ("chinese new year’s eve", Moving::LunarYearEnd),
+    ("lunar new year's eve", Moving::LunarYearEnd),
+    ("lunar new year’s eve", Moving::LunarYearEnd),
+    ("農曆新年", Moving::Lunar(1, 1)),
+    ("农历新年", Moving::Lunar(1, 1)),
+    ("春節", Moving::Lunar(1, 1)),
+    ("春节", Moving::Lunar(1, 1)),
+    ("大年初一", Moving::Lunar(1, 1)),
+    ("年初一", Moving::Lunar(1, 1)),
+    ("年初二", Moving::Lunar(1, 2)),
+    ("年初三", Moving::Lunar(1, 3)),
+    ("除夕", Moving::LunarYearEnd),
+    ("年三十晚", Moving::LunarYearEnd),
+    ("年卅晚", Moving::LunarYearEnd),
+    ("元宵節", Moving::Lunar(1, 15)),
+    ("元宵节", Moving::Lunar(1, 15)),
+    ("元宵", Moving::Lunar(1, 15)),
+    ("buddha's birthday", Moving::Lunar(4, 8)),
+    ("buddha’s birthday", Moving::Lunar(4, 8)),
+    ("佛誕", Moving::Lunar(4, 8)),
+    ("佛诞", Moving::Lunar(4, 8)),
+    ("tuen ng festival", Moving::Lunar(5, 5)),
+    ("tuen ng", Moving::Lunar(5, 5)),
+    ("dragon boat festival", Moving::Lunar(5, 5)),
+    ("端午節", Moving::Lunar(5, 5)),
+    ("端午节", Moving::Lunar(5, 5)),
+    ("端午", Moving::Lunar(5, 5)),
+    ("七夕", Moving::Lunar(7, 7)),
+    ("mid-autumn festival", Moving::Lunar(8, 15)),
+    ("mid-autumn", Moving::Lunar(8, 15)),
+    ("mid autumn festival", Moving::Lunar(8, 15)),
+    ("mid autumn", Moving::Lunar(8, 15)),
+    ("中秋節", Moving::Lunar(8, 15)),
+    ("中秋节", Moving::Lunar(8, 15)),
+    ("中秋", Moving::Lunar(8, 15)),
+    ("chung yeung festival", Moving::Lunar(9, 9)),
+    ("chung yeung", Moving::Lunar(9, 9)),
+    ("重陽節", Moving::Lunar(9, 9)),
+    ("重阳节", Moving::Lunar(9, 9)),
+    ("重陽", Moving::Lunar(9, 9)),
+    ("重阳", Moving::Lunar(9, 9)),
+    ("easter sunday", Moving::Easter(0)),
+    ("easter", Moving::Easter(0)),
+    ("easter monday", Moving::Easter(1)),
+    ("easter mon", Moving::Easter(1)),
+    ("復活節星期一", Moving::Easter(1)),
+    ("复活节星期一", Moving::Easter(1)),
+    ("復活節前夜", Moving::Easter(-1)),
+    ("复活节前夜", Moving::Easter(-1)),
+    ("耶穌受難日翌日", Moving::Easter(-1)),
+    ("耶稣受难日翌日", Moving::Easter(-1)),
+    ("耶穌受難日", Moving::Easter(-2)),
+    ("耶稣受难日", Moving::Easter(-2)),
+    ("good friday", Moving::Easter(-2)),
+    ("復活節", Moving::Easter(0)),
+    ("复活节", Moving::Easter(0)),
+    ("耶穌受難節", Moving::Easter(-2)),
+    ("耶稣受难节", Moving::Easter(-2)),
+    ("ching ming festival", Moving::ChingMing),
+    ("ching ming", Moving::ChingMing),
+    ("清明節", Moving::ChingMing),
+    ("清明节", Moving::ChingMing),
+    ("清明", Moving::ChingMing),
+];
+
+/// Which occurrence of a holiday the words name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Which {
+    /// `Christmas`, `this Christmas`: the next on or after today.
+    Coming,
+    /// `next Christmas`: the next after today.
+    Next,
+    /// `last Christmas`: the last before today.
+    Last,
+    /// `Christmas 2013`, `2027年中秋`: the one in that year.
+    In(i32),
+}
+
+/// A named holiday (`Christmas`, `New Year's Eve`, `國慶節`, `中秋`, `Easter Monday`),
+/// optionally `this`/`next`/`last` before it or a year after it (`easter 2010`). `Good
+/// Friday` needs its capital (`a good Friday afternoon` is a Friday).
+pub(crate) fn holiday(c: &mut Cursor, ctx: &Context) -> Option<Day> {
+    let mut probe = *c;
+    let mut which = match probe.eat_any(&["last ", "next ", "this "]) {
+        Some(0) => Which::Last,
+        Some(1) => Which::Next,
+        _ => Which::Coming,
+    };
+    probe.skip_spaces();
+    let (mut fixed, mut moving) = (probe, probe);
+    let fixed = fixed.eat_table(FIXED).map(|i| (fixed, FIXED[i].1));
+    let moving = moving
+        .eat_table(MOVING)
+        .filter(|&i| !MOVING[i].0.starts_with("good") || probe.peek() == Some('G'))
+        .map(|i| (moving, MOVING[i].1));
+    let (mut end, rule) = match (fixed, moving) {
+        // The longer name wins: `Chinese New Year's Eve` is not `New Year's Eve`.
+        (Some((f, _)), Some((m, rule))) if m.pos > f.pos => (m, rule),
+        (Some((f, (month, day))), _) => (f, Moving::Fixed(month, day)),
+        (None, Some((m, rule))) => (m, rule),
+        (None, None) => return None,
+    };
+    if which == Which::Coming {
+        let mut year = end;
+        year.skip_spaces();
+        if let Some((y, 4)) = year.digits(4) {
+            if (1901..=2100).contains(&y) {
+                which = Which::In(y as i32);
+                end = year;
+            }
+        }
+    }
+    let date = occurrence(rule, which, ctx.today())?;
+    *c = end;
+    Some(Day::on(date))
+}
+
+/// The day of `rule` that `which` names, seen from `today`. A lunar year begins in
+/// January or February, so its last month's days fall in the next Gregorian year: the
+/// years around the one looked for are all tried.
+fn occurrence(rule: Moving, which: Which, today: NaiveDate) -> Option<NaiveDate> {
+    let around = |year: i32| (year - 1..=year + 1).filter_map(move |y| moving_date(rule, y));
+    match which {
+        Which::Coming => around(today.year()).filter(|&d| d >= today).min(),
+        Which::Next => around(today.year()).filter(|&d| d > today).min(),
+        Which::Last => around(today.year()).filter(|&d| d < today).max(),
+        Which::In(year) => around(year).find(|d| d.year() == year),
+    }
+}
+
+/// The day of `rule` for `year` (the lunar year that begins in it, for lunar days);
+/// `None` outside the years the calendars are known for.
+fn moving_date(rule: Moving, year: i32) -> Option<NaiveDate> {
+    match rule {
+        Moving::Fixed(month, day) => NaiveDate::from_ymd_opt(year, month, day),
+        Moving::Lunar(month, day) => {
+            let year = u16::try_from(year).ok()?;
+            LunisolarDate::from_ymd(year, month, false, day)
+                .ok()
+                .map(LunisolarDate::to_naive_date)
+        }
+        Moving::LunarYearEnd => moving_date(Moving::Lunar(1, 1), year + 1)?.pred_opt(),
+        Moving::Easter(offset) => {
+            let sunday = easter_sunday(year)?;
+            if offset >= 0 {
+                sunday.checked_add_days(Days::new(offset.unsigned_abs()))
+            } else {
+                sunday.checked_sub_days(Days::new(offset.unsigned_abs()))
+            }
+        }
+        Moving::ChingMing => ching_ming(year),
+    }
+}
+
+/// Easter Sunday of the Gregorian calendar (the anonymous Gregorian computus).
+fn easter_sunday(year: i32) -> Option<NaiveDate> {
+    let y = year;
+    let a = y % 19;
+    let (b, c) = (y / 100, y % 100);
+    let (d, e) = (b / 4, b % 4);
+    let f = (b + 8) / 25;
+    let g = (b - f + 1) / 3;
+    let h = (19 * a + b - d - g + 15) % 30;
+    let (i, k) = (c / 4, c % 4);
+    let l = (32 + 2 * e + 2 * i - h - k) % 7;
+    let m = (a + 11 * h + 22 * l) / 451;
+    let month = (h + l - 7 * m + 114) / 31;
+    let day = (h + l - 7 * m + 114) % 31 + 1;
+    NaiveDate::from_ymd_opt(y, u32::try_from(month).ok()?, u32::try_from(day).ok()?)
+}
+
+/// Ching Ming, the solar term at the sun's longitude 15°, for 2000–2099: the day of
+/// April is ⌊0.2422·Y + 4.81⌋ − ⌊Y/4⌋ with Y the year's last two digits (the common
+/// rule for the solar terms of this century; it has no exceptions for Ching Ming).
+fn ching_ming(year: i32) -> Option<NaiveDate> {
+    if !(2000..=2099).contains(&year) {
+        return None;
+    }
+    let y = f64::from(year - 2000);
+    let day = (0.2422 * y + 4.81).floor() as i32 - (year - 2000) / 4;
+    NaiveDate::from_ymd_opt(year, 4, u32::try_from(day).ok()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn lunar_holidays_fall_on_their_gregorian_days() {
+        // Hong Kong's published general holidays.
+        let cases = [
+            (Moving::Lunar(1, 1), 2025, ymd(2025, 1, 29)),
+            (Moving::Lunar(1, 1), 2026, ymd(2026, 2, 17)),
+            (Moving::Lunar(1, 1), 2027, ymd(2027, 2, 6)),
+            (Moving::LunarYearEnd, 2026, ymd(2027, 2, 5)),
+            (Moving::Lunar(4, 8), 2026, ymd(2026, 5, 24)),
+            (Moving::Lunar(5, 5), 2025, ymd(2025, 5, 31)),
+            (Moving::Lunar(5, 5), 2026, ymd(2026, 6, 19)),
+            (Moving::Lunar(8, 15), 2025, ymd(2025, 10, 6)),
+            (Moving::Lunar(8, 15), 2026, ymd(2026, 9, 25)),
+            (Moving::Lunar(9, 9), 2025, ymd(2025, 10, 29)),
+            (Moving::Lunar(9, 9), 2026, ymd(2026, 10, 18)),
+        ];
+        for (rule, year, want) in cases {
+            assert_eq!(moving_date(rule, year), Some(want), "{rule:?} {year}");
+        }
+    }
+
+    #[test]
+    fn easter_and_ching_ming() {
+        for (year, sunday) in [
+            (2024, ymd(2024, 3, 31)),
+            (2025, ymd(2025, 4, 20)),
+            (2026, ymd(2026, 4, 5)),
+            (2027, ymd(2027, 3, 28)),
+            (2038, ymd(2038, 4, 25)),
+        ] {
+            assert_eq!(easter_sunday(year), Some(sunday), "{year}");
+        }
+        assert_eq!(moving_date(Moving::Easter(-2), 2026), Some(ymd(2026, 4, 3)));
+        assert_eq!(moving_date(Moving::Easter(1), 2026), Some(ymd(2026, 4, 6)));
+        for (year, day) in [
+            (2021, 4),
+            (2022, 5),
+            (2023, 5),
+            (2024, 4),
+            (2025, 4),
+            (2026, 5),
+        ] {
+            assert_eq!(ching_ming(year), Some(ymd(year, 4, day)), "{year}");
+        }
+        assert_eq!(ching_ming(2100), None);
+    }
+
+    #[test]
+    fn the_occurrence_named_seen_from_today() {
+        let today = ymd(2026, 12, 6);
+        let at = |rule, which| occurrence(rule, which, today);
+        assert_eq!(
+            at(Moving::Lunar(1, 1), Which::Coming),
+            Some(ymd(2027, 2, 6))
+        );
+        assert_eq!(
+            at(Moving::Lunar(8, 15), Which::Coming),
+            Some(ymd(2027, 9, 15))
+        );
+        assert_eq!(
+            at(Moving::Lunar(8, 15), Which::Last),
+            Some(ymd(2026, 9, 25))
+        );
+        assert_eq!(
+            at(Moving::Lunar(1, 1), Which::In(2018)),
+            Some(ymd(2018, 2, 16))
+        );
+        assert_eq!(
+            at(Moving::Easter(0), Which::In(2010)),
+            Some(ymd(2010, 4, 4))
+        );
+        assert_eq!(
+            at(Moving::Fixed(12, 25), Which::Coming),
+            Some(ymd(2026, 12, 25))
+        );
+        assert_eq!(
+            at(Moving::Fixed(12, 25), Which::Last),
+            Some(ymd(2025, 12, 25))
+        );
+        assert_eq!(
+            at(Moving::Fixed(1, 1), Which::Coming),
+            Some(ymd(2027, 1, 1))
+        );
+        // The eve of the lunar new year, asked in January, is weeks away, not a year.
+        let january = ymd(2027, 1, 10);
+        assert_eq!(
+            occurrence(Moving::LunarYearEnd, Which::Coming, january),
+            Some(ymd(2027, 2, 5))
+        );
+        // On the day itself: today counts, `next` is a year on.
+        let new_year = ymd(2027, 2, 6);
+        assert_eq!(
+            occurrence(Moving::Lunar(1, 1), Which::Coming, new_year),
+            Some(new_year)
+        );
+        assert_eq!(
+            occurrence(Moving::Lunar(1, 1), Which::Next, new_year),
+            Some(ymd(2028, 1, 26))
+        );
+    }
+}
