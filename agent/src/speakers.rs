@@ -2,7 +2,7 @@
 //! recording with CAM++ when its model is installed, and give each segment the label
 //! of the speaker who talks most within it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use inference::speakers::{diarize, CamPlusPlus, Diarization, DiarizeOptions, SpeakerCount};
@@ -42,19 +42,24 @@ impl SpeakerMode {
 /// The speaker model, or `None` in auto mode when it is not installed. A forced count
 /// without the model, or a damaged model, is an error that says what to fetch.
 pub fn load_model(store: &ModelStore, mode: SpeakerMode) -> anyhow::Result<Option<CamPlusPlus>> {
-    let path = match mode {
-        SpeakerMode::Off => return Ok(None),
+    model_path(store, mode)?.map(|p| load_from(&p)).transpose()
+}
+
+/// Where the speaker model is, or `None` when speakers are off, or in auto mode when it
+/// is not installed (said in the log).
+pub fn model_path(store: &ModelStore, mode: SpeakerMode) -> Result<Option<PathBuf>, models::Error> {
+    match mode {
+        SpeakerMode::Off => Ok(None),
         SpeakerMode::Auto => match store.primary_path(SPEAKER_MODEL) {
-            Ok(p) => p,
+            Ok(p) => Ok(Some(p)),
             Err(e) if e.kind() == models::ErrorKind::ModelMissing => {
                 tracing::info!("speakers are not separated: {e}");
-                return Ok(None);
+                Ok(None)
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => Err(e),
         },
-        SpeakerMode::Exactly(_) => store.primary_path(SPEAKER_MODEL)?,
-    };
-    Ok(Some(load_from(&path)?))
+        SpeakerMode::Exactly(_) => store.primary_path(SPEAKER_MODEL).map(Some),
+    }
 }
 
 fn load_from(path: &Path) -> anyhow::Result<CamPlusPlus> {
@@ -144,6 +149,19 @@ pub fn beside<M, S: Send>(
 /// `S1`, `S2`, … for 0-based speaker numbers.
 pub fn label(speaker: usize) -> String {
     format!("S{}", speaker + 1)
+}
+
+/// For each `[start, end)` of `segments`, the name (of `names`, one per speaker) of the
+/// speaker who talks most within it, if anyone does.
+pub fn of_segments<T: Clone>(
+    diarization: &Diarization,
+    names: &[T],
+    segments: impl IntoIterator<Item = (f64, f64)>,
+) -> Vec<Option<T>> {
+    segments
+        .into_iter()
+        .map(|(start, end)| diarization.speaker_of(start, end).map(|i| names[i].clone()))
+        .collect()
 }
 
 /// The label of the speaker of [start, end), if anyone speaks in it.

@@ -151,16 +151,11 @@ pub fn run(global: &GlobalArgs, args: TranscribeArgs) -> anyhow::Result<()> {
                 separated.ran_s
             );
             let voices = crate::commands::voices::known_voices(args.data.clone())?;
-            let names = voices.speakers_of(&diarization);
-            transcript
-                .segments
-                .iter()
-                .map(|s| {
-                    diarization
-                        .speaker_of(s.start, s.end)
-                        .map(|i| names[i].clone())
-                })
-                .collect()
+            speakers::of_segments(
+                &diarization,
+                &voices.speakers_of(&diarization),
+                transcript.segments.iter().map(|s| (s.start, s.end)),
+            )
         }
         None => Vec::new(),
     };

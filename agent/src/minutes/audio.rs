@@ -9,10 +9,10 @@ use models::ModelStore;
 use serde_json::{json, Value};
 
 use inference::speakers::{diarize, CamPlusPlus, Diarization, DiarizeOptions};
-use models::catalogue::SPEAKER_MODEL;
 
 use super::error::{MinutesError, Result};
 use super::transcript::{from_transcribe_json, Transcript};
+use crate::speakers::SpeakerMode;
 use crate::voices::{KnownVoices, SegmentSpeaker};
 
 /// Longer recordings are refused unless told otherwise (`mishu minutes
@@ -94,7 +94,9 @@ pub fn transcribe(
         languages: languages.clone(),
         ..TranscribeOptions::default()
     };
-    let speaker_model = speaker_model(&store)?;
+    let speaker_model = crate::speakers::model_path(&store, SpeakerMode::Auto)?
+        .map(|path| CamPlusPlus::load(&path))
+        .transpose()?;
     let samples = &audio.samples;
     let (t, diarized) = crate::speakers::beside(
         || {
@@ -148,18 +150,6 @@ pub fn transcribe(
     })
 }
 
-/// The speaker model, or `None` when it is not installed (speakers are not separated).
-fn speaker_model(store: &ModelStore) -> Result<Option<CamPlusPlus>> {
-    match store.primary_path(SPEAKER_MODEL) {
-        Ok(path) => Ok(Some(CamPlusPlus::load(&path)?)),
-        Err(e) if e.kind() == models::ErrorKind::ModelMissing => {
-            tracing::info!("speakers are not separated: {e}");
-            Ok(None)
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// Each segment's speaker: an enrolled person of `voices` whose voice it clearly is,
 /// else the label of the speaker who talks most within it.
 fn name_speakers(
@@ -177,12 +167,9 @@ fn name_speakers(
             .filter(|n| matches!(n, SegmentSpeaker::Person { .. }))
             .count(),
     );
-    t.segments
-        .iter()
-        .map(|s| {
-            diarization
-                .speaker_of(s.start, s.end)
-                .map(|i| names[i].clone())
-        })
-        .collect()
+    crate::speakers::of_segments(
+        diarization,
+        &names,
+        t.segments.iter().map(|s| (s.start, s.end)),
+    )
 }
