@@ -10,6 +10,27 @@ use super::context::Context;
 use super::cursor::Cursor;
 use super::days::Day;
 
+/// The English words a holiday's name begins with (besides `new`, which other time
+/// words begin with too): the spotting only tries the grammars at these.
+pub(super) const FIRST_WORDS: &[&str] = &[
+    "christmas",
+    "xmas",
+    "boxing",
+    "valentine",
+    "valentines",
+    "halloween",
+    "chinese",
+    "lunar",
+    "mid",
+    "dragon",
+    "tuen",
+    "buddha",
+    "chung",
+    "ching",
+    "easter",
+    "good",
+];
+
 /// Holidays on a fixed day of the Gregorian calendar (month, day).
 const FIXED: &[(&str, (u32, u32))] = &[
     ("christmas day", (12, 25)),
@@ -269,6 +290,21 @@ mod tests {
 
     fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn every_english_name_begins_with_a_first_word() {
+        let names = FIXED
+            .iter()
+            .map(|(n, _)| *n)
+            .chain(MOVING.iter().map(|(n, _)| *n));
+        for name in names.filter(|n| n.starts_with(|c: char| c.is_ascii_alphabetic())) {
+            let first: String = name.chars().take_while(char::is_ascii_alphabetic).collect();
+            assert!(
+                first == "new" || FIRST_WORDS.contains(&first.as_str()),
+                "{name}"
+            );
+        }
     }
 
     #[test]

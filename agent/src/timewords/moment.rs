@@ -8,7 +8,7 @@ use super::context::Context;
 use super::cursor::Cursor;
 use super::dates::{date, DateResult};
 use super::days::{month_end_day, relative_day, week_end_day, weekday, Day};
-use super::holidays::holiday;
+use super::holidays::{self, holiday};
 use super::ordinals::{month_day_on, ordinal_day};
 use super::span::When;
 
@@ -20,25 +20,9 @@ pub(crate) struct Moment {
 }
 
 /// The English words a day expression can begin with (the grammars are tried often:
-/// a word that is none of these is turned away at once).
-const DAY_FIRST_WORDS: [&str; 101] = [
-    "christmas",
-    "xmas",
-    "boxing",
+/// a word that is none of these, nor a holiday's first word, is turned away at once).
+const DAY_FIRST_WORDS: [&str; 85] = [
     "new",
-    "valentine",
-    "valentines",
-    "halloween",
-    "chinese",
-    "lunar",
-    "mid",
-    "dragon",
-    "tuen",
-    "buddha",
-    "chung",
-    "ching",
-    "easter",
-    "good",
     "closest",
     "nearest",
     "today",
@@ -135,6 +119,7 @@ fn may_start_day(c: &Cursor) -> bool {
             let word = &rest[..len];
             DAY_FIRST_WORDS
                 .iter()
+                .chain(holidays::FIRST_WORDS)
                 .any(|w| w.len() == len && w.as_bytes().eq_ignore_ascii_case(word))
         }
         Some(b) => !b.is_ascii(),
