@@ -7,20 +7,17 @@
 //! ([`fallback::SUPPORTED`]); everything else here is the same for both.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use crate::llm::chat_template::ChatTemplate;
-use crate::llm::constrained::{Layout, Matcher, TokenIndex};
+use crate::llm::constrained::{Matcher, TokenIndex};
+use crate::llm::decoding::{Decoding, Prefilled, Step};
 use crate::llm::fallback::{self, FallbackModel};
-use crate::llm::generate::{
-    FinishReason, GenerateOutput, GenerateRequest, JumpForward, Prompt, TextTracker,
-};
+use crate::llm::generate::{FinishReason, GenerateOutput, GenerateRequest, Prompt};
 use crate::llm::gguf::Gguf;
 use crate::llm::kv_cache::KvCache;
 use crate::llm::model::{self, Decoder, DecoderConfig};
-use crate::llm::sampling::Sampler;
 use crate::llm::tokenizer::Tokenizer;
 use crate::{Error, Result};
 
@@ -230,6 +227,114 @@ impl Llm {
         req: &GenerateRequest,
         on_text: &mut dyn FnMut(&str),
     ) -> Result<GenerateOutput> {
+        let mut session = self.session.lock().unwrap_or_else(|e| e.into_inner());
+        let session = &mut *session;
+        let (prefilled, mut logits) = self.prefill(session, req)?;
+        let mut decoding = Decoding::new(self, req, prefilled);
+        let t1 = Instant::now();
+        let finish = loop {
+            match decoding.next(&mut logits, on_text)? {
+                Step::Run(tokens) => logits = self.step(session, &tokens)?,
+                Step::Done(finish) => break finish,
+            }
+        };
+        Ok(decoding.finish(finish, t1.elapsed().as_secs_f64(), on_text))
+    }
+
+    /// Generates the completions of several requests together: each prompt is run in
+    /// turn (reusing the cached prefix as [`Llm::generate`] does), then the answers are
+    /// decoded in the same steps, each weight read once per step for all of them.
+    /// `on_text` receives each request's index with its text. A greedy answer may differ
+    /// from [`Llm::generate`]'s where two tokens are near ties: a step of several rows
+    /// sums in another order. Each output's `decode_s` is its share of the steps it
+    /// was in, so the outputs' times add up to the time taken. The fallback engine
+    /// runs the requests one after the other.
+    pub fn generate_batch(
+        &self,
+        reqs: &[GenerateRequest],
+        on_text: &mut dyn FnMut(usize, &str),
+    ) -> Result<Vec<GenerateOutput>> {
+        let Some(decoder) = self.decoder.as_ref().filter(|_| reqs.len() > 1) else {
+            return reqs
+                .iter()
+                .enumerate()
+                .map(|(i, req)| self.generate(req, &mut |t| on_text(i, t)))
+                .collect();
+        };
+        struct Sequence<'a> {
+            decoding: Decoding<'a>,
+            cache: KvCache,
+            logits: Vec<f32>,
+            run: Vec<u32>,
+            finish: Option<FinishReason>,
+            decode_s: f64,
+        }
+        let mut session = self.session.lock().unwrap_or_else(|e| e.into_inner());
+        let session = &mut *session;
+        let mut seqs = Vec::with_capacity(reqs.len());
+        for req in reqs {
+            let (prefilled, logits) = self.prefill(session, req)?;
+            let Cache::Fast(cache) = &session.cache else {
+                return Err(Error::Engine(
+                    "the model has no decoder cache (a bug)".into(),
+                ));
+            };
+            seqs.push(Sequence {
+                // Room for the answer, and the text a schema may add at the end.
+                cache: cache.fork(cache.len(), req.max_tokens + 64)?,
+                decoding: Decoding::new(self, req, prefilled),
+                logits,
+                run: Vec::new(),
+                finish: None,
+                decode_s: 0.0,
+            });
+        }
+        loop {
+            for (i, s) in seqs.iter_mut().enumerate() {
+                s.run.clear();
+                if s.finish.is_some() {
+                    continue;
+                }
+                match s.decoding.next(&mut s.logits, &mut |t| on_text(i, t))? {
+                    Step::Run(tokens) => s.run = tokens,
+                    Step::Done(finish) => s.finish = Some(finish),
+                }
+            }
+            let t = Instant::now();
+            let mut live: Vec<(&[u32], &mut KvCache)> = seqs
+                .iter_mut()
+                .filter(|s| !s.run.is_empty())
+                .map(|s| (s.run.as_slice(), &mut s.cache))
+                .collect();
+            if live.is_empty() {
+                break;
+            }
+            let n = live.len();
+            let logits = decoder.forward_batch(&mut live)?;
+            let share = t.elapsed().as_secs_f64() / n as f64;
+            for (s, l) in seqs.iter_mut().filter(|s| !s.run.is_empty()).zip(logits) {
+                s.logits = l;
+                s.decode_s += share;
+            }
+        }
+        Ok(seqs
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let finish = s.finish.unwrap_or(FinishReason::Length);
+                s.decoding
+                    .finish(finish, s.decode_s, &mut |t| on_text(i, t))
+            })
+            .collect())
+    }
+
+    /// Runs `req`'s prompt after the longest prefix the session's cache already holds,
+    /// and returns it with the logits of its last token.
+    fn prefill(
+        &self,
+        session: &mut Session,
+        req: &GenerateRequest,
+    ) -> Result<(Prefilled, Vec<f32>)> {
         let text = self.render_prompt(&req.prompt)?;
         let prompt = self.tokenizer.encode(&text)?;
         if prompt.is_empty() {
@@ -243,9 +348,6 @@ impl Llm {
                 reserved: 1,
             });
         }
-        let mut session = self.session.lock().unwrap_or_else(|e| e.into_inner());
-        let session = &mut *session;
-
         // Reuse the keys/values of the longest shared prefix; at least one prompt token
         // must run to produce the first logits.
         let shared = match &mut session.cache {
@@ -262,194 +364,17 @@ impl Llm {
         };
         session.tokens.truncate(shared);
         tracing::debug!(prompt = prompt.len(), cached = shared, "prefill");
-
         let t0 = Instant::now();
         let mut logits = Vec::new();
         for chunk in prompt[shared..].chunks(self.prefill_chunk) {
             logits = self.step(session, chunk)?;
         }
-        let prefill_s = t0.elapsed().as_secs_f64();
-
-        let mut matcher = req.schema.as_ref().map(|s| Matcher::new(s.clone()));
-        let mut layout = Layout::new();
-        let index = matcher.as_ref().map(|_| self.token_index());
-        let mut sampler = Sampler::new(req.sampling.clone());
-        let stop_tokens: &[u32] = if req.ignore_eos && matcher.is_none() {
-            &[]
-        } else {
-            self.tokenizer.stop_tokens()
+        let prefilled = Prefilled {
+            prompt,
+            cached: shared,
+            prefill_s: t0.elapsed().as_secs_f64(),
         };
-        let mut tracker = TextTracker::new(if matcher.is_some() { &[] } else { &req.stop });
-        let mut generated: Vec<u32> = Vec::new();
-        let mut allowed: Vec<u32> = Vec::new();
-        let mut masked: Vec<f32> = Vec::new();
-        let mut mask_s = 0.0;
-        let mut decode_steps = 0usize;
-        let t1 = Instant::now();
-        // Tokens to run through the model next: the one just chosen, and after it the
-        // text the schema dictates (fed in one step instead of one step per token).
-        let mut batch: Vec<u32> = Vec::new();
-        let finish = loop {
-            if req
-                .cancel
-                .as_ref()
-                .is_some_and(|c| c.load(Ordering::Relaxed))
-            {
-                break FinishReason::Cancelled;
-            }
-            if generated.len() >= req.max_tokens {
-                break FinishReason::Length;
-            }
-            if sampler.params().repetition_penalty != 1.0 {
-                let history: Vec<u32> = prompt.iter().chain(generated.iter()).copied().collect();
-                sampler.penalize(&mut logits, &history);
-            }
-            let next = match (&matcher, index) {
-                (Some(m), Some(index)) => {
-                    let tm = Instant::now();
-                    m.allowed_tokens(index, &mut allowed);
-                    if m.can_stop() {
-                        allowed.extend_from_slice(stop_tokens);
-                    }
-                    masked.clear();
-                    masked.resize(logits.len(), f32::NEG_INFINITY);
-                    for &t in &allowed {
-                        if let Some(l) = logits.get(t as usize) {
-                            masked[t as usize] = *l;
-                        }
-                    }
-                    mask_s += tm.elapsed().as_secs_f64();
-                    sampler.sample(&masked)
-                }
-                _ => {
-                    if req.ignore_eos {
-                        for &t in self.tokenizer.stop_tokens() {
-                            if let Some(l) = logits.get_mut(t as usize) {
-                                *l = f32::NEG_INFINITY;
-                            }
-                        }
-                    }
-                    sampler.sample(&logits)
-                }
-            };
-            let Some(next) = next else {
-                return Err(Error::Engine(
-                    "no token is allowed at this point of the JSON schema".into(),
-                ));
-            };
-            if stop_tokens.contains(&next) {
-                break match &matcher {
-                    Some(_) => FinishReason::SchemaComplete,
-                    None => FinishReason::Stop,
-                };
-            }
-            generated.push(next);
-            let bytes = if self.tokenizer.is_control(next) {
-                &[][..]
-            } else {
-                self.tokenizer.token_bytes(next)
-            };
-            tracker.push(bytes);
-            if let Some(m) = matcher.as_mut() {
-                let tm = Instant::now();
-                let ok = m.advance(bytes);
-                layout.push(bytes);
-                mask_s += tm.elapsed().as_secs_f64();
-                if !ok {
-                    return Err(Error::Engine(format!(
-                        "token {next} broke the JSON schema constraint (a bug)"
-                    )));
-                }
-                if m.is_complete() {
-                    if let Some(s) = tracker.take_ready(true) {
-                        on_text(&s);
-                    }
-                    break FinishReason::SchemaComplete;
-                }
-                let tm = Instant::now();
-                let budget = req.max_tokens.saturating_sub(generated.len());
-                let forced = match req.jump_forward {
-                    JumpForward::Off => Vec::new(),
-                    JumpForward::Compact => self.forced_tokens(&m.forced(), budget)?,
-                    JumpForward::InLayout => self.forced_tokens(&m.forced_in(&layout), budget)?,
-                };
-                for &t in &forced {
-                    let bytes = self.tokenizer.token_bytes(t);
-                    m.advance(bytes);
-                    layout.push(bytes);
-                    tracker.push(bytes);
-                    generated.push(t);
-                }
-                batch.extend_from_slice(&forced);
-                mask_s += tm.elapsed().as_secs_f64();
-                if m.is_complete() {
-                    if let Some(s) = tracker.take_ready(true) {
-                        on_text(&s);
-                    }
-                    break FinishReason::SchemaComplete;
-                }
-            } else if let Some(at) = tracker.stop_at() {
-                tracker.cut(at);
-                break FinishReason::Stop;
-            }
-            if let Some(s) = tracker.take_ready(false) {
-                on_text(&s);
-            }
-            if let (Some(m), Some(flag)) = (matcher.as_mut(), req.close_array.as_ref()) {
-                if flag.swap(false, Ordering::Relaxed) {
-                    let closing = self.array_closing_tokens(m)?;
-                    for &t in &closing {
-                        let bytes = self.tokenizer.token_bytes(t);
-                        m.advance(bytes);
-                        layout.push(bytes);
-                        tracker.push(bytes);
-                        generated.push(t);
-                    }
-                    batch.extend_from_slice(&closing);
-                    if m.is_complete() {
-                        if let Some(s) = tracker.take_ready(true) {
-                            on_text(&s);
-                        }
-                        break FinishReason::SchemaComplete;
-                    }
-                }
-            }
-            batch.insert(0, next);
-            if session.tokens.len() + batch.len() > context {
-                break FinishReason::Length;
-            }
-            logits = self.step(session, &batch)?;
-            batch.clear();
-            decode_steps += 1;
-        };
-        // Out of budget inside a JSON document: close it with the shortest valid ending
-        // so the text still parses and validates (the finish reason says it was cut).
-        if let Some(m) = matcher.as_mut() {
-            if !m.is_complete() && !m.can_stop() {
-                let tail = m.completion();
-                tracing::debug!(tail = %String::from_utf8_lossy(&tail), "closing the JSON document");
-                tracker.push(&tail);
-            }
-        }
-        if let Some(s) = tracker.take_ready(true) {
-            on_text(&s);
-        }
-        let decode_s = t1.elapsed().as_secs_f64();
-        let ran = prompt.len() - shared;
-        Ok(GenerateOutput {
-            text: tracker.text(),
-            completion_tokens: generated.len(),
-            tokens: generated,
-            prompt_tokens: prompt.len(),
-            cached_prompt_tokens: shared,
-            prefill_s,
-            decode_s,
-            prefill_tokens_per_s: rate(ran, prefill_s),
-            decode_tokens_per_s: rate(decode_steps, decode_s),
-            decode_steps,
-            mask_s,
-            finish_reason: finish,
-        })
+        Ok((prefilled, logits))
     }
 
     /// Runs tokens through the model, keeping the session's token list in step with
@@ -473,7 +398,7 @@ impl Llm {
     /// is left to the model: it may join the dictated text to what the model writes
     /// next (`":"` opening a string, `":null`), and forcing a boundary there the model
     /// would not have made skews its next choice.
-    fn forced_tokens(&self, text: &[u8], budget: usize) -> Result<Vec<u32>> {
+    pub(crate) fn forced_tokens(&self, text: &[u8], budget: usize) -> Result<Vec<u32>> {
         if budget == 0 {
             return Ok(Vec::new());
         }
@@ -487,7 +412,7 @@ impl Llm {
 impl Llm {
     /// The tokens that end the array `m` is in (see [`Matcher::array_close`]), or none
     /// when the tokenizer cannot spell that text exactly.
-    fn array_closing_tokens(&self, m: &Matcher) -> Result<Vec<u32>> {
+    pub(crate) fn array_closing_tokens(&self, m: &Matcher) -> Result<Vec<u32>> {
         let tokens = self.spelling(&m.array_close())?;
         if !tokens.is_empty() {
             tracing::debug!(
@@ -521,12 +446,4 @@ impl Llm {
 
 fn common_prefix(a: &[u32], b: &[u32]) -> usize {
     a.iter().zip(b).take_while(|(x, y)| x == y).count()
-}
-
-fn rate(n: usize, s: f64) -> f64 {
-    if s > 0.0 {
-        n as f64 / s
-    } else {
-        0.0
-    }
 }

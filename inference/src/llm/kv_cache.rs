@@ -33,7 +33,17 @@ const GROW_STEP: usize = 512;
 
 impl KvCache {
     pub fn new(n_layers: usize, kv_heads: usize, head_dim: usize, max_len: usize) -> Result<Self> {
-        let cap = GROW_STEP.min(max_len);
+        Self::with_capacity(n_layers, kv_heads, head_dim, max_len, GROW_STEP)
+    }
+
+    fn with_capacity(
+        n_layers: usize,
+        kv_heads: usize,
+        head_dim: usize,
+        max_len: usize,
+        capacity: usize,
+    ) -> Result<Self> {
+        let cap = capacity.min(max_len);
         let row = kv_heads * head_dim;
         Ok(KvCache {
             k: (0..n_layers).map(|_| vec![f16::ZERO; cap * row]).collect(),
@@ -123,6 +133,28 @@ impl KvCache {
         (&self.k[layer], &self.v[layer], layout)
     }
 
+    /// A new cache holding this one's first `len` positions, with room for `room` more
+    /// before it has to grow: a sequence that goes on from a prompt already run, while
+    /// this cache goes on with another.
+    pub fn fork(&self, len: usize, room: usize) -> Result<KvCache> {
+        let len = len.min(self.len);
+        let (layers, heads, hd) = (self.k.len(), self.kv_heads, self.head_dim);
+        let mut out = KvCache::with_capacity(layers, heads, hd, self.max_len, len + room.max(1))?;
+        let (hd, from, to) = (self.head_dim, self.capacity, out.capacity);
+        for (dst, src) in out
+            .k
+            .iter_mut()
+            .chain(out.v.iter_mut())
+            .zip(self.k.iter().chain(self.v.iter()))
+        {
+            for h in 0..self.kv_heads {
+                dst[h * to * hd..][..len * hd].copy_from_slice(&src[h * from * hd..][..len * hd]);
+            }
+        }
+        out.len = len;
+        Ok(out)
+    }
+
     pub fn advance(&mut self, seq: usize) {
         self.len += seq;
     }
@@ -161,5 +193,41 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_fork_holds_the_prefix_and_goes_on_alone() {
+        let (nkv, hd) = (2, 4);
+        let mut c = KvCache::new(2, nkv, hd, 4000).unwrap();
+        c.reserve(1500).unwrap();
+        for layer in 0..2 {
+            let k: Vec<f32> = (0..700 * nkv * hd).map(|i| (i % 1000) as f32).collect();
+            let v: Vec<f32> = k.iter().map(|x| x + 0.5).collect();
+            c.write(layer, &k, &v);
+        }
+        c.advance(700);
+        let mut f = c.fork(600, 100).unwrap();
+        assert_eq!(f.len(), 600);
+        assert!(
+            c.fork(5000, 0).unwrap().len() == 700,
+            "no more than the cache holds"
+        );
+        for layer in 0..2 {
+            let ((ck, cv, cl), (fk, fv, fl)) = (c.layer(layer), f.layer(layer));
+            assert_ne!(cl.head, fl.head, "the fork has its own capacity");
+            for p in [0, 1, 511, 512, 599] {
+                for h in 0..nkv {
+                    let (a, b) = (p * cl.row + h * cl.head, p * fl.row + h * fl.head);
+                    assert_eq!(ck[a..a + hd], fk[b..b + hd], "{layer} {p} {h}");
+                    assert_eq!(cv[a..a + hd], fv[b..b + hd]);
+                }
+            }
+        }
+        f.reserve(1).unwrap();
+        f.write(0, &[9.0; 8], &[9.0; 8]);
+        f.advance(1);
+        assert_eq!((f.len(), c.len()), (601, 700));
+        let (ck, _, cl) = c.layer(0);
+        assert_eq!(ck[600 * cl.row].to_f32(), (600 * nkv * hd % 1000) as f32);
     }
 }

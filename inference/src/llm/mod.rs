@@ -13,6 +13,7 @@
 
 pub mod chat_template;
 pub mod constrained;
+mod decoding;
 pub mod engine;
 pub mod fallback;
 pub mod generate;
