@@ -424,3 +424,47 @@ fn a_recording_shows_its_progress_and_where_the_time_went() {
         assert!(item["source"]["start"].as_f64().is_some(), "{item}");
     }
 }
+
+#[test]
+fn a_meeting_read_in_several_parts_keeps_each_parts_items() {
+    // Small parts, read and answered together: each answer must be grounded in its own
+    // part, so items from the start and the end of the meeting both survive.
+    let name = "en_sales_weekly";
+    let case = expected(name);
+    let transcript = meetings().join(case["transcript"].as_str().unwrap());
+    let out = minutes(
+        &transcript,
+        &[
+            "--now",
+            case["now"].as_str().unwrap(),
+            "--chunk-tokens",
+            "150",
+            "--no-second-look",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let parts = doc["stats"]["chunks"].as_u64().unwrap();
+    assert!(parts >= 4, "{parts} parts");
+    let text = std::fs::read_to_string(&transcript).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let items = doc["action_items"].as_array().unwrap();
+    let line_of = |item: &Value| {
+        let said = item["source"]["text"].as_str().unwrap();
+        lines
+            .iter()
+            .position(|l| l.contains(said))
+            .unwrap_or_else(|| panic!("not in the transcript: {item}"))
+    };
+    let owned = |id: &str, words: &str| {
+        items.iter().find(|i| {
+            i["owner"]["id"].as_str() == Some(id)
+                && i["task"].as_str().unwrap().to_lowercase().contains(words)
+        })
+    };
+    let quote = owned("p006", "quote").unwrap_or_else(|| panic!("Fiona's quote: {items:#?}"));
+    let booth = owned("p002", "booth").unwrap_or_else(|| panic!("Amy's booth: {items:#?}"));
+    assert!(line_of(quote) < lines.len() / 2, "{quote}");
+    assert!(line_of(booth) > lines.len() / 2, "{booth}");
+    assert_eq!(booth["due"].as_str().map(|d| &d[..10]), Some("2026-12-04"));
+}

@@ -70,50 +70,93 @@ pub fn generate_json(
     cancel: Option<Arc<AtomicBool>>,
     usage: &mut Usage,
 ) -> Result<(String, FinishReason)> {
-    let close_array = Arc::new(AtomicBool::new(false));
-    let req = GenerateRequest {
-        prompt: Prompt::Chat(vec![
-            Message::new("system", prompt.system.clone()),
-            Message::new("user", prompt.user.clone()),
-        ]),
+    let mut answers = generate_json_batch(
+        llm,
+        std::slice::from_ref(prompt),
+        schema,
         max_tokens,
-        sampling: SamplingParams {
-            temperature: 0.0,
-            ..Default::default()
-        },
-        stop: Vec::new(),
-        schema: Some(schema),
         cancel,
-        ignore_eos: false,
-        // Feeding the schema's text in the model's layout (`JumpForward::InLayout`) saves
-        // steps but, batched, the sums round differently and near ties can turn: not
-        // used until measured on the development set.
-        jump_forward: inference::llm::JumpForward::Off,
-        close_array: Some(close_array.clone()),
-    };
-    let mut watch = RepeatWatch::default();
-    let out = llm.generate(&req, &mut |piece| {
-        if watch.push(piece) {
+        usage,
+    )?;
+    Ok(answers.pop().unwrap_or((String::new(), FinishReason::Stop)))
+}
+
+/// [`generate_json`] for several prompts, decoded together (see
+/// [`Llm::generate_batch`]): the answers in the prompts' order.
+pub fn generate_json_batch(
+    llm: &Llm,
+    prompts: &[prompts::ChatPrompt],
+    schema: Arc<Schema>,
+    max_tokens: usize,
+    cancel: Option<Arc<AtomicBool>>,
+    usage: &mut Usage,
+) -> Result<Vec<(String, FinishReason)>> {
+    let close_arrays: Vec<Arc<AtomicBool>> = prompts
+        .iter()
+        .map(|_| Arc::new(AtomicBool::new(false)))
+        .collect();
+    let requests: Vec<GenerateRequest> = prompts
+        .iter()
+        .zip(&close_arrays)
+        .map(|(prompt, close_array)| GenerateRequest {
+            prompt: Prompt::Chat(vec![
+                Message::new("system", prompt.system.clone()),
+                Message::new("user", prompt.user.clone()),
+            ]),
+            max_tokens,
+            sampling: SamplingParams {
+                temperature: 0.0,
+                ..Default::default()
+            },
+            stop: Vec::new(),
+            schema: Some(schema.clone()),
+            cancel: cancel.clone(),
+            ignore_eos: false,
+            // Feeding the schema's text in the model's layout (`JumpForward::InLayout`)
+            // saves steps but was measured on the development set and not taken.
+            jump_forward: inference::llm::JumpForward::Off,
+            close_array: Some(close_array.clone()),
+        })
+        .collect();
+    let mut watches: Vec<RepeatWatch> = prompts.iter().map(|_| RepeatWatch::default()).collect();
+    let outputs = llm.generate_batch(&requests, &mut |i, piece| {
+        if watches[i].push(piece) {
             tracing::info!("the model repeated a list element; the list is ended there");
-            close_array.store(true, Ordering::Relaxed);
+            close_arrays[i].store(true, Ordering::Relaxed);
         }
     })?;
-    usage.add(&out);
-    tracing::info!(
-        prompt = out.prompt_tokens,
-        cached = out.cached_prompt_tokens,
-        generated = out.completion_tokens,
-        prefill_s = out.prefill_s,
-        decode_s = out.decode_s,
-        decode_steps = out.decode_steps,
-        finish = out.finish_reason.as_str(),
-        "minutes call"
-    );
-    tracing::debug!("answer: {}", out.text);
-    if out.finish_reason == FinishReason::Cancelled {
-        return Err(super::error::MinutesError::Cancelled);
+    let mut answers = Vec::with_capacity(outputs.len());
+    for out in outputs {
+        usage.add(&out);
+        tracing::info!(
+            prompt = out.prompt_tokens,
+            cached = out.cached_prompt_tokens,
+            generated = out.completion_tokens,
+            prefill_s = out.prefill_s,
+            decode_s = out.decode_s,
+            decode_steps = out.decode_steps,
+            batch = prompts.len(),
+            finish = out.finish_reason.as_str(),
+            "minutes call"
+        );
+        tracing::debug!("answer: {}", out.text);
+        if out.finish_reason == FinishReason::Cancelled {
+            return Err(super::error::MinutesError::Cancelled);
+        }
+        answers.push((out.text, out.finish_reason));
     }
-    Ok((out.text, out.finish_reason))
+    Ok(answers)
+}
+
+/// Splits `n` calls into batches of at most `most`, as even as they can be (so that
+/// five calls under a limit of four run as three and two, not four and one).
+pub fn batches(n: usize, most: usize) -> Vec<std::ops::Range<usize>> {
+    if n == 0 {
+        return Vec::new();
+    }
+    let count = n.div_ceil(most.max(1));
+    let size = n.div_ceil(count);
+    (0..n).step_by(size).map(|s| s..(s + size).min(n)).collect()
 }
 
 /// Reads a chunk's answer. A complete answer is valid against the schema; one cut off
@@ -185,6 +228,16 @@ fn close_after_last_item(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn batches_are_even_and_cover_every_call() {
+        assert!(batches(0, 4).is_empty());
+        assert_eq!(batches(3, 4), vec![0..3]);
+        assert_eq!(batches(5, 4), vec![0..3, 3..5]);
+        assert_eq!(batches(8, 4), vec![0..4, 4..8]);
+        assert_eq!(batches(9, 4), vec![0..3, 3..6, 6..9]);
+        assert_eq!(batches(2, 0), vec![0..1, 1..2]);
+    }
 
     #[test]
     fn a_cut_answer_keeps_its_complete_items() {

@@ -49,6 +49,11 @@ pub const DEFAULT_MODEL: &str = "qwen2.5-1.5b";
 /// Transcript tokens per part: small enough that a small model reads it closely.
 pub const DEFAULT_CHUNK_TOKENS: usize = 1400;
 
+/// Parts whose answers are decoded together. Each holds its own copy of the keys and
+/// values of its prompt and answer (about 80 MB for the 1.5B model), so a long meeting
+/// runs in several batches.
+const PART_BATCH: usize = 6;
+
 /// What happens while minutes are written, for progress bars and job events.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Stage {
@@ -168,25 +173,33 @@ pub fn write(
     let mut decisions = Vec::new();
     let mut notes = Vec::new();
     let mut merge_s = 0.0;
-    for (i, part) in parts.iter().enumerate() {
+    // The parts are read independently: their answers are decoded in batches.
+    let mut answers = Vec::with_capacity(parts.len());
+    for range in extract::batches(parts.len(), PART_BATCH) {
         progress(Stage::Extracting {
-            part: i + 1,
+            part: range.start + 1,
             of: parts.len(),
         });
-        let prompt = prompts::minutes::extract(&prompts::minutes::ExtractInput {
-            transcript: &part.text,
-            part: i + 1,
-            part_count: parts.len(),
-            language_name: language.prompt_name(),
-        })?;
-        let (text, finish) = extract::generate_json(
+        let prompts = range
+            .map(|i| {
+                prompts::minutes::extract(&prompts::minutes::ExtractInput {
+                    transcript: &parts[i].text,
+                    part: i + 1,
+                    part_count: parts.len(),
+                    language_name: language.prompt_name(),
+                })
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        answers.extend(extract::generate_json_batch(
             llm,
-            &prompt,
+            &prompts,
             schema.clone(),
             ANSWER_TOKENS,
             cancel.clone(),
             &mut usage,
-        )?;
+        )?);
+    }
+    for (part, (text, finish)) in parts.iter().zip(answers) {
         let t = Instant::now();
         let Extraction {
             actions,

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::chunks::Chunk;
 use super::cues::{asks_for, looks_like_decision, takes_on};
 use super::error::Result;
-use super::extract::{generate_json, Proposed, Usage};
+use super::extract::{batches, generate_json_batch, Proposed, Usage};
 use super::ground::{self, Context, Grounded};
 use super::language::Language;
 use super::text::{content_units, coverage, units};
@@ -25,6 +25,9 @@ const BEFORE: usize = 2;
 const AFTER: usize = 3;
 /// Tokens for one answer (a short task or one sentence).
 const ANSWER_TOKENS: usize = 120;
+/// Lines whose questions are decoded together: a step for eight answers costs about
+/// three steps for one on two cores.
+const LINE_BATCH: usize = 8;
 /// A line shorter than this (in words, or CJK characters) says no task of its own:
 /// "OK，冇問題", "Sure, will do".
 const MIN_UNITS: usize = 5;
@@ -148,35 +151,52 @@ pub fn run(
 ) -> Result<Found> {
     let task_schema = Arc::new(Schema::parse(prompts::minutes::REVIEW_SCHEMA.text())?);
     let decision_schema = Arc::new(Schema::parse(prompts::minutes::DECISION_SCHEMA.text())?);
-    let mut ask = |i: usize, prompt: LinePrompt, schema: &Arc<Schema>| -> Result<String> {
+    let prompt_for = |i: usize, prompt: LinePrompt| -> Result<prompts::ChatPrompt> {
         let lines = |range: std::ops::Range<usize>| -> Vec<String> {
             ctx.utterances[range].iter().map(|u| u.line()).collect()
         };
         let before = lines(i.saturating_sub(BEFORE)..i);
         let after = lines(i + 1..(i + 1 + AFTER).min(ctx.utterances.len()));
         let line = ctx.utterances[i].line();
-        let prompt = prompt(&prompts::minutes::LineInput {
+        Ok(prompt(&prompts::minutes::LineInput {
             before: &before,
             line: &line,
             after: &after,
             language_name: language.prompt_name(),
-        })?;
-        let (text, _) = generate_json(
-            llm,
-            &prompt,
-            schema.clone(),
-            ANSWER_TOKENS,
-            cancel.clone(),
-            usage,
-        )?;
-        Ok(text)
+        })?)
     };
-    let mut found = Found::default();
+    // The lines' questions are independent: they are decoded in batches.
     let of = lines.len();
-    for (n, &i) in lines.tasks.iter().enumerate() {
-        progress(n + 1, of);
-        let text = ask(i, prompts::minutes::review, &task_schema)?;
-        let answer: TaskAnswer = serde_json::from_str(&text).unwrap_or_default();
+    let mut ask = |which: &[usize], prompt: LinePrompt, schema: &Arc<Schema>, done: usize| {
+        let mut answers = Vec::with_capacity(which.len());
+        for range in batches(which.len(), LINE_BATCH) {
+            let prompts = which[range]
+                .iter()
+                .map(|&i| prompt_for(i, prompt))
+                .collect::<Result<Vec<_>>>()?;
+            let texts = generate_json_batch(
+                llm,
+                &prompts,
+                schema.clone(),
+                ANSWER_TOKENS,
+                cancel.clone(),
+                usage,
+            )?;
+            answers.extend(texts.into_iter().map(|(text, _)| text));
+            progress(done + answers.len(), of);
+        }
+        Ok::<_, super::error::MinutesError>(answers)
+    };
+    let task_answers = ask(&lines.tasks, prompts::minutes::review, &task_schema, 0)?;
+    let decision_answers = ask(
+        &lines.decisions,
+        prompts::minutes::decision,
+        &decision_schema,
+        lines.tasks.len(),
+    )?;
+    let mut found = Found::default();
+    for (&i, text) in lines.tasks.iter().zip(&task_answers) {
+        let answer: TaskAnswer = serde_json::from_str(text).unwrap_or_default();
         if !answer.is_task || answer.task.trim().is_empty() {
             continue;
         }
@@ -201,10 +221,8 @@ pub fn run(
             None => found.dropped_items += 1,
         }
     }
-    for (n, &i) in lines.decisions.iter().enumerate() {
-        progress(lines.tasks.len() + n + 1, of);
-        let text = ask(i, prompts::minutes::decision, &decision_schema)?;
-        let answer: DecisionAnswer = serde_json::from_str(&text).unwrap_or_default();
+    for (&i, text) in lines.decisions.iter().zip(&decision_answers) {
+        let answer: DecisionAnswer = serde_json::from_str(text).unwrap_or_default();
         if !answer.is_decision || answer.decision.trim().is_empty() {
             continue;
         }
