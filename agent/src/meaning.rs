@@ -4,6 +4,7 @@
 //! The minutes merge action items with it; commands find the task or event they would
 //! repeat ([`same_as`]).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -63,19 +64,63 @@ pub fn encoder() -> Option<Arc<SentenceEncoder>> {
         .clone()
 }
 
+/// Embeddings already computed, by the text embedded: a service compares each new
+/// title or task with the same stored ones again and again. Emptied when it reaches
+/// [`MAX_KEPT`] texts (about 1.5 KB each).
+static KEPT: Mutex<Option<HashMap<String, Arc<[f32]>>>> = Mutex::new(None);
+
+const MAX_KEPT: usize = 20_000;
+
 /// Embeddings of texts for comparing their meaning; `None` when the encoder fails on
-/// them (logged; the caller compares words instead).
+/// them (logged; the caller compares words instead). Each text is encoded once per
+/// process: later calls reuse its embedding.
 pub fn embed(encoder: &SentenceEncoder, texts: &[&str]) -> Option<Vec<Vec<f32>>> {
     // One script for both spellings of Chinese: on the labelled pairs this finds more
     // paraphrases (recall 0.40 against 0.34 at SAME_TASK) and merges no more tasks.
     let texts: Vec<String> = texts.iter().map(|t| simplified(t)).collect();
-    match encoder.embed(&texts) {
-        Ok(v) => Some(v),
+    let mut missing: Vec<&String> = {
+        let kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+        texts
+            .iter()
+            .filter(|t| kept.as_ref().is_none_or(|k| !k.contains_key(*t)))
+            .collect()
+    };
+    missing.sort();
+    missing.dedup();
+    let fresh = match encoder.embed(&missing) {
+        Ok(v) => v,
         Err(e) => {
             tracing::warn!("cannot compare action items by meaning: {e}");
-            None
+            return None;
         }
+    };
+    let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+    let kept = kept.get_or_insert_with(HashMap::new);
+    if kept.len() + fresh.len() > MAX_KEPT {
+        kept.clear();
     }
+    let mut out: HashMap<&str, Arc<[f32]>> = HashMap::with_capacity(texts.len());
+    for (text, vector) in missing.into_iter().zip(fresh) {
+        let vector: Arc<[f32]> = vector.into();
+        kept.insert(text.clone(), vector.clone());
+        out.insert(text, vector);
+    }
+    texts
+        .iter()
+        .map(|t| {
+            out.get(t.as_str())
+                .or_else(|| kept.get(t))
+                .map(|v| v.to_vec())
+        })
+        .collect()
+}
+
+/// How many texts' embeddings are kept for reuse.
+pub fn kept_embeddings() -> usize {
+    KEPT.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .map_or(0, HashMap::len)
 }
 
 /// Whether the encoder sees every word of `text`. minilm-l6 reads most Chinese

@@ -299,3 +299,34 @@ async fn an_item_already_open_on_its_owners_list_is_not_added_again() {
         .unwrap();
     assert_eq!(open_for_p001.len(), 3, "{open_for_p001:?}");
 }
+
+#[test]
+fn kept_embeddings_are_each_texts_own() {
+    let encoder = meaning::encoder()
+        .expect("minilm-l6 is needed by this test (run `mishu models fetch minilm-l6`)");
+    // Some texts embedded before, some new, one twice, in an order unlike the first call's.
+    let first = ["Book the venue for the offsite", "Renew the office lease"];
+    let v1 = meaning::embed(&encoder, &first).unwrap();
+    assert!(meaning::kept_embeddings() >= 2);
+    let second = [
+        "Chase the printer quote",
+        "Renew the office lease",
+        "Chase the printer quote",
+        "Book the venue for the offsite",
+        "Send the Q4 forecast to finance",
+    ];
+    let v2 = meaning::embed(&encoder, &second).unwrap();
+    assert_eq!(v2.len(), second.len());
+    assert_eq!(v2[1], v1[1], "a kept embedding is reused as it was");
+    assert_eq!(v2[3], v1[0]);
+    assert_eq!(v2[0], v2[2]);
+    let fresh = encoder.embed(&second).unwrap();
+    for (i, (kept, fresh)) in v2.iter().zip(&fresh).enumerate() {
+        let cos = meaning::closeness(kept, fresh);
+        assert!(cos > 0.9999, "text {i}: {cos}");
+    }
+    assert!(
+        meaning::closeness(&v2[0], &v2[4]) < 0.9,
+        "different texts stay apart"
+    );
+}
