@@ -176,16 +176,9 @@ impl<'a> Decoding<'a> {
                     self.llm.forced_tokens(&m.forced_in(&self.layout), budget)?
                 }
             };
-            for &t in &forced {
-                let bytes = tokenizer.token_bytes(t);
-                m.advance(bytes);
-                self.layout.push(bytes);
-                self.tracker.push(bytes);
-                self.generated.push(t);
-            }
-            run.extend_from_slice(&forced);
+            let complete = self.dictate(&forced, &mut run);
             self.mask_s += tm.elapsed().as_secs_f64();
-            if m.is_complete() {
+            if complete {
                 self.flush(on_text);
                 return Ok(Step::Done(FinishReason::SchemaComplete));
             }
@@ -196,18 +189,10 @@ impl<'a> Decoding<'a> {
         if let Some(s) = self.tracker.take_ready(false) {
             on_text(&s);
         }
-        if let (Some(m), Some(flag)) = (self.matcher.as_mut(), req.close_array.as_ref()) {
+        if let (Some(m), Some(flag)) = (self.matcher.as_ref(), req.close_array.as_ref()) {
             if flag.swap(false, Ordering::Relaxed) {
                 let closing = self.llm.array_closing_tokens(m)?;
-                for &t in &closing {
-                    let bytes = tokenizer.token_bytes(t);
-                    m.advance(bytes);
-                    self.layout.push(bytes);
-                    self.tracker.push(bytes);
-                    self.generated.push(t);
-                }
-                run.extend_from_slice(&closing);
-                if m.is_complete() {
+                if self.dictate(&closing, &mut run) {
                     self.flush(on_text);
                     return Ok(Step::Done(FinishReason::SchemaComplete));
                 }
@@ -219,6 +204,25 @@ impl<'a> Decoding<'a> {
         self.position += run.len();
         self.decode_steps += 1;
         Ok(Step::Run(run))
+    }
+
+    /// Takes `tokens`, text the schema dictates, as written (the matcher, the layout,
+    /// the text and the answer's tokens move past them) and adds them to `run`. Returns
+    /// whether the JSON document is then complete.
+    fn dictate(&mut self, tokens: &[u32], run: &mut Vec<u32>) -> bool {
+        let Some(m) = self.matcher.as_mut() else {
+            return false;
+        };
+        let tokenizer = self.llm.tokenizer();
+        for &t in tokens {
+            let bytes = tokenizer.token_bytes(t);
+            m.advance(bytes);
+            self.layout.push(bytes);
+            self.tracker.push(bytes);
+            self.generated.push(t);
+        }
+        run.extend_from_slice(tokens);
+        m.is_complete()
     }
 
     fn flush(&mut self, on_text: &mut dyn FnMut(&str)) {
