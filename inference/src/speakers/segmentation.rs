@@ -150,40 +150,98 @@ struct Direction {
 
 impl Direction {
     /// Runs the recurrence over `pre` (B, T, GATES: input projection plus both biases,
-    /// gates in PyTorch's order i, f, g, o) and returns h (B, T, HIDDEN).
+    /// gates in PyTorch's order i, f, g, o) and returns h (B, T, HIDDEN). The windows
+    /// of a batch step together, so each recurrent weight is read once per step for all.
     fn run(&self, pre: &[f32], batch: usize, steps: usize, reverse: bool) -> Vec<f32> {
         let mut out = vec![0f32; batch * steps * HIDDEN];
-        let mut gates = [0f32; GATES];
-        for b in 0..batch {
-            let mut h = [0f32; HIDDEN];
-            let mut c = [0f32; HIDDEN];
-            for s in 0..steps {
-                let t = if reverse { steps - 1 - s } else { s };
+        let mut h = vec![0f32; batch * HIDDEN];
+        let mut c = vec![0f32; batch * HIDDEN];
+        let mut gates = vec![0f32; batch * GATES];
+        for s in 0..steps {
+            let t = if reverse { steps - 1 - s } else { s };
+            for b in 0..batch {
                 let row = (b * steps + t) * GATES;
-                gates.copy_from_slice(&pre[row..row + GATES]);
-                for (k, hk) in h.iter().enumerate() {
-                    let w = &self.hh_t[k * GATES..(k + 1) * GATES];
-                    for (g, wk) in gates.iter_mut().zip(w) {
-                        *g += hk * wk;
-                    }
-                }
-                let (i, rest) = gates.split_at(HIDDEN);
+                gates[b * GATES..(b + 1) * GATES].copy_from_slice(&pre[row..row + GATES]);
+            }
+            recurrent(&self.hh_t, &h, &mut gates);
+            for b in 0..batch {
+                let g = &gates[b * GATES..(b + 1) * GATES];
+                let (i, rest) = g.split_at(HIDDEN);
                 let (f, rest) = rest.split_at(HIDDEN);
                 let (g, o) = rest.split_at(HIDDEN);
+                let c = &mut c[b * HIDDEN..(b + 1) * HIDDEN];
+                let h = &mut h[b * HIDDEN..(b + 1) * HIDDEN];
                 for j in 0..HIDDEN {
-                    c[j] = sigmoid(f[j]) * c[j] + sigmoid(i[j]) * g[j].tanh();
-                    h[j] = sigmoid(o[j]) * c[j].tanh();
+                    c[j] = sigmoid(f[j]) * c[j] + sigmoid(i[j]) * tanh(g[j]);
+                    h[j] = sigmoid(o[j]) * tanh(c[j]);
                 }
                 let at = (b * steps + t) * HIDDEN;
-                out[at..at + HIDDEN].copy_from_slice(&h);
+                out[at..at + HIDDEN].copy_from_slice(h);
             }
         }
         out
     }
 }
 
+/// `gates[b] += h[b] · hh_t` for every row `b` of the batch.
+fn recurrent(hh_t: &[f32], h: &[f32], gates: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has AVX2 and FMA.
+        return unsafe { recurrent_avx2(hh_t, h, gates) };
+    }
+    recurrent_tiles(hh_t, h, gates, |acc, x, w| acc + x * w)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn recurrent_avx2(hh_t: &[f32], h: &[f32], gates: &mut [f32]) {
+    recurrent_tiles(hh_t, h, gates, |acc, x, w| x.mul_add(w, acc))
+}
+
+/// Tiles of 4 rows × 16 gates kept in registers over the hidden state.
+#[inline(always)]
+fn recurrent_tiles(hh_t: &[f32], h: &[f32], gates: &mut [f32], fma: impl Fn(f32, f32, f32) -> f32) {
+    const R: usize = 4;
+    const L: usize = 16;
+    let batch = h.len() / HIDDEN;
+    for b0 in (0..batch).step_by(R) {
+        let rows = (batch - b0).min(R);
+        let mut hs = [[0f32; HIDDEN]; R];
+        for (r, hr) in hs.iter_mut().enumerate().take(rows) {
+            hr.copy_from_slice(&h[(b0 + r) * HIDDEN..(b0 + r + 1) * HIDDEN]);
+        }
+        for j0 in (0..GATES).step_by(L) {
+            let mut acc = [[0f32; L]; R];
+            for k in 0..HIDDEN {
+                let w: &[f32; L] = hh_t[k * GATES + j0..k * GATES + j0 + L]
+                    .try_into()
+                    .expect("a tile of gates");
+                for (a, hr) in acc.iter_mut().zip(&hs) {
+                    let x = hr[k];
+                    for (v, wl) in a.iter_mut().zip(w) {
+                        *v = fma(*v, x, *wl);
+                    }
+                }
+            }
+            for (r, a) in acc.iter().enumerate().take(rows) {
+                let g = &mut gates[(b0 + r) * GATES + j0..(b0 + r) * GATES + j0 + L];
+                for (gv, av) in g.iter_mut().zip(a) {
+                    *gv += av;
+                }
+            }
+        }
+    }
+}
+
 fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
+}
+
+/// tanh through `exp`: libm's `tanhf` goes through `expm1f` and took a sixth of the
+/// network's time; this is within 1e-7 of it.
+fn tanh(x: f32) -> f32 {
+    1.0 - 2.0 / ((2.0 * x).exp() + 1.0)
 }
 
 /// One bidirectional layer.
