@@ -1,12 +1,15 @@
 //! Speaker labels for a transcript: parse `--speakers auto|N|off`, diarize the
-//! recording with CAM++ when its model is installed, and give each segment the label
+//! recording with CAM++ when its model is installed (the speech found by the
+//! segmentation network when that is installed too), and give each segment the label
 //! of the speaker who talks most within it.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
-use inference::speakers::{diarize, CamPlusPlus, Diarization, DiarizeOptions, SpeakerCount};
-use models::catalogue::SPEAKER_MODEL;
+use inference::speakers::{
+    diarize_with, CamPlusPlus, Diarization, DiarizeOptions, Segmentation, SpeakerCount,
+};
+use models::catalogue::{SEGMENTATION_MODEL, SPEAKER_MODEL};
 use models::ModelStore;
 
 use crate::exit::BadInput;
@@ -39,10 +42,53 @@ impl SpeakerMode {
     }
 }
 
-/// The speaker model, or `None` in auto mode when it is not installed. A forced count
-/// without the model, or a damaged model, is an error that says what to fetch.
-pub fn load_model(store: &ModelStore, mode: SpeakerMode) -> anyhow::Result<Option<CamPlusPlus>> {
-    model_path(store, mode)?.map(|p| load_from(&p)).transpose()
+/// What diarization runs on.
+pub struct SpeakerModels {
+    /// CAM++: whose voice a stretch of speech is.
+    pub voices: CamPlusPlus,
+    /// The segmentation network: where anybody speaks. Without it, the energy VAD.
+    pub activity: Option<Segmentation>,
+}
+
+impl SpeakerModels {
+    /// Who spoke when in 16 kHz mono `samples`.
+    pub fn diarize(
+        &self,
+        samples: &[f32],
+        options: &DiarizeOptions,
+    ) -> Result<Diarization, inference::Error> {
+        diarize_with(&self.voices, self.activity.as_ref(), samples, options)
+    }
+}
+
+/// A speaker model that cannot be found or loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Store(#[from] models::Error),
+    #[error(transparent)]
+    Model(#[from] inference::Error),
+}
+
+/// The speaker models, or `None` in auto mode when CAM++ is not installed. A forced
+/// count without it, or a damaged model, is an error that says what to fetch.
+pub fn load_model(
+    store: &ModelStore,
+    mode: SpeakerMode,
+) -> Result<Option<SpeakerModels>, LoadError> {
+    let Some(path) = model_path(store, mode)? else {
+        return Ok(None);
+    };
+    let voices = CamPlusPlus::load(&path)?;
+    let activity = match store.primary_path(SEGMENTATION_MODEL) {
+        Ok(p) => Some(Segmentation::load(&p)?),
+        Err(e) if e.kind() == models::ErrorKind::ModelMissing => {
+            tracing::info!("speech for the speakers is found by loudness: {e}");
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Some(SpeakerModels { voices, activity }))
 }
 
 /// Where the speaker model is, or `None` when speakers are off, or in auto mode when it
@@ -62,13 +108,9 @@ pub fn model_path(store: &ModelStore, mode: SpeakerMode) -> Result<Option<PathBu
     }
 }
 
-fn load_from(path: &Path) -> anyhow::Result<CamPlusPlus> {
-    Ok(CamPlusPlus::load(path)?)
-}
-
 /// Who spoke when in 16 kHz mono `samples`.
 pub fn separate(
-    model: &CamPlusPlus,
+    model: &SpeakerModels,
     samples: &[f32],
     mode: SpeakerMode,
 ) -> anyhow::Result<Diarization> {
@@ -77,7 +119,7 @@ pub fn separate(
 
 /// As `separate`, with the clustering threshold given (`None`: the calibrated one).
 pub fn separate_with(
-    model: &CamPlusPlus,
+    model: &SpeakerModels,
     samples: &[f32],
     mode: SpeakerMode,
     threshold: Option<f32>,
@@ -94,7 +136,7 @@ pub fn separate_with(
         },
         ..defaults
     };
-    Ok(diarize(model, samples, &options)?)
+    Ok(model.diarize(samples, &options)?)
 }
 
 /// What ran beside the main work, and for how long.

@@ -8,7 +8,7 @@ use inference::whisper::{Languages, ProgressFn, TranscribeOptions, Transcriber};
 use models::ModelStore;
 use serde_json::{json, Value};
 
-use inference::speakers::{diarize, CamPlusPlus, Diarization, DiarizeOptions};
+use inference::speakers::{Diarization, DiarizeOptions};
 
 use super::error::{MinutesError, Result};
 use super::transcript::{from_transcribe_json, Transcript};
@@ -94,15 +94,17 @@ pub fn transcribe(
         languages: languages.clone(),
         ..TranscribeOptions::default()
     };
-    let speaker_model = crate::speakers::model_path(&store, SpeakerMode::Auto)?
-        .map(|path| CamPlusPlus::load(&path))
-        .transpose()?;
+    let speaker_model =
+        crate::speakers::load_model(&store, SpeakerMode::Auto).map_err(|e| match e {
+            crate::speakers::LoadError::Store(e) => MinutesError::from(e),
+            crate::speakers::LoadError::Model(e) => MinutesError::from(e),
+        })?;
     let samples = &audio.samples;
     let (t, diarized) = crate::speakers::beside(
         || {
             speaker_model
                 .as_ref()
-                .map(|model| diarize(model, samples, &DiarizeOptions::default()))
+                .map(|model| model.diarize(samples, &DiarizeOptions::default()))
         },
         || {
             let started = Instant::now();

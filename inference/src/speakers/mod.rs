@@ -2,6 +2,7 @@
 //! pyannote segmentation network (speaker activity and overlap per frame), and the
 //! clustering of a recording's speech into its speakers.
 
+pub mod activity;
 pub mod campplus;
 pub mod cluster;
 pub mod diarize;
@@ -13,7 +14,8 @@ mod weights;
 
 pub use campplus::{cosine, CamPlusPlus, EMBEDDING_DIM};
 pub use diarize::{
-    diarize, embed_speech, Diarization, DiarizeOptions, Embedded, SpeakerCount, Turn,
+    diarize, diarize_with, embed_speech, embed_speech_with, Diarization, DiarizeOptions, Embedded,
+    SpeakerCount, Turn,
 };
 pub use fbank::Fbank;
 pub use segmentation::Segmentation;
