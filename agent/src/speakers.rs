@@ -70,6 +70,17 @@ pub enum LoadError {
     Model(#[from] inference::Error),
 }
 
+impl LoadError {
+    /// The inner error itself, which the exit code is chosen from
+    /// (`crate::exit::code_for`).
+    pub fn into_anyhow(self) -> anyhow::Error {
+        match self {
+            LoadError::Store(e) => e.into(),
+            LoadError::Model(e) => e.into(),
+        }
+    }
+}
+
 /// The speaker models, or `None` in auto mode when CAM++ is not installed. A forced
 /// count without it, or a damaged model, is an error that says what to fetch.
 pub fn load_model(
@@ -80,9 +91,10 @@ pub fn load_model(
         return Ok(None);
     };
     let voices = CamPlusPlus::load(&path)?;
+    // Not installed: the energy VAD finds the speech. Damaged: an error that says so.
     let activity = match store.primary_path(SEGMENTATION_MODEL) {
         Ok(p) => Some(Segmentation::load(&p)?),
-        Err(e) if e.kind() == models::ErrorKind::ModelMissing => {
+        Err(e @ models::Error::NotInstalled { .. }) => {
             tracing::info!("speech for the speakers is found by loudness: {e}");
             None
         }

@@ -127,6 +127,37 @@ fn silence_has_no_speakers() {
 }
 
 #[test]
+fn music_has_no_speakers() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let music = dir.path().join("music.wav");
+    // Eight seconds of a plucked C major chord, once a second.
+    run_sox(&[
+        "-n",
+        "-r",
+        "16000",
+        "-c",
+        "1",
+        "-b",
+        "16",
+        music.to_str().unwrap(),
+        "synth",
+        "1",
+        "pluck",
+        "261.6",
+        "pluck",
+        "329.6",
+        "pluck",
+        "392",
+        "remix",
+        "-",
+        "repeat",
+        "7",
+    ]);
+    let v = json(&mishu().arg("diarize").arg(&music).output().unwrap());
+    assert_eq!(v["speakers"], 0, "{v}");
+}
+
+#[test]
 fn transcribe_labels_segments_with_the_forced_speaker_count() {
     let dir = tempfile::TempDir::new().unwrap();
     let audio = conversation(dir.path(), &["en_m3.wav", "en_f2.wav"]);
@@ -223,4 +254,33 @@ fn a_missing_or_damaged_speaker_model_exits_3_and_names_the_fix() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("campplus-zh-en"));
+}
+
+#[test]
+fn a_damaged_segmentation_model_exits_3_and_names_it() {
+    let store = models::ModelStore::open(None).unwrap();
+    let dir = tempfile::TempDir::new().unwrap();
+    for name in ["campplus-zh-en", "pyannote-seg-3.0"] {
+        let installed = store
+            .primary_path(name)
+            .unwrap_or_else(|e| panic!("{name} is installed: {e}"));
+        let copy = dir.path().join(name);
+        std::fs::create_dir_all(&copy).unwrap();
+        for entry in std::fs::read_dir(installed.parent().unwrap()).unwrap() {
+            let p = entry.unwrap().path();
+            std::fs::copy(&p, copy.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let model = dir.path().join("pyannote-seg-3.0/model.safetensors");
+    let bytes = std::fs::read(&model).unwrap();
+    std::fs::write(&model, &bytes[..bytes.len() / 3]).unwrap();
+    let out = mishu()
+        .env("MISHU_MODELS_DIR", dir.path())
+        .arg("diarize")
+        .arg(clip("en_m3.wav"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("pyannote-seg-3.0"), "{stderr}");
 }

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::cli::{DiarizeArgs, GlobalArgs};
 use crate::exit::BadInput;
-use crate::speakers::{label, load_model, separate_with, SpeakerMode};
+use crate::speakers::{label, load_model, separate_with, LoadError, SpeakerMode};
 use crate::voices::{KnownVoices, SegmentSpeaker};
 
 pub fn run(global: &GlobalArgs, args: DiarizeArgs) -> anyhow::Result<()> {
@@ -31,7 +31,9 @@ pub fn run(global: &GlobalArgs, args: DiarizeArgs) -> anyhow::Result<()> {
         }
         m => m,
     };
-    let model = load_model(&store, mode)?.expect("the speaker model was checked");
+    let model = load_model(&store, mode)
+        .map_err(LoadError::into_anyhow)?
+        .expect("the speaker model was checked");
     let started = std::time::Instant::now();
     let audio = inference::audio::decode_file(&args.audio)?;
     let duration_s = audio.duration_s();

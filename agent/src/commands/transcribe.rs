@@ -72,7 +72,8 @@ pub fn run(global: &GlobalArgs, args: TranscribeArgs) -> anyhow::Result<()> {
     })?;
     let speaker_mode = SpeakerMode::parse(&args.speakers)?;
     let store = ModelStore::open(global.models_dir.clone())?;
-    let speaker_model = speakers::load_model(&store, speaker_mode)?;
+    let speaker_model =
+        speakers::load_model(&store, speaker_mode).map_err(speakers::LoadError::into_anyhow)?;
     let model = args
         .model
         .clone()
