@@ -359,11 +359,21 @@ fn diarize(s: &Setup, audio: &Path) -> Value {
 }
 
 /// The id of the person named for whoever speaks at `t` seconds.
+/// The person of the turn at `t`, or of the nearest turn within half a second (the
+/// middle of a line can fall in the pause between two of its sentences).
 fn person_at(v: &Value, t: f64) -> Option<String> {
+    let distance = |turn: &&Value| {
+        let (start, end) = (
+            turn["start"].as_f64().unwrap(),
+            turn["end"].as_f64().unwrap(),
+        );
+        (start - t).max(t - end).max(0.0)
+    };
     let turn = v["turns"]
         .as_array()?
         .iter()
-        .find(|turn| turn["start"].as_f64().unwrap() <= t && t < turn["end"].as_f64().unwrap())?;
+        .filter(|turn| distance(turn) <= 0.5)
+        .min_by(|a, b| distance(a).total_cmp(&distance(b)))?;
     let info = v["voices"]
         .as_array()?
         .iter()

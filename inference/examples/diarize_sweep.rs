@@ -7,7 +7,9 @@
 //! SETTINGS: comma-separated; each a `/`-separated list of `t0.8` (merge threshold),
 //! `k6` (spectral neighbours), `p0.012` (spectral keep fraction), `r0.4` (shortest
 //! turn, s), `c4` (smallest cluster, windows); `MISHU_DIARIZE_HOP` sets the hop (s),
-//! `MISHU_DIARIZE_EXACT=1` embeds each window on its own, `MISHU_DIARIZE_CACHE` a folder where each file's embeddings are kept between runs.
+//! `MISHU_DIARIZE_EXACT=1` embeds each window on its own, `MISHU_DIARIZE_SEGMENTATION` the
+//! segmentation network's safetensors (speech and overlap found by it, as `mishu
+//! diarize` does when it is installed; without it the energy VAD), `MISHU_DIARIZE_CACHE` a folder where each file's embeddings are kept between runs.
 //! The time spent embedding each file goes to stderr.
 
 use std::collections::BTreeMap;
@@ -15,7 +17,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use inference::audio::read_16k_mono;
-use inference::speakers::{embed_speech, CamPlusPlus, DiarizeOptions, Embedded};
+use inference::speakers::{embed_speech_with, CamPlusPlus, DiarizeOptions, Embedded, Segmentation};
 
 /// (start, end, label) turns per setting, per file.
 type Sweep = BTreeMap<String, BTreeMap<String, Vec<(f64, f64, String)>>>;
@@ -45,6 +47,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: diarize_sweep MODEL SETTINGS AUDIO...".into());
     };
     let model = CamPlusPlus::load(Path::new(model))?;
+    let segmentation = std::env::var("MISHU_DIARIZE_SEGMENTATION")
+        .ok()
+        .map(|p| Segmentation::load(Path::new(&p)))
+        .transpose()?;
     let mut base = DiarizeOptions::default();
     if let Ok(hop) = std::env::var("MISHU_DIARIZE_HOP") {
         base.hop_s = hop.parse()?;
@@ -64,7 +70,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let embedded: Embedded = match cache.as_ref().filter(|c| c.exists()) {
             Some(c) => serde_json::from_slice(&std::fs::read(c)?)?,
             None => {
-                let e = embed_speech(&model, &audio, &base)?;
+                let e = embed_speech_with(&model, segmentation.as_ref(), &audio, &base)?;
                 if let Some(c) = &cache {
                     std::fs::write(c, serde_json::to_vec(&e)?)?;
                 }

@@ -1,8 +1,10 @@
-//! Diarization: the speech regions of a recording (the energy VAD, cut at short
-//! pauses), fbank computed once per region and sliced into sliding windows, one CAM++
-//! embedding per window, windows clustered into speakers (spectral clustering with an
-//! estimated count), and every 10-ms frame of speech given to the speaker whose voice
-//! the windows around it are closest to.
+//! Diarization: the speech regions of a recording and where two people speak at once
+//! (the segmentation network, [`super::activity`]; without it the energy VAD, cut at
+//! short pauses, and no overlap), fbank computed once per region and sliced into
+//! sliding windows, one CAM++ embedding per window, windows clustered into speakers
+//! (spectral clustering with an estimated count), every 10-ms frame of speech given to
+//! the speaker whose voice the windows around it are closest to, and overlapped
+//! stretches given a second speaker.
 
 use std::collections::BTreeMap;
 
