@@ -206,14 +206,45 @@ pub fn speech_spans(audio: &[f32], opts: &VadOptions) -> Vec<Span> {
             db[lo..hi].iter().sum::<f32>() / (hi - lo) as f32 > threshold
         })
         .collect();
-    let frames = |s: f32| (s * 50.0).round() as usize;
-    let (min_pause, min_speech, pad) = (
-        frames(opts.min_pause_s),
-        frames(opts.min_speech_s),
-        frames(opts.pad_s),
-    );
+    spans_of_active(
+        &active,
+        FRAME,
+        audio.len(),
+        &Joining {
+            min_pause_s: opts.min_pause_s,
+            min_speech_s: opts.min_speech_s,
+            pad_s: opts.pad_s,
+        },
+    )
+}
 
-    // Runs of active frames, joined across short pauses.
+/// How frames judged active become regions.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Joining {
+    /// Pauses shorter than this stay inside a region.
+    pub min_pause_s: f32,
+    /// Regions shorter than this are dropped.
+    pub min_speech_s: f32,
+    /// Kept on each side of a region.
+    pub pad_s: f32,
+}
+
+/// The regions of a recording of `samples` samples whose frames of `frame` samples are
+/// `active`: runs of active frames joined across short pauses, short ones dropped, the
+/// rest padded and merged where the padding meets.
+pub(crate) fn spans_of_active(
+    active: &[bool],
+    frame: usize,
+    samples: usize,
+    joining: &Joining,
+) -> Vec<Span> {
+    let per_second = (SAMPLE_RATE as usize / frame) as f32;
+    let frames = |s: f32| (s * per_second).round() as usize;
+    let (min_pause, min_speech, pad) = (
+        frames(joining.min_pause_s),
+        frames(joining.min_speech_s),
+        frames(joining.pad_s),
+    );
     let mut runs: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < active.len() {
@@ -230,11 +261,10 @@ pub fn speech_spans(audio: &[f32], opts: &VadOptions) -> Vec<Span> {
             _ => runs.push((start, i)),
         }
     }
-    let n = audio.len();
     let mut spans: Vec<Span> = Vec::new();
     for (a, b) in runs.into_iter().filter(|(a, b)| b - a >= min_speech) {
-        let start = a.saturating_sub(pad) * FRAME;
-        let end = ((b + pad) * FRAME).min(n);
+        let start = a.saturating_sub(pad) * frame;
+        let end = ((b + pad) * frame).min(samples);
         match spans.last_mut() {
             Some(last) if start <= last.end => last.end = end,
             _ => spans.push(Span { start, end }),

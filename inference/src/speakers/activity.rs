@@ -9,7 +9,7 @@
 //! door), which otherwise become speech given to somebody.
 
 use super::segmentation::{self, Segmentation, LOCAL_SPEAKERS, WINDOW_SAMPLES};
-use crate::audio::vad::Span;
+use crate::audio::vad::{spans_of_active, Joining, Span};
 use crate::error::Result;
 
 #[derive(Debug, Clone)]
@@ -152,38 +152,13 @@ pub fn probabilities(
 
 /// Speech regions from per-cell probabilities.
 fn regions(probability: &[f32], samples: usize, opts: &ActivityOptions) -> Vec<Span> {
-    let cells = |s: f32| (s * (segmentation::SAMPLE_RATE / CELL) as f32).round() as usize;
-    let (min_pause, min_speech, pad) = (
-        cells(opts.min_pause_s),
-        cells(opts.min_speech_s),
-        cells(opts.pad_s),
-    );
-    let mut runs: Vec<(usize, usize)> = Vec::new();
-    let mut i = 0;
-    while i < probability.len() {
-        if probability[i] < opts.threshold {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < probability.len() && probability[i] >= opts.threshold {
-            i += 1;
-        }
-        match runs.last_mut() {
-            Some(last) if start - last.1 < min_pause => last.1 = i,
-            _ => runs.push((start, i)),
-        }
-    }
-    let mut spans: Vec<Span> = Vec::new();
-    for (a, b) in runs.into_iter().filter(|(a, b)| b - a >= min_speech) {
-        let start = a.saturating_sub(pad) * CELL;
-        let end = ((b + pad) * CELL).min(samples);
-        match spans.last_mut() {
-            Some(last) if start <= last.end => last.end = end,
-            _ => spans.push(Span { start, end }),
-        }
-    }
-    spans
+    let active: Vec<bool> = probability.iter().map(|&p| p >= opts.threshold).collect();
+    let joining = Joining {
+        min_pause_s: opts.min_pause_s,
+        min_speech_s: opts.min_speech_s,
+        pad_s: opts.pad_s,
+    };
+    spans_of_active(&active, CELL, samples, &joining)
 }
 
 #[cfg(test)]
