@@ -94,11 +94,7 @@ pub fn transcribe(
         languages: languages.clone(),
         ..TranscribeOptions::default()
     };
-    let speaker_model =
-        crate::speakers::load_model(&store, SpeakerMode::Auto).map_err(|e| match e {
-            crate::speakers::LoadError::Store(e) => MinutesError::from(e),
-            crate::speakers::LoadError::Model(e) => MinutesError::from(e),
-        })?;
+    let speaker_model = crate::speakers::load_model(&store, SpeakerMode::Auto)?;
     let samples = &audio.samples;
     let (t, diarized) = crate::speakers::beside(
         || {

@@ -18,6 +18,15 @@ pub enum MinutesError {
 
 pub type Result<T> = std::result::Result<T, MinutesError>;
 
+impl From<crate::speakers::LoadError> for MinutesError {
+    fn from(e: crate::speakers::LoadError) -> Self {
+        match e {
+            crate::speakers::LoadError::Store(e) => e.into(),
+            crate::speakers::LoadError::Model(e) => e.into(),
+        }
+    }
+}
+
 impl MinutesError {
     pub fn is_bad_input(&self) -> bool {
         match self {
