@@ -52,6 +52,22 @@ fn run_sox(args: &[&str]) {
     );
 }
 
+/// A 16-kHz mono 16-bit WAV at `path` made by sox from nothing and `effects`.
+fn synthesize(path: &Path, effects: &[&str]) {
+    let mut args = vec![
+        "-n",
+        "-r",
+        "16000",
+        "-c",
+        "1",
+        "-b",
+        "16",
+        path.to_str().unwrap(),
+    ];
+    args.extend_from_slice(effects);
+    run_sox(&args);
+}
+
 fn json(out: &std::process::Output) -> Value {
     assert!(
         out.status.success(),
@@ -108,19 +124,7 @@ fn diarize_finds_two_voices_and_writes_rttm() {
 fn silence_has_no_speakers() {
     let dir = tempfile::TempDir::new().unwrap();
     let silence = dir.path().join("silence.wav");
-    run_sox(&[
-        "-n",
-        "-r",
-        "16000",
-        "-c",
-        "1",
-        "-b",
-        "16",
-        silence.to_str().unwrap(),
-        "trim",
-        "0",
-        "4",
-    ]);
+    synthesize(&silence, &["trim", "0", "4"]);
     let v = json(&mishu().arg("diarize").arg(&silence).output().unwrap());
     assert_eq!(v["speakers"], 0);
     assert_eq!(v["turns"], Value::Array(vec![]));
@@ -131,28 +135,13 @@ fn music_has_no_speakers() {
     let dir = tempfile::TempDir::new().unwrap();
     let music = dir.path().join("music.wav");
     // Eight seconds of a plucked C major chord, once a second.
-    run_sox(&[
-        "-n",
-        "-r",
-        "16000",
-        "-c",
-        "1",
-        "-b",
-        "16",
-        music.to_str().unwrap(),
-        "synth",
-        "1",
-        "pluck",
-        "261.6",
-        "pluck",
-        "329.6",
-        "pluck",
-        "392",
-        "remix",
-        "-",
-        "repeat",
-        "7",
-    ]);
+    synthesize(
+        &music,
+        &[
+            "synth", "1", "pluck", "261.6", "pluck", "329.6", "pluck", "392", "remix", "-",
+            "repeat", "7",
+        ],
+    );
     let v = json(&mishu().arg("diarize").arg(&music).output().unwrap());
     assert_eq!(v["speakers"], 0, "{v}");
 }
