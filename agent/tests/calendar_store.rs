@@ -235,3 +235,60 @@ async fn reminders_fire_once_across_nodes() {
         store.close().await;
     }
 }
+
+/// The same event asked for at once by two users of one database — the service and a
+/// command line beside it, or two service nodes on PostgreSQL: each has its own
+/// connections, and one event is stored; the other answer names it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_same_event_asked_for_at_once_through_two_connections_is_stored_once() {
+    use agent::calendar::save::{save_unless_duplicate, SaveOptions};
+    use agent::instructions::Understood;
+
+    let sqlite_dir = tempfile::tempdir().unwrap();
+    let pg_dir = tempfile::tempdir().unwrap();
+    let mut urls = vec![("sqlite", Store::default_url(sqlite_dir.path()))];
+    if let Some(url) = postgres_database(pg_dir.path()) {
+        urls.push(("postgres", url));
+    }
+    let u: Understood = serde_json::from_value(serde_json::json!({
+        "intent": "create_event", "title": "Budget review with finance",
+        "start": "2026-11-25T14:00:00+08:00", "end": "2026-11-25T15:00:00+08:00",
+        "all_day": false, "due": null, "assignee": null,
+        "attendees": [{"id": "p001", "name": "Chan Tai Man"}],
+        "departments": [], "location": null, "recurrence": null,
+        "transcript": "Set up a budget review with Chan Tai Man on Wednesday at 2pm",
+        "conflicts": [], "reason": null, "ambiguous": []}))
+    .unwrap();
+    for (backend, url) in urls {
+        let users = [
+            Store::open(&url).await.unwrap(),
+            Store::open(&url).await.unwrap(),
+        ];
+        let asks: Vec<_> = (0..6)
+            .map(|i| {
+                let (store, u) = (users[i % 2].clone(), u.clone());
+                tokio::spawn(async move {
+                    let options = SaveOptions::new("Asia/Hong_Kong", Origin::Command);
+                    save_unless_duplicate(&store, &u, &options).await.unwrap()
+                })
+            })
+            .collect();
+        let mut outcomes = Vec::new();
+        for ask in asks {
+            outcomes.push(ask.await.unwrap());
+        }
+        let stored: Vec<String> = outcomes
+            .iter()
+            .filter_map(|o| o.saved.as_ref().map(|s| s.id.clone()))
+            .collect();
+        assert_eq!(stored.len(), 1, "{backend}: {outcomes:?}");
+        for o in outcomes.iter().filter(|o| o.saved.is_none()) {
+            assert_eq!(o.duplicate_of.as_ref().unwrap().id, stored[0], "{backend}");
+        }
+        let all = users[0]
+            .occurrences("2026-11-25T00:00:00Z", "2026-11-26T00:00:00Z", None)
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 1, "{backend}");
+    }
+}

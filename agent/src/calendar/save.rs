@@ -25,35 +25,65 @@ pub struct Saved {
     pub conflicts: Vec<Conflict>,
 }
 
-/// Stores `u`, with the attendees' e-mails from the directory in force in `store`.
-/// `tz` is the zone the instruction was said in. An `unknown` intent stores nothing and
-/// is `Err(StoreError::Invalid(reason))`.
-pub async fn save(
-    store: &Store,
-    u: &Understood,
-    tz: &str,
-    origin: Origin,
-    created_by: Option<&str>,
-) -> Result<Saved> {
+/// How an understood instruction is stored.
+#[derive(Debug, Clone, Copy)]
+pub struct SaveOptions<'a> {
+    /// The zone the instruction was said in.
+    pub tz: &'a str,
+    pub origin: Origin,
+    /// The token that asked for it.
+    pub created_by: Option<&'a str>,
+    /// Where the attendees' e-mails come from (none: attendees without e-mail).
+    pub directory: Option<&'a Directory>,
+    /// Store it even when it repeats a stored task or event
+    /// ([`save_unless_duplicate`]).
+    pub allow_duplicate: bool,
+}
+
+impl<'a> SaveOptions<'a> {
+    /// Said in `tz`, from `origin`, by nobody named, without a directory, duplicates
+    /// refused.
+    pub fn new(tz: &'a str, origin: Origin) -> Self {
+        SaveOptions {
+            tz,
+            origin,
+            created_by: None,
+            directory: None,
+            allow_duplicate: false,
+        }
+    }
+}
+
+/// Stores `u`, with the attendees' e-mails from the directory in force in `store`
+/// (`options.directory` is not read). An `unknown` intent stores nothing and is
+/// `Err(StoreError::Invalid(reason))`.
+pub async fn save(store: &Store, u: &Understood, options: &SaveOptions<'_>) -> Result<Saved> {
     let directory = match store.directory().await? {
         Some(version) => Some(Directory::from_json(&version.document).map_err(|e| {
             StoreError::Corrupt(format!("directory version {}: {e}", version.version))
         })?),
         None => None,
     };
-    save_with(store, u, tz, origin, created_by, directory.as_ref()).await
+    save_with(
+        store,
+        u,
+        &SaveOptions {
+            directory: directory.as_ref(),
+            ..*options
+        },
+    )
+    .await
 }
 
-/// As [`save`], with the e-mails from `directory` (none: attendees without e-mail).
-pub async fn save_with(
-    store: &Store,
-    u: &Understood,
-    tz: &str,
-    origin: Origin,
-    created_by: Option<&str>,
-    directory: Option<&Directory>,
-) -> Result<Saved> {
-    let created_by = created_by.map(String::from);
+/// As [`save`], with the e-mails from `options.directory`.
+pub async fn save_with(store: &Store, u: &Understood, options: &SaveOptions<'_>) -> Result<Saved> {
+    let SaveOptions {
+        tz,
+        origin,
+        directory,
+        ..
+    } = *options;
+    let created_by = options.created_by.map(String::from);
     match u.intent {
         Intent::Unknown => Err(StoreError::Invalid(format!(
             "nothing to save: {}",
@@ -140,21 +170,25 @@ pub struct Outcome {
 
 /// As [`save_with`], unless `u` repeats an open task of its assignee or an event on its
 /// attendees' calendar that day: then nothing is stored, and the outcome names the
-/// stored item — unless `allow_duplicate`, when it is stored all the same.
+/// stored item — unless `options.allow_duplicate`, when it is stored all the same.
+///
+/// The check and the save are one step ([`Store::exclusive`]): the same command sent
+/// twice at once (a double click, a client's retry, the service and the command line
+/// on one database) is stored once, and the second answer names the first.
 pub async fn save_unless_duplicate(
     store: &Store,
     u: &Understood,
-    tz: &str,
-    origin: Origin,
-    created_by: Option<&str>,
-    directory: Option<&Directory>,
-    allow_duplicate: bool,
+    options: &SaveOptions<'_>,
 ) -> Result<Outcome> {
-    let duplicate_of = duplicates::find(store, u, tz).await?;
-    let saved = if duplicate_of.is_some() && !allow_duplicate {
+    // Without the section, two identical commands could both look before either stored.
+    // The encoder may run inside it (tens of milliseconds; about a second on its first
+    // load), which only other commands' saves wait for.
+    let _section = store.exclusive("commands").await?;
+    let duplicate_of = duplicates::find(store, u, options.tz).await?;
+    let saved = if duplicate_of.is_some() && !options.allow_duplicate {
         None
     } else {
-        Some(save_with(store, u, tz, origin, created_by, directory).await?)
+        Some(save_with(store, u, options).await?)
     };
     Ok(Outcome {
         saved,
@@ -253,6 +287,10 @@ mod tests {
         (dir, store)
     }
 
+    fn hong_kong() -> SaveOptions<'static> {
+        SaveOptions::new("Asia/Hong_Kong", Origin::Command)
+    }
+
     fn directory() -> Directory {
         Directory::from_json(
             r#"{"people": [
@@ -287,10 +325,10 @@ mod tests {
         let saved = save_with(
             &store,
             &u,
-            "Asia/Hong_Kong",
-            Origin::Command,
-            None,
-            Some(&d),
+            &SaveOptions {
+                directory: Some(&d),
+                ..hong_kong()
+            },
         )
         .await
         .unwrap();
@@ -312,10 +350,10 @@ mod tests {
         let again = save_with(
             &store,
             &u,
-            "Asia/Hong_Kong",
-            Origin::Command,
-            None,
-            Some(&d),
+            &SaveOptions {
+                directory: Some(&d),
+                ..hong_kong()
+            },
         )
         .await
         .unwrap();
@@ -336,9 +374,7 @@ mod tests {
         u.start = Some("2026-12-18".into());
         u.end = Some("2026-12-19".into());
         u.recurrence = Some("FREQ=YEARLY".into());
-        let saved = save(&store, &u, "Asia/Hong_Kong", Origin::Command, None)
-            .await
-            .unwrap();
+        let saved = save(&store, &u, &hong_kong()).await.unwrap();
         let e = store.event(&saved.id).await.unwrap().unwrap();
         assert!(e.all_day);
         assert_eq!(e.start, "2026-12-18T00:00:00+08:00");
@@ -356,9 +392,16 @@ mod tests {
             id: "p002".into(),
             name: "Amy Wong".into(),
         });
-        let saved = save(&store, &u, "Asia/Hong_Kong", Origin::Command, Some("tok_1"))
-            .await
-            .unwrap();
+        let saved = save(
+            &store,
+            &u,
+            &SaveOptions {
+                created_by: Some("tok_1"),
+                ..hong_kong()
+            },
+        )
+        .await
+        .unwrap();
         assert_eq!(saved.kind, "task");
         let amy = store
             .tasks(&TaskQuery {
@@ -374,15 +417,51 @@ mod tests {
         assert_eq!(amy[0].created_by.as_deref(), Some("tok_1"));
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn the_same_task_sent_at_once_is_stored_once() {
+        let (_dir, store) = store().await;
+        let mut u = understood(Intent::CreateTask);
+        u.title = "Send the Q4 budget to finance".into();
+        u.assignee = Some(PersonRef {
+            id: "p002".into(),
+            name: "Amy Wong".into(),
+        });
+        let sends: Vec<_> = (0..6)
+            .map(|_| {
+                let (store, u) = (store.clone(), u.clone());
+                tokio::spawn(async move {
+                    save_unless_duplicate(&store, &u, &hong_kong())
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut outcomes = Vec::new();
+        for send in sends {
+            outcomes.push(send.await.unwrap());
+        }
+        let stored: Vec<&Saved> = outcomes.iter().filter_map(|o| o.saved.as_ref()).collect();
+        assert_eq!(stored.len(), 1, "{outcomes:?}");
+        for o in outcomes.iter().filter(|o| o.saved.is_none()) {
+            assert_eq!(o.duplicate_of.as_ref().unwrap().id, stored[0].id);
+        }
+        let amy = store
+            .tasks(&TaskQuery {
+                assignee: Some("p002"),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(amy.len(), 1);
+    }
+
     #[tokio::test]
     async fn a_reminder_is_pending_at_its_time() {
         let (_dir, store) = store().await;
         let mut u = understood(Intent::SetReminder);
         u.start = Some("2026-11-27T09:00:00+08:00".into());
         u.end = None;
-        let saved = save(&store, &u, "Asia/Hong_Kong", Origin::Command, None)
-            .await
-            .unwrap();
+        let saved = save(&store, &u, &hong_kong()).await.unwrap();
         assert_eq!(saved.kind, "reminder");
         let due = store.due_reminders("2026-11-27T01:00:00Z").await.unwrap();
         assert_eq!(due.len(), 1);
@@ -394,9 +473,7 @@ mod tests {
         let (_dir, store) = store().await;
         let mut u = understood(Intent::Unknown);
         u.reason = Some("not an instruction".into());
-        let err = save(&store, &u, "Asia/Hong_Kong", Origin::Command, None)
-            .await
-            .unwrap_err();
+        let err = save(&store, &u, &hong_kong()).await.unwrap_err();
         assert!(err.to_string().contains("not an instruction"), "{err}");
         let all = store
             .occurrences("2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z", None)

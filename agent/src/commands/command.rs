@@ -10,7 +10,7 @@ use models::ModelStore;
 use serde_json::{json, Value as Json};
 
 use crate::calendar::duplicates::{self, Duplicate};
-use crate::calendar::save;
+use crate::calendar::save::{self, SaveOptions};
 use crate::cli::{CommandArgs, GlobalArgs};
 use crate::commands::parse::{reference_time, zone};
 use crate::commands::transcribe;
@@ -212,11 +212,11 @@ impl ServiceDatabase {
             .block_on(save::save_unless_duplicate(
                 &self.store,
                 u,
-                tz,
-                Origin::Command,
-                None,
-                Some(directory),
-                allow_duplicate,
+                &SaveOptions {
+                    directory: Some(directory),
+                    allow_duplicate,
+                    ..SaveOptions::new(tz, Origin::Command)
+                },
             ))
             .map_err(bad_input)
     }

@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod claims;
 pub mod directory;
 pub mod events;
+mod exclusive;
 pub mod feeds;
 pub mod ids;
 pub mod jobs;
@@ -17,7 +18,9 @@ pub mod tasks;
 pub mod tokens;
 pub mod voices;
 
-use std::path::Path;
+pub use exclusive::Exclusive;
+
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -60,6 +63,7 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    url: String,
 }
 
 impl Store {
@@ -102,7 +106,11 @@ impl Store {
         }
         let pool = pool.connect_with(options).await.map_err(connect_err)?;
         migrations::run(&pool).await?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            url: url.to_string(),
+        })
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -124,6 +132,13 @@ impl Store {
         self.backend
     }
 
+    /// The SQLite database's file; `None` on PostgreSQL and for a database in memory.
+    fn sqlite_file(&self) -> Option<PathBuf> {
+        (self.backend == Backend::Sqlite)
+            .then(|| sqlite_file(&self.url))
+            .flatten()
+    }
+
     /// Cheap round trip, for the health check.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
@@ -139,6 +154,16 @@ impl Store {
 /// The schema version this binary migrates databases to.
 pub fn schema_version() -> i64 {
     migrations::latest_version()
+}
+
+/// The file a `sqlite:` URL names (`sqlite://PATH?options`, `sqlite:PATH`); `None` for
+/// a database in memory.
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
 }
 
 /// The URL without its password, for messages.
@@ -176,5 +201,17 @@ mod tests {
             "postgres://mishu:***@db:5432/mishu"
         );
         assert_eq!(redact("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
+    }
+
+    #[test]
+    fn finds_the_sqlite_file_of_a_url() {
+        let file = |url| sqlite_file(url).map(|p| p.display().to_string());
+        assert_eq!(
+            file("sqlite:///data/mishu.db?mode=rwc").as_deref(),
+            Some("/data/mishu.db")
+        );
+        assert_eq!(file("sqlite:mishu.db").as_deref(), Some("mishu.db"));
+        assert_eq!(file("sqlite::memory:"), None);
+        assert_eq!(file("postgres://db/mishu"), None);
     }
 }

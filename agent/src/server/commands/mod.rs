@@ -20,6 +20,7 @@ pub use engine::{remove_stale_uploads, CommandEngine, Heard};
 use super::auth::Principal;
 use super::errors::ApiError;
 use super::AppState;
+use crate::calendar::save::{self, SaveOptions};
 use crate::instructions::{Duplicate, Intent, Understood};
 use crate::store::tasks::Origin;
 use input::Said;
@@ -102,9 +103,7 @@ pub async fn create(
         None => {
             if understood.intent != Intent::Unknown {
                 // Not stored ("save": false): the clashes it would have.
-                let clashes =
-                    crate::calendar::save::preview_conflicts(&state.store, &understood, &tz_name)
-                        .await?;
+                let clashes = save::preview_conflicts(&state.store, &understood, &tz_name).await?;
                 doc["conflicts"] = serde_json::to_value(&clashes).map_err(ApiError::internal)?;
             }
             doc["id"] = Value::Null;
@@ -134,14 +133,15 @@ async fn persist(
     allow_duplicate: bool,
 ) -> Result<(Option<Stored>, Option<Duplicate>), ApiError> {
     let directory = state.directory.get();
-    let outcome = crate::calendar::save::save_unless_duplicate(
+    let outcome = save::save_unless_duplicate(
         &state.store,
         understood,
-        tz,
-        Origin::Command,
-        Some(&principal.token_id),
-        Some(&directory),
-        allow_duplicate,
+        &SaveOptions {
+            created_by: Some(&principal.token_id),
+            directory: Some(&directory),
+            allow_duplicate,
+            ..SaveOptions::new(tz, Origin::Command)
+        },
     )
     .await?;
     let stored = match outcome.saved {
