@@ -39,8 +39,10 @@ const NAMES: &[&str] = &[
 fn gen_schema(rng: &mut Rng, depth: usize) -> Value {
     let pick = |rng: &mut Rng, n: usize| (rng.next_u64() % n as u64) as usize;
     let leaf = |rng: &mut Rng| -> Value {
-        match pick(rng, 7) {
+        match pick(rng, 9) {
             0 => json!({"type": "string"}),
+            7 => json!({"type": "string", "maxLength": pick(rng, 9)}),
+            8 => json!({"type": "string", "minLength": 2, "maxLength": 2 + pick(rng, 6)}),
             1 => json!({"type": "integer"}),
             2 => json!({"type": "number"}),
             3 => json!({"type": "boolean"}),
@@ -170,7 +172,8 @@ fn the_fast_mask_equals_brute_force() {
                 "a_task": {"type": "string"},
                 "b_n": {"type": ["integer", "null"]},
                 "c_level": {"enum": ["high", "low"]},
-                "d_tags": {"type": "array", "items": {"type": "number"}}
+                "d_tags": {"type": "array", "items": {"type": "number"}},
+                "e_title": {"type": "string", "minLength": 2, "maxLength": 5}
             },
             "required": ["a_task", "c_level"]
         }))
@@ -187,6 +190,10 @@ fn the_fast_mask_equals_brute_force() {
         "{\"a_task\": \"x\", \"b_n\": 1",
         "{\"a_task\": \"x\", \"b_n\": null, \"c_level\": \"h",
         "{\"a_task\": \"x\", \"c_level\": \"low\", \"d_tags\": [1.5, -",
+        "{\"a_task\": \"x\", \"c_level\": \"low\", \"e_title\": \"",
+        "{\"a_task\": \"x\", \"c_level\": \"low\", \"e_title\": \"ab",
+        "{\"a_task\": \"x\", \"c_level\": \"low\", \"e_title\": \"a\\n會",
+        "{\"a_task\": \"x\", \"c_level\": \"low\", \"e_title\": \"abcde",
     ];
     let mut fast = Vec::new();
     for p in prefixes {
@@ -210,6 +217,39 @@ fn the_fast_mask_equals_brute_force() {
     }
 }
 
+/// `maxLength` and `minLength` count characters (an escape is one, a Chinese character
+/// is one): the decoder cannot write past the one or close the string before the other.
+#[test]
+fn string_lengths_are_held_in_characters() {
+    let schema = Arc::new(
+        Schema::from_json(&json!({"type": "string", "minLength": 2, "maxLength": 3})).unwrap(),
+    );
+    let accepts = |text: &str| Matcher::new(schema.clone()).accepts(text.as_bytes());
+    for ok in ["\"ab\"", "\"會議室\"", "\"a\\n\\u00e9\""] {
+        assert!(accepts(ok), "{ok} refused");
+        let mut m = Matcher::new(schema.clone());
+        assert!(m.advance(ok.as_bytes()) && m.is_complete(), "{ok}");
+    }
+    for too_long in ["\"abcd", "\"會議室會", "\"a\\n\\u00e9x"] {
+        assert!(!accepts(too_long), "{too_long} accepted");
+    }
+    for too_short in ["\"\"", "\"會\""] {
+        assert!(!accepts(too_short), "{too_short} accepted");
+    }
+    // Full: the closing quote is all that is left, so it is dictated.
+    let mut m = Matcher::new(schema.clone());
+    assert!(m.advance("\"會議室".as_bytes()));
+    assert_eq!(m.forced(), b"\"");
+    // Too short: the shortest completion pads it to the minimum.
+    let mut m = Matcher::new(schema.clone());
+    assert!(m.advance(b"\""));
+    let tail = m.completion();
+    assert!(m.advance(&tail) && m.is_complete(), "{tail:?}");
+    assert!(schema.validate(&json!("ab")).is_ok());
+    assert!(schema.validate(&json!("abcd")).is_err());
+    assert!(schema.validate(&json!("a")).is_err());
+}
+
 #[test]
 fn unsupported_schemas_are_refused_with_the_place() {
     for (schema, needle) in [
@@ -225,6 +265,18 @@ fn unsupported_schemas_are_refused_with_the_place() {
         (
             json!({"type": "object", "properties": {}, "required": ["x"]}),
             "'x'",
+        ),
+        (
+            json!({"type": "object", "properties": {"year": {"type": "integer", "minimum": 1900}}}),
+            "'minimum' cannot be enforced",
+        ),
+        (
+            json!({"type": "string", "pattern": "^[A-Z]+$"}),
+            "'pattern' cannot be enforced",
+        ),
+        (
+            json!({"type": "string", "minLength": 4, "maxLength": 3}),
+            "cannot be met",
         ),
     ] {
         let err = Schema::from_json(&schema).unwrap_err().to_string();

@@ -51,6 +51,19 @@ impl NumSt {
     }
 }
 
+/// A string's `left` when its schema sets no `maxLength`.
+const ANY_LENGTH: u16 = u16::MAX;
+
+/// `left` and `short` after one more character of a string; `None` when it has no room.
+fn one_more_character(left: u16, short: u16) -> Option<(u16, u16)> {
+    let left = match left {
+        0 => return None,
+        ANY_LENGTH => ANY_LENGTH,
+        n => n - 1,
+    };
+    Some((left, short.saturating_sub(1)))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Frame {
     /// A value of this schema node must start here.
@@ -80,12 +93,15 @@ enum Frame {
         ws: u8,
     },
     /// Inside a free string: `esc` 1 after a backslash, 2..=5 inside `\uXXXX`;
-    /// `need` continuation bytes of a UTF-8 character still due, the next in lo..=hi.
+    /// `need` continuation bytes of a UTF-8 character still due, the next in lo..=hi;
+    /// `left` characters more allowed ([`ANY_LENGTH`]: no limit), `short` still due.
     Str {
         esc: u8,
         need: u8,
         lo: u8,
         hi: u8,
+        left: u16,
+        short: u16,
     },
     Enum {
         node: NodeId,
@@ -278,7 +294,13 @@ impl Matcher {
             let top = s.frames[s.len as usize - 1];
             let bytes: Vec<u8> = match top {
                 Frame::Value { node } => min_start(schema, node),
-                Frame::Str { esc, need, lo, .. } => {
+                Frame::Str {
+                    esc,
+                    need,
+                    lo,
+                    short,
+                    ..
+                } => {
                     if need > 0 {
                         let mut v = vec![lo];
                         v.extend(std::iter::repeat_n(0x80, need as usize - 1));
@@ -287,6 +309,8 @@ impl Matcher {
                         b"\\".to_vec()
                     } else if esc >= 2 {
                         vec![b'0'; 6 - esc as usize]
+                    } else if short > 0 {
+                        vec![b'-'; short as usize]
                     } else {
                         b"\"".to_vec()
                     }
@@ -389,7 +413,7 @@ fn min_start(schema: &Schema, node: NodeId) -> Vec<u8> {
         Node::Null => b"null".to_vec(),
         Node::Boolean => b"false".to_vec(),
         Node::Integer | Node::Number => b"0".to_vec(),
-        Node::String | Node::Enum { .. } => b"\"".to_vec(),
+        Node::String { .. } | Node::Enum { .. } => b"\"".to_vec(),
         Node::Array { .. } => b"[".to_vec(),
         Node::Object { .. } => b"{".to_vec(),
         Node::Union(branches) => {
@@ -441,18 +465,20 @@ impl Stack {
         self.len.checked_sub(1).map(|i| &self.frames[i as usize])
     }
 
-    /// True when the top frame is plain string content: no escape or UTF-8 character
-    /// in progress. Then any token without quote, backslash or control bytes, made of
-    /// whole characters, is accepted and leaves the state as it was.
-    pub(crate) fn in_plain_string(&self) -> bool {
-        matches!(
-            self.top(),
+    /// When the top frame is plain string content (no escape or UTF-8 character in
+    /// progress): how many more characters the string may take. Then any token of that
+    /// many characters or fewer, without quote, backslash or control bytes, made of
+    /// whole characters, is accepted.
+    pub(crate) fn plain_string_room(&self) -> Option<u16> {
+        match self.top() {
             Some(Frame::Str {
                 esc: 0,
                 need: 0,
+                left,
                 ..
-            })
-        )
+            }) => Some(*left),
+            _ => None,
+        }
     }
 
     /// Whitespace may come next, between two JSON tokens (not inside a string).
@@ -493,18 +519,28 @@ impl Stack {
                     self.len -= 1;
                     return self.start_value(schema, node, b);
                 }
-                Frame::Str { esc, need, lo, hi } => {
+                Frame::Str {
+                    esc,
+                    need,
+                    lo,
+                    hi,
+                    left,
+                    short,
+                } => {
                     let f = &mut self.frames[i];
+                    let str_frame = |esc, need, lo, hi, left, short| Frame::Str {
+                        esc,
+                        need,
+                        lo,
+                        hi,
+                        left,
+                        short,
+                    };
                     if need > 0 {
                         if b < lo || b > hi {
                             return false;
                         }
-                        *f = Frame::Str {
-                            esc,
-                            need: need - 1,
-                            lo: 0x80,
-                            hi: 0xBF,
-                        };
+                        *f = str_frame(esc, need - 1, 0x80, 0xBF, left, short);
                         return true;
                     }
                     if esc == 1 {
@@ -513,12 +549,7 @@ impl Stack {
                             b'u' => 2,
                             _ => return false,
                         };
-                        *f = Frame::Str {
-                            esc: e,
-                            need,
-                            lo,
-                            hi,
-                        };
+                        *f = str_frame(e, need, lo, hi, left, short);
                         return true;
                     }
                     if esc >= 2 {
@@ -527,45 +558,34 @@ impl Stack {
                             return false;
                         }
                         let e = if esc == 5 { 0 } else { esc + 1 };
-                        *f = Frame::Str {
-                            esc: e,
-                            need,
-                            lo,
-                            hi,
-                        };
+                        *f = str_frame(e, need, lo, hi, left, short);
                         return true;
                     }
-                    let (need, lo, hi) = match b {
-                        b'"' => {
-                            self.len -= 1;
-                            return true;
+                    if b == b'"' {
+                        if short > 0 {
+                            return false;
                         }
-                        b'\\' => {
-                            *f = Frame::Str {
-                                esc: 1,
-                                need: 0,
-                                lo,
-                                hi,
-                            };
-                            return true;
-                        }
+                        self.len -= 1;
+                        return true;
+                    }
+                    // Every other byte here starts a character (an escape counts as one).
+                    let (esc, need, lo, hi) = match b {
+                        b'\\' => (1, 0, lo, hi),
                         0..=0x1F => return false,
-                        0x20..=0x7F => return true,
-                        0xC2..=0xDF => (1, 0x80, 0xBF),
-                        0xE0 => (2, 0xA0, 0xBF),
-                        0xE1..=0xEC | 0xEE..=0xEF => (2, 0x80, 0xBF),
-                        0xED => (2, 0x80, 0x9F),
-                        0xF0 => (3, 0x90, 0xBF),
-                        0xF1..=0xF3 => (3, 0x80, 0xBF),
-                        0xF4 => (3, 0x80, 0x8F),
+                        0x20..=0x7F => (0, 0, lo, hi),
+                        0xC2..=0xDF => (0, 1, 0x80, 0xBF),
+                        0xE0 => (0, 2, 0xA0, 0xBF),
+                        0xE1..=0xEC | 0xEE..=0xEF => (0, 2, 0x80, 0xBF),
+                        0xED => (0, 2, 0x80, 0x9F),
+                        0xF0 => (0, 3, 0x90, 0xBF),
+                        0xF1..=0xF3 => (0, 3, 0x80, 0xBF),
+                        0xF4 => (0, 3, 0x80, 0x8F),
                         _ => return false,
                     };
-                    *f = Frame::Str {
-                        esc: 0,
-                        need,
-                        lo,
-                        hi,
+                    let Some((left, short)) = one_more_character(left, short) else {
+                        return false;
                     };
+                    *f = str_frame(esc, need, lo, hi, left, short);
                     return true;
                 }
                 Frame::Enum { node, lo, hi, pos } => {
@@ -862,11 +882,13 @@ impl Stack {
                     digits,
                 }
             }
-            (Node::String, b'"') => Frame::Str {
+            (Node::String { min, max }, b'"') => Frame::Str {
                 esc: 0,
                 need: 0,
                 lo: 0,
                 hi: 0,
+                left: max.unwrap_or(ANY_LENGTH),
+                short: *min,
             },
             (Node::Enum { escaped }, b'"') => Frame::Enum {
                 node,

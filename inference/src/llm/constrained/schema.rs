@@ -26,7 +26,11 @@ pub(crate) enum Node {
     Boolean,
     Integer,
     Number,
-    String,
+    /// A free string of `min` characters or more and at most `max` (`None`: any).
+    String {
+        min: u16,
+        max: Option<u16>,
+    },
     /// String enum: the JSON-escaped values (without quotes), sorted bytewise.
     Enum {
         escaped: Vec<Vec<u8>>,
@@ -135,7 +139,7 @@ impl Schema {
             Node::Null => vec![Start::Null],
             Node::Boolean => vec![Start::True, Start::False],
             Node::Integer | Node::Number => vec![Start::Number],
-            Node::String | Node::Enum { .. } => vec![Start::String],
+            Node::String { .. } | Node::Enum { .. } => vec![Start::String],
             Node::Array { .. } => vec![Start::Array],
             Node::Object { .. } => vec![Start::Object],
             Node::Union(b) => b.iter().flat_map(|&x| self.starts(x)).collect(),
@@ -158,6 +162,27 @@ impl Schema {
         for key in ["$ref", "allOf", "not", "if", "patternProperties"] {
             if obj.contains_key(key) {
                 return Err(bad(format!("'{key}' is not supported")));
+            }
+        }
+        // Constraints the decoder cannot hold the model to are refused rather than
+        // ignored: an answer breaking them would pass as valid. (`format` is an
+        // annotation in JSON Schema and stays allowed.)
+        for key in [
+            "minimum",
+            "maximum",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+            "multipleOf",
+            "pattern",
+            "minProperties",
+            "maxProperties",
+            "uniqueItems",
+            "contains",
+        ] {
+            if obj.contains_key(key) {
+                return Err(bad(format!(
+                    "'{key}' cannot be enforced while decoding (leave it out and check the answer afterwards)"
+                )));
             }
         }
         let union_key = ["anyOf", "oneOf"]
@@ -232,7 +257,23 @@ impl Schema {
             "boolean" => self.push(Node::Boolean),
             "integer" => self.push(Node::Integer),
             "number" => self.push(Node::Number),
-            "string" => self.push(Node::String),
+            "string" => {
+                let min = count("minLength")?.unwrap_or(0);
+                let max = count("maxLength")?;
+                let limit = u16::MAX as usize - 1;
+                if min > limit || max.is_some_and(|m| m > limit) {
+                    return Err(bad(format!(
+                        "string lengths above {limit} are not supported"
+                    )));
+                }
+                if max.is_some_and(|m| m < min) {
+                    return Err(bad("minLength/maxLength cannot be met".into()));
+                }
+                self.push(Node::String {
+                    min: min as u16,
+                    max: max.map(|m| m as u16),
+                })
+            }
             "array" => {
                 let items = obj
                     .get("items")
@@ -354,8 +395,8 @@ impl Schema {
             }) {
                 let k = kept[pos];
                 let merged = match (self.node(k), self.node(b)) {
-                    (Node::String, Node::Enum { .. } | Node::String) => k,
-                    (Node::Enum { .. }, Node::String) => b,
+                    (Node::String { .. }, Node::Enum { .. } | Node::String { .. }) => k,
+                    (Node::Enum { .. }, Node::String { .. }) => b,
                     (Node::Number, Node::Integer | Node::Number) => k,
                     (Node::Integer, Node::Number) => b,
                     (Node::Integer, Node::Integer)
@@ -406,10 +447,17 @@ impl Schema {
                 .is_number()
                 .then_some(())
                 .map_or_else(|| fail("a number"), Ok),
-            Node::String => v
-                .is_string()
-                .then_some(())
-                .map_or_else(|| fail("a string"), Ok),
+            Node::String { min, max } => match v.as_str() {
+                Some(text) => {
+                    let n = text.chars().count();
+                    if n < *min as usize || max.is_some_and(|m| n > m as usize) {
+                        Err(format!("{at}: a string of {n} characters is out of bounds"))
+                    } else {
+                        Ok(())
+                    }
+                }
+                None => fail("a string"),
+            },
             Node::Enum { escaped } => match v {
                 Value::String(s) if escaped.contains(&escape(s)) => Ok(()),
                 _ => fail("one of the enum values"),

@@ -20,8 +20,11 @@ pub struct TokenIndex {
     nodes: Vec<TrieNode>,
     edges: Vec<(u8, u32)>,
     ends: Vec<u32>,
-    /// Tokens that are whole characters with no quote, backslash or control byte.
+    /// Tokens that are whole characters with no quote, backslash or control byte,
+    /// fewest characters first.
     plain: Vec<u32>,
+    /// The number of characters of each of `plain`.
+    plain_chars: Vec<u16>,
     /// Text tokens that are not plain.
     other: Vec<(u32, Vec<u8>)>,
 }
@@ -49,7 +52,8 @@ impl TokenIndex {
                 continue;
             }
             if is_plain(bytes) {
-                plain.push(id);
+                let chars = String::from_utf8_lossy(bytes).chars().count();
+                plain.push((chars.min(u16::MAX as usize) as u16, id));
             } else {
                 other.push((id, bytes.to_vec()));
             }
@@ -84,6 +88,7 @@ impl TokenIndex {
             edges.extend(b.children.iter().map(|&(c, n)| (c, n as u32)));
             ends.extend_from_slice(&b.ends);
         }
+        plain.sort_unstable();
         tracing::debug!(
             nodes = nodes.len(),
             plain = plain.len(),
@@ -95,7 +100,8 @@ impl TokenIndex {
             nodes,
             edges,
             ends,
-            plain,
+            plain_chars: plain.iter().map(|&(chars, _)| chars).collect(),
+            plain: plain.into_iter().map(|(_, id)| id).collect(),
             other,
         }
     }
@@ -106,8 +112,9 @@ impl TokenIndex {
         if m.is_complete() {
             return;
         }
-        if m.stack.in_plain_string() {
-            out.extend_from_slice(&self.plain);
+        if let Some(room) = m.stack.plain_string_room() {
+            let fitting = self.plain_chars.partition_point(|&chars| chars <= room);
+            out.extend_from_slice(&self.plain[..fitting]);
             for (id, bytes) in &self.other {
                 if m.accepts(bytes) {
                     out.push(*id);
