@@ -198,7 +198,8 @@ impl<'a> Decoding<'a> {
                 }
             }
         }
-        if self.position + run.len() > self.context {
+        // The last token the budget allows is not run: nothing would read its logits.
+        if self.generated.len() >= req.max_tokens || self.position + run.len() > self.context {
             return Ok(Step::Done(FinishReason::Length));
         }
         self.position += run.len();
