@@ -24,17 +24,19 @@ SDIST_SHA256 = "dcf85de540f67eb5846a956e142808c37e3ce3e7a59e723098198c6cbd49c843
 ROOT = "pyannote_audio-4.0.0/"
 
 
-def _fetch(cache: Path) -> bytes:
-    path = cache / "pyannote_audio-4.0.0.tar.gz"
+def fetch_pinned(url: str, sha256: str, cache: Path) -> bytes:
+    """The file at `url` (a registry package), downloaded once into `cache` and checked
+    against its pinned sha256."""
+    path = cache / url.rsplit("/", 1)[-1]
     if not path.exists():
         cache.mkdir(parents=True, exist_ok=True)
-        data = urllib.request.urlopen(SDIST, timeout=300).read()
+        data = urllib.request.urlopen(url, timeout=300).read()
         path.write_bytes(data)
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
-    if digest != SDIST_SHA256:
+    if digest != sha256:
         path.unlink()
-        raise SystemExit(f"real set: {path.name} has sha256 {digest}, expected {SDIST_SHA256}")
+        raise SystemExit(f"{path.name} has sha256 {digest}, expected {sha256}")
     return data
 
 
@@ -65,7 +67,7 @@ def _uem(text: str):
 def clips(cache: Path, out: Path, subset: str = "all"):
     """[(wav, reference turns, seconds, speakers)] written to `out`; `subset` is
     train, eval or all."""
-    tar = tarfile.open(fileobj=io.BytesIO(_fetch(cache)), mode="r:gz")
+    tar = tarfile.open(fileobj=io.BytesIO(fetch_pinned(SDIST, SDIST_SHA256, cache)), mode="r:gz")
     members = {m.name[len(ROOT):]: m for m in tar.getmembers() if m.name.startswith(ROOT)}
 
     def read(name):
