@@ -582,6 +582,69 @@ mod tests {
         unknown_invitee(text, &slots)
     }
 
+    /// The end of a week, month or year is a loose period in the time words (Friday to
+    /// Sunday, the 21st to the last day, September to December); what is scheduled from
+    /// it is its day: a task is due, a reminder fires and an event falls on the month's or
+    /// year's last day, or the week's Friday, with or without `by`.
+    #[test]
+    fn the_end_of_a_week_month_or_year_is_scheduled_on_its_day() {
+        // A Wednesday.
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-25T10:00:00+08:00").unwrap();
+        let directory = Directory::default();
+        let understood = |text: &str, intent: AnswerIntent| {
+            let req = Request {
+                text,
+                now,
+                tz: chrono_tz::Asia::Hong_Kong,
+                directory: &directory,
+            };
+            let slots = Slots::find(text, now, chrono_tz::Asia::Hong_Kong, &directory);
+            let answer = Answer {
+                intent,
+                title: "report".into(),
+                assignee: None,
+                location: None,
+            };
+            build(text, &req, &slots, answer)
+        };
+        for (text, due) in [
+            ("File the report by the end of the month", "2026-11-30"),
+            ("File the report at the end of the month", "2026-11-30"),
+            ("Finish the report by end of next month", "2026-12-31"),
+            ("Send the report end of next week", "2026-12-04"),
+            ("Send the report by the end of the week", "2026-11-27"),
+            ("Finish the audit at the end of the year", "2026-12-31"),
+            ("Finish the audit by EOY", "2026-12-31"),
+            ("月尾交報告", "2026-11-30"),
+            ("下個月尾之前搞掂續租", "2026-12-31"),
+        ] {
+            let u = understood(text, AnswerIntent::Task);
+            assert_eq!(u.intent, Intent::CreateTask, "{text}: {u:?}");
+            assert_eq!(u.due.as_deref(), Some(due), "{text}");
+        }
+        // `EOM` is written for due dates: a task, whatever the model said.
+        let u = understood("Send the invoices EOM", AnswerIntent::Event);
+        assert_eq!(u.intent, Intent::CreateTask, "{u:?}");
+        assert_eq!(u.due.as_deref(), Some("2026-11-30"));
+        for text in [
+            "Remind me to file the report by end of the month",
+            "Remind me at the end of the month to file the report",
+        ] {
+            let u = understood(text, AnswerIntent::Reminder);
+            assert_eq!(u.intent, Intent::SetReminder, "{text}: {u:?}");
+            assert_eq!(
+                u.start.as_deref(),
+                Some("2026-11-30T09:00:00+08:00"),
+                "{text}"
+            );
+        }
+        let u = understood("Team offsite at the end of next week", AnswerIntent::Event);
+        assert_eq!(u.intent, Intent::CreateEvent, "{u:?}");
+        assert!(u.all_day);
+        assert_eq!(u.start.as_deref(), Some("2026-12-04"));
+        assert_eq!(u.end.as_deref(), Some("2026-12-04"));
+    }
+
     #[test]
     fn a_name_after_with_is_an_invitee_and_other_words_are_not() {
         assert_eq!(

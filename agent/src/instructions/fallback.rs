@@ -6,7 +6,6 @@ use prompts::command::{Answer, AnswerIntent};
 
 use super::slots::Slots;
 use crate::directory::MentionKind;
-use crate::timewords::Value;
 
 const REMINDER_WORDS: &[&str] = &[
     "remind me",
@@ -247,10 +246,7 @@ fn asks_a_not_a(text: &str) -> bool {
 pub fn cue(text: &str, slots: &Slots) -> Option<AnswerIntent> {
     let lower = text.to_lowercase();
     let has_time = !slots.times.is_empty();
-    let has_deadline = slots
-        .times
-        .iter()
-        .any(|s| matches!(s.value, Value::Deadline(_)));
+    let has_deadline = slots.times.iter().any(|s| s.sets_deadline());
     if contains_any(&lower, REMINDER_WORDS) && has_time {
         return Some(AnswerIntent::Reminder);
     }

@@ -33,7 +33,8 @@ impl TimeFacts {
     pub fn gather(spans: &[Span], tz: Tz) -> TimeFacts {
         let mut f = TimeFacts::default();
         for s in spans {
-            match &s.value {
+            // A loose period said by its end (`end of the month`) is its day here.
+            match &s.point() {
                 Value::InvalidDate { reason } => {
                     f.invalid
                         .get_or_insert_with(|| format!("{} ({})", s.text, reason));

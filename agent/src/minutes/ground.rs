@@ -410,7 +410,7 @@ impl<'a> Context<'a> {
         // One with a deadline ("我哋每個人揀三個舊客打電話，禮拜五之前做晒") is a task.
         let deadline = timewords::find(around, self.now, self.tz)
             .iter()
-            .any(|s| matches!(s.value, Value::Deadline(_)));
+            .any(|s| s.sets_deadline());
         if owner.is_none() && looks_like_decision(around) && !addresses_someone(around) && !deadline
         {
             return Err(Rejection::IsADecision);
@@ -711,7 +711,7 @@ impl<'a> Context<'a> {
         let sets_deadline = |s: &str| {
             timewords::find(s, self.now, self.tz)
                 .iter()
-                .any(|t| matches!(t.value, Value::Deadline(_)))
+                .any(|t| t.sets_deadline())
         };
         sentences(line)
             .into_iter()
@@ -917,13 +917,13 @@ impl<'a> Context<'a> {
         let spans = timewords::find(text, self.now, self.tz);
         spans
             .iter()
-            .find(|s| matches!(s.value, Value::Deadline(_)))
+            .find(|s| s.sets_deadline())
             .or_else(|| {
                 spans
                     .iter()
-                    .find(|s| matches!(s.value, Value::Date(_) | Value::DateTime(_)))
+                    .find(|s| matches!(s.point(), Value::Date(_) | Value::DateTime(_)))
             })
-            .and_then(|s| self.render_due(&s.value))
+            .and_then(|s| self.render_due(&s.point()))
     }
 
     fn committed_due(&self, quote: &str) -> Option<String> {
@@ -940,17 +940,17 @@ impl<'a> Context<'a> {
             let spans = timewords::find(quote, self.now, self.tz);
             return spans
                 .iter()
-                .find(|s| matches!(s.value, Value::Deadline(_)))
+                .find(|s| s.sets_deadline())
                 .or_else(|| {
                     spans
                         .iter()
-                        .find(|s| matches!(s.value, Value::Date(_) | Value::DateTime(_)))
+                        .find(|s| matches!(s.point(), Value::Date(_) | Value::DateTime(_)))
                 })
-                .and_then(|s| self.render_due(&s.value));
+                .and_then(|s| self.render_due(&s.point()));
         }
         let value = timewords::find(said, self.now, self.tz)
             .into_iter()
-            .find_map(|s| self.render_due(&s.value))?;
+            .find_map(|s| self.render_due(&s.point()))?;
         let from = source.saturating_sub(DUE_WINDOW);
         let to = (source + DUE_WINDOW).min(self.utterances.len() - 1);
         let said_norm = normalize(said);
@@ -961,7 +961,7 @@ impl<'a> Context<'a> {
             }
             let again = timewords::find(text, self.now, self.tz)
                 .iter()
-                .any(|s| self.render_due(&s.value).as_deref() == Some(value.as_str()));
+                .any(|s| self.render_due(&s.point()).as_deref() == Some(value.as_str()));
             if again {
                 return Some(value);
             }
@@ -2317,6 +2317,54 @@ mod tests {
             check("They sent the wrong parts twice", "chase the vendor", "Ken").is_ok(),
             "an answer to a question put to Ken is left to the model"
         );
+    }
+
+    /// The end of a week or month is a loose period in the time words; a task due then
+    /// is due on its day (the month's last day, the week's Friday), whether the model
+    /// names the words or they are only in the quote.
+    #[test]
+    fn the_end_of_a_month_or_week_is_due_on_its_day() {
+        let dir = directory();
+        let us = vec![
+            utt("Peter", "I'll send the audit plan at the end of the month."),
+            utt("Peter", "我月尾前搞掂份報價。"),
+            utt("Peter", "I'll update the CRM end of next week."),
+        ];
+        // Said on Tuesday 24 November 2026.
+        let (ctx, chunk) = meeting(&us, &dir);
+        for (quote, task, said, due) in [
+            (
+                "I'll send the audit plan at the end of the month.",
+                "send the audit plan",
+                "",
+                "2026-11-30",
+            ),
+            (
+                "I'll send the audit plan at the end of the month.",
+                "send the audit plan",
+                "the end of the month",
+                "2026-11-30",
+            ),
+            ("我月尾前搞掂份報價。", "搞掂份報價", "", "2026-11-30"),
+            ("我月尾前搞掂份報價。", "搞掂份報價", "月尾", "2026-11-30"),
+            (
+                "I'll update the CRM end of next week.",
+                "update the CRM",
+                "end of next week",
+                "2026-12-04",
+            ),
+        ] {
+            let g = ctx
+                .check(
+                    &Proposed {
+                        due: said.into(),
+                        ..item(quote, task, "Peter")
+                    },
+                    &chunk,
+                )
+                .unwrap_or_else(|e| panic!("{quote}: {e:?}"));
+            assert_eq!(g.due.as_deref(), Some(due), "{quote} / {said:?}");
+        }
     }
 
     #[test]

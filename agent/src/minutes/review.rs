@@ -18,7 +18,7 @@ use super::extract::{batches, generate_json_batch, Proposed, Usage};
 use super::ground::{self, Context, Grounded};
 use super::language::Language;
 use super::text::{content_units, coverage, units};
-use crate::timewords::{self, Value};
+use crate::timewords;
 
 /// Lines shown before and after the one looked at.
 const BEFORE: usize = 2;
@@ -108,7 +108,7 @@ fn looks_like_task(ctx: &Context<'_>, text: &str) -> bool {
     }
     let deadline = timewords::find(text, ctx.now, ctx.tz)
         .iter()
-        .any(|s| matches!(s.value, Value::Deadline(_)));
+        .any(|s| s.sets_deadline());
     takes_on(text) || asks_for(text) || deadline
 }
 

@@ -430,6 +430,7 @@ pub(crate) fn month_end_day(c: &mut Cursor, ctx: &Context) -> Option<Day> {
             "month-end",
             "the end of the month",
             "the end of this month",
+            "the end of month",
         ])
         .is_some()
     {

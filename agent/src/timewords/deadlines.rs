@@ -1,12 +1,10 @@
 //! Deadlines: `by Friday`, `before December 15`, `禮拜四之前`, `下週一前`, `最遲聽日`,
 //! `end of day tomorrow`, `EOD Friday`, `by 5pm`.
 
-use chrono::{Datelike, NaiveDate, Weekday};
-
-use super::context::{in_week, month_end, week_start, Context};
+use super::context::Context;
 use super::cursor::Cursor;
 use super::moment::{day, moment};
-use super::periods::period;
+use super::periods::{end_of, period};
 use super::span::{Value, When};
 
 const EN_PREFIXES: [&str; 12] = [
@@ -64,7 +62,8 @@ pub(crate) fn deadline(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     Some(value)
 }
 
-/// What is due: the end of a day, a moment, or the start of a period (the longest found).
+/// What is due: the end of a day, a moment, the start of a period or the day a period's
+/// end stands for (the longest found).
 fn target<'a>(start: Cursor<'a>, ctx: &Context) -> Option<(Value, Cursor<'a>, bool)> {
     let mut best: Option<(Value, Cursor, bool)> = None;
     let mut consider = |v: Value, end: Cursor<'a>, eod: bool| {
@@ -91,45 +90,17 @@ fn target<'a>(start: Cursor<'a>, ctx: &Context) -> Option<(Value, Cursor<'a>, bo
     if let Some(found) = period(&mut p, ctx) {
         consider(Value::Deadline(When::Date(found.first)), p, false);
     }
+    // `by the end of the month`, `by EOM`, `月尾前`: the day that end stands for (its last
+    // day; a week's Friday). Said alone they are loose periods (`periods::end_of`).
+    let mut p = start;
+    if let Some((_, day)) = end_of(&mut p, ctx) {
+        consider(Value::Deadline(When::Date(day)), p, false);
+    }
     best
 }
 
 /// `end of day`, `EOD`, `end of day tomorrow`, `end of day on Friday`, `Friday EOD`.
 fn end_of_day(c: &mut Cursor, ctx: &Context) -> Option<When> {
-    let mut probe = *c;
-    // End of the week (its Friday), month, year: `EOW`, `by EOM`, `EOY`.
-    if let Some(i) = probe.eat_any(&[
-        "eow",
-        "eom",
-        "eoy",
-        "e.o.w.",
-        "end of the year",
-        "end of year",
-    ]) {
-        let today = ctx.today();
-        let date = match i {
-            0 | 3 => in_week(week_start(today), Weekday::Fri),
-            1 => month_end(today, 0)?,
-            _ => NaiveDate::from_ymd_opt(today.year(), 12, 31)?,
-        };
-        *c = probe;
-        return Some(When::Date(date));
-    }
-    // `end of 2012`: its last day, as `end of the year`.
-    let mut probe = *c;
-    if probe.eat_any(&["the end of", "end of"]).is_some() {
-        probe.skip_spaces();
-        if let Some((year, 4)) = probe.digits(4) {
-            if (1900..=2099).contains(&year)
-                && !probe
-                    .rest()
-                    .starts_with(|ch: char| ch.is_ascii_alphanumeric())
-            {
-                *c = probe;
-                return Some(When::Date(NaiveDate::from_ymd_opt(year as i32, 12, 31)?));
-            }
-        }
-    }
     let mut probe = *c;
     if probe.eat_any(&EOD).is_some() {
         let mut p = probe;

@@ -34,7 +34,7 @@ mod since;
 mod span;
 mod zones;
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use chrono_tz::Tz;
 
 pub use context::Context;
@@ -56,13 +56,14 @@ pub fn find_in(text: &str, ctx: &Context) -> Vec<Span> {
             break;
         };
         if may_start(text, pos, ch) {
-            if let Some((end, value)) = longest_at(text, pos, ctx) {
+            if let Some((end, value, bound)) = longest_at(text, pos, ctx) {
                 let end = trim_end(text, pos, end);
                 spans.push(Span {
                     start: pos,
                     end,
                     text: text[pos..end].to_string(),
                     value,
+                    bound,
                 });
                 pos = end;
                 continue;
@@ -296,14 +297,15 @@ fn trim_end(text: &str, start: usize, end: usize) -> usize {
 
 type Grammar = fn(&mut Cursor, &Context) -> Option<Value>;
 
-/// The longest expression starting at `pos`, read in a zone said after it.
-fn longest_at(text: &str, pos: usize, ctx: &Context) -> Option<(usize, Value)> {
-    let (end, value) = longest_in(text, pos, ctx)?;
+/// The longest expression starting at `pos`, read in a zone said after it, and the day
+/// a loose period said by its end stands for (`Span::bound`).
+fn longest_at(text: &str, pos: usize, ctx: &Context) -> Option<(usize, Value, Option<NaiveDate>)> {
+    let (end, value, bound) = longest_in(text, pos, ctx)?;
     // A zone said after the time (`4pm CET`): the words are read again in that zone.
     let mut c = Cursor::new(text, end);
     if let Some(tz) = zones::zone(&mut c) {
         let there = Context::new(ctx.now_instant(), tz);
-        if let Some((there_end, there_value)) = longest_in(text, pos, &there) {
+        if let Some((there_end, there_value, _)) = longest_in(text, pos, &there) {
             if there_end == end {
                 // `15:00 GMT - 18:00 GMT`: the zone said at both ends of a range.
                 if let Value::DateTime(from) = there_value {
@@ -314,18 +316,18 @@ fn longest_at(text: &str, pos: usize, ctx: &Context) -> Option<(usize, Value)> {
                                 end: When::DateTime(to),
                             };
                             if let Some(shown) = zones::to_user(range, ctx) {
-                                return Some((range_end, shown));
+                                return Some((range_end, shown, None));
                             }
                         }
                     }
                 }
                 if let Some(shown) = zones::to_user(there_value, ctx) {
-                    return Some((c.pos, shown));
+                    return Some((c.pos, shown, bound));
                 }
             }
         }
     }
-    Some((end, value))
+    Some((end, value, bound))
 }
 
 /// The end of a range said after a zone, in the same zone again (` - 18:00 GMT`,
@@ -338,7 +340,7 @@ fn zoned_end(
     let mut c = after_zone;
     c.eat_any_spaced(&["-", "–", "to", "until", "till"])?;
     c.skip_spaces();
-    let (end, value) = longest_in(text, c.pos, there)?;
+    let (end, value, _) = longest_in(text, c.pos, there)?;
     let Value::DateTime(to) = value else {
         return None;
     };
@@ -348,30 +350,48 @@ fn zoned_end(
 }
 
 /// The longest expression starting at `pos`; on a tie the earlier grammar in the list wins.
-fn longest_in(text: &str, pos: usize, ctx: &Context) -> Option<(usize, Value)> {
+/// With it, the day a loose period said by its end stands for (`end of the month`: its
+/// last day).
+fn longest_in(text: &str, pos: usize, ctx: &Context) -> Option<(usize, Value, Option<NaiveDate>)> {
     ctx.forget_days();
-    const GRAMMARS: [Grammar; 10] = [
+    const END_OF: usize = 5;
+    const GRAMMARS: [Grammar; 11] = [
         recurrence::recurrence,
         since::since,
         deadlines::deadline,
         ranges::range,
         iso::timestamp,
+        // Before `moment_value`, which reads `end of the month` as its last day.
+        end_of_value,
         moment_value,
         compose::compose,
         period_value,
         offsets::offset,
         duration_value,
     ];
-    let mut best: Option<(usize, Value)> = None;
-    for grammar in GRAMMARS {
+    let mut best: Option<(usize, Value, usize)> = None;
+    for (i, grammar) in GRAMMARS.iter().enumerate() {
         let mut c = Cursor::new(text, pos);
         if let Some(value) = grammar(&mut c, ctx) {
-            if c.pos > pos && best.as_ref().is_none_or(|(end, _)| c.pos > *end) {
-                best = Some((c.pos, value));
+            if c.pos > pos && best.as_ref().is_none_or(|(end, _, _)| c.pos > *end) {
+                best = Some((c.pos, value, i));
             }
         }
     }
-    best
+    let (end, value, i) = best?;
+    let bound = (i == END_OF)
+        .then(|| periods::end_of(&mut Cursor::new(text, pos), ctx))
+        .flatten()
+        .map(|(_, day)| day);
+    Some((end, value, bound))
+}
+
+fn end_of_value(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    let (p, _) = periods::end_of(c, ctx)?;
+    Some(Value::Interval {
+        start: When::Date(p.first),
+        end: When::Date(p.last),
+    })
 }
 
 fn moment_value(c: &mut Cursor, ctx: &Context) -> Option<Value> {

@@ -311,7 +311,7 @@ fn day_before_yesterday(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
 }
 
 /// `end of April`, `the end of March`: the month's last day, the next one ahead.
-fn end_of_month_name(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
+pub(crate) fn end_of_month_name(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
     c.eat_any(&[
         "the end of",
         "end of",

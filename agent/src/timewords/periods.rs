@@ -3,7 +3,7 @@
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 
-use super::context::{month_end, month_start, week_start, Context};
+use super::context::{in_week, month_end, month_start, week_start, Context};
 use super::cursor::Cursor;
 use super::ordinals::{en_month_said, month_first, nth_in_month, EN_MONTHS, EN_MONTHS_SHORT};
 
@@ -169,6 +169,94 @@ pub(crate) fn skip_hedge(c: &mut Cursor) {
         probe.skip_spaces();
         *c = probe;
     }
+}
+
+/// A week, month or year said by its end (`end of the month`, `EOM`, `月尾`, `end of next
+/// week`, `end of April`, `EOY`, `end of 2027`): a loose period, as `late March` is, and
+/// the one day it stands for where one day is needed (a task's due date, a deadline).
+/// The end of a week is Friday to Sunday (its day: the Friday, when the working week
+/// ends), of a month its last third, the 21st to its last day, and of a year its last
+/// third, September to December (their day: the last one).
+pub(crate) fn end_of<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<(Period, NaiveDate)> {
+    let today = ctx.today();
+    let mut probe = *c;
+    if probe.eat("the") {
+        probe.skip_spaces();
+    }
+    if let Some(i) = probe.eat_any(&["eow", "e.o.w.", "eom", "e.o.m.", "eoy", "e.o.y."]) {
+        *c = probe;
+        return match i / 2 {
+            0 => week_end(in_week(week_start(today), Weekday::Fri)),
+            1 => month_last_third(month_end(today, 0)?),
+            _ => year_end(today.year()),
+        };
+    }
+    let mut best: Option<(Cursor<'a>, (Period, NaiveDate))> = None;
+    let mut consider = |probe: Cursor<'a>, found: Option<(Period, NaiveDate)>| {
+        if let Some(found) = found {
+            if best.as_ref().is_none_or(|(b, _)| probe.pos > b.pos) {
+                best = Some((probe, found));
+            }
+        }
+    };
+    let mut probe = *c;
+    if let Some(d) = super::days::week_end_day(&mut probe, ctx) {
+        consider(probe, week_end(d.date));
+    }
+    let mut probe = *c;
+    if let Some(d) = super::days::month_end_day(&mut probe, ctx) {
+        consider(probe, month_last_third(d.date));
+    }
+    let mut probe = *c;
+    if probe.eat_any(&["the end of", "end of"]).is_some() {
+        // `end of April`, `the end of March 2027`.
+        let mut named = *c;
+        if let Some(last) = super::ordinals::end_of_month_name(&mut named, ctx) {
+            consider(named, month_last_third(last));
+        }
+        probe.skip_spaces();
+        skip_hedge(&mut probe);
+        if let Some(year) = year_said(&mut probe, today) {
+            consider(probe, year_end(year));
+        }
+    }
+    let (end, found) = best?;
+    *c = end;
+    Some(found)
+}
+
+/// Friday to Sunday of the week of `friday`.
+fn week_end(friday: NaiveDate) -> Option<(Period, NaiveDate)> {
+    Some((
+        Period {
+            first: friday,
+            last: friday + Days::new(2),
+        },
+        friday,
+    ))
+}
+
+/// The 21st to `last`, the last day of its month.
+fn month_last_third(last: NaiveDate) -> Option<(Period, NaiveDate)> {
+    Some((
+        Period {
+            first: last.with_day(21)?,
+            last,
+        },
+        last,
+    ))
+}
+
+/// September to December of `year`.
+fn year_end(year: i32) -> Option<(Period, NaiveDate)> {
+    let last = NaiveDate::from_ymd_opt(year, 12, 31)?;
+    Some((
+        Period {
+            first: NaiveDate::from_ymd_opt(year, 9, 1)?,
+            last,
+        },
+        last,
+    ))
 }
 
 /// A week said relative to this one (`last week` -1, `the coming week` 1), in weeks.

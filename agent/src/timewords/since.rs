@@ -62,7 +62,7 @@ pub(crate) fn since(c: &mut Cursor, ctx: &Context) -> Option<Value> {
             (When::Date(first), probe.pos)
         }
         None => {
-            let (end, value) = super::longest_in(probe.text, from, ctx)?;
+            let (end, value, _) = super::longest_in(probe.text, from, ctx)?;
             let said = probe.text[from..end].to_lowercase();
             let back = if names_weekday(&said) {
                 Back::Week

@@ -10,6 +10,34 @@ pub struct Span {
     pub end: usize,
     pub text: String,
     pub value: Value,
+    /// For a loose period said by its end (`end of the month`, `月尾`, `end of next
+    /// week`, `EOY`), the one day it stands for where one day is needed: a task due `end
+    /// of the month` is due on its last day, one due `end of the week` on its Friday.
+    pub bound: Option<NaiveDate>,
+}
+
+impl Span {
+    /// The value where one day or moment is needed (a due date, a reminder, an
+    /// event's day): a loose period said by its end is its day (`Span::bound`), anything
+    /// else its value.
+    pub fn point(&self) -> Value {
+        match self.bound {
+            Some(d) => Value::Date(d),
+            None => self.value.clone(),
+        }
+    }
+
+    /// Whether the words set a deadline: `by Friday`, `月尾之前`, and the office
+    /// shorthands for the end of a week, month or year (`EOW`, `EOM`, `EOY`), which are
+    /// written for due dates.
+    pub fn sets_deadline(&self) -> bool {
+        if matches!(self.value, Value::Deadline(_)) {
+            return true;
+        }
+        let said = self.text.to_ascii_lowercase().replace('.', "");
+        let said = said.trim_start_matches("the ").trim();
+        self.bound.is_some() && matches!(said, "eow" | "eom" | "eoy")
+    }
 }
 
 /// A point in time: a whole day, or a moment on it.
