@@ -138,7 +138,7 @@ impl Clock {
     }
 }
 
-const PARTS: [(&str, PartOfDay); 52] = [
+const PARTS: [(&str, PartOfDay); 58] = [
     ("early morning", PartOfDay::Early(Base::Morning)),
     ("early in the morning", PartOfDay::Early(Base::Morning)),
     ("late morning", PartOfDay::Late(Base::Morning)),
@@ -188,6 +188,12 @@ const PARTS: [(&str, PartOfDay); 52] = [
     ("midday", PartOfDay::Noon),
     ("lunchtime", PartOfDay::Noon),
     ("lunch time", PartOfDay::Noon),
+    ("lunch", PartOfDay::Noon),
+    ("at lunch", PartOfDay::Noon),
+    ("at lunchtime", PartOfDay::Noon),
+    ("morningish", PartOfDay::Morning),
+    ("afternoonish", PartOfDay::Afternoon),
+    ("eveningish", PartOfDay::Evening),
     ("晚", PartOfDay::Evening),
     ("夜", PartOfDay::Evening),
     ("午", PartOfDay::Noon),
@@ -197,7 +203,7 @@ const PARTS: [(&str, PartOfDay); 52] = [
 /// 晚/夜/午 are too common elsewhere: they count only `after_day` (`tomorrow morning`,
 /// `聽日晚`); `this morning`, `in the afternoon` and 下午 always count.
 pub(crate) fn part_of_day(c: &mut Cursor, after_day: bool) -> Option<PartOfDay> {
-    const FIRST_WORDS: [&str; 14] = [
+    const FIRST_WORDS: [&str; 17] = [
         "early",
         "late",
         "after",
@@ -212,6 +218,9 @@ pub(crate) fn part_of_day(c: &mut Cursor, after_day: bool) -> Option<PartOfDay> 
         "midday",
         "lunchtime",
         "lunch",
+        "morningish",
+        "afternoonish",
+        "eveningish",
     ];
     let may_start = match c.peek() {
         Some(ch) if ch.is_ascii_alphabetic() => super::cursor::first_word_in(c, &FIRST_WORDS),
@@ -224,8 +233,9 @@ pub(crate) fn part_of_day(c: &mut Cursor, after_day: bool) -> Option<PartOfDay> 
     let mut probe = *c;
     let i = probe.eat_table(&PARTS)?;
     let word = PARTS[i].0;
+    // `tomorrow at lunch`; `see you at lunch` alone names no day.
     let needs_day = if word.is_ascii() {
-        !word.contains(' ') && !matches!(word, "noon" | "midday")
+        (!word.contains(' ') || word.starts_with("at lunch")) && !matches!(word, "noon" | "midday")
     } else {
         word.chars().count() == 1
     };
@@ -472,7 +482,7 @@ fn french_clock(c: &mut Cursor) -> Option<Clock> {
         let range_end = before.ends_with(['-', '–'])
             || matches!(
                 start.word_before().to_ascii_lowercase().as_str(),
-                "to" | "until" | "till"
+                "to" | "until" | "untill" | "till"
             );
         // `Thursday 8h PST`: a zone after it makes it a time (`Thursday 2h` is a length).
         let zoned = super::zones::zone(&mut { *c }).is_some();

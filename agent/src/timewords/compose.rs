@@ -361,6 +361,7 @@ fn clause_start(c: &Cursor) -> bool {
                 | "or"
                 | "meet"
                 | "until"
+                | "untill"
                 | "till"
                 | "before"
                 | "by"

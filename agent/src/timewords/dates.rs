@@ -391,8 +391,8 @@ pub(crate) fn day_number_range(
     c: &mut Cursor,
     ctx: &Context,
 ) -> Option<Result<(Day, Day), String>> {
-    const SEPARATORS: [&str; 10] = [
-        "-", "–", "—", "to", "till", "until", "through", "thru", "至", "到",
+    const SEPARATORS: [&str; 11] = [
+        "-", "–", "—", "to", "till", "until", "untill", "through", "thru", "至", "到",
     ];
     let mut best: Option<(Cursor, u32, u32, u32, Option<i32>)> = None;
     // Month first.

@@ -28,7 +28,7 @@ impl Day {
 }
 
 /// (words, days from today, part of the day said with it)
-const RELATIVE_DAYS: [(&str, i64, Option<PartOfDay>); 47] = [
+const RELATIVE_DAYS: [(&str, i64, Option<PartOfDay>); 48] = [
     ("today", 0, None),
     ("tonight", 0, Some(PartOfDay::Evening)),
     ("tonite", 0, Some(PartOfDay::Evening)),
@@ -41,6 +41,7 @@ const RELATIVE_DAYS: [(&str, i64, Option<PartOfDay>); 47] = [
     ("day after tomorrow", 2, None),
     ("yesterday", -1, None),
     ("last night", -1, Some(PartOfDay::Evening)),
+    ("late last night", -1, Some(PartOfDay::Late(Base::Evening))),
     ("昨晚", -1, Some(PartOfDay::Evening)),
     ("尋晚", -1, Some(PartOfDay::Evening)),
     ("寻晚", -1, Some(PartOfDay::Evening)),
@@ -78,7 +79,7 @@ const RELATIVE_DAYS: [(&str, i64, Option<PartOfDay>); 47] = [
     ("前天", -2, None),
 ];
 
-const RELATIVE_DAY_WORDS: [&str; 47] = [
+const RELATIVE_DAY_WORDS: [&str; 48] = [
     "today",
     "tonight",
     "tonite",
@@ -91,6 +92,7 @@ const RELATIVE_DAY_WORDS: [&str; 47] = [
     "day after tomorrow",
     "yesterday",
     "last night",
+    "late last night",
     "昨晚",
     "尋晚",
     "寻晚",

@@ -7,13 +7,14 @@ use super::moment::{day, moment};
 use super::periods::{end_of, period};
 use super::span::{Value, When};
 
-const EN_PREFIXES: [&str; 12] = [
+const EN_PREFIXES: [&str; 13] = [
     "by",
     "before",
     "no later than",
     "not later than",
     "on or before",
     "until",
+    "untill",
     "till",
     "due",
     "due by",

@@ -160,13 +160,11 @@ fn iso_date(c: &mut Cursor) -> Option<NaiveDate> {
     Some(date)
 }
 
-/// `15:30`, `15:30:45`, `15:30:45.123` (the fraction is dropped); true when seconds
-/// were said.
+/// `15:30`, `15:30:45`, `15:30:45.123` (the fraction is dropped), `9:01:10 AM`; true
+/// when seconds were said. An am/pm is read only with seconds.
 fn clock_with_seconds(c: &mut Cursor) -> Option<(NaiveTime, bool)> {
     let mut probe = *c;
-    let (hour, 2) = probe.digits(2)? else {
-        return None;
-    };
+    let (mut hour, hour_digits) = probe.digits(2)?;
     if !probe.eat(":") {
         return None;
     }
@@ -186,6 +184,21 @@ fn clock_with_seconds(c: &mut Cursor) -> Option<(NaiveTime, bool)> {
                 probe = f;
             }
         }
+    }
+    // `9:01:10 AM`, `11:59:59 p.m.` (an hour of one digit only so: `1:02:03` may be a
+    // length).
+    let mut m = probe;
+    m.skip_spaces();
+    let mut meridiem = false;
+    if has_seconds && (1..=12).contains(&hour) {
+        if let Some(i) = m.eat_any(&["am", "a.m.", "a.m", "pm", "p.m.", "p.m"]) {
+            hour = hour % 12 + if i >= 3 { 12 } else { 0 };
+            probe = m;
+            meridiem = true;
+        }
+    }
+    if hour_digits < 2 && !meridiem {
+        return None;
     }
     let time = NaiveTime::from_hms_opt(hour, minute, second)?;
     *c = probe;

@@ -324,6 +324,29 @@ pub(crate) fn moment<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<Result<Mom
             );
         }
     }
+    // The part first, then `of` and the day: `morning of the 15th of February`, `the
+    // evening of Christmas Eve`.
+    {
+        let mut probe = *c;
+        if probe.eat("the") {
+            probe.skip_spaces();
+        }
+        if let Some(part) = part_of_day(&mut probe, true) {
+            if probe.eat_spaced("of") {
+                probe.skip_spaces();
+                if let Some(Ok(d)) = day(&mut probe, ctx) {
+                    consider(
+                        probe,
+                        Ok(Moment {
+                            day: Some(d),
+                            part: Some(part),
+                            clock: None,
+                        }),
+                    );
+                }
+            }
+        }
+    }
     // Clock first: 3pm tomorrow, 3pm on Friday, 10am Dec 3, 3 in the afternoon.
     {
         let mut probe = *c;

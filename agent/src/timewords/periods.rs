@@ -709,7 +709,7 @@ fn week_of_month(c: &mut Cursor, ctx: &Context) -> Option<Period> {
         }
     };
     c.skip_spaces();
-    let weekend = c.eat_any(&["week", "weekend", "week-end"])? >= 1;
+    let weekend = c.eat_any(&["week", "weekend", "week-end", "week end", "wkend"])? >= 1;
     c.eat_any_spaced(&["of", "in"])?;
     c.skip_spaces();
     // A year: `the first week of 2027`, `the last week of 2018`.

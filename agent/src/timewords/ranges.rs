@@ -11,8 +11,9 @@ use super::moment::{day, wall_clock};
 use super::numerals::number;
 use super::span::{Value, When};
 
-const SEPARATORS: [&str; 11] = [
-    "-", "–", "—", "~", "to", "until", "till", "到", "至", "至到", "and",
+// `untill` is a common misspelling of `until`.
+const SEPARATORS: [&str; 12] = [
+    "-", "–", "—", "~", "to", "until", "untill", "till", "到", "至", "至到", "and",
 ];
 
 fn separator(c: &mut Cursor, between: bool) -> bool {
