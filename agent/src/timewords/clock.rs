@@ -138,7 +138,7 @@ impl Clock {
     }
 }
 
-const PARTS: [(&str, PartOfDay); 58] = [
+const PARTS: [(&str, PartOfDay); 60] = [
     ("early morning", PartOfDay::Early(Base::Morning)),
     ("early in the morning", PartOfDay::Early(Base::Morning)),
     ("late morning", PartOfDay::Late(Base::Morning)),
@@ -156,6 +156,8 @@ const PARTS: [(&str, PartOfDay); 58] = [
     ("in the am", PartOfDay::Morning),
     ("in the pm", PartOfDay::Afternoon),
     ("凌晨", PartOfDay::SmallHours),
+    ("in the early hours", PartOfDay::SmallHours),
+    ("in the early hours of the morning", PartOfDay::SmallHours),
     ("上午", PartOfDay::Morning),
     ("朝早", PartOfDay::Morning),
     ("朝頭早", PartOfDay::Morning),

@@ -190,19 +190,7 @@ pub(crate) fn holiday(c: &mut Cursor, ctx: &Context) -> Option<Day> {
         _ => Which::Coming,
     };
     probe.skip_spaces();
-    let (mut fixed, mut moving) = (probe, probe);
-    let fixed = fixed.eat_table(FIXED).map(|i| (fixed, FIXED[i].1));
-    let moving = moving
-        .eat_table(MOVING)
-        .filter(|&i| !MOVING[i].0.starts_with("good") || probe.peek() == Some('G'))
-        .map(|i| (moving, MOVING[i].1));
-    let (mut end, rule) = match (fixed, moving) {
-        // The longer name wins: `Chinese New Year's Eve` is not `New Year's Eve`.
-        (Some((f, _)), Some((m, rule))) if m.pos > f.pos => (m, rule),
-        (Some((f, (month, day))), _) => (f, Moving::Fixed(month, day)),
-        (None, Some((m, rule))) => (m, rule),
-        (None, None) => return None,
-    };
+    let (mut end, rule) = holiday_name(probe)?;
     if which == Which::Coming {
         let mut year = end;
         year.skip_spaces();
@@ -216,6 +204,35 @@ pub(crate) fn holiday(c: &mut Cursor, ctx: &Context) -> Option<Day> {
     let date = occurrence(rule, which, ctx.today())?;
     *c = end;
     Some(Day::on(date))
+}
+
+/// A holiday's name at `probe`: where it ends and its rule.
+fn holiday_name(probe: Cursor) -> Option<(Cursor, Moving)> {
+    let (mut fixed, mut moving) = (probe, probe);
+    let fixed = fixed.eat_table(FIXED).map(|i| (fixed, FIXED[i].1));
+    let moving = moving
+        .eat_table(MOVING)
+        .filter(|&i| !MOVING[i].0.starts_with("good") || probe.peek() == Some('G'))
+        .map(|i| (moving, MOVING[i].1));
+    match (fixed, moving) {
+        // The longer name wins: `Chinese New Year's Eve` is not `New Year's Eve`.
+        (Some((f, _)), Some((m, rule))) if m.pos > f.pos => Some((m, rule)),
+        (Some((f, (month, day))), _) => Some((f, Moving::Fixed(month, day))),
+        (None, Some((m, rule))) => Some((m, rule)),
+        (None, None) => None,
+    }
+}
+
+/// `xmas` in `the second closest xmas to today`: the occurrences of the holiday named at
+/// `c` in the years around `year`, `span` years either side.
+pub(crate) fn occurrences_around(c: &mut Cursor, year: i32, span: i32) -> Option<Vec<NaiveDate>> {
+    let (end, rule) = holiday_name(*c)?;
+    *c = end;
+    Some(
+        (year - span..=year + span)
+            .filter_map(|y| moving_date(rule, y))
+            .collect(),
+    )
 }
 
 /// The day of `rule` that `which` names, seen from `today`. A lunar year begins in

@@ -390,24 +390,64 @@ fn nth_last_day(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
     place(first)
 }
 
-/// `the closest Monday to Oct 5th`, `the nearest Friday to 3/12`: the weekday fewest
+/// `the closest Monday to Oct 5th`, `the nearest Friday to 3/12`, `the second closest
+/// Christmas to today`: the weekday (or holiday) fewest
 /// days from that date (the date itself when it is one).
 fn closest_weekday(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
     if c.eat("the") {
         c.skip_spaces();
     }
+    // `the second closest Monday to Oct 5`, `the 3rd closest xmas to today`.
+    const NTH: [(&str, usize); 10] = [
+        ("first", 1),
+        ("second", 2),
+        ("third", 3),
+        ("fourth", 4),
+        ("fifth", 5),
+        ("1st", 1),
+        ("2nd", 2),
+        ("3rd", 3),
+        ("4th", 4),
+        ("5th", 5),
+    ];
+    let n = match c.eat_table(&NTH) {
+        Some(i) => {
+            c.skip_spaces();
+            NTH[i].1
+        }
+        None => 1,
+    };
     c.eat_any(&["closest", "nearest"])?;
     c.skip_spaces();
-    let wd = en_weekday(c, true)?;
+    let mut name = *c;
+    let weekday = en_weekday(&mut name, true);
+    let holiday_at = *c;
+    if weekday.is_none() {
+        // Checked here, read below once the day it is closest to is known.
+        super::holidays::occurrences_around(&mut name, 2000, 0)?;
+    }
+    *c = name;
     c.eat_any_spaced(&["to"])?;
     c.skip_spaces();
     let Ok(day) = super::moment::day(c, ctx)? else {
         return None;
     };
-    let ahead = (7 + wd.num_days_from_monday() - day.date.weekday().num_days_from_monday()) % 7;
-    if ahead <= 3 {
-        day.date.checked_add_days(Days::new(u64::from(ahead)))
-    } else {
-        day.date.checked_sub_days(Days::new(u64::from(7 - ahead)))
-    }
+    let span = i32::try_from(n).ok()? + 1;
+    let mut candidates: Vec<NaiveDate> = match weekday {
+        Some(wd) => {
+            let ahead =
+                (7 + wd.num_days_from_monday() - day.date.weekday().num_days_from_monday()) % 7;
+            let first = day.date.checked_add_days(Days::new(u64::from(ahead)))?;
+            (-span..=span)
+                .filter_map(|k| first.checked_add_signed(chrono::Duration::weeks(i64::from(k))))
+                .collect()
+        }
+        None => {
+            let mut h = holiday_at;
+            super::holidays::occurrences_around(&mut h, day.date.year(), span)?
+        }
+    };
+    // Fewest days away first; of two equally near, the one after.
+    candidates.sort_by_key(|d| ((*d - day.date).num_days().abs(), *d < day.date));
+    candidates.get(n - 1).copied()
 }
