@@ -138,7 +138,7 @@ impl Clock {
     }
 }
 
-const PARTS: [(&str, PartOfDay); 60] = [
+const PARTS: [(&str, PartOfDay); 61] = [
     ("early morning", PartOfDay::Early(Base::Morning)),
     ("early in the morning", PartOfDay::Early(Base::Morning)),
     ("late morning", PartOfDay::Late(Base::Morning)),
@@ -188,6 +188,7 @@ const PARTS: [(&str, PartOfDay); 60] = [
     ("night", PartOfDay::Evening),
     ("noon", PartOfDay::Noon),
     ("midday", PartOfDay::Noon),
+    ("mid day", PartOfDay::Noon),
     ("lunchtime", PartOfDay::Noon),
     ("lunch time", PartOfDay::Noon),
     ("lunch", PartOfDay::Noon),
@@ -205,7 +206,7 @@ const PARTS: [(&str, PartOfDay); 60] = [
 /// 晚/夜/午 are too common elsewhere: they count only `after_day` (`tomorrow morning`,
 /// `聽日晚`); `this morning`, `in the afternoon` and 下午 always count.
 pub(crate) fn part_of_day(c: &mut Cursor, after_day: bool) -> Option<PartOfDay> {
-    const FIRST_WORDS: [&str; 17] = [
+    const FIRST_WORDS: [&str; 18] = [
         "early",
         "late",
         "after",
@@ -218,6 +219,7 @@ pub(crate) fn part_of_day(c: &mut Cursor, after_day: bool) -> Option<PartOfDay> 
         "night",
         "noon",
         "midday",
+        "mid",
         "lunchtime",
         "lunch",
         "morningish",
@@ -237,7 +239,8 @@ pub(crate) fn part_of_day(c: &mut Cursor, after_day: bool) -> Option<PartOfDay> 
     let word = PARTS[i].0;
     // `tomorrow at lunch`; `see you at lunch` alone names no day.
     let needs_day = if word.is_ascii() {
-        (!word.contains(' ') || word.starts_with("at lunch")) && !matches!(word, "noon" | "midday")
+        (!word.contains(' ') || word.starts_with("at lunch"))
+            && !matches!(word, "noon" | "midday" | "mid day")
     } else {
         word.chars().count() == 1
     };
@@ -298,7 +301,7 @@ fn after_at(c: &Cursor) -> bool {
     before.ends_with('@')
         || matches!(
             c.word_before().to_ascii_lowercase().as_str(),
-            "at" | "around" | "about" | "by"
+            "at" | "around" | "about" | "approximately" | "by"
         )
 }
 
@@ -322,11 +325,26 @@ fn english_clock(c: &mut Cursor) -> Option<Clock> {
     let mut minute = 0;
     let mut minutes_said = false;
     let mut probe = *c;
+    let mut spaced = false;
     if probe.eat(":") || probe.eat(".") {
         if let Some((m, 2)) = probe.digits(2) {
             minute = m;
             minutes_said = true;
             *c = probe;
+        }
+    } else if after_at(&start) && (1..=12).contains(&hour) && probe.eat(" ") {
+        // `at 3 15`, as speech recognizers write 3:15: two digits after a space, then
+        // nothing but punctuation or am/pm (`at 3 15 people` is a count).
+        if let Some((m, 2)) = probe.digits(2) {
+            let mut next = probe;
+            let ampm = full_meridiem(&mut next).is_some();
+            next.skip_spaces();
+            if ampm || next.peek().is_none_or(|ch| ".,;:!?)".contains(ch)) {
+                minute = m;
+                minutes_said = true;
+                spaced = !ampm;
+                *c = probe;
+            }
         }
     }
     if minute > 59 {
@@ -337,6 +355,9 @@ fn english_clock(c: &mut Cursor) -> Option<Clock> {
         minute,
         fixed: false,
     };
+    if spaced {
+        return Some(clock);
+    }
     // `3ish pm`: about 3pm.
     let mut ish = *c;
     if ish.eat("ish") || ish.eat("-ish") {
@@ -363,7 +384,7 @@ fn english_clock(c: &mut Cursor) -> Option<Clock> {
 
 /// `noon`, `midday`, `midnight`.
 fn fixed_word(c: &mut Cursor) -> Option<Clock> {
-    if c.eat_any(&["noon", "midday"]).is_some() {
+    if c.eat_any(&["noon", "midday", "mid day"]).is_some() {
         return Some(Clock {
             hour: 12,
             minute: 0,

@@ -101,6 +101,12 @@ fn en_unit(c: &mut Cursor) -> Option<u32> {
     if !probe.rest().starts_with('-') {
         probe.skip_spaces();
     }
+    // `2 more minutes`.
+    let mut more = probe;
+    if more.eat("more") {
+        more.skip_spaces();
+        probe = more;
+    }
     let i = probe.eat_table(&EN_UNITS)?;
     *c = probe;
     Some(EN_UNITS[i].1)

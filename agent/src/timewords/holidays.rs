@@ -97,6 +97,8 @@ const MOVING: &[(&str, Moving)] = &[
     ("chinese new year", Moving::Lunar(1, 1)),
     ("lunar new year", Moving::Lunar(1, 1)),
     ("chinese new year's day", Moving::Lunar(1, 1)),
+    ("chinese new years", Moving::Lunar(1, 1)),
+    ("chinese new years day", Moving::Lunar(1, 1)),
     ("lunar new year's day", Moving::Lunar(1, 1)),
     ("chinese lunar new year", Moving::Lunar(1, 1)),
     ("chinese lunar new year's day", Moving::Lunar(1, 1)),

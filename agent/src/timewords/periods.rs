@@ -20,6 +20,7 @@ enum Unit {
     Month(u32),
     Year(i32),
     LastWeek,
+    LastWeekend,
     LastMonth,
 }
 
@@ -54,6 +55,11 @@ const PERIODS: &[(&str, Unit)] = &[
     ("next month", Unit::Month(1)),
     ("this weekend", Unit::Weekend(0)),
     ("next weekend", Unit::Weekend(1)),
+    ("last weekend", Unit::LastWeekend),
+    ("this past weekend", Unit::LastWeekend),
+    ("the past weekend", Unit::LastWeekend),
+    ("past weekend", Unit::LastWeekend),
+    ("the previous weekend", Unit::LastWeekend),
     ("this year", Unit::Year(0)),
     ("next year", Unit::Year(1)),
     ("本週", Unit::Week(0)),
@@ -318,7 +324,7 @@ fn fuzzy(c: &mut Cursor, ctx: &Context) -> Option<Period> {
                 last: monday + Days::new(2),
             });
         }
-        if let Some(i) = probe.eat_any(&["this month", "the month", "next month"]) {
+        if let Some(i) = probe.eat_any(&["this month", "the month", "next month", "month"]) {
             let first = month_start(today, if i == 2 { 1 } else { 0 })?;
             *c = probe;
             return Some(Period {
@@ -908,6 +914,10 @@ pub(crate) fn period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
         }
         Unit::Weekend(n) => {
             let saturday = week_start(today) + Days::new(7 * n + 5);
+            (saturday, saturday + Days::new(1))
+        }
+        Unit::LastWeekend => {
+            let saturday = week_start(today) - Days::new(2);
             (saturday, saturday + Days::new(1))
         }
         Unit::Month(n) => (month_start(today, n)?, month_end(today, n)?),
