@@ -332,7 +332,8 @@ fn english_clock(c: &mut Cursor) -> Option<Clock> {
             minutes_said = true;
             *c = probe;
         }
-    } else if after_at(&start) && (1..=12).contains(&hour) && probe.eat(" ") {
+    } else if (1..=12).contains(&hour) && probe.rest().starts_with(' ') && after_at(&start) {
+        probe.pos += 1;
         // `at 3 15`, as speech recognizers write 3:15: two digits after a space, then
         // nothing but punctuation or am/pm (`at 3 15 people` is a count).
         if let Some((m, 2)) = probe.digits(2) {

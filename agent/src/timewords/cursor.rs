@@ -125,7 +125,15 @@ impl<'a> Cursor<'a> {
 
     fn eat_longest<'l>(&mut self, lits: impl Iterator<Item = &'l str>) -> Option<usize> {
         let mut best: Option<(usize, usize)> = None;
+        let first = self.rest().as_bytes().first().map(u8::to_ascii_lowercase);
         for (i, lit) in lits.enumerate() {
+            // The first byte turns away almost every entry of a table: checked here, before
+            // the call, as the tables are long and tried at every place.
+            if let Some(l) = lit.as_bytes().first() {
+                if first != Some(l.to_ascii_lowercase()) {
+                    continue;
+                }
+            }
             let mut c = *self;
             if c.eat(lit) && best.is_none_or(|(_, len)| c.pos - self.pos > len) {
                 best = Some((i, c.pos - self.pos));

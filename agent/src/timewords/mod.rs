@@ -138,7 +138,6 @@ const START_WORDS: &[&str] = &[
     "monday",
     "month",
     "monthly",
-    "morning",
     "new",
     "next",
     "nine",
@@ -207,8 +206,6 @@ const START_WORDS: &[&str] = &[
     "eom",
     "bom",
     "eoy",
-    "evening",
-    "night",
     "first",
     "second",
     "third",
@@ -282,6 +279,13 @@ fn may_start(text: &str, pos: usize, ch: char) -> bool {
         let rest = &text.as_bytes()[pos..];
         let len = rest.iter().take_while(|b| b.is_ascii_alphabetic()).count();
         let word = &rest[..len];
+        // `morning of the 15th`: these common words start a time word only before `of`.
+        if [&b"morning"[..], b"evening", b"night"]
+            .iter()
+            .any(|w| w.eq_ignore_ascii_case(word))
+        {
+            return rest[len..].starts_with(b" of ");
+        }
         return len <= 12
             && START_WORDS
                 .iter()

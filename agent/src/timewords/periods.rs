@@ -184,6 +184,28 @@ pub(crate) fn skip_hedge(c: &mut Cursor) {
 /// ends), of a month its last third, the 21st to its last day, and of a year its last
 /// third, September to December (their day: the last one).
 pub(crate) fn end_of<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<(Period, NaiveDate)> {
+    // Tried at every place a time word may start: turn other words away first.
+    if !super::cursor::first_word_in(c, &["the", "end", "eow", "eom", "eoy", "e"]) {
+        return None;
+    }
+    match c.peek() {
+        // Digits only before 月 (`3月底`).
+        Some(ch)
+            if ch.is_ascii_digit()
+                && !c
+                    .rest()
+                    .trim_start_matches(|ch: char| ch.is_ascii_digit())
+                    .starts_with('月') =>
+        {
+            return None;
+        }
+        // `月尾`, `週尾`, `下個月尾`, `本月底`, `呢個月尾`, `十二月尾`.
+        Some(ch) if !ch.is_ascii() && !"月週周下本今這这呢一二三四五六七八九十".contains(ch) =>
+        {
+            return None;
+        }
+        _ => {}
+    }
     let today = ctx.today();
     let mut probe = *c;
     if probe.eat("the") {
