@@ -313,7 +313,13 @@ fn english_clock(c: &mut Cursor) -> Option<Clock> {
         return Some(found);
     }
     type Form = fn(&mut Cursor) -> Option<Clock>;
-    let forms: [Form; 4] = [past_or_to, french_clock, packed_clock, worded_clock];
+    let forms: [Form; 5] = [
+        past_or_to,
+        french_clock,
+        packed_clock,
+        worded_clock,
+        half_hour,
+    ];
     for form in forms {
         let mut probe = *c;
         if let Some(found) = form(&mut probe) {
@@ -588,6 +594,15 @@ fn worded_clock(c: &mut Cursor) -> Option<Clock> {
     if let Some(pm) = full_meridiem(c) {
         return with_meridiem(clock, pm);
     }
+    // `four twenty-three a m`: am/pm written apart, as speech recognizers do, after an
+    // hour and minutes said in words.
+    if minute > 0 {
+        let mut p = *c;
+        if let Some(i) = p.eat_any_spaced(&["a m", "p m"]) {
+            *c = p;
+            return with_meridiem(clock, i == 1);
+        }
+    }
     if c.eat_spaced("o'clock") || c.eat_spaced("o’clock") || c.eat_spaced("oclock") {
         if let Some(pm) = full_meridiem(c) {
             return with_meridiem(clock, pm);
@@ -595,6 +610,37 @@ fn worded_clock(c: &mut Cursor) -> Option<Clock> {
         return Some(clock);
     }
     (minute > 0 && after_at(&start)).then_some(clock)
+}
+
+/// `half three` (British: half past three), opening the clause or after `at`, and
+/// ending it: `at half three.`; `half three days` is no time.
+fn half_hour(c: &mut Cursor) -> Option<Clock> {
+    let start = *c;
+    let before = start.text[..start.pos].trim_end();
+    let opens = before.is_empty()
+        || before.ends_with(|ch: char| ".,;:!?(\n，。；：！？（".contains(ch))
+        || after_at(&start);
+    if !opens || !c.eat("half") {
+        return None;
+    }
+    c.skip_spaces();
+    let hour = match c.digits(2) {
+        Some((h, _)) => h,
+        None => en_number_word(c)?,
+    };
+    if !(1..=12).contains(&hour) {
+        return None;
+    }
+    let mut next = *c;
+    next.skip_spaces();
+    if !next.peek().is_none_or(|ch| ".,;!?)，。；！？".contains(ch)) {
+        return None;
+    }
+    Some(Clock {
+        hour,
+        minute: 30,
+        fixed: false,
+    })
 }
 
 fn with_meridiem(clock: Clock, pm: bool) -> Option<Clock> {
