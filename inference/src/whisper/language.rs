@@ -221,6 +221,9 @@ pub(crate) fn combine(windows: &[(Vec<f32>, f64)]) -> (usize, Vec<f32>) {
 /// A window leaves the meeting's language only when it has enough speech to judge and
 /// its own probabilities are this sure of another allowed language.
 pub(crate) const SWITCH_MIN_PROB: f32 = 0.95;
+/// A window this sure of its language (restricted probability) is not checked part by
+/// part for turns in another language.
+pub(crate) const SURE_WINDOW_PROB: f32 = 0.8;
 /// Seconds of speech a window needs before its own language can differ.
 pub(crate) const SWITCH_MIN_SPEECH_S: f64 = 4.0;
 
@@ -286,6 +289,35 @@ const CANTONESE_CHARS: &[char] = &[
 const SHARED: &[char] = &[
     '緊', '紧', '着', '嘛', '咪', '邊', '边', '點', '点', '咁', '晒',
 ];
+
+/// Function words of standard written Chinese that written Cantonese says otherwise
+/// (的 嘅, 是 係, 了 咗, 們 哋, 這 呢, 沒 冇, 很 好, 他 佢, 說 講, 看 睇, 給 畀…).
+const MANDARIN_CHARS: &[char] = &[
+    '的', '是', '了', '們', '们', '這', '这', '那', '沒', '没', '很', '您', '他', '她', '什', '麼',
+    '么', '嗎', '吗', '也', '說', '说', '説', '看', '給', '给', '怎', '哪', '誰', '谁',
+];
+
+/// Whether Cantonese-looking `text`, written under the Cantonese prompt, is Mandarin
+/// speech the prompt pushed into Cantonese: the model swaps the commonest words (嘅 for
+/// 的, 係 for 是) but leaves many others (很, 今天, 您, 你們, 這裡, 為什麼). Written
+/// Cantonese has at most one of these words for thirty Cantonese ones (the hand-written
+/// Cantonese meetings of the tests: 0–3%); such Mandarin has one for every one or two
+/// (40–70% on a real Mandarin talk). At least three, and one for every four Cantonese.
+pub(crate) fn reads_as_mandarin(text: &str) -> bool {
+    let mandarin = text.chars().filter(|c| MANDARIN_CHARS.contains(c)).count();
+    let cantonese = text
+        .chars()
+        .filter(|c| CANTONESE_CHARS.contains(c) && !SHARED.contains(c))
+        .count();
+    mandarin >= 3 && mandarin * 4 >= cantonese
+}
+
+/// Whether `text` has any Cantonese-only character: in text that is not Cantonese
+/// ([`is_cantonese`]), a word the Cantonese prompt slipped in (嘅 for 的).
+pub(crate) fn has_cantonese_chars(text: &str) -> bool {
+    text.chars()
+        .any(|c| CANTONESE_CHARS.contains(&c) && !SHARED.contains(&c))
+}
 
 /// Whether `text` is written Cantonese: at least two Cantonese-only characters, and at
 /// least one in fifty of its Han characters.
@@ -390,6 +422,32 @@ mod tests {
             .all(|t| t.token == t.code && !t.cantonese_prompt));
         // An English-only model knows no other language.
         assert!(Choices::new(&Languages::parse("en,zh").unwrap(), 1).is_err());
+    }
+
+    #[test]
+    fn mandarin_pushed_into_cantonese_by_the_prompt_is_told_from_cantonese() {
+        // Whisper-base on a real Mandarin talk, decoded under the Cantonese prompt.
+        assert!(reads_as_mandarin(
+            "試錯嘅過程,很簡單。而緊特別係今天莫名昌學卡嘅同學。您哋可以聽到後面有專門嘅活動課。\
+             為什麼?你自己寫嘛。我先今天寫五個點。我就試試試看一下。反正五個點不行。"
+        ));
+        assert!(reads_as_mandarin(
+            "今天嚟這裡,你們就係對嘅。所以説關於活動很難通過呢個話題。"
+        ));
+        // Cantonese as said, and the prompt itself.
+        assert!(!reads_as_mandarin(
+            "好，咁我哋今日嘅會就開始啦。Peter 你上個禮拜講過嘅報告，寫咗未呀？我聽日會睇吓，\
+             如果冇問題就畀返財務部。佢哋話要喺月尾之前交。"
+        ));
+        assert!(!reads_as_mandarin(CANTONESE_PROMPT));
+        // A real Cantonese clip as whisper-base writes it under the prompt.
+        assert!(!reads_as_mandarin("呢幾個字都表達唔到我想講嘅意思。"));
+        // Too little to judge: a single 是 in a Cantonese line.
+        assert!(!reads_as_mandarin("佢係我哋嘅同事，但係唔係今日嚟。"));
+        // Standard Chinese with one word the prompt slipped in.
+        let slipped = "對,這就是我萬人敬仰嘅太乙真人。";
+        assert!(!is_cantonese(slipped) && has_cantonese_chars(slipped));
+        assert!(!has_cantonese_chars("對,這就是我萬人敬仰的太乙真人。"));
     }
 
     #[test]

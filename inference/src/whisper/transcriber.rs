@@ -565,6 +565,21 @@ impl Transcriber {
             WorkerState::Native(st) if languages.choices.is_some() => Some(st.context().to_vec()),
             _ => None,
         };
+        if context.is_some()
+            && self.parts_speak_other_languages(state, samples, chunk, languages, options, abort)?
+        {
+            tracing::info!(
+                "the chunk at {:.1} s is unsure of its language and a part of it clearly speaks another: decoding its parts on their own",
+                chunk.start_s()
+            );
+            let mut out = Vec::new();
+            for part in chunk_parts(chunk) {
+                out.extend(
+                    self.decode_window(state, samples, &part, languages, options, threads, abort)?,
+                );
+            }
+            return Ok(out);
+        }
         let segments =
             self.decode_window(state, samples, chunk, languages, options, threads, abort)?;
         let speech_s = chunk.len() as f64 / SAMPLE_RATE as f64;
@@ -589,6 +604,57 @@ impl Transcriber {
             );
         }
         Ok(out)
+    }
+
+    /// Whether a chunk of several parts (turns between pauses), unsure of its language
+    /// as a whole, has a part whose own probabilities clearly name another allowed
+    /// language: then Whisper, given one language for the chunk, would write only the
+    /// turns in that one (4 s of Mandarin before 7 s of English came out English only).
+    /// Costs an encoding per part, and only on such unsure chunks.
+    fn parts_speak_other_languages(
+        &self,
+        state: &mut WorkerState,
+        samples: &[f32],
+        chunk: &Chunk,
+        languages: &WindowLanguages,
+        options: &TranscribeOptions,
+        abort: &Abort,
+    ) -> Result<bool> {
+        let (WorkerState::Native(st), Some(choices)) = (&mut *state, languages.choices.as_ref())
+        else {
+            return Ok(false);
+        };
+        let parts = chunk_parts(chunk);
+        if parts.len() < 2 {
+            return Ok(false);
+        }
+        let audio = chunk.samples(samples);
+        let native = self.encode_chunk(st, &audio, chunk, options, abort)?;
+        let whole = choices.restrict(&native.language_probs(st)?);
+        let chosen = (0..whole.len())
+            .max_by(|&a, &b| whole[a].total_cmp(&whole[b]))
+            .unwrap_or(0);
+        if whole[chosen] >= language::SURE_WINDOW_PROB {
+            return Ok(false);
+        }
+        for part in &parts {
+            let audio = part.samples(samples);
+            let native = self.encode_chunk(st, &audio, part, options, abort)?;
+            let own = choices.restrict(&native.language_probs(st)?);
+            let speech_s = part.len() as f64 / SAMPLE_RATE as f64;
+            let part_choice = language::window_choice(chosen, &own, speech_s);
+            if part_choice != chosen {
+                tracing::debug!(
+                    "the chunk at {:.1} s: {} as a whole, its part at {:.1} s {}",
+                    chunk.start_s(),
+                    describe(choices, &whole),
+                    part.start_s(),
+                    describe(choices, &own)
+                );
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Decodes one stretch of a chunk in its language: the recording's, or the one the
@@ -628,18 +694,39 @@ impl Transcriber {
         if !target.check_cantonese {
             return self.decode_in(state, samples, chunk, &target, options, threads, abort);
         }
-        // Chinese that may be Cantonese: decoded with the Cantonese prompt, which leaves
-        // Mandarin speech in standard written Chinese and lets Cantonese speech be
-        // written as Cantonese; the text then tells which it was.
+        // Chinese that may be Cantonese: decoded with the Cantonese prompt, which lets
+        // Cantonese speech be written as Cantonese and mostly leaves Mandarin speech in
+        // standard written Chinese; the text then tells which it was.
+        let context = match &*state {
+            WorkerState::Native(st) => Some(st.context().to_vec()),
+            WorkerState::Cpp(_) => None,
+        };
         let steered = Target::cantonese_as_chinese();
         let mut segments =
             self.decode_in(state, samples, chunk, &steered, options, threads, abort)?;
         let text: String = segments.iter().map(|s| s.text.as_str()).collect();
-        let code = if language::is_cantonese(&text) {
-            "yue"
-        } else {
-            "zh"
-        };
+        let cantonese = language::is_cantonese(&text);
+        if (cantonese && language::reads_as_mandarin(&text))
+            || (!cantonese && language::has_cantonese_chars(&text))
+        {
+            // Mandarin that the prompt pushed into Cantonese words, wholly or here and
+            // there: decoded again as plain Chinese, from the context the first
+            // decoding started from.
+            tracing::info!(
+                "the chunk at {:.1} s reads as Mandarin with Cantonese words from the prompt: decoding it again without the prompt",
+                chunk.start_s()
+            );
+            if let (WorkerState::Native(st), Some(context)) = (&mut *state, context) {
+                st.set_context(context);
+            }
+            let plain = Target {
+                cantonese_prompt: false,
+                check_cantonese: false,
+                ..target
+            };
+            return self.decode_in(state, samples, chunk, &plain, options, threads, abort);
+        }
+        let code = if cantonese { "yue" } else { "zh" };
         for s in &mut segments {
             s.language = code.to_string();
         }
