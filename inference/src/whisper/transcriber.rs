@@ -810,6 +810,13 @@ impl Transcriber {
             let t0 = segment.start.clamp(0.0, chunk_s);
             let t1 = segment.end.clamp(t0, chunk_s);
             let (no_speech_prob, avg_logprob) = (segment.no_speech_prob, segment.avg_logprob);
+            if t0 >= chunk_s - END_SLACK_S {
+                // Whisper looping past the end of the audio ("Yeah." eight times at the
+                // last second): a segment that starts where the audio ends has none.
+                tracing::debug!("dropped {text:?}: it starts where the audio ends");
+                last_kept_end = None;
+                continue;
+            }
             if target.cantonese_prompt && language::echoes_prompt(&text) {
                 tracing::debug!("dropped {text:?}: the Cantonese prompt given back");
                 last_kept_end = None;
@@ -838,6 +845,7 @@ impl Transcriber {
                 language: target.code.clone(),
             });
         }
+        drop_repeated_segments(&mut out);
         let resume = last_kept_end.filter(|&t| t >= MIN_PROGRESS_S && chunk_s - t >= MIN_TAIL_S);
         Ok((out, resume))
     }
@@ -1037,6 +1045,9 @@ fn probe_chunks(chunks: &[Chunk]) -> Vec<usize> {
 /// once it is this long).
 const PART_MIN_S: f64 = 3.0;
 
+/// A segment starting this close to the end of its chunk's audio has no speech in it.
+const END_SLACK_S: f64 = 0.02;
+
 /// A chunk's spans, grouped in order into parts of at least [`PART_MIN_S`] of speech
 /// (the last part takes what is left).
 fn chunk_parts(chunk: &Chunk) -> Vec<Chunk> {
@@ -1186,6 +1197,41 @@ fn reject(
     None
 }
 
+/// Segments of one decoding that say the same in a row this often are a loop.
+const LOOP_SEGMENTS: usize = 5;
+
+/// Cuts a run of [`LOOP_SEGMENTS`] or more segments of one decoding with the same text
+/// ("Yeah." once a second to the end of the window: Whisper feeding on its own output)
+/// down to its first. Fewer stay: people do say "Yeah." a few times in a row.
+fn drop_repeated_segments(segments: &mut Vec<Segment>) {
+    let keys: Vec<String> = segments
+        .iter()
+        .map(|s| filters::normalize(&s.text))
+        .collect();
+    let mut keep = vec![true; segments.len()];
+    let mut start = 0;
+    while start < keys.len() {
+        let mut end = start + 1;
+        while end < keys.len() && keys[end] == keys[start] {
+            end += 1;
+        }
+        if end - start >= LOOP_SEGMENTS && !keys[start].is_empty() {
+            tracing::debug!(
+                "dropped {} repeats of {:?}: a decoding loop",
+                end - start - 1,
+                segments[start].text
+            );
+            keep[start + 1..end].iter_mut().for_each(|k| *k = false);
+        }
+        start = end;
+    }
+    let mut i = 0;
+    segments.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
+}
+
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
@@ -1194,6 +1240,42 @@ fn round2(x: f64) -> f64 {
 mod tests {
     use super::*;
     use crate::audio::vad::Span;
+
+    fn said(texts: &[&str]) -> Vec<Segment> {
+        texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Segment {
+                start: i as f64,
+                end: i as f64 + 1.0,
+                text: t.to_string(),
+                no_speech_prob: 0.0,
+                avg_logprob: -0.3,
+                language: "en".into(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_run_of_the_same_segment_is_a_loop_and_a_few_are_not() {
+        let mut looped = said(&[
+            "I think so.",
+            "Yeah.",
+            "Yeah.",
+            "yeah",
+            "Yeah.",
+            "Yeah.",
+            "Yeah.",
+            "Right.",
+        ]);
+        drop_repeated_segments(&mut looped);
+        let texts: Vec<&str> = looped.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(texts, ["I think so.", "Yeah.", "Right."]);
+        assert_eq!(looped[2].start, 7.0);
+        let mut backchannels = said(&["Yeah.", "Yeah.", "Yeah.", "Yeah.", "OK.", "Yeah."]);
+        drop_repeated_segments(&mut backchannels);
+        assert_eq!(backchannels.len(), 6);
+    }
 
     fn chunk(spans_s: &[(f64, f64)]) -> Chunk {
         let s = |t: f64| (t * SAMPLE_RATE as f64) as usize;
