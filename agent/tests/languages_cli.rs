@@ -164,7 +164,10 @@ fn far_field(dir: &Path) -> PathBuf {
         "-n",
         "-12",
     ]);
+    // `-R`: the same noise on every run (sox seeds its generator at random otherwise,
+    // and at 5 dB SNR a different noise can turn a word: "country" became "husband").
     run(&[
+        "-R",
         "-n",
         "-r",
         "16000",

@@ -645,6 +645,7 @@ async fn a_recording_is_transcribed_with_progress_then_its_minutes_written() {
     tool(
         "sox",
         &[
+            "-R",
             spoken.to_str().unwrap(),
             "-r",
             "16000",

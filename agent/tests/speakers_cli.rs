@@ -39,7 +39,9 @@ fn conversation(dir: &Path, names: &[&str]) -> PathBuf {
 }
 
 fn run_sox(args: &[&str]) {
+    // `-R`: sox seeds its dither and noise the same way on every run.
     let out = std::process::Command::new("sox")
+        .arg("-R")
         .args(args)
         .output()
         .unwrap_or_else(|e| {

@@ -113,11 +113,14 @@ fn timestamps_count_from_the_start_of_the_file_across_cut_silence() {
     let dir = tempfile::tempdir().unwrap();
     let wav = dir.path().join("gap.wav");
     let mp3 = dir.path().join("gap.mp3");
-    // JFK, 40 s of silence, JFK, 40 s of silence; as 44.1 kHz stereo MP3.
+    // JFK, 40 s of silence, JFK, 40 s of silence; as 44.1 kHz stereo MP3. `-R`: the
+    // resampled audio is dithered the same way on every run (sox seeds its dither at
+    // random otherwise, and Whisper's segments could move with it).
     let jfk = fixtures().join("jfk.wav");
     tool(
         "sox",
         &[
+            "-R",
             jfk.to_str().unwrap(),
             "-r",
             "44100",
@@ -293,7 +296,11 @@ fn bad_audio_exits_2_naming_the_problem() {
     let jfk = fixtures().join("jfk.wav");
     tool(
         "sox",
-        &[jfk.to_str().unwrap(), d("full.flac").to_str().unwrap()],
+        &[
+            "-R",
+            jfk.to_str().unwrap(),
+            d("full.flac").to_str().unwrap(),
+        ],
     );
     let flac = std::fs::read(d("full.flac")).unwrap();
     std::fs::write(d("truncated.flac"), &flac[..flac.len() / 2]).unwrap();

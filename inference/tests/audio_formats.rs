@@ -26,7 +26,8 @@ fn tool(name: &str, args: &[&str]) {
 }
 
 fn sox(input: &Path, output: &Path, before_out: &[&str], after_out: &[&str]) {
-    let mut args: Vec<&str> = vec![input.to_str().unwrap()];
+    // `-R`: the same dither on every run.
+    let mut args: Vec<&str> = vec!["-R", input.to_str().unwrap()];
     args.extend_from_slice(before_out);
     args.push(output.to_str().unwrap());
     args.extend_from_slice(after_out);
