@@ -43,6 +43,7 @@ impl Store {
                 let mut path = db.into_os_string();
                 path.push(format!(".{name}.lock"));
                 let path = PathBuf::from(path);
+                let shown = path.display().to_string();
                 let file = tokio::task::spawn_blocking(move || {
                     // Each entry opens the file anew: locks of separate opens exclude
                     // each other, within one process as between processes.
@@ -55,9 +56,10 @@ impl Store {
                     Ok::<_, std::io::Error>(file)
                 })
                 .await
-                .map_err(|e| StoreError::Invalid(format!("lock {name}: {e}")))?
-                .map_err(|e| {
-                    StoreError::Invalid(format!("lock {name} beside the database: {e}"))
+                .unwrap_or_else(|e| Err(std::io::Error::other(e)))
+                .map_err(|source| StoreError::Lock {
+                    path: shown,
+                    source,
                 })?;
                 Ok(Exclusive {
                     _file: Some(file),
@@ -116,6 +118,20 @@ mod tests {
         }
         assert_eq!(most.load(Ordering::SeqCst), 1);
         assert!(dir.path().join("mishu.db.test.lock").exists());
+    }
+
+    #[tokio::test]
+    async fn a_lock_that_cannot_be_made_is_named_and_is_not_bad_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&Store::default_url(dir.path())).await.unwrap();
+        // A directory where the lock file would go.
+        std::fs::create_dir(dir.path().join("mishu.db.test.lock")).unwrap();
+        let err = match store.exclusive("test").await {
+            Ok(_) => panic!("a directory was locked as a file"),
+            Err(e) => e,
+        };
+        assert!(matches!(err, StoreError::Lock { .. }), "{err:?}");
+        assert!(err.to_string().contains("mishu.db.test.lock"), "{err}");
     }
 
     #[test]

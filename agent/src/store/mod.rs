@@ -47,6 +47,13 @@ pub enum StoreError {
     /// A value the caller gave that cannot be stored (a bad time, zone or rule).
     #[error("{0}")]
     Invalid(String),
+    /// The lock file beside a SQLite database could not be made or taken.
+    #[error("cannot lock {path}: {source}")]
+    Lock {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
