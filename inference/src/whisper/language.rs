@@ -265,7 +265,7 @@ pub(crate) fn too_little_text(text: &str, speech_s: f64) -> bool {
     speech_s >= SPARSE_MIN_SPEECH_S && accounted < SPARSE_SHARE * speech_s
 }
 
-fn argmax(v: &[f32]) -> usize {
+pub(crate) fn argmax(v: &[f32]) -> usize {
     let mut best = 0;
     for (i, &x) in v.iter().enumerate() {
         if x > v[best] {
@@ -305,28 +305,26 @@ const MANDARIN_CHARS: &[char] = &[
 /// (40–70% on a real Mandarin talk). At least three, and one for every four Cantonese.
 pub(crate) fn reads_as_mandarin(text: &str) -> bool {
     let mandarin = text.chars().filter(|c| MANDARIN_CHARS.contains(c)).count();
-    let cantonese = text
-        .chars()
-        .filter(|c| CANTONESE_CHARS.contains(c) && !SHARED.contains(c))
-        .count();
+    let cantonese = text.chars().filter(|&c| cantonese_only(c)).count();
     mandarin >= 3 && mandarin * 4 >= cantonese
 }
 
 /// Whether `text` has any Cantonese-only character: in text that is not Cantonese
 /// ([`is_cantonese`]), a word the Cantonese prompt slipped in (嘅 for 的).
 pub(crate) fn has_cantonese_chars(text: &str) -> bool {
-    text.chars()
-        .any(|c| CANTONESE_CHARS.contains(&c) && !SHARED.contains(&c))
+    text.chars().any(cantonese_only)
+}
+
+/// A character only written Cantonese uses ([`CANTONESE_CHARS`] less [`SHARED`]).
+fn cantonese_only(c: char) -> bool {
+    CANTONESE_CHARS.contains(&c) && !SHARED.contains(&c)
 }
 
 /// Whether `text` is written Cantonese: at least two Cantonese-only characters, and at
 /// least one in fifty of its Han characters.
 pub fn is_cantonese(text: &str) -> bool {
     let han = text.chars().filter(|&c| super::script::is_han(c)).count();
-    let marked = text
-        .chars()
-        .filter(|c| CANTONESE_CHARS.contains(c) && !SHARED.contains(c))
-        .count();
+    let marked = text.chars().filter(|&c| cantonese_only(c)).count();
     marked >= 2 && marked * 50 >= han
 }
 

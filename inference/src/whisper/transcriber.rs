@@ -572,13 +572,7 @@ impl Transcriber {
                 "the chunk at {:.1} s is unsure of its language and a part of it clearly speaks another: decoding its parts on their own",
                 chunk.start_s()
             );
-            let mut out = Vec::new();
-            for part in chunk_parts(chunk) {
-                out.extend(
-                    self.decode_window(state, samples, &part, languages, options, threads, abort)?,
-                );
-            }
-            return Ok(out);
+            return self.decode_parts(state, samples, chunk, languages, options, threads, abort);
         }
         let segments =
             self.decode_window(state, samples, chunk, languages, options, threads, abort)?;
@@ -597,6 +591,22 @@ impl Transcriber {
         if let WorkerState::Native(st) = &mut *state {
             st.set_context(context);
         }
+        self.decode_parts(state, samples, chunk, languages, options, threads, abort)
+    }
+
+    /// Decodes a chunk's parts ([`chunk_parts`]) one after another, each in its own
+    /// language.
+    #[allow(clippy::too_many_arguments)]
+    fn decode_parts(
+        &self,
+        state: &mut WorkerState,
+        samples: &[f32],
+        chunk: &Chunk,
+        languages: &WindowLanguages,
+        options: &TranscribeOptions,
+        threads: usize,
+        abort: &Abort,
+    ) -> Result<Vec<Segment>> {
         let mut out = Vec::new();
         for part in chunk_parts(chunk) {
             out.extend(
@@ -610,7 +620,9 @@ impl Transcriber {
     /// as a whole, has a part whose own probabilities clearly name another allowed
     /// language: then Whisper, given one language for the chunk, would write only the
     /// turns in that one (4 s of Mandarin before 7 s of English came out English only).
-    /// Costs an encoding per part, and only on such unsure chunks.
+    /// Costs an encoding per part, and the chunk's own once more when it is decoded
+    /// whole after all (the parts' encodings replace it in the engine's cache); only on
+    /// such unsure chunks.
     fn parts_speak_other_languages(
         &self,
         state: &mut WorkerState,
@@ -631,9 +643,7 @@ impl Transcriber {
         let audio = chunk.samples(samples);
         let native = self.encode_chunk(st, &audio, chunk, options, abort)?;
         let whole = choices.restrict(&native.language_probs(st)?);
-        let chosen = (0..whole.len())
-            .max_by(|&a, &b| whole[a].total_cmp(&whole[b]))
-            .unwrap_or(0);
+        let chosen = language::argmax(&whole);
         if whole[chosen] >= language::SURE_WINDOW_PROB {
             return Ok(false);
         }
