@@ -14,6 +14,9 @@ use models::ModelStore;
 
 use crate::exit::BadInput;
 
+mod split;
+pub use split::split_at_turns;
+
 /// Most speakers `--speakers N` may ask for.
 pub const MAX_SPEAKERS: usize = 32;
 

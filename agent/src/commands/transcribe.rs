@@ -144,7 +144,12 @@ pub fn run(global: &GlobalArgs, args: TranscribeArgs) -> anyhow::Result<()> {
         duration_s,
         started.elapsed().as_secs_f64()
     );
-    let labels = match separated.value.transpose()? {
+    let diarization = separated.value.transpose()?;
+    let transcript = match &diarization {
+        Some(d) => speakers::split_at_turns(d, transcript),
+        None => transcript,
+    };
+    let labels = match diarization {
         Some(diarization) => {
             tracing::info!(
                 "{} speaker(s) found in {:.2} s, alongside the transcription",

@@ -114,7 +114,12 @@ pub fn transcribe(
         "{duration_s:.1} s of audio decoded in {decode_s:.1} s, transcribed in {transcribe_s:.1} s"
     );
     let t2 = Instant::now();
-    let speakers = match diarized.value.transpose()? {
+    let diarization = diarized.value.transpose()?;
+    let t = match &diarization {
+        Some(d) => crate::speakers::split_at_turns(d, t),
+        None => t,
+    };
+    let speakers = match diarization {
         Some(diarization) => name_speakers(&diarization, &t, voices, diarized.ran_s),
         None => vec![None; t.segments.len()],
     };
