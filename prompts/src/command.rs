@@ -6,8 +6,8 @@
 //! [`Answer`] (schema `command/answer.schema.json`): the intent, a short title, who must
 //! do a task and the place. It never produces times or directory ids; code does.
 //!
-//! The constrained decoder does not enforce `maxLength`; the caller bounds the answer
-//! with its token budget and trims the strings.
+//! The constrained decoder holds the schema's `maxLength` (in characters); the caller
+//! still trims the strings.
 
 use serde::{Deserialize, Serialize};
 

@@ -15,6 +15,7 @@ pub mod ground;
 pub mod input;
 pub mod language;
 pub mod merge;
+mod nearby;
 pub mod open_tasks;
 pub mod output;
 mod repeats;
@@ -334,17 +335,49 @@ fn summarize(
         decisions,
         language_name: language.prompt_name(),
     })?;
-    let schema = Arc::new(Schema::parse(prompts::minutes::SUMMARY_SCHEMA.text())?);
-    let (text, _) = extract::generate_json(llm, &prompt, schema, 300, cancel, usage)?;
+    // A small model asked for three or four sentences may write fifteen, retelling every
+    // part; the schema holds it to the length of four, and a sentence the limit cuts
+    // off is left out.
+    let most = summary_chars(language);
+    let mut schema = prompts::minutes::SUMMARY_SCHEMA.json()?;
+    schema["properties"]["summary"]["maxLength"] = most.into();
+    let schema = Arc::new(Schema::parse(&schema.to_string())?);
+    let (text, _) = extract::generate_json(llm, &prompt, schema, SUMMARY_TOKENS, cancel, usage)?;
     #[derive(serde::Deserialize)]
     struct Answer {
         summary: String,
     }
     Ok(match serde_json::from_str::<Answer>(&text) {
-        Ok(a) if !a.summary.trim().is_empty() => a.summary.trim().to_string(),
+        Ok(a) if !a.summary.trim().is_empty() => whole_sentences(a.summary.trim(), most),
         // A cut-off answer: the parts' notes say the same, in more words.
         _ => notes.join(" "),
     })
+}
+
+/// Tokens for the summary: more than its characters take in either script.
+const SUMMARY_TOKENS: usize = 300;
+
+/// Characters the summary may take: about four sentences (a Chinese sentence says in
+/// about 40 characters what an English one says in 130).
+fn summary_chars(language: Language) -> usize {
+    if language.is_chinese() {
+        200
+    } else {
+        560
+    }
+}
+
+/// `text` without a last sentence that the length limit `most` cut off (when some
+/// sentence before it ended).
+fn whole_sentences(text: &str, most: usize) -> String {
+    if text.chars().count() < most {
+        return text.to_string();
+    }
+    let ends = |c: char| matches!(c, '.' | '!' | '?' | '。' | '！' | '？');
+    match text.char_indices().rev().find(|&(_, c)| ends(c)) {
+        Some((i, c)) => text[..i + c.len_utf8()].to_string(),
+        None => text.to_string(),
+    }
 }
 
 fn action_items(items: &[Grounded], utterances: &[transcript::Utterance]) -> Vec<ActionItem> {
@@ -443,4 +476,31 @@ pub fn meeting_key(transcript: &Transcript, now: &DateTime<FixedOffset>) -> Stri
         h.update(b"\n");
     }
     hex::encode(h.finalize())[..24].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_summary_cut_at_its_limit_loses_only_the_cut_sentence() {
+        let cut = "The meeting chose a cleaner. Costs were reviewed. The fire inspection is in Jan";
+        let most = cut.chars().count();
+        assert_eq!(
+            whole_sentences(cut, most),
+            "The meeting chose a cleaner. Costs were reviewed."
+        );
+        // Under the limit, the model ended it: kept as written.
+        assert_eq!(whole_sentences(cut, most + 1), cut);
+        // One sentence only: nothing to fall back on, kept.
+        assert_eq!(
+            whole_sentences("A long first sentence", 5),
+            "A long first sentence"
+        );
+        let zh = "會議決定聘請新的清潔公司。會上檢討了本季成本。消防檢查定於一";
+        assert_eq!(
+            whole_sentences(zh, zh.chars().count()),
+            "會議決定聘請新的清潔公司。會上檢討了本季成本。"
+        );
+    }
 }

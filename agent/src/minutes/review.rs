@@ -17,6 +17,7 @@ use super::error::Result;
 use super::extract::{batches, generate_json_batch, Proposed, Usage};
 use super::ground::{self, Context, Grounded};
 use super::language::Language;
+use super::nearby::{self, Side};
 use super::text::{content_units, coverage, units};
 use crate::timewords;
 
@@ -152,11 +153,17 @@ pub fn run(
     let task_schema = Arc::new(Schema::parse(prompts::minutes::REVIEW_SCHEMA.text())?);
     let decision_schema = Arc::new(Schema::parse(prompts::minutes::DECISION_SCHEMA.text())?);
     let prompt_for = |i: usize, prompt: LinePrompt| -> Result<prompts::ChatPrompt> {
-        let lines = |range: std::ops::Range<usize>| -> Vec<String> {
-            ctx.utterances[range].iter().map(|u| u.line()).collect()
+        let lines = |range: std::ops::Range<usize>, side: Side| -> Vec<String> {
+            ctx.utterances[range]
+                .iter()
+                .map(|u| u.line_saying(&nearby::nearest(&u.text, side)))
+                .collect()
         };
-        let before = lines(i.saturating_sub(BEFORE)..i);
-        let after = lines(i + 1..(i + 1 + AFTER).min(ctx.utterances.len()));
+        let before = lines(i.saturating_sub(BEFORE)..i, Side::Before);
+        let after = lines(
+            i + 1..(i + 1 + AFTER).min(ctx.utterances.len()),
+            Side::After,
+        );
         let line = ctx.utterances[i].line();
         Ok(prompt(&prompts::minutes::LineInput {
             before: &before,

@@ -36,9 +36,14 @@ pub struct Utterance {
 impl Utterance {
     /// The line the model reads: `Speaker: text`, or the text alone.
     pub fn line(&self) -> String {
+        self.line_saying(&self.text)
+    }
+
+    /// The line with `text` (part of what was said) in place of the whole.
+    pub fn line_saying(&self, text: &str) -> String {
         match &self.speaker {
-            Some(s) => format!("{}: {}", s.name(), self.text),
-            None => self.text.clone(),
+            Some(s) => format!("{}: {}", s.name(), text),
+            None => text.to_string(),
         }
     }
 }
