@@ -486,6 +486,8 @@ fn month_period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
         let mut y = probe;
         if let Some((v, 4)) = y.digits(4) {
             if y.eat("年") {
+                // `2018年 12月`: a space may follow the year.
+                y.skip_spaces();
                 year = Some(v as i32);
                 probe = y;
             }
@@ -516,16 +518,8 @@ fn month_period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
     if m == 5 && !name_at.rest().starts_with('M') {
         return None;
     }
-    let mut y = probe;
-    y.eat(",");
-    y.skip_spaces();
-    let year = match y.digits(4) {
-        Some((v, 4)) => {
-            probe = y;
-            Some(v as i32)
-        }
-        _ => None,
-    };
+    // `March 2027`, `March, 2027`, `April of 1987`, `April of 87.`, `June in 2020`.
+    let year = super::dates::year_suffix(&mut probe);
     // `March next year`, `March of last year`, `March in a year`, `March 2 years ago`.
     let year = match year {
         Some(y) => Some(y),
