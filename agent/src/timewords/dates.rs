@@ -364,9 +364,12 @@ fn numeric_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
     if !(1..=12).contains(&month) || !(1..=31).contains(&first) {
         return None;
     }
-    // `3/4 of the budget`, `1/2 hour` are fractions.
+    // `3/4 of the budget`, `1/2 hour` are fractions; `30/4.85` a ratio of decimals.
     let mut after = probe;
-    if after.eat_spaced("of") || super::durations::starts_with_unit(&after) {
+    if after.eat_spaced("of")
+        || super::durations::starts_with_unit(&after)
+        || matches!(after.rest().as_bytes(), [b'.' | b',', d, ..] if d.is_ascii_digit())
+    {
         return None;
     }
     *c = probe;
