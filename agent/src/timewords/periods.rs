@@ -906,6 +906,38 @@ pub(crate) fn period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
         *c = probe;
         return Some(found);
     }
+    // 上上週, 下下個月, 上上個禮拜, 下下週末: the prefix said twice is one step further.
+    let mut twice = *c;
+    if let Some(dir) = twice.eat_any(&["上上", "下下"]) {
+        let mut once = *c;
+        once.pos += "上".len();
+        if let Some(i) = once.eat_table(PERIODS) {
+            let step = match (dir, PERIODS[i].1) {
+                (0, Unit::LastWeek | Unit::LastWeekend) | (1, Unit::Week(1) | Unit::Weekend(1)) => {
+                    Some((true, dir))
+                }
+                (0, Unit::LastMonth) | (1, Unit::Month(1)) => Some((false, dir)),
+                _ => None,
+            };
+            if let Some((weeks, dir)) = step {
+                let (first, last) = unit_period(PERIODS[i].1, ctx.today())?;
+                let (first, last) = match (weeks, dir) {
+                    (true, 0) => (first - Days::new(7), last - Days::new(7)),
+                    (true, _) => (first + Days::new(7), last + Days::new(7)),
+                    (false, 0) => {
+                        let f = first.checked_sub_months(chrono::Months::new(1))?;
+                        (f, month_end(f, 0)?)
+                    }
+                    (false, _) => {
+                        let f = first.checked_add_months(chrono::Months::new(1))?;
+                        (f, month_end(f, 0)?)
+                    }
+                };
+                *c = once;
+                return Some(Period { first, last });
+            }
+        }
+    }
     let start = *c;
     let named = c.eat_table(PERIODS);
     let mut month = start;
@@ -922,8 +954,13 @@ pub(crate) fn period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
     {
         return None;
     }
-    let today = ctx.today();
-    let (first, last) = match PERIODS[i].1 {
+    let (first, last) = unit_period(PERIODS[i].1, ctx.today())?;
+    Some(Period { first, last })
+}
+
+/// The first and last day of a named period.
+fn unit_period(unit: Unit, today: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+    let (first, last) = match unit {
         Unit::Week(n) => {
             let monday = week_start(today) + Days::new(7 * n);
             (monday, monday + Days::new(6))
@@ -952,5 +989,5 @@ pub(crate) fn period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
             NaiveDate::from_ymd_opt(today.year() + n, 12, 31)?,
         ),
     };
-    Some(Period { first, last })
+    Some((first, last))
 }
