@@ -560,6 +560,14 @@ fn packed_clock(c: &mut Cursor) -> Option<Clock> {
     {
         return None;
     }
+    // `how about 2019 q1`, `around 2015`: after a word other than `at`, a number that can
+    // be a year of this age (1900–2099) is one, not 20:19.
+    if (1900..=2099).contains(&value)
+        && !start.text[..start.pos].trim_end().ends_with('@')
+        && !start.word_before().eq_ignore_ascii_case("at")
+    {
+        return None;
+    }
     Some(Clock {
         fixed: hour == 0 || hour > 12 || digits == 4 && hour < 10,
         ..clock

@@ -326,10 +326,18 @@ fn numeric_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
     let mut probe = *c;
     let (first, first_digits) = probe.digits(4)?;
     if first_digits == 4 {
+        // `2010.01.29`: with dots, a year of 1900–2099 and a month and day in two digits.
         let sep = if probe.eat("-") {
             "-"
         } else if probe.eat("/") {
             "/"
+        } else if (1900..=2099).contains(&first)
+            && matches!(probe.rest().as_bytes(), [b'.', m1, m2, b'.', d1, d2, ..]
+                if [m1, m2, d1, d2].iter().all(|b| b.is_ascii_digit()))
+            && !matches!(probe.rest().as_bytes().get(6..8), Some([b'.', d]) if d.is_ascii_digit())
+        {
+            probe.eat(".");
+            "."
         } else {
             return None;
         };
