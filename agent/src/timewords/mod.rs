@@ -257,6 +257,9 @@ const START_WORDS: &[&str] = &[
     "boy",
     "since",
     "ever",
+    "week",
+    "w",
+    "final",
 ];
 
 /// Characters that can begin a Chinese time expression: day, week and month words,
