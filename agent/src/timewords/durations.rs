@@ -362,6 +362,10 @@ fn chinese_duration(c: &mut Cursor) -> Option<u32> {
     }
     let i = c.eat_table(&ZH_UNITS)?;
     let unit = ZH_UNITS[i].1;
+    // `18周歲` is an age, not eighteen weeks.
+    if c.peek().is_some_and(|ch| ch == '歲' || ch == '岁') {
+        return None;
+    }
     let mut minutes = count.checked_mul(unit)?;
     if unit == HOUR {
         let mut probe = *c;
