@@ -226,6 +226,8 @@ fn length_first<'a>(c: Cursor<'a>, ctx: &Context) -> Option<(Cursor<'a>, Value)>
     }
     probe.skip_spaces();
     let minutes = length(&mut probe, true)?;
+    // `for 3 days, from today`: a comma may stand before the start.
+    probe.eat(",");
     probe.eat_any_spaced(&[
         "from",
         "starting",

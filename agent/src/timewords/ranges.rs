@@ -355,23 +355,32 @@ fn moment_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     if probe.pos == c.pos && c.peek().is_some_and(|ch| ch.is_ascii()) {
         return None;
     }
-    let start = match super::moment::moment(&mut probe, ctx)?.ok()?.resolve(ctx)? {
-        When::DateTime(t) => t,
-        When::Date(_) => return None,
+    // `between now and …`: this moment as the start.
+    let start = if probe.eat_any(&["now", "right now"]).is_some() && probe.peek() != Some('\'') {
+        When::DateTime(ctx.now_instant())
+    } else {
+        super::moment::moment(&mut probe, ctx)?.ok()?.resolve(ctx)?
     };
     if !separator(&mut probe, between) {
         return None;
     }
-    let end = match super::moment::moment(&mut probe, ctx)?.ok()?.resolve(ctx)? {
-        When::DateTime(t) => t,
-        When::Date(_) => return None,
+    let end = super::moment::moment(&mut probe, ctx)?.ok()?.resolve(ctx)?;
+    let value = match (start, end) {
+        (When::DateTime(s), When::DateTime(e)) if e > s => Value::Interval {
+            start: When::DateTime(s),
+            end: When::DateTime(e),
+        },
+        // `between now and November 15th`: a moment and a day are days, both included.
+        (When::DateTime(s), When::Date(e)) if e >= s.date_naive() => Value::Interval {
+            start: When::Date(s.date_naive()),
+            end: When::Date(e),
+        },
+        (When::Date(s), When::DateTime(e)) if e.date_naive() >= s => Value::Interval {
+            start: When::Date(s),
+            end: When::Date(e.date_naive()),
+        },
+        _ => return None,
     };
-    if end <= start {
-        return None;
-    }
     *c = probe;
-    Some(Value::Interval {
-        start: When::DateTime(start),
-        end: When::DateTime(end),
-    })
+    Some(value)
 }
