@@ -465,7 +465,9 @@ fn past_or_to(c: &mut Cursor) -> Option<Clock> {
         .eat_any_spaced(&["minutes", "minute", "mins", "min"])
         .is_some();
     c.skip_spaces();
-    let to = c.eat_any(&["past", "after", "to", "till", "til"])? >= 2;
+    let word = c.eat_any(&["past", "after", "to", "till", "til"])?;
+    let to = word >= 2;
+    let past_said = word == 0;
     if !(1..=59).contains(&minutes) || minutes == 30 && to {
         return None;
     }
@@ -474,6 +476,13 @@ fn past_or_to(c: &mut Cursor) -> Option<Clock> {
     // `10 to 12 people`, `two to three`: numbers, not a clock (`20 to 2pm` is one;
     // `2 to 4pm` is a range, `5 past 1pm` is not).
     let clear = said_unit || worded && minutes % 5 == 0 || base.fixed && (!to || minutes > 12);
+    // `10 past 9`, `15 past seven o'clock`: digits before `past` and an hour that ends the
+    // clause (`5 past 3 defenders` keeps its counts).
+    let ends = {
+        let rest = c.rest().trim_start_matches([' ', '\t']);
+        rest.chars().next().is_none_or(|ch| ".,;!?)\n".contains(ch))
+    };
+    let clear = clear || !worded && !to && past_said && ends;
     if !clear {
         return None;
     }
@@ -557,6 +566,14 @@ fn packed_clock(c: &mut Cursor) -> Option<Clock> {
     if !after_at(&start)
         || matches!(goes_on, [b'.' | b'-' | b'/' | b',', d, ..] if d.is_ascii_digit())
         || an_amount_follows(c)
+    {
+        return None;
+    }
+    // `how about 2019 q1`, `around 2015`: after a word other than `at`, a number that can
+    // be a year of this age (1900–2099) is one, not 20:19.
+    if (1900..=2099).contains(&value)
+        && !start.text[..start.pos].trim_end().ends_with('@')
+        && !start.word_before().eq_ignore_ascii_case("at")
     {
         return None;
     }

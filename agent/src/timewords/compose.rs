@@ -38,7 +38,16 @@ pub(crate) fn compose<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<Value> {
     let day = day_like(&mut after_day, ctx);
     let mut after_time = *c;
     let time = time_like(&mut after_time, true);
-    if day.is_none() && time.is_none() {
+    // `between 3 and 5 on 1/1/2015`, `from 7 to 9 last night`: two bare hours opened by
+    // `between` or `from` are a time range when a day follows (alone they are counts).
+    let bare_range = opens_range(c)
+        .then(|| {
+            let mut p = *c;
+            let r = clock_range(&mut p, true)?;
+            then_day(p, TimeLike::Span(r), false, false, ctx)
+        })
+        .flatten();
+    if day.is_none() && time.is_none() && bare_range.is_none() {
         let (end, v) = length_first(*c, ctx)?;
         *c = end;
         return Some(v);
@@ -86,10 +95,19 @@ pub(crate) fn compose<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<Value> {
     });
     consider(joined_day);
     consider(joined_time);
+    consider(bare_range);
     consider(start.and_then(|(end, w)| for_length(end, w)));
     let (end, v) = best?;
     *c = end;
     Some(v)
+}
+
+/// True when `between` or `from` starts here.
+fn opens_range(c: &Cursor) -> bool {
+    let mut p = *c;
+    p.eat("in");
+    p.skip_spaces();
+    p.eat_any(&["between", "from"]).is_some()
 }
 
 /// Words that may stand between a day and the time that follows it.
@@ -208,6 +226,8 @@ fn length_first<'a>(c: Cursor<'a>, ctx: &Context) -> Option<(Cursor<'a>, Value)>
     }
     probe.skip_spaces();
     let minutes = length(&mut probe, true)?;
+    // `for 3 days, from today`: a comma may stand before the start.
+    probe.eat(",");
     probe.eat_any_spaced(&[
         "from",
         "starting",

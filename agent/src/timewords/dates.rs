@@ -117,18 +117,33 @@ fn ordinal_day(c: &mut Cursor) -> Option<u32> {
     Some(day)
 }
 
-/// A year after a day and month: `, 2026`, ` 2026`, `'26`, and two digits that end the
-/// clause (`3 Aug 96`, `Aug 9, 96`, `14th April 15.`; `April 3 15 people` keeps its count).
-fn year_suffix(c: &mut Cursor) -> Option<i32> {
+/// A year after a day and month: `, 2026`, ` 2026`, ` , 1994`, `'26`, and two digits that
+/// end the clause (`3 Aug 96`, `Aug 9, 96`, `14th April 15.`; `April 3 15 people` keeps its
+/// count); joined by `of` or `in`, a year of 1900–2099 (`July 4th of 1995`, `28 June in
+/// 2020`, `April of 87.`: two digits only after `of`, ending the clause).
+pub(crate) fn year_suffix(c: &mut Cursor) -> Option<i32> {
     let mut probe = *c;
-    probe.eat(",");
+    let mut spaced = probe;
+    spaced.skip_spaces();
+    if spaced.eat(",") {
+        probe = spaced;
+    }
     probe.skip_spaces();
-    let apostrophe = probe.eat_any(&["'", "’"]).is_some();
+    let joined = probe.eat_any(&["of ", "in "]);
+    if joined.is_some() {
+        probe.skip_spaces();
+    }
+    let apostrophe = joined.is_none() && probe.eat_any(&["'", "’"]).is_some();
     let year = match probe.digits(4)? {
-        (v, 4) if !apostrophe => v as i32,
-        (v, 2) if apostrophe || ends_clause(&probe) => two_digit_year(v),
+        (v, 4) if !apostrophe && (joined.is_none() || (1900..=2099).contains(&v)) => v as i32,
+        (v, 2) if joined != Some(1) && (apostrophe || ends_clause(&probe)) => two_digit_year(v),
         _ => return None,
     };
+    // `May 5 of 2000 staff`, `3 June in 2000 votes`: after `of` / `in` a number followed
+    // by what it counts is an amount.
+    if joined.is_some() && counts_something(&probe) {
+        return None;
+    }
     if probe
         .peek()
         .is_some_and(|ch| ch.is_ascii_alphanumeric() || ch == ':')
@@ -138,6 +153,21 @@ fn year_suffix(c: &mut Cursor) -> Option<i32> {
     }
     *c = probe;
     Some(year)
+}
+
+/// A unit, or a word in the plural (`staff`, `employees`), right after a number.
+fn counts_something(c: &Cursor) -> bool {
+    if super::clock::an_amount_follows(c) {
+        return true;
+    }
+    let word: String = c
+        .rest()
+        .trim_start_matches([' ', '\t'])
+        .chars()
+        .take_while(char::is_ascii_alphabetic)
+        .collect();
+    word.len() > 3 && word.ends_with('s') && !matches!(word.as_str(), "this" | "was" | "has")
+        || matches!(word.as_str(), "staff" | "people" | "men" | "women")
 }
 
 /// Nothing but spaces, then the end of the text or a punctuation mark that ends a clause.
@@ -296,10 +326,18 @@ fn numeric_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
     let mut probe = *c;
     let (first, first_digits) = probe.digits(4)?;
     if first_digits == 4 {
+        // `2010.01.29`: with dots, a year of 1900–2099 and a month and day in two digits.
         let sep = if probe.eat("-") {
             "-"
         } else if probe.eat("/") {
             "/"
+        } else if (1900..=2099).contains(&first)
+            && matches!(probe.rest().as_bytes(), [b'.', m1, m2, b'.', d1, d2, ..]
+                if [m1, m2, d1, d2].iter().all(|b| b.is_ascii_digit()))
+            && !matches!(probe.rest().as_bytes().get(6..8), Some([b'.', d]) if d.is_ascii_digit())
+        {
+            probe.eat(".");
+            "."
         } else {
             return None;
         };
@@ -334,9 +372,12 @@ fn numeric_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
     if !(1..=12).contains(&month) || !(1..=31).contains(&first) {
         return None;
     }
-    // `3/4 of the budget`, `1/2 hour` are fractions.
+    // `3/4 of the budget`, `1/2 hour` are fractions; `30/4.85` a ratio of decimals.
     let mut after = probe;
-    if after.eat_spaced("of") || super::durations::starts_with_unit(&after) {
+    if after.eat_spaced("of")
+        || super::durations::starts_with_unit(&after)
+        || matches!(after.rest().as_bytes(), [b'.' | b',', d, ..] if d.is_ascii_digit())
+    {
         return None;
     }
     *c = probe;

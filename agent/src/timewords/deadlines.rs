@@ -23,7 +23,16 @@ const EN_PREFIXES: [&str; 13] = [
     "deadline",
 ];
 const ZH_PREFIXES: [&str; 4] = ["最遲", "最迟", "最晚", "限"];
-const ZH_SUFFIXES: [&str; 6] = ["之前", "以前", "或之前", "或以前", "前", "為止"];
+const ZH_SUFFIXES: [&str; 8] = [
+    "之前",
+    "以前",
+    "或之前",
+    "或以前",
+    "及之前",
+    "及以前",
+    "前",
+    "為止",
+];
 const EOD: [&str; 8] = [
     "end of day",
     "end of the day",

@@ -72,6 +72,31 @@ pub(crate) fn duration(c: &mut Cursor) -> Option<u32> {
 /// A length of time; with `whole_days`, `a day` and `a week` count too (`in a week`,
 /// `a day from now`), which alone are mostly not lengths (`twice a day`).
 pub(crate) fn length(c: &mut Cursor, whole_days: bool) -> Option<u32> {
+    let mut end = *c;
+    let mut minutes = length_part(&mut end, whole_days)?;
+    // A length said in several units, each smaller than the one before: `8天20小時`,
+    // `一個星期又三天`, `5 weeks 3 hours`, `1 week and 2 days`.
+    loop {
+        let mut probe = end;
+        probe.skip_spaces();
+        if probe.eat_any(&["又", "零", "and "]).is_some() {
+            probe.skip_spaces();
+        }
+        let mut part = probe;
+        match length_part(&mut part, whole_days) {
+            Some(m) if m < minutes && smaller_unit(minutes, m) => {
+                minutes += m;
+                end = part;
+            }
+            _ => break,
+        }
+    }
+    *c = end;
+    Some(minutes)
+}
+
+/// One length of one unit (the first of `length`'s parts).
+fn length_part(c: &mut Cursor, whole_days: bool) -> Option<u32> {
     let mut best: Option<(Cursor, u32)> = None;
     for english in [true, false] {
         let mut probe = *c;
@@ -80,8 +105,8 @@ pub(crate) fn length(c: &mut Cursor, whole_days: bool) -> Option<u32> {
         } else {
             chinese_duration(&mut probe)
         };
-        if let Some(m) = found {
-            if m > 0 && best.as_ref().is_none_or(|(b, _)| probe.pos > b.pos) {
+        if let Some(m) = found.filter(|m| *m > 0) {
+            if best.as_ref().is_none_or(|(b, _)| probe.pos > b.pos) {
                 best = Some((probe, m));
             }
         }
@@ -89,6 +114,18 @@ pub(crate) fn length(c: &mut Cursor, whole_days: bool) -> Option<u32> {
     let (end, minutes) = best?;
     *c = end;
     Some(minutes)
+}
+
+/// True when `part` is counted in a unit smaller than the whole units of `so_far`
+/// (`3 days` after `1 week`, `20 hours` after `8 days`; not `3 days` after `36 hours`).
+fn smaller_unit(so_far: u32, part: u32) -> bool {
+    let unit_of = |m: u32| {
+        [WEEK, DAY, HOUR, MINUTE]
+            .into_iter()
+            .find(|u| m.is_multiple_of(*u))
+            .unwrap_or(MINUTE)
+    };
+    part < unit_of(so_far)
 }
 
 fn en_unit(c: &mut Cursor) -> Option<u32> {
@@ -215,7 +252,7 @@ fn english_duration(c: &mut Cursor, whole_days: bool) -> Option<u32> {
         None => count.checked_mul(unit)?.checked_add(quarters * unit / 4)?,
     };
     let mut probe = *c;
-    if probe.eat_spaced("and a half") {
+    if probe.eat_spaced("and a half") || probe.eat_spaced("and half") {
         minutes += unit / 2;
         *c = probe;
     } else {
@@ -325,6 +362,10 @@ fn chinese_duration(c: &mut Cursor) -> Option<u32> {
     }
     let i = c.eat_table(&ZH_UNITS)?;
     let unit = ZH_UNITS[i].1;
+    // `18周歲` is an age, not eighteen weeks.
+    if c.peek().is_some_and(|ch| ch == '歲' || ch == '岁') {
+        return None;
+    }
     let mut minutes = count.checked_mul(unit)?;
     if unit == HOUR {
         let mut probe = *c;

@@ -257,6 +257,9 @@ const START_WORDS: &[&str] = &[
     "boy",
     "since",
     "ever",
+    "week",
+    "w",
+    "final",
 ];
 
 /// Characters that can begin a Chinese time expression: day, week and month words,
@@ -266,11 +269,14 @@ const START_CHARS: &str =
     小工平年早时時明星昨晏晚最月朝本每琴礼禮这這逢隔限前日未過过而依宜現现此百去出自\
     國国聖圣元情勞劳萬万回七節春農农除端佛重清復复耶";
 
-/// A time word may start at a digit or a start word that begins a word, or at a CJK
-/// start character that does not follow 第 (`第三季` is a quarter, not a time).
+/// A time word may start at a digit (not after a currency sign) or a start word that
+/// begins a word, or at a CJK start character that does not follow 第 (`第三季` is a
+/// quarter, not a time).
 fn may_start(text: &str, pos: usize, ch: char) -> bool {
     if ch.is_ascii_digit() {
-        return at_word_start(text, pos);
+        // `$12 December 27`: a number after a currency sign is an amount.
+        let amount = text[..pos].ends_with(['$', '€', '£', '¥', '￥']);
+        return !amount && at_word_start(text, pos);
     }
     if ch.is_ascii_alphabetic() {
         if !at_word_start(text, pos) {

@@ -148,7 +148,7 @@ fn upcoming_count(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         p
     };
     let mut p = word_start;
-    p.eat_any(&["upcoming", "coming", "next"])?;
+    let word = p.eat_any(&["upcoming", "coming", "next"])?;
     p.skip_spaces();
     // The same text with the count after the word: `upcoming two weeks`.
     let unit = &p.text[p.pos..];
@@ -157,6 +157,11 @@ fn upcoming_count(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         .find(|(_, ch)| !ch.is_ascii_alphabetic())
         .map_or(unit.len(), |(i, _)| i);
     let unit = &unit[..unit_len];
+    // `two upcoming weeks`, but `3 next week` (three people, next week) is no stretch:
+    // before `next`, a count of more than one needs its unit in the plural.
+    if word == 2 && n > 1 && !unit.ends_with(['s', 'S']) {
+        return None;
+    }
     let said = format!("next {n} {unit}");
     let mut q = Cursor::new(&said, 0);
     let value = stretch(&mut q, ctx)?;

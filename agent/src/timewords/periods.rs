@@ -486,6 +486,8 @@ fn month_period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
         let mut y = probe;
         if let Some((v, 4)) = y.digits(4) {
             if y.eat("年") {
+                // `2018年 12月`: a space may follow the year.
+                y.skip_spaces();
                 year = Some(v as i32);
                 probe = y;
             }
@@ -516,16 +518,8 @@ fn month_period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
     if m == 5 && !name_at.rest().starts_with('M') {
         return None;
     }
-    let mut y = probe;
-    y.eat(",");
-    y.skip_spaces();
-    let year = match y.digits(4) {
-        Some((v, 4)) => {
-            probe = y;
-            Some(v as i32)
-        }
-        _ => None,
-    };
+    // `March 2027`, `March, 2027`, `April of 1987`, `April of 87.`, `June in 2020`.
+    let year = super::dates::year_suffix(&mut probe);
     // `March next year`, `March of last year`, `March in a year`, `March 2 years ago`.
     let year = match year {
         Some(y) => Some(y),
@@ -795,13 +789,32 @@ fn week_of_day(c: &mut Cursor, ctx: &Context) -> Option<Period> {
     if c.eat("the") {
         c.skip_spaces();
     }
-    if !c.eat("week") || c.eat_any_spaced(&["of"]).is_none() {
-        return None;
-    }
+    // `the week beginning February 4`, `week commencing Mon 3rd`, `w/c Feb 4`: the seven
+    // days from that day.
+    let from_the_day = if c.eat("w/c") {
+        true
+    } else {
+        if !c.eat("week") {
+            return None;
+        }
+        match c.eat_any_spaced(&["of", "beginning", "commencing", "starting"])? {
+            0 => false,
+            _ => {
+                c.eat_spaced("on");
+                true
+            }
+        }
+    };
     c.skip_spaces();
     let Ok(day) = super::moment::day(c, ctx)? else {
         return None;
     };
+    if from_the_day {
+        return Some(Period {
+            first: day.date,
+            last: day.date + Days::new(6),
+        });
+    }
     // A week is named by its first day: a Sunday named is the first day of a week
     // counted from Sunday, so the week meant is mostly the one after it (Monday on).
     let monday = if day.date.weekday() == Weekday::Sun {
@@ -848,7 +861,9 @@ fn numeric_month(c: &mut Cursor, _ctx: &Context) -> Option<Period> {
 
 /// A named week, weekend, month or year.
 pub(crate) fn period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
-    const FIRST_WORDS: [&str; 47] = [
+    const FIRST_WORDS: [&str; 49] = [
+        "w",
+        "final",
         "bom",
         "boy",
         "fourth",
@@ -900,7 +915,13 @@ pub(crate) fn period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
     if !super::cursor::first_word_in(c, &FIRST_WORDS) {
         return None;
     }
-    for form in [fuzzy, week_of_month, week_of_day, numeric_month] {
+    for form in [
+        part_of_period,
+        fuzzy,
+        week_of_month,
+        week_of_day,
+        numeric_month,
+    ] {
         let mut probe = *c;
         if let Some(found) = form(&mut probe, ctx) {
             *c = probe;
@@ -911,6 +932,38 @@ pub(crate) fn period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
     if let Some(found) = quarter(&mut probe, ctx) {
         *c = probe;
         return Some(found);
+    }
+    // 上上週, 下下個月, 上上個禮拜, 下下週末: the prefix said twice is one step further.
+    let mut twice = *c;
+    if let Some(dir) = twice.eat_any(&["上上", "下下"]) {
+        let mut once = *c;
+        once.pos += "上".len();
+        if let Some(i) = once.eat_table(PERIODS) {
+            let step = match (dir, PERIODS[i].1) {
+                (0, Unit::LastWeek | Unit::LastWeekend) | (1, Unit::Week(1) | Unit::Weekend(1)) => {
+                    Some((true, dir))
+                }
+                (0, Unit::LastMonth) | (1, Unit::Month(1)) => Some((false, dir)),
+                _ => None,
+            };
+            if let Some((weeks, dir)) = step {
+                let (first, last) = unit_period(PERIODS[i].1, ctx.today())?;
+                let (first, last) = match (weeks, dir) {
+                    (true, 0) => (first - Days::new(7), last - Days::new(7)),
+                    (true, _) => (first + Days::new(7), last + Days::new(7)),
+                    (false, 0) => {
+                        let f = first.checked_sub_months(chrono::Months::new(1))?;
+                        (f, month_end(f, 0)?)
+                    }
+                    (false, _) => {
+                        let f = first.checked_add_months(chrono::Months::new(1))?;
+                        (f, month_end(f, 0)?)
+                    }
+                };
+                *c = once;
+                return Some(Period { first, last });
+            }
+        }
     }
     let start = *c;
     let named = c.eat_table(PERIODS);
@@ -928,8 +981,13 @@ pub(crate) fn period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
     {
         return None;
     }
-    let today = ctx.today();
-    let (first, last) = match PERIODS[i].1 {
+    let (first, last) = unit_period(PERIODS[i].1, ctx.today())?;
+    Some(Period { first, last })
+}
+
+/// The first and last day of a named period.
+fn unit_period(unit: Unit, today: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+    let (first, last) = match unit {
         Unit::Week(n) => {
             let monday = week_start(today) + Days::new(7 * n);
             (monday, monday + Days::new(6))
@@ -958,5 +1016,203 @@ pub(crate) fn period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
             NaiveDate::from_ymd_opt(today.year() + n, 12, 31)?,
         ),
     };
-    Some(Period { first, last })
+    Some((first, last))
+}
+
+/// The days, weeks or months a part of a period is counted in.
+#[derive(Clone, Copy)]
+enum PartUnit {
+    Day,
+    Week,
+    Month,
+    Half,
+}
+
+/// `the first 2 weeks of 2027`, `the last four months of next year`, `first ten days of
+/// last year`, `2027年的前2周`, `今年的最後3週`, `去年的前10天`,
+/// `明年下半年`, `上半年` (this year's): the first or last days, weeks (those wholly in the
+/// period, as for the weeks of a month), months or half of a period.
+fn part_of_period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
+    let mut probe = *c;
+    if let Some(found) = english_part(&mut probe, ctx).or_else(|| {
+        probe = *c;
+        chinese_part(&mut probe, ctx)
+    }) {
+        *c = probe;
+        return Some(found);
+    }
+    None
+}
+
+fn english_part(c: &mut Cursor, ctx: &Context) -> Option<Period> {
+    c.eat("the");
+    c.skip_spaces();
+    // (`the second half of 2027` is left alone: as often a part of a match or a film.)
+    let first = c.eat_any(&["first", "last", "final"])? == 0;
+    c.skip_spaces();
+    let n = super::numerals::en_count(c)?;
+    c.skip_spaces();
+    let unit = match c.eat_any(&["days", "day", "weeks", "week", "months", "month"])? {
+        0 | 1 => PartUnit::Day,
+        2 | 3 => PartUnit::Week,
+        _ => PartUnit::Month,
+    };
+    if !c.eat_spaced("of") {
+        return None;
+    }
+    c.skip_spaces();
+    let whole = whole_year_said(c).or_else(|| period(c, ctx))?;
+    part(whole, first, n, unit)
+}
+
+fn chinese_part(c: &mut Cursor, ctx: &Context) -> Option<Period> {
+    let today = ctx.today();
+    let mut probe = *c;
+    let whole = match super::numerals::number(&mut probe, 4) {
+        Some(y) if (1900..=2099).contains(&y) && probe.eat("年") => Some(year_period(y as i32)?),
+        _ => {
+            // A named period (今年, 去年, 下個月…): not `period`, which tries this form.
+            probe = *c;
+            let mut p = probe;
+            match p.eat_table(PERIODS) {
+                Some(i) => {
+                    probe = p;
+                    let (first, last) = unit_period(PERIODS[i].1, today)?;
+                    Some(Period { first, last })
+                }
+                None => None,
+            }
+        }
+    };
+    if whole.is_some() && probe.eat_any(&["的", "嘅"]).is_none() {
+        probe.skip_spaces();
+    }
+    // 上半年 / 下半年 (前半年 / 後半年): a half of the year said, or of this one.
+    if let Some(i) = probe.eat_any(&["上半年", "前半年", "下半年", "後半年", "后半年"])
+    {
+        let year = match whole {
+            Some(w) if w.first.month() == 1 && w.first.day() == 1 && w.last.month() == 12 => w,
+            Some(_) => return None,
+            None => year_period(today.year())?,
+        };
+        *c = probe;
+        return part(year, i < 2, 1, PartUnit::Half);
+    }
+    let whole = whole?;
+    let first = probe.eat_any(&["前", "頭", "头", "最後", "最后"])? < 3;
+    probe.skip_spaces();
+    let n = super::numerals::number(&mut probe, 2)?;
+    probe.skip_spaces();
+    let unit = match probe.eat_any(&[
+        "天",
+        "日",
+        "個星期",
+        "个星期",
+        "個禮拜",
+        "个礼拜",
+        "星期",
+        "禮拜",
+        "礼拜",
+        "週",
+        "周",
+        "個月",
+        "个月",
+    ])? {
+        0 | 1 => PartUnit::Day,
+        2..=10 => PartUnit::Week,
+        _ => PartUnit::Month,
+    };
+    let found = part(whole, first, n, unit)?;
+    *c = probe;
+    Some(found)
+}
+
+/// A year said alone after `of`: `2027` (1900–2099).
+fn whole_year_said(c: &mut Cursor) -> Option<Period> {
+    let mut probe = *c;
+    let (y, 4) = probe.digits(4)? else {
+        return None;
+    };
+    if !(1900..=2099).contains(&y) || probe.peek().is_some_and(|ch| ch.is_ascii_alphanumeric()) {
+        return None;
+    }
+    *c = probe;
+    year_period(y as i32)
+}
+
+fn year_period(year: i32) -> Option<Period> {
+    Some(Period {
+        first: NaiveDate::from_ymd_opt(year, 1, 1)?,
+        last: NaiveDate::from_ymd_opt(year, 12, 31)?,
+    })
+}
+
+/// The first or last `n` units of `whole`, when they fit in it.
+fn part(whole: Period, first: bool, n: u32, unit: PartUnit) -> Option<Period> {
+    if n == 0 {
+        return None;
+    }
+    let found = match unit {
+        PartUnit::Day => {
+            let days = Days::new(u64::from(n) - 1);
+            if first {
+                Period {
+                    first: whole.first,
+                    last: whole.first + days,
+                }
+            } else {
+                Period {
+                    first: whole.last - days,
+                    last: whole.last,
+                }
+            }
+        }
+        PartUnit::Week => {
+            let days = Days::new(7 * u64::from(n) - 1);
+            if first {
+                let monday = week_start(whole.first + Days::new(6));
+                Period {
+                    first: monday,
+                    last: monday + days,
+                }
+            } else {
+                let sunday = week_start(whole.last + Days::new(1)) - Days::new(1);
+                Period {
+                    first: sunday - days,
+                    last: sunday,
+                }
+            }
+        }
+        PartUnit::Month | PartUnit::Half => {
+            // A half is six months of a year.
+            let months = match unit {
+                PartUnit::Half => {
+                    if whole.first.month() != 1 || whole.last.month() != 12 {
+                        return None;
+                    }
+                    6
+                }
+                _ => n,
+            };
+            if whole.first.day() != 1 {
+                return None;
+            }
+            if first {
+                let last = month_end(whole.first, months - 1)?;
+                Period {
+                    first: whole.first,
+                    last,
+                }
+            } else {
+                let first_month = month_start(whole.last, 0)?
+                    .checked_sub_months(chrono::Months::new(months - 1))?;
+                Period {
+                    first: first_month,
+                    last: whole.last,
+                }
+            }
+        }
+    };
+    (found.first >= whole.first && found.last <= whole.last && found.first <= found.last)
+        .then_some(found)
 }

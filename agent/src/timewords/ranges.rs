@@ -51,7 +51,13 @@ fn end_point(c: &mut Cursor) -> Option<(Clock, bool)> {
 pub(crate) fn range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     let mut best: Option<(Cursor, Value)> = None;
     // On a tie the days of one month win: `from the 13th to 15th July` is in July.
-    for parse in [time_range, bounded_range, day_number_range, day_range] {
+    for parse in [
+        time_range,
+        bounded_range,
+        day_number_range,
+        day_range,
+        moment_range,
+    ] {
         let mut probe = *c;
         if let Some(v) = parse(&mut probe, ctx) {
             if best.as_ref().is_none_or(|(b, _)| probe.pos > b.pos) {
@@ -152,6 +158,11 @@ impl ClockRange {
             Some(end) if !start_clock.fixed && part.is_none() => start_clock.before(end).hour,
             _ => start_clock.hour_in(part),
         };
+        // An end that takes its part of the day from the start is the first such hour
+        // after it: `上午10點到12點` ends at noon, not at the midnight before.
+        let said_end_hour = said_end_hour.filter(|h| {
+            *h > start_hour || end_clock.fixed || self.end_part.is_some() || self.part.is_none()
+        });
         let end_hour = said_end_hour.unwrap_or_else(|| end_clock.after(start_hour).hour);
         let date = match day {
             Some(d) => {
@@ -295,6 +306,21 @@ fn day_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
             });
         }
     }
+    // `2019年6月1日-6月30日`, `June 1, 2029 - June 30`: a year said at the start only is
+    // the year of both (the year after for an end earlier in the year than the start).
+    if says_year(first_said)
+        && !says_year(last_said)
+        && last_said.contains(|ch: char| ch.is_ascii_digit() || ch == '月')
+    {
+        let in_year = |y: i32| last.date.with_year(y);
+        if let Some(d) = in_year(first.date.year()) {
+            last = Day::on(if d < first.date {
+                in_year(first.date.year() + 1).unwrap_or(d)
+            } else {
+                d
+            });
+        }
+    }
     // `Dec 30 - Jan 2` said on 31 December: the start is the one just past.
     if last.date < first.date
         && !says_year(first_said)
@@ -317,4 +343,44 @@ fn day_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         start: When::Date(first.date),
         end: When::Date(last.date),
     })
+}
+
+/// `from 2pm till tomorrow 4:30pm`, `從昨天下午兩點到明天四點`: two moments, each with its
+/// own day or clock, both read to the minute; an interval of instants (the end after the
+/// start, else no range).
+fn moment_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    let mut probe = *c;
+    let between = opener(&mut probe);
+    // In English only after `from` or `between` (a moment is read anyway where it starts).
+    if probe.pos == c.pos && c.peek().is_some_and(|ch| ch.is_ascii()) {
+        return None;
+    }
+    // `between now and …`: this moment as the start.
+    let start = if probe.eat_any(&["now", "right now"]).is_some() && probe.peek() != Some('\'') {
+        When::DateTime(ctx.now_instant())
+    } else {
+        super::moment::moment(&mut probe, ctx)?.ok()?.resolve(ctx)?
+    };
+    if !separator(&mut probe, between) {
+        return None;
+    }
+    let end = super::moment::moment(&mut probe, ctx)?.ok()?.resolve(ctx)?;
+    let value = match (start, end) {
+        (When::DateTime(s), When::DateTime(e)) if e > s => Value::Interval {
+            start: When::DateTime(s),
+            end: When::DateTime(e),
+        },
+        // `between now and November 15th`: a moment and a day are days, both included.
+        (When::DateTime(s), When::Date(e)) if e >= s.date_naive() => Value::Interval {
+            start: When::Date(s.date_naive()),
+            end: When::Date(e),
+        },
+        (When::Date(s), When::DateTime(e)) if e.date_naive() >= s => Value::Interval {
+            start: When::Date(s),
+            end: When::Date(e.date_naive()),
+        },
+        _ => return None,
+    };
+    *c = probe;
+    Some(value)
 }
