@@ -147,7 +147,7 @@ fn then_time<'a>(after_day: Cursor<'a>, day: Day, ctx: &Context) -> Option<(Curs
             return None;
         }
     }
-    Some((probe, place(time, Some(day), ctx)?))
+    Some((probe, place(time, Some(day), false, ctx)?))
 }
 
 /// The day said after a time: `7:30 PM on Fri, Sep 20`, `8 tonight`, `3 in the morning`.
@@ -203,7 +203,7 @@ fn then_day<'a>(
         _ if day.is_none() => return None,
         _ => {}
     }
-    Some((probe, place(time, day, ctx)?))
+    Some((probe, place(time, day, true, ctx)?))
 }
 
 /// `for <length>` after a start: an interval of instants, or of whole days.
@@ -400,9 +400,10 @@ fn after_at(c: &Cursor) -> bool {
         )
 }
 
-fn place(time: TimeLike, day: Option<Day>, ctx: &Context) -> Option<Value> {
+/// `time` on `day`; `day_after` when the day was said after the time.
+fn place(time: TimeLike, day: Option<Day>, day_after: bool, ctx: &Context) -> Option<Value> {
     match time {
-        TimeLike::Span(range) => range.place(day, ctx),
+        TimeLike::Span(range) => range.place(day, day_after, ctx),
         TimeLike::At { clock, part, .. } => {
             let m = Moment {
                 day,

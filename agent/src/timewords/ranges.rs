@@ -147,8 +147,10 @@ pub(crate) fn clock_range(c: &mut Cursor, after_day: bool) -> Option<ClockRange>
 
 impl ClockRange {
     /// The interval on `day` (a part of the day said with the day applies to both ends),
-    /// or on the next day where the start is still ahead.
-    pub(crate) fn place(self, day: Option<Day>, ctx: &Context) -> Option<Value> {
+    /// or on the next day where the start is still ahead. A day said after a range that
+    /// ends more than half a day later, at an earlier hour, is the end's: `from 5pm until
+    /// 3pm tomorrow` starts today.
+    pub(crate) fn place(self, day: Option<Day>, day_after: bool, ctx: &Context) -> Option<Value> {
         let part = self.part.or(day.and_then(|d| d.part));
         let end_part = self.end_part.or(part);
         let (start_clock, end_clock) = (self.start, self.end);
@@ -182,10 +184,19 @@ impl ClockRange {
                 }
             }
         };
-        let (start_date, start_time) = wall_clock(date, start_hour, start_clock.minute)?;
+        let (mut start_date, start_time) = wall_clock(date, start_hour, start_clock.minute)?;
         let (mut end_date, end_time) = wall_clock(date, end_hour, end_clock.minute)?;
         if end_date.and_time(end_time) <= start_date.and_time(start_time) {
-            end_date = end_date.checked_add_days(Days::new(1))?; // 11pm-1am
+            // Overnight (`from 11pm to 1am on Friday`) the day said is the night's; a
+            // range of more than half a day ending before its start's hour (`from 5pm
+            // until 3pm tomorrow`) ends on it.
+            let back = start_date.and_time(start_time) - end_date.and_time(end_time);
+            let overnight = back >= chrono::Duration::hours(12);
+            if day_after && day.is_some() && !overnight {
+                start_date = start_date.checked_sub_days(Days::new(1))?;
+            } else {
+                end_date = end_date.checked_add_days(Days::new(1))?; // 11pm-1am
+            }
         }
         Some(Value::Interval {
             start: When::DateTime(ctx.instant(start_date, start_time)),
@@ -208,6 +219,7 @@ fn time_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         }
     }
     let range = clock_range(&mut probe, the_day.is_some())?;
+    let day_after = the_day.is_none();
     if the_day.is_none() {
         let mut p = probe;
         p.eat(",");
@@ -220,7 +232,7 @@ fn time_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
             probe = p;
         }
     }
-    let value = range.place(the_day, ctx)?;
+    let value = range.place(the_day, day_after, ctx)?;
     *c = probe;
     Some(value)
 }
@@ -254,7 +266,7 @@ fn bounded_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         the_day = Some(d);
         probe = p;
     }
-    let value = range.place(the_day, ctx)?;
+    let value = range.place(the_day, true, ctx)?;
     *c = probe;
     Some(value)
 }
