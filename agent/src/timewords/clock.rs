@@ -263,6 +263,12 @@ pub(crate) fn clock(c: &mut Cursor) -> Option<Clock> {
         }
     }
     let (mut end, clock) = best?;
+    // `1:02` of `it took 1:02:03` is not a clock: a time with seconds is read whole
+    // (by the timestamp grammar) or not at all, and this one is a length.
+    let rest = end.rest();
+    if rest.starts_with(':') && rest[1..].starts_with(|ch: char| ch.is_ascii_digit()) {
+        return None;
+    }
     // `2:30 ish`, `3pm-ish`: about that time, read as the time.
     let mut p = end;
     if p.eat("-ish") || p.eat_spaced("ish") {

@@ -162,7 +162,7 @@ fn iso_date(c: &mut Cursor) -> Option<NaiveDate> {
 
 /// `15:30`, `15:30:45`, `15:30:45.123` (the fraction is dropped), `9:01:10 AM`; true
 /// when seconds were said. An am/pm is read only with seconds.
-fn clock_with_seconds(c: &mut Cursor) -> Option<(NaiveTime, bool)> {
+pub(crate) fn clock_with_seconds(c: &mut Cursor) -> Option<(NaiveTime, bool)> {
     let mut probe = *c;
     let (mut hour, hour_digits) = probe.digits(2)?;
     if !probe.eat(":") {

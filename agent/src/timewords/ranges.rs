@@ -1,7 +1,7 @@
 //! Ranges: `from 2 to 4pm`, `2-4pm`, `兩點到四點`, `聽日下午2點至4點`, `Monday to Wednesday`.
 //! Times give an interval of instants (end exclusive); days give days (both included).
 
-use chrono::{Datelike, Days};
+use chrono::{Datelike, Days, Timelike};
 
 use super::clock::{clock, part_of_day, Clock, PartOfDay};
 use super::context::Context;
@@ -35,6 +35,20 @@ fn end_point(c: &mut Cursor) -> Option<(Clock, bool)> {
     if let Some(found) = clock(&mut probe) {
         *c = probe;
         return Some((found, true));
+    }
+    // `6:00:00pm`: a clock with seconds, when they are none (other seconds are read by
+    // the timestamp grammar, to the second).
+    let mut probe = *c;
+    if let Some((time, true)) =
+        super::iso::clock_with_seconds(&mut probe).filter(|(t, _)| t.second() == 0)
+    {
+        *c = probe;
+        let clock = Clock {
+            hour: time.hour(),
+            minute: time.minute(),
+            fixed: true,
+        };
+        return Some((clock, true));
     }
     let hour = number(c, 2)?;
     (1..=12).contains(&hour).then_some((
