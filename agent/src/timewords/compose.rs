@@ -110,8 +110,9 @@ fn opens_range(c: &Cursor) -> bool {
     p.eat_any(&["between", "from"]).is_some()
 }
 
-/// Words that may stand between a day and the time that follows it.
-const DAY_TIME_WORDS: [&str; 9] = [
+/// Words that may stand between a day and the time that follows it. The last four say
+/// the time is the earliest (`Monday later than 10am`): the day at that time.
+const DAY_TIME_WORDS: [&str; 13] = [
     "at",
     "@",
     "around",
@@ -121,6 +122,10 @@ const DAY_TIME_WORDS: [&str; 9] = [
     "beginning at",
     "from",
     "between",
+    "later than",
+    "after",
+    "no earlier than",
+    "not before",
 ];
 
 /// The time said after a day: `Thursday from 9:30 until 11:00`, `tomorrow at 5`.
@@ -133,7 +138,9 @@ fn then_time<'a>(after_day: Cursor<'a>, day: Day, ctx: &Context) -> Option<(Curs
     if let Some(i) = p.eat_any(&DAY_TIME_WORDS) {
         // `from` and `between` open a range: the range reads them itself.
         if DAY_TIME_WORDS[i] != "from" && DAY_TIME_WORDS[i] != "between" {
-            at = i < 4 || i == 5 || i == 6;
+            // A bare hour after a bound needs its part of the day (`Monday after 3
+            // meetings` is no time).
+            at = i != 4 && i < 9;
             p.skip_spaces();
             probe = p;
         }
@@ -159,6 +166,14 @@ fn then_day<'a>(
     ctx: &Context,
 ) -> Option<(Cursor<'a>, Value)> {
     let mut probe = after_time;
+    // `3 pm or later on Monday`: the earliest time, then its day.
+    let mut bound = probe;
+    if bound
+        .eat_any_spaced(&["or later", "or after", "at the earliest"])
+        .is_some()
+    {
+        probe = bound;
+    }
     let mut p = probe;
     p.eat(",");
     p.skip_spaces();

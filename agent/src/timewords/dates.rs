@@ -287,7 +287,8 @@ fn month_word_numeric_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> 
     Some(build(ctx, Some(year as i32), month, day))
 }
 
-/// `12月10日`, `十二月三號`, `2026年12月3日`.
+/// `12月10日`, `十二月三號`, `2026年12月3日`, `18年10月1日` (a year in two digits, read
+/// as in `31/10/74`, only with a month and day after it: `18年` alone is 18 years).
 fn chinese_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
     let mut probe = *c;
     let mut year = None;
@@ -295,6 +296,7 @@ fn chinese_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
         let mut y = probe;
         let said = match y.digits(4) {
             Some((v, 4)) => Some(v as i32),
+            Some((v, 2)) => Some(two_digit_year(v)),
             Some(_) => None,
             None => cjk_year(&mut y),
         };

@@ -274,6 +274,83 @@ fn moving_date(rule: Moving, year: i32) -> Option<NaiveDate> {
     }
 }
 
+/// The general holidays of Hong Kong in `year` (the General Holidays Ordinance, Cap. 149,
+/// besides Sundays): 1 January, the first three days of the Lunar New Year, Ching Ming,
+/// Good Friday, the day after it and Easter Monday, 1 May, Buddha's Birthday,
+/// Tuen Ng, 1 July, the day after the Mid-Autumn Festival, Chung Yeung, 1 October,
+/// Christmas Day and the first weekday after it. A holiday on a Sunday gives the next
+/// day that is not a holiday (a Lunar New Year day on a Sunday gives the fourth day), and
+/// Ching Ming on a day of Easter gives the next day that is not a holiday, as the
+/// Ordinance does. Sorted, Sundays left out; empty for years the lunar calendar is not
+/// known for.
+pub(crate) fn hong_kong_general_holidays(year: i32) -> Vec<NaiveDate> {
+    use chrono::Weekday::Sun;
+    let lunar = |m: u8, d: u8| moving_date(Moving::Lunar(m, d), year);
+    let new_year: Vec<NaiveDate> = (1..=3).filter_map(|d| lunar(1, d)).collect();
+    let easter: Vec<NaiveDate> = [-2, -1, 1]
+        .iter()
+        .filter_map(|&o| moving_date(Moving::Easter(o), year))
+        .collect();
+    if new_year.len() < 3 || easter.len() < 3 {
+        return Vec::new();
+    }
+    let fixed = |m: u32, d: u32| NaiveDate::from_ymd_opt(year, m, d);
+    let mut days: Vec<NaiveDate> = new_year.clone();
+    days.extend(easter.iter().copied());
+    let mut others: Vec<NaiveDate> = [
+        fixed(1, 1),
+        fixed(5, 1),
+        fixed(7, 1),
+        fixed(10, 1),
+        fixed(12, 25),
+        lunar(4, 8),
+        lunar(5, 5),
+        lunar(8, 16),
+        lunar(9, 9),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    // The first weekday after Christmas (Saturday counts: it is not a Sunday).
+    if let Some(boxing) = fixed(12, 26) {
+        others.push(if boxing.weekday() == Sun {
+            boxing + Days::new(1)
+        } else {
+            boxing
+        });
+    }
+    let ching_ming = ching_ming(year);
+    days.extend(others.iter().copied());
+    days.extend(ching_ming);
+    let next_free = |days: &[NaiveDate], from: NaiveDate| {
+        let mut d = from + Days::new(1);
+        while days.contains(&d) || d.weekday() == Sun {
+            d = d + Days::new(1);
+        }
+        d
+    };
+    if new_year.iter().any(|d| d.weekday() == Sun) {
+        days.extend(lunar(1, 4));
+    }
+    for d in others {
+        if d.weekday() == Sun {
+            let free = next_free(&days, d);
+            days.push(free);
+        }
+    }
+    if let Some(cm) = ching_ming {
+        if cm.weekday() == Sun || easter.contains(&cm) {
+            let free = next_free(&days, cm);
+            days.push(free);
+        }
+    }
+    // Every Sunday is a holiday anyway: the list holds the other days, as gazetted.
+    days.retain(|d| d.weekday() != Sun);
+    days.sort();
+    days.dedup();
+    days
+}
+
 /// Easter Sunday of the Gregorian calendar (the anonymous Gregorian computus).
 fn easter_sunday(year: i32) -> Option<NaiveDate> {
     let y = year;
@@ -345,6 +422,55 @@ mod tests {
         for (rule, year, want) in cases {
             assert_eq!(moving_date(rule, year), Some(want), "{rule:?} {year}");
         }
+    }
+
+    #[test]
+    fn hong_kong_general_holidays_of_2026() {
+        // As gazetted: Ching Ming falls on Easter Sunday (the day after Easter Monday is
+        // given), Buddha's Birthday and Chung Yeung on Sundays, 26 December on a Saturday.
+        let days: Vec<(u32, u32)> = hong_kong_general_holidays(2026)
+            .iter()
+            .map(|d| (d.month(), d.day()))
+            .collect();
+        assert_eq!(
+            days,
+            [
+                (1, 1),
+                (2, 17),
+                (2, 18),
+                (2, 19),
+                (4, 3),
+                (4, 4),
+                (4, 6),
+                (4, 7),
+                (5, 1),
+                (5, 25),
+                (6, 19),
+                (7, 1),
+                (9, 26),
+                (10, 1),
+                (10, 19),
+                (12, 25),
+                (12, 26)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_sunday_christmas_gives_two_days_after_it() {
+        // 2022: Christmas on a Sunday; 26 December is the first weekday after it and
+        // 27 December stands in for Christmas. The Lunar New Year's first day (1 Feb)
+        // is a Tuesday: no fourth day.
+        let days = hong_kong_general_holidays(2022);
+        assert!(days.contains(&ymd(2022, 12, 26)) && days.contains(&ymd(2022, 12, 27)));
+        assert!(!days.contains(&ymd(2022, 2, 4)));
+        // 2023: the Lunar New Year begins on Sunday 22 January (the fourth day is given);
+        // 1 January and 1 October on Sundays give the Mondays after them.
+        let days = hong_kong_general_holidays(2023);
+        for (m, d) in [(1, 2), (1, 25), (10, 2)] {
+            assert!(days.contains(&ymd(2023, m, d)), "{m}/{d}");
+        }
+        assert!(!days.contains(&ymd(2023, 1, 3)));
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! time word may start, every grammar is tried and the longest match wins. The rules for
 //! the ambiguous cases are in docs/TIMEWORDS.md.
 
+mod business_days;
 mod clock;
 mod compose;
 mod context;
@@ -115,6 +116,7 @@ const START_WORDS: &[&str] = &[
     "five",
     "fortnightly",
     "four",
+    "following",
     "fri",
     "friday",
     "from",
@@ -266,7 +268,7 @@ const START_WORDS: &[&str] = &[
 /// parts of the day, 每/逢/隔, 最遲, 由/從, and the numerals.
 const START_CHARS: &str =
     "一二兩两三四五六七八九十廿卅零〇上下个個中今从從由以傍凌半后後听聽呢周週夜大天尋寻\
-    小工平年早时時明星昨晏晚最月朝本每琴礼禮这這逢隔限前日未過过而依宜現现此百去出自\
+    小工平年早时時明星昨晏晚最月朝本每琴礼禮这這逢隔限前日未過过而依宜現现此百去出自接\
     國国聖圣元情勞劳萬万回七節春農农除端佛重清復复耶";
 
 /// A time word may start at a digit (not after a currency sign) or a start word that

@@ -31,7 +31,8 @@ const EN_AFTER: [&str; 9] = [
 pub(crate) fn offset(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     let mut best: Option<(Cursor, Value)> = None;
     type Form = fn(&mut Cursor, &Context) -> Option<Value>;
-    let forms: [Form; 10] = [
+    let forms: [Form; 11] = [
+        super::business_days::business_days,
         upcoming_count,
         zh_within,
         anchored,
@@ -681,6 +682,7 @@ fn weekdays_from_now(c: &mut Cursor, ctx: &Context) -> Option<Value> {
 /// `3日` in `3日後` (as a length, 日 is a day only before 後 / 前).
 fn chinese_days(c: &mut Cursor) -> Option<u32> {
     let n = number(c, 3)?;
-    c.eat_any(&["日", "個工作天"])?;
+    // `3個工作天` is business days (`business_days`), not days.
+    c.eat("日").then_some(())?;
     Some(n)
 }

@@ -31,7 +31,9 @@ pub(super) const EN_MONTHS_SHORT: [&str; 12] = [
 pub(crate) fn ordinal_day(c: &mut Cursor, ctx: &Context) -> Option<Day> {
     let mut best: Option<(Cursor, NaiveDate)> = None;
     type Form = fn(&mut Cursor, &Context) -> Option<NaiveDate>;
-    let forms: [Form; 8] = [
+    let forms: [Form; 10] = [
+        super::business_days::en_nth_in_month,
+        super::business_days::zh_nth_in_month,
         nth_weekday,
         zh_nth_weekday,
         month_day,

@@ -5,7 +5,9 @@ use chrono::{Datelike, Days, NaiveDate, Weekday};
 
 use super::context::{in_week, month_end, month_start, week_start, Context};
 use super::cursor::Cursor;
-use super::ordinals::{en_month_said, month_first, nth_in_month, EN_MONTHS, EN_MONTHS_SHORT};
+use super::ordinals::{
+    en_month_said, month_first, nth_in_month, MonthSaid, EN_MONTHS, EN_MONTHS_SHORT,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Period {
@@ -22,9 +24,17 @@ enum Unit {
     LastWeek,
     LastWeekend,
     LastMonth,
+    /// Monday to Friday of the week this many from this one.
+    WorkWeek(i64),
 }
 
 const PERIODS: &[(&str, Unit)] = &[
+    ("this working week", Unit::WorkWeek(0)),
+    ("this work week", Unit::WorkWeek(0)),
+    ("next working week", Unit::WorkWeek(1)),
+    ("next work week", Unit::WorkWeek(1)),
+    ("last working week", Unit::WorkWeek(-1)),
+    ("last work week", Unit::WorkWeek(-1)),
     ("this week", Unit::Week(0)),
     ("next week", Unit::Week(1)),
     ("the following week", Unit::Week(1)),
@@ -752,6 +762,50 @@ fn week_of_month(c: &mut Cursor, ctx: &Context) -> Option<Period> {
     place(first)
 }
 
+/// `十月第一週`, `十月的第一周`, `下個月第二個禮拜`, `本月最後一個星期`, `十二月第一個週末`:
+/// as `the first week of October`, the weeks (weekends) wholly inside the month.
+fn zh_week_of_month(c: &mut Cursor, ctx: &Context) -> Option<Period> {
+    let said = if c
+        .eat_any(&["下個月", "下个月", "下月", "下一個月", "下一个月"])
+        .is_some()
+    {
+        MonthSaid::Ahead(1)
+    } else if c.eat_any(&["上個月", "上个月", "上月"]).is_some() {
+        MonthSaid::Ahead(-1)
+    } else if c.eat_any(&super::days::ZH_THIS_MONTH).is_some() {
+        MonthSaid::Ahead(0)
+    } else {
+        let m = super::numerals::number(c, 2)?;
+        if !(1..=12).contains(&m) || !c.eat("月") {
+            return None;
+        }
+        MonthSaid::Named(m, None)
+    };
+    c.eat_any(&["嘅", "的"]);
+    let n = if c
+        .eat_any(&["最後一個", "最后一个", "最尾一個", "最後一", "最后一"])
+        .is_some()
+    {
+        0
+    } else {
+        if !c.eat("第") {
+            return None;
+        }
+        let n = super::numerals::cjk_number(c).or_else(|| c.digits(1).map(|(v, _)| v))?;
+        c.eat_any(&["個", "个"]);
+        if !(1..=5).contains(&n) {
+            return None;
+        }
+        n
+    };
+    let unit = c.eat_any(&["週末", "周末", "週", "周", "星期", "禮拜", "礼拜"])?;
+    let weekend = unit <= 1;
+    let today = ctx.today();
+    let place = |first: NaiveDate| nth_week(first, first, weekend, n, 1);
+    let first = month_first(said, ctx, |f| place(f).is_some_and(|p| p.last >= today))?;
+    place(first)
+}
+
 /// The `n`th week (weekend) that lies wholly between the months that start on `first`
 /// and on `last_month`; `n` = 0 counts `back` weeks from the last one (1 = the last).
 fn nth_week(
@@ -919,6 +973,7 @@ pub(crate) fn period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
         part_of_period,
         fuzzy,
         week_of_month,
+        zh_week_of_month,
         week_of_day,
         numeric_month,
     ] {
@@ -1004,6 +1059,10 @@ fn unit_period(unit: Unit, today: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
         Unit::LastWeek => {
             let monday = week_start(today) - Days::new(7);
             (monday, monday + Days::new(6))
+        }
+        Unit::WorkWeek(n) => {
+            let monday = week_start(today).checked_add_signed(chrono::Duration::weeks(n))?;
+            (monday, monday + Days::new(4))
         }
         Unit::LastMonth => {
             let first = today
