@@ -159,3 +159,44 @@ fn a_batch_answers_each_request_as_it_would_be_answered_alone() {
         assert_eq!(b.tokens, c.tokens);
     }
 }
+
+#[test]
+fn an_answer_ended_from_the_callback_is_closed_and_the_others_go_on() {
+    let llm = common::smollm();
+    let schema = Arc::new(
+        Schema::parse(
+            r#"{"type":"object","properties":{"owner":{"type":"string"},"task":{"type":"string"}},"required":["owner","task"]}"#,
+        )
+        .unwrap(),
+    );
+    let ask = |q: &str| {
+        let mut r = GenerateRequest::chat(vec![
+            Message::new("system", "You are a helpful assistant."),
+            Message::new("user", q),
+        ]);
+        r.max_tokens = 40;
+        r.schema = Some(schema.clone());
+        r
+    };
+    let finish = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut ended = ask("Give the meeting's owner and task as JSON.");
+    ended.finish_now = Some(finish.clone());
+    let reqs = vec![ended, ask("Who owns the budget task? Answer as JSON.")];
+    llm.clear_cache();
+    let alone = llm.generate(&reqs[1], &mut |_| {}).unwrap();
+    let out = llm
+        .generate_batch(&reqs, &mut |i, _| {
+            if i == 0 {
+                finish.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        })
+        .unwrap();
+    assert_eq!(out[0].finish_reason, FinishReason::Stop);
+    assert!(out[0].completion_tokens <= 2, "{:?}", out[0]);
+    // Closed as briefly as the schema allows: still a valid document.
+    let v: serde_json::Value = serde_json::from_str(&out[0].text).unwrap();
+    assert!(v["owner"].is_string() && v["task"].is_string(), "{v}");
+    assert_eq!(out[1].finish_reason, FinishReason::SchemaComplete);
+    let n = alone.tokens.len().min(out[1].tokens.len()).min(4);
+    assert_eq!(alone.tokens[..n], out[1].tokens[..n]);
+}

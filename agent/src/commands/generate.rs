@@ -94,6 +94,7 @@ pub fn run(global: &GlobalArgs, args: GenerateArgs) -> anyhow::Result<()> {
             JumpForwardArg::Layout => JumpForward::InLayout,
         },
         close_array: None,
+        finish_now: None,
     };
 
     let stream = !args.json;

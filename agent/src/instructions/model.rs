@@ -67,6 +67,7 @@ pub fn ask(
         ignore_eos: false,
         jump_forward: inference::llm::JumpForward::Compact,
         close_array: None,
+        finish_now: None,
     };
     let (done, wait) = mpsc::channel::<()>();
     let watcher = std::thread::spawn(move || {

@@ -91,14 +91,33 @@ pub fn generate_json_batch(
     cancel: Option<Arc<AtomicBool>>,
     usage: &mut Usage,
 ) -> Result<Vec<(String, FinishReason)>> {
+    generate_json_batch_until(llm, prompts, schema, max_tokens, cancel, usage, &|_| false)
+}
+
+/// [`generate_json_batch`], each answer ended as soon as `settled(answer so far)` says
+/// the rest cannot matter (`{"is_task": false` needs no owner or task): it is closed as
+/// briefly as the schema allows, and its row leaves the batch's steps.
+pub fn generate_json_batch_until(
+    llm: &Llm,
+    prompts: &[prompts::ChatPrompt],
+    schema: Arc<Schema>,
+    max_tokens: usize,
+    cancel: Option<Arc<AtomicBool>>,
+    usage: &mut Usage,
+    settled: &dyn Fn(&str) -> bool,
+) -> Result<Vec<(String, FinishReason)>> {
     let close_arrays: Vec<Arc<AtomicBool>> = prompts
+        .iter()
+        .map(|_| Arc::new(AtomicBool::new(false)))
+        .collect();
+    let finish_flags: Vec<Arc<AtomicBool>> = prompts
         .iter()
         .map(|_| Arc::new(AtomicBool::new(false)))
         .collect();
     let requests: Vec<GenerateRequest> = prompts
         .iter()
-        .zip(&close_arrays)
-        .map(|(prompt, close_array)| GenerateRequest {
+        .zip(close_arrays.iter().zip(&finish_flags))
+        .map(|(prompt, (close_array, finish_now))| GenerateRequest {
             prompt: Prompt::Chat(vec![
                 Message::new("system", prompt.system.clone()),
                 Message::new("user", prompt.user.clone()),
@@ -116,13 +135,19 @@ pub fn generate_json_batch(
             // saves steps but was measured on the development set and not taken.
             jump_forward: inference::llm::JumpForward::Off,
             close_array: Some(close_array.clone()),
+            finish_now: Some(finish_now.clone()),
         })
         .collect();
     let mut watches: Vec<RepeatWatch> = prompts.iter().map(|_| RepeatWatch::default()).collect();
+    let mut so_far = vec![String::new(); prompts.len()];
     let outputs = llm.generate_batch(&requests, &mut |i, piece| {
         if watches[i].push(piece) {
             tracing::info!("the model repeated a list element; the list is ended there");
             close_arrays[i].store(true, Ordering::Relaxed);
+        }
+        so_far[i].push_str(piece);
+        if settled(&so_far[i]) {
+            finish_flags[i].store(true, Ordering::Relaxed);
         }
     })?;
     let mut answers = Vec::with_capacity(outputs.len());

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::chunks::Chunk;
 use super::cues::{asks_for, looks_like_decision, takes_on};
 use super::error::Result;
-use super::extract::{batches, generate_json_batch, Proposed, Usage};
+use super::extract::{batches, generate_json_batch_until, Proposed, Usage};
 use super::ground::{self, Context, Grounded};
 use super::language::Language;
 use super::nearby::{self, Side};
@@ -174,31 +174,41 @@ pub fn run(
     };
     // The lines' questions are independent: they are decoded in batches.
     let of = lines.len();
-    let mut ask = |which: &[usize], prompt: LinePrompt, schema: &Arc<Schema>, done: usize| {
-        let mut answers = Vec::with_capacity(which.len());
-        for range in batches(which.len(), LINE_BATCH) {
-            let prompts = which[range]
-                .iter()
-                .map(|&i| prompt_for(i, prompt))
-                .collect::<Result<Vec<_>>>()?;
-            let texts = generate_json_batch(
-                llm,
-                &prompts,
-                schema.clone(),
-                ANSWER_TOKENS,
-                cancel.clone(),
-                usage,
-            )?;
-            answers.extend(texts.into_iter().map(|(text, _)| text));
-            progress(done + answers.len(), of);
-        }
-        Ok::<_, super::error::MinutesError>(answers)
-    };
-    let task_answers = ask(&lines.tasks, prompts::minutes::review, &task_schema, 0)?;
+    let mut ask =
+        |which: &[usize], prompt: LinePrompt, schema: &Arc<Schema>, key: &str, done: usize| {
+            let mut answers = Vec::with_capacity(which.len());
+            for range in batches(which.len(), LINE_BATCH) {
+                let prompts = which[range]
+                    .iter()
+                    .map(|&i| prompt_for(i, prompt))
+                    .collect::<Result<Vec<_>>>()?;
+                // A line the model says holds nothing needs no more of its answer.
+                let texts = generate_json_batch_until(
+                    llm,
+                    &prompts,
+                    schema.clone(),
+                    ANSWER_TOKENS,
+                    cancel.clone(),
+                    usage,
+                    &|so_far| says_false(so_far, key),
+                )?;
+                answers.extend(texts.into_iter().map(|(text, _)| text));
+                progress(done + answers.len(), of);
+            }
+            Ok::<_, super::error::MinutesError>(answers)
+        };
+    let task_answers = ask(
+        &lines.tasks,
+        prompts::minutes::review,
+        &task_schema,
+        "is_task",
+        0,
+    )?;
     let decision_answers = ask(
         &lines.decisions,
         prompts::minutes::decision,
         &decision_schema,
+        "is_decision",
         lines.tasks.len(),
     )?;
     let mut found = Found::default();
@@ -248,6 +258,13 @@ pub fn run(
         }
     }
     Ok(found)
+}
+
+/// Whether a JSON answer written so far gives `key` the value `false`
+/// (`{"is_task": false` or `{"is_task":false,`), whatever the spacing.
+fn says_false(so_far: &str, key: &str) -> bool {
+    let compact: String = so_far.chars().filter(|c| !c.is_whitespace()).collect();
+    compact.contains(&format!("\"{key}\":false"))
 }
 
 /// The line itself is the quote, so the task must come from it, or from the request it
@@ -359,6 +376,15 @@ mod tests {
             source,
             quote: String::new(),
         }
+    }
+
+    #[test]
+    fn an_answer_is_settled_once_it_says_false() {
+        assert!(says_false(r#"{"is_task": false"#, "is_task"));
+        assert!(says_false("{\n  \"is_task\" :false,", "is_task"));
+        assert!(!says_false(r#"{"is_task": true, "owner": "I""#, "is_task"));
+        assert!(!says_false(r#"{"is_task": fa"#, "is_task"));
+        assert!(!says_false(r#"{"is_decision": false"#, "is_task"));
     }
 
     #[test]

@@ -90,6 +90,13 @@ impl<'a> Decoding<'a> {
         {
             return Ok(Step::Done(FinishReason::Cancelled));
         }
+        if req
+            .finish_now
+            .as_ref()
+            .is_some_and(|f| f.load(Ordering::Relaxed))
+        {
+            return Ok(Step::Done(FinishReason::Stop));
+        }
         if self.generated.len() >= req.max_tokens {
             return Ok(Step::Done(FinishReason::Length));
         }

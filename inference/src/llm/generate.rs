@@ -57,6 +57,10 @@ pub struct GenerateRequest {
     /// way finished as briefly as the schema allows, then `]`. The decoder clears it and
     /// generation goes on after the array.
     pub close_array: Option<Arc<AtomicBool>>,
+    /// Set to true (typically from the text callback, once the answer so far settles
+    /// all the caller needs) to end the answer before the next token; with a schema the
+    /// document is closed as briefly as the schema allows. The finish reason is `stop`.
+    pub finish_now: Option<Arc<AtomicBool>>,
 }
 
 impl GenerateRequest {
@@ -71,6 +75,7 @@ impl GenerateRequest {
             ignore_eos: false,
             jump_forward: JumpForward::Off,
             close_array: None,
+            finish_now: None,
         }
     }
 
