@@ -71,6 +71,7 @@ pub(crate) fn range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         day_number_range,
         day_range,
         moment_range,
+        period_range,
     ] {
         let mut probe = *c;
         if let Some(v) = parse(&mut probe, ctx) {
@@ -369,6 +370,54 @@ fn day_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         start: When::Date(first.date),
         end: When::Date(last.date),
     })
+}
+
+/// `from April to June`, `from April until the end of June`, `between this week and the end
+/// of next week`, `從四月到六月底`: two periods, from the first one's first day to the last
+/// day of the second (of its end, said loosely: the period's last day).
+fn period_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    let mut probe = *c;
+    let start = probe.pos;
+    let between = opener(&mut probe);
+    // A bare month name (`April`, `May`) is a period only in a range opened by `from`
+    // or `between`: alone it is as often a name or a word.
+    let opened = probe.pos > start;
+    let period = |p: &mut Cursor| {
+        super::periods::period(p, ctx).or_else(|| opened.then(|| bare_month(p, ctx)).flatten())
+    };
+    let first = period(&mut probe)?;
+    if !separator(&mut probe, between) {
+        return None;
+    }
+    let mut end = probe;
+    let last = match super::periods::end_of(&mut end, ctx) {
+        Some((period, _)) => period.last,
+        None => {
+            end = probe;
+            period(&mut end)?.last
+        }
+    };
+    if last < first.first {
+        return None;
+    }
+    *c = end;
+    Some(Value::Interval {
+        start: When::Date(first.first),
+        end: When::Date(last),
+    })
+}
+
+/// `April`, `June 2027`: the whole month, the next one not yet over.
+fn bare_month(c: &mut Cursor, ctx: &Context) -> Option<super::periods::Period> {
+    let mut p = *c;
+    let said = super::ordinals::en_month_said(&mut p)?;
+    let today = ctx.today();
+    let first = super::ordinals::month_first(said, ctx, |f| {
+        super::context::month_end(f, 0).is_some_and(|last| last >= today)
+    })?;
+    let last = super::context::month_end(first, 0)?;
+    *c = p;
+    Some(super::periods::Period { first, last })
 }
 
 /// `from 2pm till tomorrow 4:30pm`, `從昨天下午兩點到明天四點`: two moments, each with its
