@@ -106,14 +106,14 @@ pub fn generate_json_batch_until(
     usage: &mut Usage,
     settled: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<(String, FinishReason)>> {
-    let close_arrays: Vec<Arc<AtomicBool>> = prompts
-        .iter()
-        .map(|_| Arc::new(AtomicBool::new(false)))
-        .collect();
-    let finish_flags: Vec<Arc<AtomicBool>> = prompts
-        .iter()
-        .map(|_| Arc::new(AtomicBool::new(false)))
-        .collect();
+    // One flag of each kind per answer, raised from the text callback.
+    let flags = || -> Vec<Arc<AtomicBool>> {
+        prompts
+            .iter()
+            .map(|_| Arc::new(AtomicBool::new(false)))
+            .collect()
+    };
+    let (close_arrays, finish_flags) = (flags(), flags());
     let requests: Vec<GenerateRequest> = prompts
         .iter()
         .zip(close_arrays.iter().zip(&finish_flags))

@@ -7,9 +7,9 @@
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 
 use super::context::Context;
-use super::cursor::Cursor;
-use super::numerals::{cjk_number, en_count, number};
-use super::ordinals::{en_month_said, month_first, MonthSaid};
+use super::cursor::{longest, Cursor};
+use super::numerals::{en_count, number};
+use super::ordinals::{en_month_said, month_first, zh_month_said, zh_nth, MonthSaid};
 use super::span::{Value, When};
 
 /// More business days than this (about three years) are not counted.
@@ -87,20 +87,7 @@ impl Calendar {
 
 /// Business days said as an offset or a stretch from today.
 pub(crate) fn business_days(c: &mut Cursor, ctx: &Context) -> Option<Value> {
-    let mut best: Option<(Cursor, Value)> = None;
-    type Form = fn(&mut Cursor, &Context) -> Option<Value>;
-    let forms: [Form; 3] = [en_offset, zh_offset, zh_next];
-    for form in forms {
-        let mut probe = *c;
-        if let Some(v) = form(&mut probe, ctx) {
-            if best.as_ref().is_none_or(|(b, _)| probe.pos > b.pos) {
-                best = Some((probe, v));
-            }
-        }
-    }
-    let (end, v) = best?;
-    *c = end;
-    Some(v)
+    longest(c, ctx, &[en_offset, zh_offset, zh_next])
 }
 
 /// How a count of business days is placed.
@@ -168,15 +155,23 @@ fn en_offset(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     let unit = p.eat_any(&EN_UNITS)?;
     let plural = EN_UNITS[unit].ends_with('s');
     let back = lead.is_some_and(|i| i >= 10);
-    let value = match (lead, count) {
-        // `2 business days after Friday`, `3 working days before 1 March`.
-        (None, Some(n)) if anchored(p, ctx).is_some() => {
-            let (end, from, back) = anchored(p, ctx)?;
-            p = end;
+    // `2 business days after Friday`, `3 working days before 1 March`.
+    let mut after_anchor = p;
+    let anchor = match (lead, count) {
+        (None, Some(_)) => super::offsets::anchor(&mut after_anchor, ctx),
+        _ => None,
+    };
+    let value = match (lead, count, anchor) {
+        (None, Some(n), Some((back, from))) => {
+            p = after_anchor;
+            let from = match from {
+                When::Date(d) => d,
+                When::DateTime(t) => t.date_naive(),
+            };
             Value::Date(Calendar::default().count(from, n, back)?)
         }
         // `in 3 business days`, `3 business days from now`, `… ago`.
-        (None | Some(0), Some(n)) => {
+        (None | Some(0), Some(n), _) => {
             let mut after = p;
             let back = match after.eat_any_spaced(&[
                 "from now",
@@ -198,39 +193,21 @@ fn en_offset(c: &mut Cursor, ctx: &Context) -> Option<Value> {
             p = after;
             placed(Placed::On { back }, n, ctx)?
         }
-        (Some(1), Some(n)) => placed(Placed::Within, n, ctx)?,
+        (Some(1), Some(n), _) => placed(Placed::Within, n, ctx)?,
         // `the next business day`, `the previous working day` (not `the last working day
         // of the month`, a day of a month).
-        (Some(i), None) if i >= 2 && !plural => {
+        (Some(i), None, _) if i >= 2 && !plural => {
             let mut of = p;
             if of.eat_any_spaced(&["of", "in"]).is_some() {
                 return None;
             }
             placed(Placed::On { back }, 1, ctx)?
         }
-        (Some(_), Some(n)) if plural || n == 1 => placed(Placed::Next { back }, n, ctx)?,
+        (Some(_), Some(n), _) if plural || n == 1 => placed(Placed::Next { back }, n, ctx)?,
         _ => return None,
     };
     *c = p;
     Some(value)
-}
-
-/// ` after Friday`, ` before 1 March`, ` from Monday`: where the words end, the day
-/// counted from, and whether back.
-fn anchored<'a>(after_unit: Cursor<'a>, ctx: &Context) -> Option<(Cursor<'a>, NaiveDate, bool)> {
-    let mut p = after_unit;
-    let back = p.eat_any_spaced(&["after", "from", "before", "prior to"])? >= 2;
-    p.skip_spaces();
-    // `from now` / `from today` are offsets from today.
-    let mut now_word = p;
-    if now_word.eat_any(&["now", "right now", "today"]).is_some() {
-        return None;
-    }
-    let day = match super::moment::moment(&mut p, ctx)?.ok()?.resolve(ctx)? {
-        When::Date(d) => d,
-        When::DateTime(t) => t.date_naive(),
-    };
-    Some((p, day, back))
 }
 
 const EN_NTH: [(&str, u32); 10] = [
@@ -270,41 +247,8 @@ pub(crate) fn en_nth_in_month(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate
 /// `下個月第一個工作日`, `本月最後一個工作天`, `十二月嘅最後一個工作日`.
 pub(crate) fn zh_nth_in_month(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
     let mut p = *c;
-    let said = if p
-        .eat_any(&["下個月", "下个月", "下月", "下一個月", "下一个月"])
-        .is_some()
-    {
-        MonthSaid::Ahead(1)
-    } else if p.eat_any(&super::days::ZH_THIS_MONTH).is_some() {
-        MonthSaid::Ahead(0)
-    } else {
-        let m = number(&mut p, 2)?;
-        if !(1..=12).contains(&m) || !p.eat("月") {
-            return None;
-        }
-        MonthSaid::Named(m, None)
-    };
-    p.eat_any(&["嘅", "的"]);
-    let n = if p
-        .eat_any(&[
-            "最後一個",
-            "最后一个",
-            "最尾一個",
-            "最尾嗰個",
-            "最後一",
-            "最后一",
-        ])
-        .is_some()
-    {
-        0
-    } else {
-        if !p.eat("第") {
-            return None;
-        }
-        let n = cjk_number(&mut p).or_else(|| p.digits(2).map(|(v, _)| v))?;
-        p.eat_any(&["個", "个"]);
-        n
-    };
+    let said = zh_month_said(&mut p)?;
+    let n = zh_nth(&mut p, 2)?;
     p.eat_any(&["工作天", "工作日"])?;
     let day = in_month(said, n, ctx)?;
     *c = p;

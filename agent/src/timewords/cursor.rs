@@ -218,6 +218,26 @@ fn fold(ch: char) -> char {
     }
 }
 
+/// A grammar made of alternative forms: each reads from a cursor with a context.
+pub(crate) type Form<C, T> = fn(&mut Cursor, &C) -> Option<T>;
+
+/// The form that reads furthest from `c` (on a tie, the earlier one in `forms`); the
+/// cursor moves to where it ends.
+pub(crate) fn longest<C, T>(c: &mut Cursor, ctx: &C, forms: &[Form<C, T>]) -> Option<T> {
+    let mut best: Option<(Cursor, T)> = None;
+    for form in forms {
+        let mut probe = *c;
+        if let Some(found) = form(&mut probe, ctx) {
+            if best.as_ref().is_none_or(|(b, _)| probe.pos > b.pos) {
+                best = Some((probe, found));
+            }
+        }
+    }
+    let (end, found) = best?;
+    *c = end;
+    Some(found)
+}
+
 /// True when the text at `c` is not an ASCII word, or is one of `words` (lower case).
 /// The grammars use it to turn common words away before trying their long tables.
 pub(crate) fn first_word_in(c: &Cursor, words: &[&str]) -> bool {

@@ -5,7 +5,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::context::{days_in_month, month_start, Context};
-use super::cursor::Cursor;
+use super::cursor::{longest, Cursor};
 use super::days::{self, Day};
 use super::numerals::{cjk_number, cjk_year, number};
 
@@ -184,25 +184,18 @@ fn ends_clause(c: &Cursor) -> bool {
 
 /// A calendar date in any supported form.
 pub(crate) fn date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
-    let mut best: Option<(Cursor, DateResult)> = None;
-    for parse in [
-        english_date,
-        chinese_date,
-        numeric_date,
-        month_relative_date,
-        year_first_date,
-        month_word_numeric_date,
-    ] {
-        let mut probe = *c;
-        if let Some(found) = parse(&mut probe, ctx) {
-            if best.as_ref().is_none_or(|(b, _)| probe.pos > b.pos) {
-                best = Some((probe, found));
-            }
-        }
-    }
-    let (end, found) = best?;
-    *c = end;
-    Some(found)
+    longest(
+        c,
+        ctx,
+        &[
+            english_date,
+            chinese_date,
+            numeric_date,
+            month_relative_date,
+            year_first_date,
+            month_word_numeric_date,
+        ],
+    )
 }
 
 /// `December 3`, `Dec 3rd, 2026`, `3 Dec`, `1 December 2026`, `3rd of December`.

@@ -7,7 +7,7 @@ use chrono::Weekday::{Fri, Mon, Sat, Sun, Thu, Tue, Wed};
 use chrono::{Datelike, Days, Duration, NaiveDate, NaiveDateTime};
 
 use super::context::Context;
-use super::cursor::Cursor;
+use super::cursor::{longest, Cursor};
 use super::durations::length;
 use super::numerals::{en_count, number};
 use super::span::{Value, When};
@@ -29,32 +29,23 @@ const EN_AFTER: [&str; 9] = [
 
 /// An offset, a stretch next to now, or now itself.
 pub(crate) fn offset(c: &mut Cursor, ctx: &Context) -> Option<Value> {
-    let mut best: Option<(Cursor, Value)> = None;
-    type Form = fn(&mut Cursor, &Context) -> Option<Value>;
-    let forms: [Form; 11] = [
-        super::business_days::business_days,
-        upcoming_count,
-        zh_within,
-        anchored,
-        seconds_shifted,
-        seconds_stretch,
-        shifted,
-        months_shifted,
-        stretch,
-        now_word,
-        weekdays_from_now,
-    ];
-    for form in forms {
-        let mut probe = *c;
-        if let Some(v) = form(&mut probe, ctx) {
-            if best.as_ref().is_none_or(|(b, _)| probe.pos > b.pos) {
-                best = Some((probe, v));
-            }
-        }
-    }
-    let (end, v) = best?;
-    *c = end;
-    Some(v)
+    longest(
+        c,
+        ctx,
+        &[
+            super::business_days::business_days,
+            upcoming_count,
+            zh_within,
+            anchored,
+            seconds_shifted,
+            seconds_stretch,
+            shifted,
+            months_shifted,
+            stretch,
+            now_word,
+            weekdays_from_now,
+        ],
+    )
 }
 
 /// The day or moment an offset of `minutes` (negative: back) from now lands on.
@@ -527,18 +518,8 @@ fn anchored(c: &mut Cursor, ctx: &Context) -> Option<Value> {
             length(&mut probe, true).or_else(|| singular_days(&mut probe))?,
         ),
     };
-    let sign: i64 = match probe.eat_any_spaced(&["after", "from", "before", "prior to"])? {
-        0 | 1 => 1,
-        _ => -1,
-    };
-    probe.skip_spaces();
-    let anchor_from = probe;
-    // `from now` / `from today` are offsets from now, read by `shifted`.
-    if probe.eat_any(&["now", "right now", "today"]).is_some() {
-        return None;
-    }
-    let mut p = anchor_from;
-    let anchor = super::moment::moment(&mut p, ctx)?.ok()?.resolve(ctx)?;
+    let (back, anchor) = anchor(&mut probe, ctx)?;
+    let sign: i64 = if back { -1 } else { 1 };
     let value = match anchor {
         When::Date(d) => {
             if months > 0 {
@@ -561,8 +542,24 @@ fn anchored(c: &mut Cursor, ctx: &Context) -> Option<Value> {
             Value::DateTime(ctx.instant(t.date(), t.time()))
         }
     };
-    *c = p;
+    *c = probe;
     Some(value)
+}
+
+/// What a length is counted from, said after it: ` after tomorrow`, ` before Dec 25`,
+/// ` from Monday`, ` prior to 3pm`. Whether it counts back, and the day or moment.
+/// `from now` / `from today` are offsets from now (`shifted`), not anchors.
+pub(crate) fn anchor(c: &mut Cursor, ctx: &Context) -> Option<(bool, When)> {
+    let mut probe = *c;
+    let back = probe.eat_any_spaced(&["after", "from", "before", "prior to"])? >= 2;
+    probe.skip_spaces();
+    let mut now_word = probe;
+    if now_word.eat_any(&["now", "right now", "today"]).is_some() {
+        return None;
+    }
+    let when = super::moment::moment(&mut probe, ctx)?.ok()?.resolve(ctx)?;
+    *c = probe;
+    Some((back, when))
 }
 
 /// `after`, `before`, `from` or `prior` within the next words (a cheap test, case-blind).

@@ -5,7 +5,7 @@
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 
 use super::context::{days_in_month, in_week, month_end, month_start, week_start, Context};
-use super::cursor::Cursor;
+use super::cursor::{longest, Cursor};
 use super::days::{en_weekday, zh_weekday, Day, ZH_THIS_MONTH};
 use super::numerals::{cjk_number, number};
 
@@ -29,30 +29,22 @@ pub(super) const EN_MONTHS_SHORT: [&str; 12] = [
 
 /// A day named by its place in a month or a week.
 pub(crate) fn ordinal_day(c: &mut Cursor, ctx: &Context) -> Option<Day> {
-    let mut best: Option<(Cursor, NaiveDate)> = None;
-    type Form = fn(&mut Cursor, &Context) -> Option<NaiveDate>;
-    let forms: [Form; 10] = [
-        super::business_days::en_nth_in_month,
-        super::business_days::zh_nth_in_month,
-        nth_weekday,
-        zh_nth_weekday,
-        month_day,
-        week_after_next,
-        day_before_yesterday,
-        end_of_month_name,
-        nth_last_day,
-        closest_weekday,
-    ];
-    for form in forms {
-        let mut probe = *c;
-        if let Some(d) = form(&mut probe, ctx) {
-            if best.as_ref().is_none_or(|(b, _)| probe.pos > b.pos) {
-                best = Some((probe, d));
-            }
-        }
-    }
-    let (end, date) = best?;
-    *c = end;
+    let date = longest(
+        c,
+        ctx,
+        &[
+            super::business_days::en_nth_in_month,
+            super::business_days::zh_nth_in_month,
+            nth_weekday,
+            zh_nth_weekday,
+            month_day,
+            week_after_next,
+            day_before_yesterday,
+            end_of_month_name,
+            nth_last_day,
+            closest_weekday,
+        ],
+    )?;
     Some(Day::on(date))
 }
 
@@ -177,50 +169,52 @@ fn nth_weekday(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
 
 /// `十月第一個星期一`, `下個月第二個禮拜三`, `十二月最後一個星期五`.
 fn zh_nth_weekday(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
-    let said = if c
-        .eat_any(&["下個月", "下个月", "下月", "下一個月", "下一个月"])
-        .is_some()
-    {
-        MonthSaid::Ahead(1)
-    } else if c.eat_any(&ZH_THIS_MONTH).is_some() {
-        MonthSaid::Ahead(0)
-    } else {
-        let m = number(c, 2)?;
-        if !(1..=12).contains(&m) || !c.eat("月") {
-            return None;
-        }
-        MonthSaid::Named(m, None)
-    };
-    c.eat_any(&["嘅", "的"]);
-    let n = if c
-        .eat_any(&[
-            "最後一個",
-            "最后一个",
-            "最尾一個",
-            "最尾嗰個",
-            "最後一",
-            "最后一",
-        ])
-        .is_some()
-    {
-        0
-    } else {
-        if !c.eat("第") {
-            return None;
-        }
-        let n = cjk_number(c).or_else(|| c.digits(1).map(|(v, _)| v))?;
-        c.eat_any(&["個", "个"]);
-        if !(1..=5).contains(&n) {
-            return None;
-        }
-        n
-    };
+    let said = zh_month_said(c)?;
+    let n = zh_nth(c, 1).filter(|n| *n <= 5)?;
     let wd = zh_weekday(c)?;
     let today = ctx.today();
     let first = month_first(said, ctx, |f| {
         nth_in_month(f, wd, n).is_some_and(|d| d >= today)
     })?;
     nth_in_month(first, wd, n)
+}
+
+/// The month a Chinese ordinal is counted in: `下個月`, `本月` / `今個月`, `十二月`.
+pub(super) fn zh_month_said(c: &mut Cursor) -> Option<MonthSaid> {
+    if c.eat_any(&["下個月", "下个月", "下月", "下一個月", "下一个月"])
+        .is_some()
+    {
+        return Some(MonthSaid::Ahead(1));
+    }
+    if c.eat_any(&ZH_THIS_MONTH).is_some() {
+        return Some(MonthSaid::Ahead(0));
+    }
+    let m = number(c, 2)?;
+    ((1..=12).contains(&m) && c.eat("月")).then_some(MonthSaid::Named(m, None))
+}
+
+/// The place said after a month (`嘅` / `的` may come between): `第二個`, `第3` (that
+/// number, of up to `max_digits` digits) or `最後一個` (0, the last).
+pub(super) fn zh_nth(c: &mut Cursor, max_digits: usize) -> Option<u32> {
+    c.eat_any(&["嘅", "的"]);
+    if c.eat_any(&[
+        "最後一個",
+        "最后一个",
+        "最尾一個",
+        "最尾嗰個",
+        "最後一",
+        "最后一",
+    ])
+    .is_some()
+    {
+        return Some(0);
+    }
+    if !c.eat("第") {
+        return None;
+    }
+    let n = cjk_number(c).or_else(|| c.digits(max_digits).map(|(v, _)| v))?;
+    c.eat_any(&["個", "个"]);
+    (n > 0).then_some(n)
 }
 
 /// `the 15th`, `on the 3rd`, `20th of next month`, `the 15th of this month`: the next

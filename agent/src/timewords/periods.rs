@@ -6,7 +6,8 @@ use chrono::{Datelike, Days, NaiveDate, Weekday};
 use super::context::{in_week, month_end, month_start, week_start, Context};
 use super::cursor::Cursor;
 use super::ordinals::{
-    en_month_said, month_first, nth_in_month, MonthSaid, EN_MONTHS, EN_MONTHS_SHORT,
+    en_month_said, month_first, nth_in_month, zh_month_said, zh_nth, MonthSaid, EN_MONTHS,
+    EN_MONTHS_SHORT,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -765,39 +766,12 @@ fn week_of_month(c: &mut Cursor, ctx: &Context) -> Option<Period> {
 /// `十月第一週`, `十月的第一周`, `下個月第二個禮拜`, `本月最後一個星期`, `十二月第一個週末`:
 /// as `the first week of October`, the weeks (weekends) wholly inside the month.
 fn zh_week_of_month(c: &mut Cursor, ctx: &Context) -> Option<Period> {
-    let said = if c
-        .eat_any(&["下個月", "下个月", "下月", "下一個月", "下一个月"])
-        .is_some()
-    {
-        MonthSaid::Ahead(1)
-    } else if c.eat_any(&["上個月", "上个月", "上月"]).is_some() {
+    let said = if c.eat_any(&["上個月", "上个月", "上月"]).is_some() {
         MonthSaid::Ahead(-1)
-    } else if c.eat_any(&super::days::ZH_THIS_MONTH).is_some() {
-        MonthSaid::Ahead(0)
     } else {
-        let m = super::numerals::number(c, 2)?;
-        if !(1..=12).contains(&m) || !c.eat("月") {
-            return None;
-        }
-        MonthSaid::Named(m, None)
+        zh_month_said(c)?
     };
-    c.eat_any(&["嘅", "的"]);
-    let n = if c
-        .eat_any(&["最後一個", "最后一个", "最尾一個", "最後一", "最后一"])
-        .is_some()
-    {
-        0
-    } else {
-        if !c.eat("第") {
-            return None;
-        }
-        let n = super::numerals::cjk_number(c).or_else(|| c.digits(1).map(|(v, _)| v))?;
-        c.eat_any(&["個", "个"]);
-        if !(1..=5).contains(&n) {
-            return None;
-        }
-        n
-    };
+    let n = zh_nth(c, 1).filter(|n| *n <= 5)?;
     let unit = c.eat_any(&["週末", "周末", "週", "周", "星期", "禮拜", "礼拜"])?;
     let weekend = unit <= 1;
     let today = ctx.today();

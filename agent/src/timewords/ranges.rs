@@ -5,7 +5,7 @@ use chrono::{Datelike, Days, Timelike};
 
 use super::clock::{clock, part_of_day, Clock, PartOfDay};
 use super::context::Context;
-use super::cursor::Cursor;
+use super::cursor::{longest, Cursor};
 use super::days::Day;
 use super::moment::{day, wall_clock};
 use super::numerals::number;
@@ -63,26 +63,19 @@ fn end_point(c: &mut Cursor) -> Option<(Clock, bool)> {
 
 /// A range of times or of days.
 pub(crate) fn range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
-    let mut best: Option<(Cursor, Value)> = None;
     // On a tie the days of one month win: `from the 13th to 15th July` is in July.
-    for parse in [
-        time_range,
-        bounded_range,
-        day_number_range,
-        day_range,
-        moment_range,
-        period_range,
-    ] {
-        let mut probe = *c;
-        if let Some(v) = parse(&mut probe, ctx) {
-            if best.as_ref().is_none_or(|(b, _)| probe.pos > b.pos) {
-                best = Some((probe, v));
-            }
-        }
-    }
-    let (end, v) = best?;
-    *c = end;
-    Some(v)
+    longest(
+        c,
+        ctx,
+        &[
+            time_range,
+            bounded_range,
+            day_number_range,
+            day_range,
+            moment_range,
+            period_range,
+        ],
+    )
 }
 
 pub(crate) fn opener(c: &mut Cursor) -> bool {
