@@ -1,6 +1,6 @@
-//! Weights repacked once at load. Q4_K and Q6_K for the AVX2 kernels: 8 rows interleaved,
-//! see [`super::packed_k`]. The other formats for the AVX-512 VNNI kernels: 16 rows
-//! interleaved so one
+//! Weights repacked once at load. Q4_K and Q6_K for the AVX2 and AVX-512 kernels: 8 rows
+//! interleaved, see [`super::packed_k`]. The other formats for the AVX-512 VNNI kernels: 16
+//! rows interleaved so one
 //! 512-bit vector holds 4 weights of each of the 16 rows (one row per 32-bit lane), the
 //! layout of the prefill panels ([`super::panel`]) kept in the file's compact form. A
 //! `vpdpbusd` with 4 activation bytes broadcast then does 64 multiply-adds, and the
@@ -53,12 +53,12 @@ impl std::fmt::Debug for PackedMatrix {
 
 impl PackedMatrix {
     /// Repacks `w`, or `None` where packing does not pay or apply. With AVX-512 VNNI:
-    /// Q4_0/Q4_1/Q5_0/Q8_0 with a row count that is a multiple of 16. With AVX2 (and no
-    /// AVX-512, or `MISHU_KERNELS=avx2`): Q4_K and Q6_K, any row count. The caller keeps
-    /// using `w` otherwise.
+    /// Q4_0/Q4_1/Q5_0/Q8_0 with a row count that is a multiple of 16, Q4_K and Q6_K with
+    /// any. With AVX2 (and no AVX-512, or `MISHU_KERNELS=avx2`): Q4_K and Q6_K, any row
+    /// count. The caller keeps using `w` otherwise.
     pub fn new(w: &QMatrix) -> Option<PackedMatrix> {
         match Isa::detect() {
-            Isa::Avx512Vnni if !packed_k::covers(w.ty) => Self::pack(w),
+            Isa::Avx512Vnni => Self::pack(w),
             Isa::Avx2 if packed_k::covers(w.ty) => Self::pack(w),
             _ => None,
         }

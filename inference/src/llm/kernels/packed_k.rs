@@ -1,4 +1,4 @@
-//! Q4_K and Q6_K repacked once at load for the AVX2 kernels: 8 rows interleaved so one
+//! Q4_K and Q6_K repacked once at load for the AVX2 and AVX-512 kernels: 8 rows
 //! 256-bit vector holds 4 weights of each of the 8 rows (one row per 32-bit lane), the
 //! layout of the AVX2 prefill panels ([`super::panel_avx2`]) kept in 4- and 2-bit form.
 //! A `vpmaddubsw` of such a vector with 4 activation bytes broadcast does 32

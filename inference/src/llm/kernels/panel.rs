@@ -11,6 +11,7 @@
 
 use super::formats::{q4k_scale_min, QType};
 use super::packed::PackedMatrix;
+use super::packed_k::{q4k, q6k, record_bytes, KLine, KROWS};
 use super::{packed_x86, Acts};
 use core::arch::x86_64::*;
 use std::cell::RefCell;
@@ -303,7 +304,8 @@ pub(crate) unsafe fn rows(
 /// [`rows`] on repacked weights: panels are unpacked from [`PackedMatrix`] records.
 ///
 /// # Safety
-/// As [`rows`], with `w` the weights (`n` = `w.rows`) and `r0`, `r1` multiples of 16.
+/// As [`rows`], with `w` the weights (`n` = `w.rows`), `r0` a multiple of 16 and `r1` one
+/// too or (K-quants, whose last panel may be short) `w.rows`.
 #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
 pub(crate) unsafe fn rows_packed(w: &PackedMatrix, acts: &Acts, r0: usize, r1: usize, y: *mut f32) {
     // SAFETY: (for the closures) the CPU features are this function's; r is a row of w.
@@ -312,10 +314,79 @@ pub(crate) unsafe fn rows_packed(w: &PackedMatrix, acts: &Acts, r0: usize, r1: u
         QType::Q4_1 => &|p, r| unsafe { build_packed::<1>(p, w, r / ROWS) },
         QType::Q5_0 => &|p, r| unsafe { build_packed::<2>(p, w, r / ROWS) },
         QType::Q8_0 => &|p, r| unsafe { build_packed::<3>(p, w, r / ROWS) },
-        // Never packed.
-        QType::Q4K | QType::Q6K => return,
+        // SAFETY: as above; r is a multiple of 16 (the panel height).
+        QType::Q4K | QType::Q6K => &|p, r| unsafe { build_packed_k(p, w, r) },
     };
     gemm(w.ty, acts, r0, r1, y, w.rows, build);
+}
+
+/// Unpacks rows `r..r + 16` of K-quant records ([`super::packed_k`]: groups of 8 rows, so
+/// two groups) into `p`: a panel line is the same 32-byte vector of both groups, unpacked;
+/// rows past the matrix (and a second group past its end) are zero.
+#[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+unsafe fn build_packed_k(p: &mut Panel, w: &PackedMatrix, r: usize) {
+    let ty = w.ty;
+    let nb = w.cols / 32;
+    let nsb = w.cols / 256;
+    p.u.resize(nb * 8, Line([0; 64]));
+    p.ws.resize(w.cols / group_len(ty), Line([0; 64]));
+    p.wc.resize(w.cols / group_len(ty), Line([0; 64]));
+    let rec = record_bytes(ty);
+    let base = w.kq.as_ptr() as *const u8;
+    let ga = base.add(r / KROWS * nsb * rec);
+    // A zero record, read for every super-block, stands in for a second group the
+    // matrix does not have.
+    let zeros;
+    let (gb, gb_step) = if r + KROWS < w.rows {
+        (base.add((r / KROWS + 1) * nsb * rec), rec)
+    } else {
+        zeros = vec![KLine([0; 32]); rec / 32];
+        (zeros.as_ptr() as *const u8, 0)
+    };
+    let u = p.u.as_mut_ptr() as *mut __m512i;
+    let ws = p.ws.as_mut_ptr() as *mut f32;
+    let wc = p.wc.as_mut_ptr() as *mut f32;
+    for s in 0..nsb {
+        let (pa, pb) = (ga.add(s * rec), gb.add(s * gb_step));
+        for j in 0..8 {
+            let b = 8 * s + j;
+            let l = load4(pa, pb, j);
+            if ty == QType::Q4K {
+                for c in 0..8 {
+                    _mm512_store_si512(u.add(b * 8 + c), nibbles(&l, c));
+                }
+                let at = |o: usize| bytes_u32(pa.add(o + 8 * j), pb.add(o + 8 * j));
+                let sc = _mm512_cvtepi32_ps(at(q4k::SC));
+                let mn = _mm512_cvtepi32_ps(at(q4k::MN));
+                let d = f16_pair(pa.add(q4k::D), pb.add(q4k::D));
+                let dmin = f16_pair(pa.add(q4k::DMIN), pb.add(q4k::DMIN));
+                _mm512_store_ps(ws.add(b * ROWS), _mm512_mul_ps(d, sc));
+                _mm512_store_ps(wc.add(b * ROWS), _mm512_mul_ps(dmin, mn));
+            } else {
+                let h = load_top(pa, pb, j);
+                for c in 0..8 {
+                    let v = _mm512_or_si512(nibbles(&l, c), top_bits(&h, c));
+                    _mm512_store_si512(u.add(b * 8 + c), v);
+                }
+                // Lane r: row r's two signed scales as i16 (group 0 low).
+                let scp = _mm512_cvtepi8_epi16(_mm256_set_m128i(
+                    _mm_loadu_si128(pb.add(q6k::SC + 16 * j) as *const __m128i),
+                    _mm_loadu_si128(pa.add(q6k::SC + 16 * j) as *const __m128i),
+                ));
+                let d = f16_pair(pa.add(q6k::D), pb.add(q6k::D));
+                let sc = [
+                    _mm512_srai_epi32(_mm512_slli_epi32(scp, 16), 16),
+                    _mm512_srai_epi32(scp, 16),
+                ];
+                for (h, sc) in sc.into_iter().enumerate() {
+                    let g = 2 * b + h;
+                    let s = _mm512_mul_ps(d, _mm512_cvtepi32_ps(sc));
+                    _mm512_store_ps(ws.add(g * ROWS), s);
+                    _mm512_store_ps(wc.add(g * ROWS), _mm512_mul_ps(_mm512_set1_ps(32.0), s));
+                }
+            }
+        }
+    }
 }
 
 /// Unpacks group `g` (rows `16g..16g + 16`) of packed weights into `p`.
@@ -339,6 +410,86 @@ unsafe fn build_packed<const Q: u8>(p: &mut Panel, w: &PackedMatrix, g: usize) {
     }
 }
 
+/// The 32 bytes at `a` (first group's record) and at `b` (second group's) as one vector.
+#[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+#[inline]
+unsafe fn pair(a: *const u8, b: *const u8) -> __m512i {
+    _mm512_inserti64x4(
+        _mm512_castsi256_si512(_mm256_load_si256(a as *const __m256i)),
+        _mm256_load_si256(b as *const __m256i),
+        1,
+    )
+}
+
+/// The 8 bytes at `a` and the 8 at `b` as 16 unsigned 32-bit lanes.
+#[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+#[inline]
+unsafe fn bytes_u32(a: *const u8, b: *const u8) -> __m512i {
+    _mm512_cvtepu8_epi32(_mm_unpacklo_epi64(
+        _mm_loadl_epi64(a as *const __m128i),
+        _mm_loadl_epi64(b as *const __m128i),
+    ))
+}
+
+/// The 8 f16 at `a` and the 8 at `b` as 16 f32 lanes.
+#[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+#[inline]
+unsafe fn f16_pair(a: *const u8, b: *const u8) -> __m512 {
+    _mm512_cvtph_ps(_mm256_set_m128i(
+        _mm_loadu_si128(b as *const __m128i),
+        _mm_loadu_si128(a as *const __m128i),
+    ))
+}
+
+/// Dword `c` (0..8: weights `4c..4c + 4`) of the 16 rows' low 4 bits, from the block's 4
+/// nibble vectors `l`.
+#[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+#[inline]
+unsafe fn nibbles(l: &[__m512i; 4], c: usize) -> __m512i {
+    let m4 = _mm512_set1_epi8(0x0F);
+    if c < 4 {
+        _mm512_and_si512(l[c], m4)
+    } else {
+        _mm512_and_si512(_mm512_srli_epi16(l[c - 4], 4), m4)
+    }
+}
+
+/// Q6_K's top 2 bits of dword `c` of the 16 rows, at bits 4 and 5, from the block's 2
+/// vectors `h`.
+#[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+#[inline]
+unsafe fn top_bits(h: &[__m512i; 2], c: usize) -> __m512i {
+    let v = h[c / 4];
+    let v = match c % 4 {
+        0 => _mm512_slli_epi16(v, 4),
+        1 => _mm512_slli_epi16(v, 2),
+        2 => v,
+        _ => _mm512_srli_epi16(v, 2),
+    };
+    _mm512_and_si512(v, _mm512_set1_epi8(0x30))
+}
+
+/// Block `j`'s 4 nibble vectors of the two groups' records `a`, `b`.
+#[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+#[inline]
+unsafe fn load4(a: *const u8, b: *const u8, j: usize) -> [__m512i; 4] {
+    let o = 128 * j;
+    [
+        pair(a.add(o), b.add(o)),
+        pair(a.add(o + 32), b.add(o + 32)),
+        pair(a.add(o + 64), b.add(o + 64)),
+        pair(a.add(o + 96), b.add(o + 96)),
+    ]
+}
+
+/// Block `j`'s 2 top-bit vectors of two Q6_K records `a`, `b`.
+#[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+#[inline]
+unsafe fn load_top(a: *const u8, b: *const u8, j: usize) -> [__m512i; 2] {
+    let o = q6k::H + 64 * j;
+    [pair(a.add(o), b.add(o)), pair(a.add(o + 32), b.add(o + 32))]
+}
+
 /// The panel GEMM over rows `r0..r1`, panels made by `build(panel, first row)`.
 #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
 unsafe fn gemm(
@@ -350,7 +501,7 @@ unsafe fn gemm(
     n: usize,
     build: &dyn Fn(&mut Panel, usize),
 ) {
-    debug_assert!((r1 - r0).is_multiple_of(ROWS) && acts.tile == T);
+    debug_assert!(((r1 - r0).is_multiple_of(ROWS) || r1 == n) && acts.tile == T);
     let k = acts.k;
     let nb = k / 32;
     let m = acts.m;
@@ -369,7 +520,14 @@ unsafe fn gemm(
         }
         let mut r = r0;
         while r < r1 {
-            let np = ((r1 - r) / ROWS).min(per_pass);
+            let np = (r1 - r).div_ceil(ROWS).min(per_pass);
+            // Lanes of the rows of each panel that are stored (a last panel may be short).
+            let keep = |i: usize| -> __mmask16 {
+                match r1 - (r + i * ROWS) {
+                    v if v >= ROWS => 0xFFFF,
+                    v => ((1u32 << v) - 1) as u16,
+                }
+            };
             for (i, p) in panels[..np].iter_mut().enumerate() {
                 build(p, r + i * ROWS);
             }
@@ -385,7 +543,7 @@ unsafe fn gemm(
                         micro::<T, 2>(p, nb, T, qa, da, ca)
                     };
                     for (t, v) in f.iter().enumerate() {
-                        _mm512_storeu_ps(y.add((t0 + t) * n + r + i * ROWS), *v);
+                        _mm512_mask_storeu_ps(y.add((t0 + t) * n + r + i * ROWS), keep(i), *v);
                     }
                 }
                 t0 += T;
@@ -400,11 +558,11 @@ unsafe fn gemm(
                     } else {
                         micro::<1, 2>(p, nb, 1, qa, da, ca)
                     };
-                    _mm512_storeu_ps(y.add(t0 * n + r + i * ROWS), f[0]);
+                    _mm512_mask_storeu_ps(y.add(t0 * n + r + i * ROWS), keep(i), f[0]);
                 }
                 t0 += 1;
             }
-            r += np * ROWS;
+            r = (r + np * ROWS).min(r1);
         }
     });
 }

@@ -380,8 +380,8 @@ fn packed_every_isa() {
 
 /// Packed K-quants on every instruction set against the f32 reference (within the
 /// activation quantization bound) and the unpacked kernels of the same instruction set;
-/// where both run the AVX2 panel GEMM (full groups of 8 rows, a tile of activation rows or
-/// more) the results are bit for bit the same.
+/// where both run a panel GEMM (AVX2: full groups of 8 rows, AVX-512: full panels of 16;
+/// a tile of activation rows or more) the results are bit for bit the same.
 fn check_packed_k(ty: QType, data: &[u8], x: &[f32], n: usize, k: usize, m: usize) {
     let w = QMatrix::new(ty, n, k, data).expect("sizes");
     let p = PackedMatrix::pack(&w).expect("packable");
@@ -418,7 +418,9 @@ fn check_packed_k(ty: QType, data: &[u8], x: &[f32], n: usize, k: usize, m: usiz
                     (got - unpacked).abs() <= 1e-5 * mag + 1e-6,
                     "{ty:?} {isa:?} n={n} k={k} m={m} row {r} tok {t}: packed {got} vs {unpacked}"
                 );
-                if isa == Isa::Avx2 && m >= Isa::Avx2.tile() && r < n / 8 * 8 {
+                if isa == Isa::Avx2 && m >= Isa::Avx2.tile() && r < n / 8 * 8
+                    || isa == Isa::Avx512Vnni && m >= isa.tile() && r < n / 16 * 16
+                {
                     assert_eq!(got, unpacked, "{ty:?} panels n={n} m={m} row {r} tok {t}");
                 }
             }
@@ -442,6 +444,10 @@ fn packed_k_quants_every_isa() {
             (27, 3, 7),
             (40, 2, 13),
             (3, 1, 5),
+            // AVX-512 panels of two groups: one group only, a short second group.
+            (8, 1, 8),
+            (45, 1, 9),
+            (29, 2, 16),
         ] {
             let data = random_matrix(ty, n, 256 * kb, &mut rng);
             let x = random_acts(m, 256 * kb, &mut rng);
