@@ -336,12 +336,14 @@ fn english_clock(c: &mut Cursor) -> Option<Clock> {
     let (hour, _) = c.digits(2)?;
     let mut minute = 0;
     let mut minutes_said = false;
+    let mut dotted = false;
     let mut probe = *c;
     let mut spaced = false;
     if probe.eat(":") || probe.eat(".") {
         if let Some((m, 2)) = probe.digits(2) {
             minute = m;
             minutes_said = true;
+            dotted = c.rest().starts_with('.');
             *c = probe;
         }
     } else if (1..=12).contains(&hour) && probe.rest().starts_with(' ') && after_at(&start) {
@@ -392,7 +394,69 @@ fn english_clock(c: &mut Cursor) -> Option<Clock> {
         }
         return Some(clock);
     }
+    // `at 2.30`, `from 9.30`, as British and Hong Kong English write 2:30; not `2.30`
+    // alone (a decimal, a price, a version) nor `at 2.30.45` or `at 2.30 dollars`.
+    if dotted
+        && hour <= 23
+        && (after_at(&start) || opens_range(&start) || dotted_end_follows(c))
+        && !matches!(c.rest().as_bytes(), [b'.' | b',', d, ..] if d.is_ascii_digit())
+        && !c.rest().starts_with(|ch: char| ch.is_ascii_digit())
+        && !an_amount_follows(c)
+    {
+        return Some(Clock {
+            fixed: hour == 0 || hour > 12,
+            ..clock
+        });
+    }
     None
+}
+
+/// `-11.00`, ` to 11.00` next: a dotted clock ends the stretch this one begins.
+fn dotted_end_follows(c: &Cursor) -> bool {
+    let rest = c.rest().trim_start();
+    let rest = match rest.strip_prefix(['-', '–']) {
+        Some(r) => r,
+        None => match rest.strip_prefix("to ") {
+            Some(r) => r,
+            None => return false,
+        },
+    }
+    .trim_start();
+    let hour = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let b = rest.as_bytes();
+    (1..=2).contains(&hour)
+        && b.len() >= hour + 3
+        && b[hour] == b'.'
+        && b[hour + 1].is_ascii_digit()
+        && b[hour + 2].is_ascii_digit()
+        && !b.get(hour + 3).is_some_and(|d| d.is_ascii_digit())
+}
+
+/// True when the word just before `c` opens a stretch of time (`from 9.30`, `between
+/// 9.30 and 11`, `until 5.45`) or ends one begun by a dotted clock (`9.30 to 11.00`,
+/// `9.30-11.00`; not `upgrade to 2.30`).
+fn opens_range(c: &Cursor) -> bool {
+    let word = c.word_before().to_ascii_lowercase();
+    if matches!(
+        word.as_str(),
+        "from" | "between" | "until" | "till" | "til" | "before" | "after" | "since"
+    ) {
+        return true;
+    }
+    let before = c.text[..c.pos].trim_end();
+    let before = match word.as_str() {
+        "to" | "and" => before[..before.len() - word.len()].trim_end(),
+        _ => match before.strip_suffix(['-', '–']) {
+            Some(b) => b.trim_end(),
+            None => return false,
+        },
+    };
+    let b = before.as_bytes();
+    b.len() >= 4
+        && b[b.len() - 1].is_ascii_digit()
+        && b[b.len() - 2].is_ascii_digit()
+        && b[b.len() - 3] == b'.'
+        && b[b.len() - 4].is_ascii_digit()
 }
 
 /// `noon`, `midday`, `midnight`.
