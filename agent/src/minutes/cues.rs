@@ -33,6 +33,61 @@ pub(super) fn takes_on(text: &str) -> bool {
     ENGLISH.iter().any(takes) || after_pronoun(text, '我')
 }
 
+/// "收到", "OK, noted", "好，明白": words that only acknowledge what was said — a reply,
+/// never a task, whoever says them.
+pub(super) fn only_acknowledges(text: &str) -> bool {
+    const ACKNOWLEDGEMENTS: &[&str] = &[
+        "no problem",
+        "will do",
+        "got it",
+        "noted",
+        "understood",
+        "received",
+        "okay",
+        "ok",
+        "sure",
+        "yes",
+        "alright",
+        "fine",
+        "thanks",
+        "thank you",
+        "收到晒",
+        "收到",
+        "冇問題",
+        "没问题",
+        "沒問題",
+        "明白",
+        "了解",
+        "知道",
+        "好的",
+        "好",
+        "得",
+        "係",
+        "是",
+        "嗯",
+        "謝謝",
+        "谢谢",
+        "唔該",
+    ];
+    let mut rest = text.to_lowercase();
+    loop {
+        let trimmed = rest.trim_start_matches(|c: char| !c.is_alphanumeric());
+        if trimmed.is_empty() {
+            return !text.trim().is_empty();
+        }
+        let Some(word) = ACKNOWLEDGEMENTS.iter().find(|w| {
+            trimmed.starts_with(**w)
+                && !trimmed[w.len()..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphanumeric() && w.is_ascii())
+        }) else {
+            return false;
+        };
+        rest = trimmed[word.len()..].to_string();
+    }
+}
+
 /// "I can say there's demand", "I can see why": "I can" before a verb of saying or
 /// seeing gives an opinion, not a task.
 fn only_says(after: &str) -> bool {

@@ -13,8 +13,8 @@ use chrono_tz::Tz;
 use super::chunks::Chunk;
 use super::cues::{
     acts_in_the_meeting, asks_anyone, asks_for, asks_if_free, asks_someone, calls_off, calls_on,
-    gives_the_floor, looks_like_decision, only_closes, only_informs, raises_topic, reads_back,
-    speaks_to_a_group, takes_it_back, takes_on, without_informing,
+    gives_the_floor, looks_like_decision, only_acknowledges, only_closes, only_informs,
+    raises_topic, reads_back, speaks_to_a_group, takes_it_back, takes_on, without_informing,
 };
 use super::extract::Proposed;
 use super::text::{
@@ -51,6 +51,8 @@ pub enum Rejection {
     EmptyTask,
     #[error("the task is only a name, a pronoun or punctuation")]
     TaskOnlyNames,
+    #[error("the task only acknowledges (\"收到\", \"OK, noted\")")]
+    OnlyAcknowledges,
     #[error("the quote is too short to say a task (under 3 words or 4 CJK characters)")]
     QuoteTooShort,
     #[error("the quote is only names")]
@@ -180,6 +182,9 @@ impl<'a> Context<'a> {
         }
         if self.content_beyond_names(task).is_empty() {
             return Err(Rejection::TaskOnlyNames);
+        }
+        if only_acknowledges(task) {
+            return Err(Rejection::OnlyAcknowledges);
         }
         let said = self.without_speaker_label(p.quote.trim(), chunk);
         if self.content_beyond_names(said).is_empty() {
@@ -2618,5 +2623,38 @@ mod tests {
             )
             .unwrap();
         assert_eq!(g.owner.map(|o| o.id).as_deref(), Some("p002"));
+    }
+
+    #[test]
+    fn an_acknowledgement_is_no_task() {
+        let dir = directory();
+        let us = vec![
+            utt("Ken", "收到。冇其他嘢散會啦，我要去見客"),
+            utt("Amy", "OK, noted. I'll send the slides by Friday."),
+            utt("Amy", "好，我好好準備份 proposal"),
+        ];
+        let (ctx, chunk) = meeting(&us, &dir);
+        for (quote, task) in [
+            ("收到。冇其他嘢散會啦，我要去見客", "收到"),
+            ("OK, noted. I'll send the slides by Friday.", "OK, noted"),
+        ] {
+            assert_eq!(
+                ctx.check(&item(quote, task, "Ken"), &chunk),
+                Err(Rejection::OnlyAcknowledges),
+                "{task}"
+            );
+        }
+        for (quote, task) in [
+            (
+                "OK, noted. I'll send the slides by Friday.",
+                "send the slides",
+            ),
+            ("好，我好好準備份 proposal", "好好準備份 proposal"),
+        ] {
+            assert!(
+                ctx.check(&item(quote, task, "Amy"), &chunk).is_ok(),
+                "{task}"
+            );
+        }
     }
 }

@@ -19,6 +19,11 @@ const SAME_TASK: f64 = meaning::SAME_BY_WORDS;
 /// reassignment ("actually, Ken will do it instead").
 const REASSIGNED_TASK: f64 = 0.6;
 const REASSIGN_WINDOW: usize = 12;
+/// Two tasks of one owner (or both of nobody) this close, sharing this many content
+/// words, are one task said again ("We should all clean our own accounts" — "Yes, let's
+/// each clean up our own accounts in the CRM before the end of the month").
+const RESTATED_WITHIN: usize = 2;
+const RESTATED_SHARED: usize = 2;
 
 /// The items as one list. `encoder`: compare tasks by meaning too.
 pub fn items(mut all: Vec<Grounded>, encoder: Option<&SentenceEncoder>) -> Vec<Grounded> {
@@ -42,7 +47,8 @@ pub fn items(mut all: Vec<Grounded>, encoder: Option<&SentenceEncoder>) -> Vec<G
                 && (o.source == item.source
                     || asked_then_taken
                     || similarity(&o.task, &item.task) >= SAME_TASK
-                    || same_meaning(*o_at, at))
+                    || same_meaning(*o_at, at)
+                    || restated(o, &item))
         });
         if let Some(i) = same {
             if out[i].0.due.is_none() {
@@ -71,7 +77,80 @@ pub fn items(mut all: Vec<Grounded>, encoder: Option<&SentenceEncoder>) -> Vec<G
         out.push((item, at));
     }
     let kept: Vec<Grounded> = out.into_iter().map(|(g, _)| g).collect();
-    without_needs_taken_on(kept)
+    without_needs_taken_on(taken_on_by_pronoun(kept))
+}
+
+/// Whether `later` says `earlier`'s task again soon after (same owner checked by the
+/// caller).
+fn restated(earlier: &Grounded, later: &Grounded) -> bool {
+    let words = content_units(&earlier.task);
+    later.source - earlier.source <= RESTATED_WITHIN
+        && content_units(&later.task)
+            .iter()
+            .filter(|u| words.contains(u))
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+            >= RESTATED_SHARED
+}
+
+/// "…if finance gives me a simple one-page explanation" — "I can write that": a task
+/// whose only object is a pronoun, taken on by its speaker, is the task of the line just
+/// before, now theirs. The earlier item takes the new owner (and keeps its words); the
+/// pronoun one goes. English only: a Chinese pronoun task ("我嚟做呢個") does not split
+/// into words this way.
+fn taken_on_by_pronoun(items: Vec<Grounded>) -> Vec<Grounded> {
+    let mut out: Vec<Grounded> = Vec::with_capacity(items.len());
+    for item in items {
+        let Some(owner) = item.owner.clone().filter(|_| points_back(&item.task)) else {
+            out.push(item);
+            continue;
+        };
+        let before = out.iter().rposition(|o| {
+            item.source > o.source
+                && item.source - o.source <= RESTATED_WITHIN
+                && !points_back(&o.task)
+        });
+        match before {
+            Some(i) if out[i].owner.as_ref().is_some_and(|p| p.id == owner.id) => {
+                tracing::info!("{:?} points back at {:?}", item.task, out[i].task);
+                if out[i].due.is_none() {
+                    out[i].due = item.due;
+                }
+            }
+            Some(i) => {
+                tracing::info!(
+                    "{:?} points back at {:?}; now {}'s",
+                    item.task,
+                    out[i].task,
+                    owner.name
+                );
+                out[i].owner = Some(owner);
+                out[i].owner_text = item.owner_text;
+                if item.due.is_some() {
+                    out[i].due = item.due;
+                }
+            }
+            None => out.push(item),
+        }
+    }
+    out
+}
+
+/// "write that", "do it", "send them": a verb and a pronoun, nothing it is about.
+fn points_back(task: &str) -> bool {
+    const OBJECTS: &[&str] = &["that", "it", "this", "them", "those", "these", "one"];
+    let lower = task.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.iter().all(|w| w.is_ascii())
+        && words.iter().any(|w| OBJECTS.contains(w))
+        && content_units(task)
+            .iter()
+            .filter(|u| !OBJECTS.contains(&u.as_str()))
+            .count()
+            <= 1
 }
 
 /// "Clients want to know our hours" (nobody's) — "I'll tell them when I confirm the
@@ -320,6 +399,92 @@ mod tests {
             ]),
             ["Go with Second Chance"]
         );
+    }
+
+    #[test]
+    fn a_task_said_again_soon_after_is_one_task() {
+        let mut fiona = item("Clean own accounts in CRM", None, 21);
+        fiona.due = Some("2026-11-30".into());
+        let merged = items(
+            vec![
+                fiona,
+                item(
+                    "clean up our own accounts in the CRM before the end of the month",
+                    None,
+                    22,
+                ),
+                item("Submit expense claims for November", None, 23),
+                item("各自返去問自己部門，下個禮拜五之前報名", None, 30),
+                item("下個禮拜五前報名畀我", None, 31),
+                item(
+                    "Get the volume forecast and the business case",
+                    Some("p012"),
+                    78,
+                ),
+                item(
+                    "do the business case once I have the forecast",
+                    Some("p012"),
+                    80,
+                ),
+                // Too far apart, or sharing one word only: two tasks.
+                item("book the venue for the dinner", Some("p003"), 90),
+                item("book the venue for the launch party", Some("p003"), 95),
+                item("send the invoice to finance", Some("p004"), 100),
+                item("send the contract to legal", Some("p004"), 102),
+            ],
+            None,
+        );
+        let tasks: Vec<&str> = merged.iter().map(|g| g.task.as_str()).collect();
+        assert_eq!(
+            tasks,
+            [
+                "Clean own accounts in CRM",
+                "Submit expense claims for November",
+                "各自返去問自己部門，下個禮拜五之前報名",
+                "Get the volume forecast and the business case",
+                "book the venue for the dinner",
+                "book the venue for the launch party",
+                "send the invoice to finance",
+                "send the contract to legal",
+            ]
+        );
+        assert_eq!(merged[0].due.as_deref(), Some("2026-11-30"));
+    }
+
+    #[test]
+    fn a_pronoun_task_takes_on_the_task_just_before() {
+        let mut sandy = item("write that", Some("p012"), 38);
+        sandy.owner_text = "Sandy Chow".into();
+        let merged = items(
+            vec![
+                item(
+                    "write a one-page explanation of the fuel clause",
+                    Some("p006"),
+                    37,
+                ),
+                sandy,
+                item("Book the room", Some("p003"), 50),
+                item("do it", Some("p003"), 52),
+                // Nothing just before to point at: kept as said.
+                item("send them", Some("p004"), 70),
+            ],
+            None,
+        );
+        let got: Vec<(&str, &str)> = merged
+            .iter()
+            .map(|g| (g.task.as_str(), g.owner.as_ref().unwrap().id.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("write a one-page explanation of the fuel clause", "p012"),
+                ("Book the room", "p003"),
+                ("send them", "p004"),
+            ]
+        );
+        assert_eq!(merged[0].owner_text, "Sandy Chow");
+        assert!(points_back("write that") && points_back("do it") && !points_back("做呢個"));
+        assert!(!points_back("send it to Kenneth") && !points_back("write the report"));
     }
 
     #[test]
