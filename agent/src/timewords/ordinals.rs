@@ -265,14 +265,18 @@ fn month_day(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
     })
 }
 
-/// `the 19th` or `19th` after `Tuesday`: the next 19th that is a Tuesday.
+/// `the 19th` or `19th` after `Tuesday`: the next 19th that is a Tuesday. Also a bare
+/// `Monday 21` (a number of 13 to 31 that nothing follows as a time or an amount would:
+/// `Monday 9` may be nine o'clock, `Monday 14:00` and `Monday 20 people` are not days).
 pub(crate) fn month_day_on(c: &mut Cursor, ctx: &Context, wd: Weekday) -> Option<NaiveDate> {
     let mut probe = *c;
     if probe.eat("the") {
         probe.skip_spaces();
     }
     let (day, _) = probe.digits(2)?;
-    probe.eat_any(&["st", "nd", "rd", "th"])?;
+    if probe.eat_any(&["st", "nd", "rd", "th"]).is_none() && !bare_day_number(&probe, day) {
+        return None;
+    }
     // `Fri, 15th Feb`, `Tuesday the 19th of March`: a month follows, the date decides.
     let mut month = probe;
     month.skip_spaces();
@@ -289,6 +293,23 @@ pub(crate) fn month_day_on(c: &mut Cursor, ctx: &Context, wd: Weekday) -> Option
     })?;
     *c = probe;
     Some(date)
+}
+
+/// Whether a number `day` just read (the cursor after it) stands alone as a day of the
+/// month: 13 to 31 (not an hour of the office day) and followed by nothing a time or an
+/// amount is (`:00`, `.30`, `h`, `am`, `hours`, `people`, another digit).
+fn bare_day_number(after: &Cursor, day: u32) -> bool {
+    let rest = after.rest();
+    (13..=31).contains(&day)
+        && !rest.starts_with(|ch: char| ch.is_alphanumeric() || ":.：%".contains(ch))
+        && !super::clock::an_amount_follows(after)
+        && {
+            let mut p = *after;
+            p.skip_spaces();
+            !p.rest().starts_with(|ch: char| ch.is_ascii_digit())
+                && p.eat_any(&["am", "pm", "a.m", "p.m", "o'clock", "hours", "hrs", "h "])
+                    .is_none()
+        }
 }
 
 /// `Friday after next`, `the Friday after next`: that day of the week after next.
