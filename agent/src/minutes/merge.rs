@@ -81,16 +81,42 @@ pub fn items(mut all: Vec<Grounded>, encoder: Option<&SentenceEncoder>) -> Vec<G
 }
 
 /// Whether `later` says `earlier`'s task again soon after (same owner checked by the
-/// caller).
+/// caller): it shares two content words with it, or one and the same due date, time
+/// words aside (`下個禮拜交報告` / `下個禮拜開會` share only their week). Two due dates
+/// that differ make two tasks.
 fn restated(earlier: &Grounded, later: &Grounded) -> bool {
-    let words = content_units(&earlier.task);
-    later.source - earlier.source <= RESTATED_WITHIN
-        && content_units(&later.task)
-            .iter()
-            .filter(|u| words.contains(u))
-            .collect::<std::collections::HashSet<_>>()
-            .len()
-            >= RESTATED_SHARED
+    if later.source - earlier.source > RESTATED_WITHIN {
+        return false;
+    }
+    let same_due = match (&earlier.due, &later.due) {
+        (Some(a), Some(b)) if a != b => return false,
+        (Some(_), Some(_)) => true,
+        _ => false,
+    };
+    let words = units_beyond_time(&earlier.task);
+    let shared = units_beyond_time(&later.task)
+        .into_iter()
+        .filter(|u| words.contains(u))
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    shared >= RESTATED_SHARED || shared >= 1 && same_due
+}
+
+/// The content units of `task` outside its time words. Only where the time words stand
+/// matters here, not what they resolve to, so any reference time serves.
+fn units_beyond_time(task: &str) -> Vec<String> {
+    let epoch = chrono::DateTime::UNIX_EPOCH.fixed_offset();
+    let mut rest = String::with_capacity(task.len());
+    let mut at = 0;
+    for span in crate::timewords::find(task, epoch, chrono_tz::UTC) {
+        if span.start >= at {
+            rest.push_str(&task[at..span.start]);
+            rest.push(' ');
+            at = span.end;
+        }
+    }
+    rest.push_str(&task[at..]);
+    content_units(&rest)
 }
 
 /// "…if finance gives me a simple one-page explanation" — "I can write that": a task
@@ -414,8 +440,11 @@ mod tests {
                     22,
                 ),
                 item("Submit expense claims for November", None, 23),
-                item("各自返去問自己部門，下個禮拜五之前報名", None, 30),
-                item("下個禮拜五前報名畀我", None, 31),
+                due_on(
+                    item("各自返去問自己部門，下個禮拜五之前報名", None, 30),
+                    "2026-12-04",
+                ),
+                due_on(item("下個禮拜五前報名畀我", None, 31), "2026-12-04"),
                 item(
                     "Get the volume forecast and the business case",
                     Some("p012"),
@@ -426,11 +455,22 @@ mod tests {
                     Some("p012"),
                     80,
                 ),
-                // Too far apart, or sharing one word only: two tasks.
+                // Too far apart, sharing one word only, sharing only time words, or due
+                // on other days: two tasks.
                 item("book the venue for the dinner", Some("p003"), 90),
                 item("book the venue for the launch party", Some("p003"), 95),
                 item("send the invoice to finance", Some("p004"), 100),
                 item("send the contract to legal", Some("p004"), 102),
+                due_on(item("下個禮拜交報告", Some("p005"), 110), "2026-12-04"),
+                due_on(item("下個禮拜開會", Some("p005"), 112), "2026-12-04"),
+                due_on(
+                    item("send the draft to Kelly", Some("p006"), 120),
+                    "2026-11-27",
+                ),
+                due_on(
+                    item("send the final draft to the printer", Some("p006"), 122),
+                    "2026-11-30",
+                ),
             ],
             None,
         );
@@ -446,9 +486,18 @@ mod tests {
                 "book the venue for the launch party",
                 "send the invoice to finance",
                 "send the contract to legal",
+                "下個禮拜交報告",
+                "下個禮拜開會",
+                "send the draft to Kelly",
+                "send the final draft to the printer",
             ]
         );
         assert_eq!(merged[0].due.as_deref(), Some("2026-11-30"));
+    }
+
+    fn due_on(mut g: Grounded, due: &str) -> Grounded {
+        g.due = Some(due.into());
+        g
     }
 
     #[test]
