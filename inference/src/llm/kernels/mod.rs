@@ -386,7 +386,7 @@ pub fn matmul_packed_quantized(isa: Isa, w: &PackedMatrix, acts: &Acts, y: &mut 
                     if panels {
                         panel::rows_packed(w, acts, r0, r1, yp.get())
                     } else {
-                        packed_avx2::rows(w, acts, r0, r1, yp.get())
+                        packed_avx2::rows_on_avx512(w, acts, r0, r1, yp.get())
                     }
                 }
             });

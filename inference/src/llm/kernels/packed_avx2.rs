@@ -84,6 +84,7 @@ macro_rules! products {
 /// One group of 8 Q4_K rows (`nsb` records from `rec`) against one activation row:
 /// quantized values `qa`, block scales `da`, block sums `c32`.
 #[target_feature(enable = "avx2,fma,f16c")]
+#[inline]
 unsafe fn group_q4k(
     rec: *const u8,
     nsb: usize,
@@ -152,6 +153,7 @@ unsafe fn group_q4k(
 /// One group of 8 Q6_K rows (`nsb` records from `rec`) against one activation row:
 /// quantized values `qa`, block scales `da`, integer half-block sums `s16`.
 #[target_feature(enable = "avx2,fma,f16c")]
+#[inline]
 unsafe fn group_q6k(
     rec: *const u8,
     nsb: usize,
@@ -221,6 +223,7 @@ unsafe fn group_q6k(
 /// The CPU supports AVX2, FMA and F16C; `p` holds K-quant records of `acts.k` columns;
 /// `y` points at `acts.m · p.rows` floats, of which only columns `r0..r1` are written.
 #[target_feature(enable = "avx2,fma,f16c")]
+#[inline]
 pub(crate) unsafe fn rows(p: &PackedMatrix, acts: &Acts, r0: usize, r1: usize, y: *mut f32) {
     debug_assert!(r0.is_multiple_of(KROWS) && r1 <= p.rows && acts.k == p.cols);
     debug_assert!(acts.m < acts.tile || acts.tile == 1);
@@ -253,6 +256,22 @@ pub(crate) unsafe fn rows(p: &PackedMatrix, acts: &Acts, r0: usize, r1: usize, y
             }
         }
     }
+}
+
+/// [`rows`] compiled where AVX-512 is enabled too, for AVX-512 machines: the same
+/// instructions' EVEX forms and 32 vector registers instead of 16.
+///
+/// # Safety
+/// As [`rows`], and the CPU supports AVX-512 F/BW/VL/VNNI.
+#[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+pub(crate) unsafe fn rows_on_avx512(
+    p: &PackedMatrix,
+    acts: &Acts,
+    r0: usize,
+    r1: usize,
+    y: *mut f32,
+) {
+    rows(p, acts, r0, r1, y)
 }
 
 /// The quant bits of 8 whole rows (GGUF rows of `rb` bytes from `rows`) into their
