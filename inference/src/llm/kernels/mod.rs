@@ -343,35 +343,19 @@ pub fn matmul_packed_quantized(isa: Isa, w: &PackedMatrix, acts: &Acts, y: &mut 
     let k_quant = packed_k::covers(w.ty);
     match isa {
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx512Vnni if !k_quant => {
-            let yp = SendPtr(y.as_mut_ptr());
-            // Prefill: unpack panels once per call (the per-tile unpacking of
-            // `packed_x86` costs more from a few tiles up).
-            let panels = m >= PACKED_PANEL_MIN_M;
-            let per = if panels {
-                panel::pass_panels(w.ty, w.cols) * panel::ROWS
-            } else {
-                (32 * 1024 / w.ty.row_bytes(w.cols).max(1)).max(64)
-            };
-            split_rows(w.rows, per, w.rows * m * w.cols, &|r0, r1| {
-                // SAFETY: AVX-512 VNNI is supported (capped above); disjoint row ranges
-                // (multiples of 16, as rows is) of y's m · rows floats; acts match w.
-                unsafe {
-                    if panels {
-                        panel::rows_packed(w, acts, r0, r1, yp.get())
-                    } else {
-                        packed_x86::rows(w, acts, r0, r1, yp.get())
-                    }
-                }
-            });
-        }
-        #[cfg(target_arch = "x86_64")]
         Isa::Avx512Vnni => {
             let yp = SendPtr(y.as_mut_ptr());
-            // Prefill (a tile of rows or more): 16-row panels unpacked from the records.
-            // Decode: the AVX2 kernel, 8 rows per pass (a 512-bit kernel on two groups at a
-            // time, tried on Zen 4, decoded 15% slower).
-            let panels = m >= Isa::Avx512Vnni.tile();
+            // Prefill: unpack panels once per call. Q4_0/Q4_1/Q5_0/Q8_0 from a few tiles
+            // up (below, the per-tile unpacking of `packed_x86` costs less); K-quants
+            // from one tile (16-row panels from two 8-row record groups; below it their
+            // decode kernel: the AVX2 one, 8 rows per pass — a 512-bit kernel on two groups
+            // at a time, tried on Zen 4, decoded 15% slower).
+            let panels = m
+                >= if k_quant {
+                    Isa::Avx512Vnni.tile()
+                } else {
+                    PACKED_PANEL_MIN_M
+                };
             let per = if panels {
                 panel::pass_panels(w.ty, w.cols) * panel::ROWS
             } else {
@@ -379,14 +363,17 @@ pub fn matmul_packed_quantized(isa: Isa, w: &PackedMatrix, acts: &Acts, y: &mut 
             };
             split_rows(w.rows, per, w.rows * m * w.cols, &|r0, r1| {
                 // SAFETY: AVX-512 VNNI is supported (capped above); split_rows hands out
-                // disjoint row ranges starting at multiples of 16, ending at one or at
-                // w.rows, of y's m · rows floats; acts match w, with the AVX-512 tile, so
-                // fewer rows than a tile are stored one by one.
+                // disjoint row ranges starting at multiples of 16, ending at one or (only
+                // K-quants have other row counts) at w.rows, of y's m · rows floats; acts
+                // match w, with the AVX-512 tile, so fewer rows than a tile are stored one
+                // by one.
                 unsafe {
                     if panels {
                         panel::rows_packed(w, acts, r0, r1, yp.get())
-                    } else {
+                    } else if k_quant {
                         packed_avx2::rows_on_avx512(w, acts, r0, r1, yp.get())
+                    } else {
+                        packed_x86::rows(w, acts, r0, r1, yp.get())
                     }
                 }
             });

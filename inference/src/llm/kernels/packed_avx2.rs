@@ -68,6 +68,14 @@ pub(crate) unsafe fn load4(p: *const u8) -> [__m256i; 4] {
     ]
 }
 
+/// A Q6_K block's 2 top-bit vectors at `p`.
+#[target_feature(enable = "avx2,fma,f16c")]
+#[inline]
+pub(crate) unsafe fn load_top(p: *const u8) -> [__m256i; 2] {
+    let q = p as *const __m256i;
+    [_mm256_load_si256(q), _mm256_load_si256(q.add(1))]
+}
+
 /// `vpmaddubsw` of the 8 weight dwords (`$u` of each `c`) against the block's
 /// activations `$a`: the 16-bit pair sums per dword.
 macro_rules! products {
@@ -182,8 +190,7 @@ unsafe fn group_q6k(
             _mm_prefetch::<_MM_HINT_T0>(p.add(128 * j + 64 + PREFETCH) as *const i8);
             _mm_prefetch::<_MM_HINT_T0>(p.add(q6k::H + 64 * j + PREFETCH) as *const i8);
             let l = load4(p.add(128 * j));
-            let hq = p.add(q6k::H + 64 * j) as *const __m256i;
-            let h = [_mm256_load_si256(hq), _mm256_load_si256(hq.add(1))];
+            let h = load_top(p.add(q6k::H + 64 * j));
             let pr = products!(
                 |c| _mm256_or_si256(nibbles(&l, c), top_bits(&h, c)),
                 qa.add(32 * b)

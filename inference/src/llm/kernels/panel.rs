@@ -12,7 +12,7 @@
 use super::formats::{q4k_scale_min, QType};
 use super::packed::PackedMatrix;
 use super::packed_k::{q4k, q6k, record_bytes, KLine, KROWS};
-use super::{packed_x86, Acts};
+use super::{packed_avx2 as k256, packed_x86, Acts};
 use core::arch::x86_64::*;
 use std::cell::RefCell;
 
@@ -321,8 +321,9 @@ pub(crate) unsafe fn rows_packed(w: &PackedMatrix, acts: &Acts, r0: usize, r1: u
 }
 
 /// Unpacks rows `r..r + 16` of K-quant records ([`super::packed_k`]: groups of 8 rows, so
-/// two groups) into `p`: a panel line is the same 32-byte vector of both groups, unpacked;
-/// rows past the matrix (and a second group past its end) are zero.
+/// two groups) into `p`: a panel line is the same dword of both groups, unpacked by the
+/// AVX2 kernels' helpers and joined; rows past the matrix (and a second group past its end)
+/// are zero.
 #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
 unsafe fn build_packed_k(p: &mut Panel, w: &PackedMatrix, r: usize) {
     let ty = w.ty;
@@ -350,10 +351,11 @@ unsafe fn build_packed_k(p: &mut Panel, w: &PackedMatrix, r: usize) {
         let (pa, pb) = (ga.add(s * rec), gb.add(s * gb_step));
         for j in 0..8 {
             let b = 8 * s + j;
-            let l = load4(pa, pb, j);
+            let (la, lb) = (k256::load4(pa.add(128 * j)), k256::load4(pb.add(128 * j)));
             if ty == QType::Q4K {
                 for c in 0..8 {
-                    _mm512_store_si512(u.add(b * 8 + c), nibbles(&l, c));
+                    let v = join(k256::nibbles(&la, c), k256::nibbles(&lb, c));
+                    _mm512_store_si512(u.add(b * 8 + c), v);
                 }
                 let at = |o: usize| bytes_u32(pa.add(o + 8 * j), pb.add(o + 8 * j));
                 let sc = _mm512_cvtepi32_ps(at(q4k::SC));
@@ -363,9 +365,13 @@ unsafe fn build_packed_k(p: &mut Panel, w: &PackedMatrix, r: usize) {
                 _mm512_store_ps(ws.add(b * ROWS), _mm512_mul_ps(d, sc));
                 _mm512_store_ps(wc.add(b * ROWS), _mm512_mul_ps(dmin, mn));
             } else {
-                let h = load_top(pa, pb, j);
+                let top = |x: *const u8| k256::load_top(x.add(q6k::H + 64 * j));
+                let (ha, hb) = (top(pa), top(pb));
                 for c in 0..8 {
-                    let v = _mm512_or_si512(nibbles(&l, c), top_bits(&h, c));
+                    let v = join(
+                        _mm256_or_si256(k256::nibbles(&la, c), k256::top_bits(&ha, c)),
+                        _mm256_or_si256(k256::nibbles(&lb, c), k256::top_bits(&hb, c)),
+                    );
                     _mm512_store_si512(u.add(b * 8 + c), v);
                 }
                 // Lane r: row r's two signed scales as i16 (group 0 low).
@@ -410,15 +416,11 @@ unsafe fn build_packed<const Q: u8>(p: &mut Panel, w: &PackedMatrix, g: usize) {
     }
 }
 
-/// The 32 bytes at `a` (first group's record) and at `b` (second group's) as one vector.
+/// Two groups' vectors as one: `a` for rows 0..8, `b` for rows 8..16.
 #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
 #[inline]
-unsafe fn pair(a: *const u8, b: *const u8) -> __m512i {
-    _mm512_inserti64x4(
-        _mm512_castsi256_si512(_mm256_load_si256(a as *const __m256i)),
-        _mm256_load_si256(b as *const __m256i),
-        1,
-    )
+unsafe fn join(a: __m256i, b: __m256i) -> __m512i {
+    _mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1)
 }
 
 /// The 8 bytes at `a` and the 8 at `b` as 16 unsigned 32-bit lanes.
@@ -439,55 +441,6 @@ unsafe fn f16_pair(a: *const u8, b: *const u8) -> __m512 {
         _mm_loadu_si128(b as *const __m128i),
         _mm_loadu_si128(a as *const __m128i),
     ))
-}
-
-/// Dword `c` (0..8: weights `4c..4c + 4`) of the 16 rows' low 4 bits, from the block's 4
-/// nibble vectors `l`.
-#[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
-#[inline]
-unsafe fn nibbles(l: &[__m512i; 4], c: usize) -> __m512i {
-    let m4 = _mm512_set1_epi8(0x0F);
-    if c < 4 {
-        _mm512_and_si512(l[c], m4)
-    } else {
-        _mm512_and_si512(_mm512_srli_epi16(l[c - 4], 4), m4)
-    }
-}
-
-/// Q6_K's top 2 bits of dword `c` of the 16 rows, at bits 4 and 5, from the block's 2
-/// vectors `h`.
-#[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
-#[inline]
-unsafe fn top_bits(h: &[__m512i; 2], c: usize) -> __m512i {
-    let v = h[c / 4];
-    let v = match c % 4 {
-        0 => _mm512_slli_epi16(v, 4),
-        1 => _mm512_slli_epi16(v, 2),
-        2 => v,
-        _ => _mm512_srli_epi16(v, 2),
-    };
-    _mm512_and_si512(v, _mm512_set1_epi8(0x30))
-}
-
-/// Block `j`'s 4 nibble vectors of the two groups' records `a`, `b`.
-#[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
-#[inline]
-unsafe fn load4(a: *const u8, b: *const u8, j: usize) -> [__m512i; 4] {
-    let o = 128 * j;
-    [
-        pair(a.add(o), b.add(o)),
-        pair(a.add(o + 32), b.add(o + 32)),
-        pair(a.add(o + 64), b.add(o + 64)),
-        pair(a.add(o + 96), b.add(o + 96)),
-    ]
-}
-
-/// Block `j`'s 2 top-bit vectors of two Q6_K records `a`, `b`.
-#[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
-#[inline]
-unsafe fn load_top(a: *const u8, b: *const u8, j: usize) -> [__m512i; 2] {
-    let o = q6k::H + 64 * j;
-    [pair(a.add(o), b.add(o)), pair(a.add(o + 32), b.add(o + 32))]
 }
 
 /// The panel GEMM over rows `r0..r1`, panels made by `build(panel, first row)`.
