@@ -323,6 +323,14 @@ mod tests {
         }
     }
 
+    /// Each item's task and its owner's id (every item here has an owner).
+    fn tasks_and_owners(items: &[Grounded]) -> Vec<(&str, &str)> {
+        items
+            .iter()
+            .map(|g| (g.task.as_str(), g.owner.as_ref().unwrap().id.as_str()))
+            .collect()
+    }
+
     #[test]
     fn duplicates_merge_and_reassignments_keep_the_last_owner() {
         let merged = items(
@@ -334,10 +342,7 @@ mod tests {
             ],
             None,
         );
-        let got: Vec<(&str, &str)> = merged
-            .iter()
-            .map(|g| (g.task.as_str(), g.owner.as_ref().unwrap().id.as_str()))
-            .collect();
+        let got = tasks_and_owners(&merged);
         assert_eq!(
             got,
             [
@@ -375,10 +380,7 @@ mod tests {
             ],
             None,
         );
-        let got: Vec<(&str, &str)> = handed
-            .iter()
-            .map(|g| (g.task.as_str(), g.owner.as_ref().unwrap().id.as_str()))
-            .collect();
+        let got = tasks_and_owners(&handed);
         assert_eq!(
             got,
             [("send 份合約畀 Kelly", "p013"), ("整個 KOL list", "p002")]
@@ -519,10 +521,7 @@ mod tests {
             ],
             None,
         );
-        let got: Vec<(&str, &str)> = merged
-            .iter()
-            .map(|g| (g.task.as_str(), g.owner.as_ref().unwrap().id.as_str()))
-            .collect();
+        let got = tasks_and_owners(&merged);
         assert_eq!(
             got,
             [
