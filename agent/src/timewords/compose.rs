@@ -48,7 +48,7 @@ pub(crate) fn compose<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<Value> {
         })
         .flatten();
     if day.is_none() && time.is_none() && bare_range.is_none() {
-        let (end, v) = length_first(*c, ctx)?;
+        let (end, v) = length_first(*c, None, ctx)?;
         *c = end;
         return Some(v);
     }
@@ -93,8 +93,25 @@ pub(crate) fn compose<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<Value> {
         .resolve(ctx)
         .map(|w| (after_day, w))
     });
+    // `14th Feb for 7 hours from 9:30am`: a day, then a length and its start.
+    let day_length = day.and_then(|d| {
+        let mut p = after_day;
+        p.eat(",");
+        p.skip_spaces();
+        let (end, v) = length_first(p, Some(d), ctx)?;
+        // The start read on the day must be a clock time (not another day).
+        matches!(
+            v,
+            Value::Interval {
+                start: When::DateTime(_),
+                ..
+            }
+        )
+        .then_some((end, v))
+    });
     consider(joined_day);
     consider(joined_time);
+    consider(day_length);
     consider(bare_range);
     consider(start.and_then(|(end, w)| for_length(end, w)));
     let (end, v) = best?;
@@ -145,7 +162,21 @@ fn then_time<'a>(after_day: Cursor<'a>, day: Day, ctx: &Context) -> Option<(Curs
             probe = p;
         }
     }
-    let time = time_like(&mut probe, true)?;
+    let time = match time_like(&mut probe, true) {
+        Some(time) => time,
+        None => {
+            // `14th Feb from 9:30am for 7 hours`: `from` and one clock, the start.
+            let mut p = probe;
+            p.eat_any(&["from", "starting at", "starting from", "beginning at"])?;
+            p.skip_spaces();
+            let time = time_like(&mut p, false)?;
+            if !matches!(time, TimeLike::At { bare: false, .. }) {
+                return None;
+            }
+            probe = p;
+            time
+        }
+    };
     if let TimeLike::At {
         bare: true, part, ..
     } = time
@@ -233,8 +264,10 @@ fn for_length(after: Cursor, start: When) -> Option<(Cursor, Value)> {
     Some((probe, lasting(start, minutes)?))
 }
 
-/// `for 10 days from 18th Dec`, `for 30 minutes starting at 4pm`: the length first.
-fn length_first<'a>(c: Cursor<'a>, ctx: &Context) -> Option<(Cursor<'a>, Value)> {
+/// `for 10 days from 18th Dec`, `for 30 minutes starting at 4pm`: the length first; a
+/// start without a day on `day` when one was said before (`14th Feb for 7 hours from
+/// 9:30am`).
+fn length_first<'a>(c: Cursor<'a>, day: Option<Day>, ctx: &Context) -> Option<(Cursor<'a>, Value)> {
     let mut probe = c;
     if !probe.eat("for") {
         return None;
@@ -255,7 +288,13 @@ fn length_first<'a>(c: Cursor<'a>, ctx: &Context) -> Option<(Cursor<'a>, Value)>
     ])?;
     probe.skip_spaces();
     let start = match super::moment::moment(&mut probe, ctx)? {
-        Ok(m) => m.resolve(ctx)?,
+        Ok(mut m) => {
+            if m.day.is_none() && day.is_some() {
+                m.day = day;
+                m.part = m.part.or(day.and_then(|d| d.part));
+            }
+            m.resolve(ctx)?
+        }
         Err(_) => return None,
     };
     Some((probe, lasting(start, minutes)?))

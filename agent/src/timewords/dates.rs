@@ -414,6 +414,57 @@ fn dashed_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
     Some(build(ctx, Some(year), month, day))
 }
 
+/// `the 21st to the 23rd`, `between 21st and 23rd`, `from the fifth to the ninth`: two
+/// days said as ordinals without a month; the next such first day (this month's while
+/// ahead) and where the second ends.
+fn month_of_suffixed_days(c: Cursor, ctx: &Context) -> Option<(NaiveDate, usize)> {
+    let mut p = c;
+    let opened = p.eat_any(&["from", "between"]).is_some();
+    p.skip_spaces();
+    // `first to third` alone is a list of places, not days.
+    if !opened
+        && !p
+            .rest()
+            .get(..4)
+            .is_some_and(|w| w.eq_ignore_ascii_case("the "))
+    {
+        return None;
+    }
+    let suffixed = |p: &mut Cursor| -> Option<u32> {
+        if p.eat("the") {
+            p.skip_spaces();
+        }
+        match p.digits(2) {
+            Some((d, _)) => p.eat_any(&["st", "nd", "rd", "th"]).map(|_| d),
+            None => ordinal_word_day(p),
+        }
+    };
+    let first = suffixed(&mut p)?;
+    p.eat_any_spaced(&["-", "–", "to", "till", "until", "through", "thru", "and"])?;
+    p.skip_spaces();
+    suffixed(&mut p)?;
+    if p.peek().is_some_and(|ch| ch.is_ascii_alphanumeric()) {
+        return None;
+    }
+    // `of this month`, `of next month`.
+    let mut of = p;
+    if of.eat_any_spaced(&["of"]).is_some() {
+        of.skip_spaces();
+        let super::ordinals::MonthSaid::Ahead(n) = super::ordinals::en_month_said(&mut of)? else {
+            return None;
+        };
+        let month = super::ordinals::month_start_from(ctx.today(), n)?;
+        let date = NaiveDate::from_ymd_opt(month.year(), month.month(), first)?;
+        return Some((date, of.pos));
+    }
+    let today = ctx.today();
+    let date = (0..12).find_map(|n| {
+        let first_of = month_start(today, n)?;
+        NaiveDate::from_ymd_opt(first_of.year(), first_of.month(), first).filter(|d| *d >= today)
+    })?;
+    Some((date, p.pos))
+}
+
 /// `13`, `13th`, `thirteenth`.
 fn any_ordinal_day(c: &mut Cursor) -> Option<u32> {
     ordinal_day(c).or_else(|| ordinal_word_day(c))
@@ -471,6 +522,14 @@ pub(crate) fn day_number_range(
                         let year = year_suffix(&mut p);
                         if best.as_ref().is_none_or(|b| p.pos > b.0.pos) {
                             best = Some((p, month, first, last, year));
+                        }
+                    } else if let Some(start) = month_of_suffixed_days(*c, ctx) {
+                        // `between the 21st and 23rd`: the month of the next 21st.
+                        let mut end = *c;
+                        end.pos = start.1;
+                        if best.as_ref().is_none_or(|b| end.pos > b.0.pos) {
+                            let d = start.0;
+                            best = Some((end, d.month(), first, last, Some(d.year())));
                         }
                     }
                 }

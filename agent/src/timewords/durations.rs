@@ -28,7 +28,7 @@ const EN_UNITS: [(&str, u32); 16] = [
     ("-hour", HOUR),
 ];
 
-const ZH_UNITS: [(&str, u32); 26] = [
+const ZH_UNITS: [(&str, u32); 27] = [
     ("個鐘頭", HOUR),
     ("个钟头", HOUR),
     ("個鐘", HOUR),
@@ -44,6 +44,7 @@ const ZH_UNITS: [(&str, u32); 26] = [
     ("個字", 5 * MINUTE),
     ("个字", 5 * MINUTE),
     ("天", DAY),
+    ("日", DAY),
     ("個星期", WEEK),
     ("个星期", WEEK),
     ("個禮拜", WEEK),

@@ -259,11 +259,19 @@ fn months_shifted(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         c.skip_spaces();
     }
     let mut probe = *c;
-    let months = match en_count(&mut probe) {
-        Some(n) => {
-            probe.skip_spaces();
-            let unit = probe.eat_any(&["months", "month", "years", "year"])?;
-            n * if unit >= 2 { 12 } else { 1 }
+    // `5年前`: digits open both languages; the unit after them decides.
+    let english = {
+        let mut p = probe;
+        en_count(&mut p).and_then(|n| {
+            p.skip_spaces();
+            let unit = p.eat_any(&["months", "month", "years", "year"])?;
+            Some((n * if unit >= 2 { 12 } else { 1 }, p))
+        })
+    };
+    let months = match english {
+        Some((months, p)) => {
+            probe = p;
+            months
         }
         None => {
             let n = number(&mut probe, 3)?;
@@ -332,6 +340,8 @@ fn stretch(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         "in the coming",
         "in the upcoming",
         "over the coming",
+        "previous",
+        "in the previous",
     ])?;
     let direction = match word {
         0 | 4 | 7 | 10 | 13 | 14 | 17..=23 => Direction::Next,
@@ -345,8 +355,19 @@ fn stretch(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     let past = matches!(word, 2 | 6 | 9 | 15 | 16);
     let minutes = match length(&mut probe, true) {
         Some(m) => m,
-        None if past => [60, 24 * 60, 7 * 24 * 60][probe.eat_any(&["hour", "day", "week"])?],
-        None => return month_stretch(c, probe, direction, ctx),
+        None => {
+            let mut unit = probe;
+            match past
+                .then(|| unit.eat_any(&["hour", "day", "week"]))
+                .flatten()
+            {
+                Some(i) => {
+                    probe = unit;
+                    [60, 24 * 60, 7 * 24 * 60][i]
+                }
+                None => return month_stretch(c, probe, direction, ctx),
+            }
+        }
     };
     // `past 24 hours` runs to this moment; `past 2 days` is whole days.
     let said = &probe.text[said_from..probe.pos];
@@ -400,13 +421,20 @@ fn month_stretch<'a>(
     direction: Direction,
     ctx: &Context,
 ) -> Option<Value> {
-    let (n, unit) = match en_count(&mut probe) {
-        Some(n) => {
-            probe.skip_spaces();
-            let unit = probe.eat_any(&[
+    let english = {
+        let mut p = probe;
+        en_count(&mut p).and_then(|n| {
+            p.skip_spaces();
+            let unit = p.eat_any(&[
                 "months", "month", "years", "year", "yrs", "quarters", "quarter", "qtrs",
             ])?;
-            (n, [1, 1, 12, 12, 12, 3, 3, 3][unit])
+            Some((n, [1, 1, 12, 12, 12, 3, 3, 3][unit], p))
+        })
+    };
+    let (n, unit) = match english {
+        Some((n, unit, p)) => {
+            probe = p;
+            (n, unit)
         }
         None => {
             let n = number(&mut probe, 3)?;

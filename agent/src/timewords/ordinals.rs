@@ -38,6 +38,7 @@ pub(crate) fn ordinal_day(c: &mut Cursor, ctx: &Context) -> Option<Day> {
             nth_weekday,
             zh_nth_weekday,
             month_day,
+            zh_month_day,
             week_after_next,
             day_before_yesterday,
             end_of_month_name,
@@ -92,7 +93,7 @@ pub(super) fn en_month_said(c: &mut Cursor) -> Option<MonthSaid> {
 }
 
 /// The first day of the month `n` months from this one (negative: back).
-fn month_start_from(today: NaiveDate, n: i32) -> Option<NaiveDate> {
+pub(super) fn month_start_from(today: NaiveDate, n: i32) -> Option<NaiveDate> {
     let first = today.with_day(1)?;
     if n >= 0 {
         first.checked_add_months(chrono::Months::new(n.unsigned_abs()))
@@ -265,6 +266,62 @@ fn month_day(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
     })
 }
 
+/// `29號`, `30号`, `15日` (digits before 日: `三日` is as often three days): the next
+/// such day of a month, this month's while it is ahead.
+fn zh_month_day(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
+    let mut probe = *c;
+    let digits = probe.peek().is_some_and(|ch| ch.is_ascii_digit());
+    let day = super::numerals::number(&mut probe, 2)?;
+    let unit = probe.eat_any(&["號", "号", "日"])?;
+    if unit == 2 && !digits {
+        return None;
+    }
+    // `15日內`, `3日後`, `3日前` are lengths (offsets.rs); `28日元` an amount; `第3號`,
+    // `8號風球`, `3號會議室`, `5號線` are numbers of things.
+    let follows = |words: &[&str]| words.iter().any(|w| probe.rest().starts_with(w));
+    if c.text[..c.pos].ends_with('第')
+        || unit == 2 && follows(&["內", "内", "後", "后", "前", "以", "之", "元", "圓", "圆"])
+        || follows(&[
+            "風球",
+            "风球",
+            "會議室",
+            "会议室",
+            "房",
+            "室",
+            "線",
+            "线",
+            "車",
+            "车",
+            "位",
+            "櫃",
+            "柜",
+            "樓",
+            "楼",
+            "閘",
+            "闸",
+            "碼頭",
+            "码头",
+            "門",
+            "门",
+            "機",
+            "机",
+            "巴士",
+        ])
+    {
+        return None;
+    }
+    if !(1..=31).contains(&day) {
+        return None;
+    }
+    let today = ctx.today();
+    let date = (0..12).find_map(|n| {
+        let first = month_start(today, n)?;
+        NaiveDate::from_ymd_opt(first.year(), first.month(), day).filter(|d| *d >= today)
+    })?;
+    *c = probe;
+    Some(date)
+}
+
 /// `the 19th` or `19th` after `Tuesday`: the next 19th that is a Tuesday. Also a bare
 /// `Monday 21` (a number of 13 to 31 that nothing follows as a time or an amount would:
 /// `Monday 9` may be nine o'clock, `Monday 14:00` and `Monday 20 people` are not days).
@@ -301,7 +358,7 @@ pub(crate) fn month_day_on(c: &mut Cursor, ctx: &Context, wd: Weekday) -> Option
 fn bare_day_number(after: &Cursor, day: u32) -> bool {
     let rest = after.rest();
     (13..=31).contains(&day)
-        && !rest.starts_with(|ch: char| ch.is_alphanumeric() || ":.：%".contains(ch))
+        && !rest.starts_with(|ch: char| ch.is_alphanumeric() || ":.：%/-–".contains(ch))
         && !super::clock::an_amount_follows(after)
         && {
             let mut p = *after;

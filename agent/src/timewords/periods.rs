@@ -613,16 +613,21 @@ fn whole_month(year: Option<i32>, m: u32, today: NaiveDate) -> Option<Period> {
 }
 
 /// Calendar quarters said in words: `this quarter`, `next qtr`, `the 3rd quarter`,
-/// `fourth quarter of 2018`. Without a year, this year's. `last quarter` is left alone
-/// (as often the year's fourth), and so are codes (`Q3 2027 review`, `第三季`): those
-/// name reports and budgets more often than a time.
+/// `fourth quarter of 2018`. Without a year, this year's. `last quarter` is the one
+/// before this (`the last quarter of 2019` is that year's fourth). Codes are left alone
+/// (`Q3 2027 review`, `第三季`): those name reports and budgets more often than a time.
 fn quarter(c: &mut Cursor, ctx: &Context) -> Option<Period> {
     let today = ctx.today();
     let now = today.year() * 4 + (today.month0() / 3) as i32;
     let mut probe = *c;
     probe.eat("the");
     probe.skip_spaces();
-    let index = if let Some(i) = probe.eat_any(&[
+    // `the last quarter of 2019` is its fourth, `last quarter` the one before this.
+    let mut words = probe;
+    let index = if let Some((q, year)) = quarter_words(&mut words) {
+        probe = words;
+        year.unwrap_or(today.year()) * 4 + q as i32 - 1
+    } else if let Some(i) = probe.eat_any(&[
         "this quarter",
         "this qtr",
         "current quarter",
@@ -632,14 +637,15 @@ fn quarter(c: &mut Cursor, ctx: &Context) -> Option<Period> {
         "the next quarter",
         "previous quarter",
         "the previous quarter",
+        "last quarter",
+        "past quarter",
+        "coming quarter",
+        "upcoming quarter",
+        "following quarter",
     ]) {
-        now + [0, 0, 0, 0, 1, 1, 1, -1, -1][i]
+        now + [0, 0, 0, 0, 1, 1, 1, -1, -1, -1, -1, 1, 1, 1][i]
     } else {
-        let (q, year) = quarter_words(&mut probe)?;
-        if !(1..=4).contains(&q) {
-            return None;
-        }
-        year.unwrap_or(today.year()) * 4 + q as i32 - 1
+        return None;
     };
     let first =
         NaiveDate::from_ymd_opt(index.div_euclid(4), 3 * index.rem_euclid(4) as u32 + 1, 1)?;
@@ -652,7 +658,7 @@ fn quarter(c: &mut Cursor, ctx: &Context) -> Option<Period> {
 fn quarter_words(c: &mut Cursor) -> Option<(u32, Option<i32>)> {
     let mut probe = *c;
     let i = probe.eat_any(&[
-        "first", "1st", "second", "2nd", "third", "3rd", "fourth", "4th",
+        "first", "1st", "second", "2nd", "third", "3rd", "fourth", "4th", "last", "final",
     ])?;
     probe.skip_spaces();
     probe.eat_any(&["quarter", "qtr"])?;
@@ -668,8 +674,17 @@ fn quarter_words(c: &mut Cursor) -> Option<(u32, Option<i32>)> {
         }
         _ => None,
     };
+    let q = (i as u32 / 2 + 1).min(4);
+    // `last quarter` alone is the one before this; the year's last needs the year.
+    if q == 4 && i >= 8 && year.is_none() {
+        let mut of_year = probe;
+        of_year.eat_any_spaced(&["of", "in"])?;
+        of_year.skip_spaces();
+        of_year.eat_any(&["the year", "this year"])?;
+        probe = of_year;
+    }
     *c = probe;
-    Some((i as u32 / 2 + 1, year))
+    Some((q, year))
 }
 
 /// A day number or a counter follows (`三月三號`, `3月15`): not a whole month.

@@ -309,7 +309,10 @@ fn day_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         return None;
     }
     let last_from = probe.pos;
-    let mut last = day(&mut probe, ctx)?.ok()?;
+    let mut last = match day_of_first_month(&mut probe, first.date) {
+        Some(date) => Day::on(date),
+        None => day(&mut probe, ctx)?.ok()?,
+    };
     let last_said = &probe.text[last_from..probe.pos];
     // `Aug 10 - Nov 12, 2013`, `30th Dec to 2nd Jan 2027`: a year said at the end only
     // is the year of both (the year before for a start later in the year than the end).
@@ -363,6 +366,35 @@ fn day_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         start: When::Date(first.date),
         end: When::Date(last.date),
     })
+}
+
+/// The end of a range said as a day number only (`從一月十日到二十日`, `from March 3 to
+/// the 10th`): that day in the start's month, or the month after when it comes earlier.
+fn day_of_first_month(c: &mut Cursor, first: chrono::NaiveDate) -> Option<chrono::NaiveDate> {
+    let mut probe = *c;
+    if probe.eat("the") {
+        probe.skip_spaces();
+    }
+    let day = number(&mut probe, 2)?;
+    probe.eat_any(&["日", "號", "号", "st", "nd", "rd", "th"])?;
+    if probe.peek().is_some_and(|ch| ch.is_ascii_alphanumeric()) {
+        return None;
+    }
+    // `to 2nd Jan`, `to the 2nd of January`: the day has its own month.
+    let mut month = probe;
+    month.skip_spaces();
+    if month.eat("of") {
+        month.skip_spaces();
+    }
+    if super::ordinals::en_month_said(&mut month).is_some() {
+        return None;
+    }
+    let date = first.with_day(day).filter(|d| *d >= first).or_else(|| {
+        let next = first.checked_add_months(chrono::Months::new(1))?;
+        next.with_day(day)
+    })?;
+    *c = probe;
+    Some(date)
 }
 
 /// `from April to June`, `from April until the end of June`, `between this week and the end
