@@ -459,16 +459,18 @@ fn opens_range(c: &Cursor) -> bool {
         && b[b.len() - 4].is_ascii_digit()
 }
 
-/// `noon`, `midday`, `midnight`.
+/// `noon`, `midday`, `noonish`, `midnight`, `mid night`.
 fn fixed_word(c: &mut Cursor) -> Option<Clock> {
-    if c.eat_any(&["noon", "midday", "mid day"]).is_some() {
+    if c.eat_any(&["noon", "midday", "mid day", "noonish", "noon-ish"])
+        .is_some()
+    {
         return Some(Clock {
             hour: 12,
             minute: 0,
             fixed: true,
         });
     }
-    if c.eat("midnight") {
+    if c.eat_any(&["midnight", "mid night", "mid-night"]).is_some() {
         return Some(Clock {
             hour: 24,
             minute: 0,

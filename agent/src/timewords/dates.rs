@@ -202,10 +202,24 @@ pub(crate) fn date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
 fn english_date(c: &mut Cursor, ctx: &Context) -> Option<DateResult> {
     let mut probe = *c;
     if let Some(month) = en_month(&mut probe) {
+        // `October, 1st`: after a comma only an ordinal (`October, 15 people` is a count).
+        let comma = probe.eat(",");
         probe.skip_spaces();
         probe.eat("the");
         probe.skip_spaces();
-        let day = ordinal_day(&mut probe).or_else(|| ordinal_word_day(&mut probe))?;
+        let mut number = probe;
+        let day = match ordinal_day(&mut number) {
+            Some(day)
+                if !comma
+                    || probe.rest()[..number.pos - probe.pos]
+                        .ends_with(|ch: char| ch.is_ascii_alphabetic()) =>
+            {
+                probe = number;
+                day
+            }
+            Some(_) => return None,
+            None => ordinal_word_day(&mut probe)?,
+        };
         let year = year_suffix(&mut probe);
         *c = probe;
         return Some(build(ctx, year, month, day));

@@ -326,10 +326,11 @@ pub(crate) fn weekday<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<Day> {
             "this week",
             "next week",
             "last week",
+            "previous",
         ]) {
             Some(0 | 5) => Which::This,
             Some(1 | 6) => Which::Next,
-            Some(2 | 7) => Which::Last,
+            Some(2 | 7 | 8) => Which::Last,
             Some(_) => Which::Bare,
             None => Which::Bare,
         };

@@ -47,7 +47,8 @@ const EOD: [&str; 8] = [
 /// A deadline, or `None` when the words here do not make one.
 pub(crate) fn deadline(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     let mut probe = *c;
-    let prefixed = if probe.eat_any(&EN_PREFIXES).is_some() {
+    let prefix = probe.eat_any(&EN_PREFIXES);
+    let prefixed = if prefix.is_some() {
         probe.skip_spaces();
         probe.eat(":");
         probe.skip_spaces();
@@ -58,15 +59,27 @@ pub(crate) fn deadline(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     } else {
         false
     };
-    let (value, mut probe, is_eod) = target(probe, ctx)?;
+    let target_from = probe;
+    let (mut value, mut probe, is_eod) = target(probe, ctx)?;
+    let target_end = probe.pos;
     let mut suffix = probe;
     suffix.skip_spaces();
-    let suffixed = suffix.eat_any(&ZH_SUFFIXES).is_some();
+    let suffix_said = suffix.eat_any(&ZH_SUFFIXES);
+    let suffixed = suffix_said.is_some();
     if suffixed {
         probe = suffix;
     }
     if !(prefixed || suffixed || is_eod) {
         return None;
+    }
+    // `2013年及以前`, `on or before March 2027`: a period said with its end included is
+    // due on its last day.
+    let inclusive = matches!(suffix_said, Some(2..=5)) || prefix == Some(4);
+    if inclusive {
+        let mut p = target_from;
+        if let Some(found) = period(&mut p, ctx).filter(|_| p.pos == target_end) {
+            value = Value::Deadline(When::Date(found.last));
+        }
     }
     *c = probe;
     Some(value)

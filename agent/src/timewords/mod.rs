@@ -145,6 +145,7 @@ const START_WORDS: &[&str] = &[
     "nine",
     "no",
     "noon",
+    "noonish",
     "not",
     "nov",
     "november",
@@ -262,6 +263,8 @@ const START_WORDS: &[&str] = &[
     "week",
     "w",
     "final",
+    "year",
+    "calendar",
 ];
 
 /// Characters that can begin a Chinese time expression: day, week and month words,

@@ -21,7 +21,8 @@ pub(crate) struct Moment {
 
 /// The English words a day expression can begin with (the grammars are tried often:
 /// a word that is none of these, nor a holiday's first word, is turned away at once).
-const DAY_FIRST_WORDS: [&str; 85] = [
+const DAY_FIRST_WORDS: [&str; 86] = [
+    "previous",
     "new",
     "closest",
     "nearest",

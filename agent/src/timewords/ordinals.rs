@@ -227,7 +227,11 @@ fn month_day(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
     }
     let (day, suffix) = match c.digits(2) {
         Some((day, _)) => (day, c.eat_any(&["st", "nd", "rd", "th"]).is_some()),
-        None => (super::dates::ordinal_word_day(c)?, false),
+        // `the twenty-fourth`; `the first`, `the second` are as often places in a list.
+        None => {
+            let day = super::dates::ordinal_word_day(c)?;
+            (day, day > 10)
+        }
     };
     let mut probe = *c;
     // `20th day of next month`.
@@ -330,10 +334,16 @@ pub(crate) fn month_day_on(c: &mut Cursor, ctx: &Context, wd: Weekday) -> Option
     if probe.eat("the") {
         probe.skip_spaces();
     }
-    let (day, _) = probe.digits(2)?;
-    if probe.eat_any(&["st", "nd", "rd", "th"]).is_none() && !bare_day_number(&probe, day) {
-        return None;
-    }
+    let day = match probe.digits(2) {
+        Some((day, _)) => {
+            if probe.eat_any(&["st", "nd", "rd", "th"]).is_none() && !bare_day_number(&probe, day) {
+                return None;
+            }
+            day
+        }
+        // `Monday the twenty-fourth`.
+        None => super::dates::ordinal_word_day(&mut probe)?,
+    };
     // `Fri, 15th Feb`, `Tuesday the 19th of March`: a month follows, the date decides.
     let mut month = probe;
     month.skip_spaces();

@@ -902,10 +902,176 @@ fn numeric_month(c: &mut Cursor, _ctx: &Context) -> Option<Period> {
     })
 }
 
+/// `the year 2008`, `calendar year 2027`, `the year of 2008`: a year said with the word
+/// (a bare `2008` is as often a number).
+fn year_named(c: &mut Cursor, _ctx: &Context) -> Option<Period> {
+    if c.eat("the") {
+        c.skip_spaces();
+    }
+    if c.eat("calendar") {
+        c.skip_spaces();
+    }
+    if !c.eat("year") {
+        return None;
+    }
+    c.skip_spaces();
+    if c.eat("of") {
+        c.skip_spaces();
+    }
+    whole_year_said(c)
+}
+
+const EN_ORDINAL_MONTHS: [(&str, u32); 24] = [
+    ("first", 1),
+    ("second", 2),
+    ("third", 3),
+    ("fourth", 4),
+    ("fifth", 5),
+    ("sixth", 6),
+    ("seventh", 7),
+    ("eighth", 8),
+    ("ninth", 9),
+    ("tenth", 10),
+    ("eleventh", 11),
+    ("twelfth", 12),
+    ("1st", 1),
+    ("2nd", 2),
+    ("3rd", 3),
+    ("4th", 4),
+    ("5th", 5),
+    ("6th", 6),
+    ("7th", 7),
+    ("8th", 8),
+    ("9th", 9),
+    ("10th", 10),
+    ("11th", 11),
+    ("12th", 12),
+];
+
+/// `the third month of 2021`, `the 9th month of next year`: a month counted in a year.
+fn nth_month_of_year(c: &mut Cursor, ctx: &Context) -> Option<Period> {
+    if c.eat("the") {
+        c.skip_spaces();
+    }
+    let month = EN_ORDINAL_MONTHS[c.eat_table(&EN_ORDINAL_MONTHS)?].1;
+    c.skip_spaces();
+    c.eat("month").then_some(())?;
+    c.eat_any_spaced(&["of", "in"])?;
+    c.skip_spaces();
+    let year = year_said(c, ctx.today())?;
+    let first = NaiveDate::from_ymd_opt(year, month, 1)?;
+    Some(Period {
+        first,
+        last: month_end(first, 0)?,
+    })
+}
+
+/// `week 31`, `in week 12 of 2027`: a week numbered as ISO 8601 numbers them (Monday to
+/// Sunday, week 1 holding the year's first Thursday), this year's without a year.
+fn week_number(c: &mut Cursor, ctx: &Context) -> Option<Period> {
+    if c.eat("the") {
+        c.skip_spaces();
+    }
+    c.eat("week").then_some(())?;
+    c.skip_spaces();
+    let (n, _) = c.digits(2)?;
+    let mut year = ctx.today().year();
+    let mut p = *c;
+    if p.eat_any_spaced(&["of", "in"]).is_some() {
+        p.skip_spaces();
+        if let Some((y, 4)) = p.digits(4) {
+            year = y as i32;
+            *c = p;
+        }
+    }
+    if c.peek()
+        .is_some_and(|ch| ch.is_ascii_alphanumeric() || ":./-".contains(ch))
+    {
+        return None;
+    }
+    let first = NaiveDate::from_isoywd_opt(year, n, Weekday::Mon)?;
+    Some(Period {
+        first,
+        last: first + Days::new(6),
+    })
+}
+
+/// `2008年`, `明年第九個月`, `2021年的第一周`, `今年第三個月`: a year said with 年, alone
+/// (not before a month, a decade or a financial year: `2008年3月`, `2000年代`,
+/// `2024年度`), or the month or week (wholly inside it) counted in it.
+fn zh_year_parts(c: &mut Cursor, ctx: &Context) -> Option<Period> {
+    let today = ctx.today();
+    const YEARS: [(&str, i32); 9] = [
+        ("今年", 0),
+        ("明年", 1),
+        ("下年", 1),
+        ("出年", 1),
+        ("去年", -1),
+        ("上年", -1),
+        ("舊年", -1),
+        ("旧年", -1),
+        ("後年", 2),
+    ];
+    let (year, relative) = if let Some(i) = c.eat_table(&YEARS) {
+        (today.year() + YEARS[i].1, true)
+    } else {
+        let (y, 4) = c.digits(4)? else {
+            return None;
+        };
+        if !(1900..=2099).contains(&y) {
+            return None;
+        }
+        c.skip_spaces();
+        c.eat("年").then_some(())?;
+        (y as i32, false)
+    };
+    let mut p = *c;
+    p.eat("的");
+    if let Some(n) = zh_nth(&mut p, 2) {
+        // `zh_nth` reads the counter: `第九個` then `月`.
+        if p.eat_any(&["個月", "个月", "月"]).is_some() && (1..=12).contains(&n) {
+            let first = NaiveDate::from_ymd_opt(year, n, 1)?;
+            *c = p;
+            return Some(Period {
+                first,
+                last: month_end(first, 0)?,
+            });
+        }
+        if let Some(unit) = p.eat_any(&["週末", "周末", "週", "周", "星期", "禮拜", "礼拜"])
+        {
+            let jan = NaiveDate::from_ymd_opt(year, 1, 1)?;
+            let dec = NaiveDate::from_ymd_opt(year, 12, 1)?;
+            let found = nth_week(jan, dec, unit <= 1, n, 1)?;
+            *c = p;
+            return Some(found);
+        }
+    }
+    // The relative years alone are read with the other named periods.
+    let mut after = *c;
+    after.skip_spaces();
+    after.eat("的");
+    // `2018年之後`: from a year on, which no value here says.
+    let from_then_on = ["之後", "之后", "以後", "以后"]
+        .iter()
+        .any(|w| after.rest().starts_with(w));
+    if relative
+        || from_then_on
+        || after.peek().is_some_and(|ch| {
+            ch.is_ascii_digit()
+                || "月代度初中底尾末一二三四五六七八九十上下前後后半第最頭头".contains(ch)
+        })
+    {
+        return None;
+    }
+    year_period(year)
+}
+
 /// A named week, weekend, month or year.
 pub(crate) fn period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
-    const FIRST_WORDS: [&str; 49] = [
+    const FIRST_WORDS: [&str; 51] = [
         "w",
+        "year",
+        "calendar",
         "final",
         "bom",
         "boy",
@@ -959,12 +1125,16 @@ pub(crate) fn period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
         return None;
     }
     for form in [
+        zh_year_parts,
         part_of_period,
         fuzzy,
         week_of_month,
         zh_week_of_month,
         week_of_day,
         numeric_month,
+        year_named,
+        nth_month_of_year,
+        week_number,
     ] {
         let mut probe = *c;
         if let Some(found) = form(&mut probe, ctx) {

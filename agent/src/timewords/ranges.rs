@@ -50,7 +50,16 @@ fn end_point(c: &mut Cursor) -> Option<(Clock, bool)> {
         };
         return Some((clock, true));
     }
-    let hour = number(c, 2)?;
+    let mut probe = *c;
+    let hour = number(&mut probe, 2)?;
+    // `4點至2月3號`: a number before a date's unit is no hour.
+    if probe
+        .peek()
+        .is_some_and(|ch| "月日號号年個个天週周星禮礼".contains(ch))
+    {
+        return None;
+    }
+    *c = probe;
     (1..=12).contains(&hour).then_some((
         Clock {
             hour,
@@ -63,6 +72,9 @@ fn end_point(c: &mut Cursor) -> Option<(Clock, bool)> {
 
 /// A range of times or of days.
 pub(crate) fn range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    if let Some(found) = zh_between(c, ctx) {
+        return Some(found);
+    }
     // On a tie the days of one month win: `from the 13th to 15th July` is in July.
     longest(
         c,
@@ -76,6 +88,45 @@ pub(crate) fn range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
             period_range,
         ],
     )
+}
+
+/// `1月15號4點和2月3號9點之間`, `三月與九月之間`: two ends joined by 和 / 與 / 与 / 跟 / 同 and
+/// closed by 之間 (in one clause), read as the same range said with 至.
+fn zh_between(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    if c.peek().is_none_or(|ch| ch.is_ascii_alphabetic()) {
+        return None;
+    }
+    let rest = c.rest();
+    let (close, close_len) = ["之間", "之间", "中間", "中间"]
+        .iter()
+        .filter_map(|w| rest.find(w).map(|i| (i, w.len())))
+        .min()?;
+    let clause = &rest[..close];
+    if clause.contains(|ch: char| "，。,;；！？!?\n".contains(ch)) {
+        return None;
+    }
+    let join = clause.find(['和', '與', '与', '跟', '同'])?;
+    // The joiners and 至 are three bytes each: every position stays where it was.
+    let mut said = c.text[..c.pos + close].to_string();
+    said.replace_range(c.pos + join..c.pos + join + '和'.len_utf8(), "至");
+    let mut p = Cursor::new(&said, c.pos);
+    let found = longest(
+        &mut p,
+        ctx,
+        &[
+            time_range,
+            bounded_range,
+            day_number_range,
+            day_range,
+            moment_range,
+            period_range,
+        ],
+    )?;
+    if p.pos != said.len() {
+        return None;
+    }
+    c.pos += close + close_len;
+    Some(found)
 }
 
 pub(crate) fn opener(c: &mut Cursor) -> bool {
@@ -419,8 +470,30 @@ fn period_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         Some((period, _)) => period.last,
         None => {
             end = probe;
-            period(&mut end)?.last
+            match period(&mut end) {
+                Some(p) => p.last,
+                // `between Jan 2019 and tomorrow`, `… and now`: a period, then a day.
+                None => {
+                    end = probe;
+                    if end.eat_any(&["now", "right now"]).is_some() {
+                        ctx.today()
+                    } else {
+                        day(&mut end, ctx)?.ok()?.date
+                    }
+                }
+            }
         }
+    };
+    // `from April to June` said in June: this year's April, not next year's.
+    let said = &probe.text[start..probe.pos];
+    let first = if last < first.first && !said.contains(|ch: char| ch.is_ascii_digit()) {
+        let earlier = first.first.checked_sub_months(chrono::Months::new(12))?;
+        super::periods::Period {
+            first: earlier,
+            last: first.last,
+        }
+    } else {
+        first
     };
     if last < first.first {
         return None;
@@ -451,20 +524,36 @@ fn bare_month(c: &mut Cursor, ctx: &Context) -> Option<super::periods::Period> {
 fn moment_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     let mut probe = *c;
     let between = opener(&mut probe);
-    // In English only after `from` or `between` (a moment is read anyway where it starts).
-    if probe.pos == c.pos && c.peek().is_some_and(|ch| ch.is_ascii()) {
-        return None;
-    }
+    let opened = probe.pos > c.pos;
     // `between now and …`: this moment as the start.
+    let start_from = probe.pos;
     let start = if probe.eat_any(&["now", "right now"]).is_some() && probe.peek() != Some('\'') {
         When::DateTime(ctx.now_instant())
     } else {
         super::moment::moment(&mut probe, ctx)?.ok()?.resolve(ctx)?
     };
+    // In English only after `from` or `between` (a moment is read anyway where it starts).
+    if !opened && probe.text[start_from..probe.pos].is_ascii() {
+        return None;
+    }
     if !separator(&mut probe, between) {
         return None;
     }
-    let end = super::moment::moment(&mut probe, ctx)?.ok()?.resolve(ctx)?;
+    // `between eight o'clock and now`: this moment as the end.
+    let end = if probe.eat_any(&["now", "right now"]).is_some() && probe.peek() != Some('\'') {
+        When::DateTime(ctx.now_instant())
+    } else {
+        super::moment::moment(&mut probe, ctx)?.ok()?.resolve(ctx)?
+    };
+    // `between eight o'clock and now`: a clock ahead today was this morning's.
+    let start = match (start, end) {
+        (When::DateTime(s), When::DateTime(e))
+            if e == ctx.now_instant() && s > e && s - chrono::Duration::days(1) < e =>
+        {
+            When::DateTime(s - chrono::Duration::days(1))
+        }
+        _ => start,
+    };
     let value = match (start, end) {
         (When::DateTime(s), When::DateTime(e)) if e > s => Value::Interval {
             start: When::DateTime(s),
