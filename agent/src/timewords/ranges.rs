@@ -96,15 +96,21 @@ fn zh_between(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     if c.peek().is_none_or(|ch| ch.is_ascii_alphabetic()) {
         return None;
     }
+    // Only this clause, and not far: this is tried at every Chinese character.
     let rest = c.rest();
+    let mut near = rest.len().min(120);
+    while !rest.is_char_boundary(near) {
+        near -= 1;
+    }
+    let rest = &rest[..near];
+    let rest = &rest[..rest
+        .find(|ch: char| "，。,;；！？!?\n".contains(ch))
+        .unwrap_or(rest.len())];
     let (close, close_len) = ["之間", "之间", "中間", "中间"]
         .iter()
         .filter_map(|w| rest.find(w).map(|i| (i, w.len())))
         .min()?;
     let clause = &rest[..close];
-    if clause.contains(|ch: char| "，。,;；！？!?\n".contains(ch)) {
-        return None;
-    }
     let join = clause.find(['和', '與', '与', '跟', '同'])?;
     // The joiners and 至 are three bytes each: every position stays where it was.
     let mut said = c.text[..c.pos + close].to_string();
