@@ -289,8 +289,9 @@ const ZH_NEXT: [&str; 6] = ["下", "下個", "下个", "下一個", "下一个",
 const ZH_LAST: [&str; 4] = ["上", "上個", "上个", "上一個"];
 
 /// A weekday with or without this/next/last, in English or Chinese.
-/// A word followed by a comma and a calendar date (`Fri, Jul 18`, `Sat, 3 Dec`): there
-/// an abbreviation is a weekday, not a word (`I sat, 3 times` is no date).
+/// A word followed by a comma and a calendar date (`Fri, Jul 18`, `Sat, 3 Dec`) or by an
+/// ordinal day (`Sat 14th`): there an abbreviation is a weekday, not a word (`I sat, 3
+/// times` is no date).
 fn date_follows(c: &Cursor, ctx: &Context) -> bool {
     let mut probe = *c;
     let len = probe
@@ -301,7 +302,18 @@ fn date_follows(c: &Cursor, ctx: &Context) -> bool {
     probe.pos += len;
     probe.eat(".");
     if !probe.eat(",") {
-        return false;
+        // `Sat 14th`, `Mon the 13th`: an ordinal day of the month after it, the weekday
+        // written as a name (`I sat 14th in the race` is no date).
+        if !c.peek().is_some_and(|ch| ch.is_ascii_uppercase()) {
+            return false;
+        }
+        probe.skip_spaces();
+        if probe.eat("the") {
+            probe.skip_spaces();
+        }
+        return probe.digits(2).is_some()
+            && probe.eat_any(&["st", "nd", "rd", "th"]).is_some()
+            && !probe.peek().is_some_and(|ch| ch.is_ascii_alphanumeric());
     }
     probe.skip_spaces();
     matches!(super::dates::date(&mut probe, ctx), Some(Ok(_)))

@@ -45,6 +45,8 @@ const FIXED: &[(&str, (u32, u32))] = &[
     ("new year's eve", (12, 31)),
     ("new years eve", (12, 31)),
     ("new year’s eve", (12, 31)),
+    ("new year", (1, 1)),
+    ("new years", (1, 1)),
     ("valentine's day", (2, 14)),
     ("valentine day", (2, 14)),
     ("valentines day", (2, 14)),

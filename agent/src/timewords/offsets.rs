@@ -644,7 +644,7 @@ enum Direction {
     Last,
 }
 
-/// `now`, `right now`, `at the moment`, 而家, 依家, 宜家, 現在: this moment.
+/// `now`, `right now`, `at the moment`, `at present`, 而家, 依家, 宜家, 現在: this moment.
 fn now_word(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     // `now that we agreed` is a conjunction.
     let mut after = *c;
@@ -656,6 +656,9 @@ fn now_word(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         "right now",
         "at the moment",
         "at this moment",
+        "at present",
+        "at the present time",
+        "at the present moment",
         "此時",
         "此时",
         "而家",

@@ -36,6 +36,12 @@ const PERIODS: &[(&str, Unit)] = &[
     ("next work week", Unit::WorkWeek(1)),
     ("last working week", Unit::WorkWeek(-1)),
     ("last work week", Unit::WorkWeek(-1)),
+    ("this workweek", Unit::WorkWeek(0)),
+    ("next workweek", Unit::WorkWeek(1)),
+    ("last workweek", Unit::WorkWeek(-1)),
+    ("this calendar year", Unit::Year(0)),
+    ("next calendar year", Unit::Year(1)),
+    ("last calendar year", Unit::Year(-1)),
     ("this week", Unit::Week(0)),
     ("next week", Unit::Week(1)),
     ("the following week", Unit::Week(1)),
@@ -1068,8 +1074,9 @@ fn zh_year_parts(c: &mut Cursor, ctx: &Context) -> Option<Period> {
 
 /// A named week, weekend, month or year.
 pub(crate) fn period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
-    const FIRST_WORDS: [&str; 51] = [
+    const FIRST_WORDS: [&str; 52] = [
         "w",
+        "past",
         "year",
         "calendar",
         "final",

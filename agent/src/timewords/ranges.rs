@@ -481,7 +481,8 @@ fn period_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
                 // `between Jan 2019 and tomorrow`, `… and now`: a period, then a day.
                 None => {
                     end = probe;
-                    if end.eat_any(&["now", "right now"]).is_some() {
+                    // `from March to date`: up to today.
+                    if end.eat_any(&["now", "right now", "date"]).is_some() {
                         ctx.today()
                     } else {
                         day(&mut end, ctx)?.ok()?.date
