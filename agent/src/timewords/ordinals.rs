@@ -221,16 +221,33 @@ pub(super) fn zh_nth(c: &mut Cursor, max_digits: usize) -> Option<u32> {
 /// `the 15th`, `on the 3rd`, `20th of next month`, `the 15th of this month`: the next
 /// such day of a month, this month's while it is ahead.
 fn month_day(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
+    let after_on = ["on", "by", "until", "till"]
+        .iter()
+        .any(|w| c.word_before().eq_ignore_ascii_case(w));
     let the = c.eat("the");
     if the {
         c.skip_spaces();
     }
     let (day, suffix) = match c.digits(2) {
         Some((day, _)) => (day, c.eat_any(&["st", "nd", "rd", "th"]).is_some()),
-        // `the twenty-fourth`; `the first`, `the second` are as often places in a list.
+        // `the twenty-fourth`, `on the first`; `the first`, `the second` alone are as
+        // often places in a list.
         None => {
             let day = super::dates::ordinal_word_day(c)?;
-            (day, day > 10)
+            // `on the first floor`: a word after it that is no time's own makes it a place.
+            let next = {
+                let mut p = *c;
+                p.skip_spaces();
+                let rest = p.rest();
+                let len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+                rest[..len].to_ascii_lowercase()
+            };
+            let alone = next.is_empty()
+                || [
+                    "at", "of", "and", "or", "to", "in", "from", "until", "till", "then",
+                ]
+                .contains(&next.as_str());
+            (day, day > 10 || after_on && alone)
         }
     };
     let mut probe = *c;
