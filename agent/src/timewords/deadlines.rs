@@ -46,6 +46,67 @@ const EOD: [&str; 8] = [
 
 /// A deadline, or `None` when the words here do not make one.
 pub(crate) fn deadline(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    let mut office = *c;
+    let by_office_word = office_deadline(&mut office, ctx);
+    let mut said = *c;
+    match (said_deadline(&mut said, ctx), by_office_word) {
+        (Some(v), w) if w.is_none() || said.pos >= office.pos => {
+            *c = said;
+            Some(v)
+        }
+        (_, w) => {
+            *c = office;
+            w
+        }
+    }
+}
+
+/// `by lunch`, `before lunchtime tomorrow`, `食晏前`, `聽日午飯前`: noon of that day
+/// (today's without one); `放工前`, `下班前`, `收工前`, `聽日放工前`: the end of that
+/// working day, as `EOD`.
+fn office_deadline(c: &mut Cursor, ctx: &Context) -> Option<Value> {
+    let mut probe = *c;
+    if probe.eat_any(&["by", "before"]).is_some() {
+        probe.skip_spaces();
+        probe.eat_any(&["lunchtime", "lunch time", "lunch"])?;
+        let mut p = probe;
+        p.eat(",");
+        p.skip_spaces();
+        let date = match day(&mut p, ctx) {
+            Some(Ok(d)) => {
+                probe = p;
+                d.date
+            }
+            _ => ctx.today(),
+        };
+        *c = probe;
+        return Some(Value::Deadline(When::DateTime(ctx.instant(date, noon()))));
+    }
+    let mut p = probe;
+    let date = match day(&mut p, ctx) {
+        Some(Ok(d)) => {
+            probe = p;
+            d.date
+        }
+        _ => ctx.today(),
+    };
+    let word = probe.eat_any(&[
+        "午飯", "午饭", "食晏", "晏晝", "晏昼", "放工", "下班", "收工", "落班",
+    ])?;
+    probe.eat_any(&["之前", "以前", "前"])?;
+    *c = probe;
+    Some(Value::Deadline(if word < 5 {
+        When::DateTime(ctx.instant(date, noon()))
+    } else {
+        When::Date(date)
+    }))
+}
+
+fn noon() -> chrono::NaiveTime {
+    chrono::NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default()
+}
+
+fn said_deadline(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     let mut probe = *c;
     let prefix = probe.eat_any(&EN_PREFIXES);
     let prefixed = if prefix.is_some() {

@@ -272,7 +272,7 @@ const START_WORDS: &[&str] = &[
 const START_CHARS: &str =
     "一二兩两三四五六七八九十廿卅零〇上下个個中今从從由以傍凌半后後听聽呢周週夜大天尋寻\
     小工平年早时時明星昨晏晚最月朝本每琴礼禮这這逢隔限前日未過过而依宜現现此百去出自接\
-    國国聖圣元情勞劳萬万回七節春農农除端佛重清復复耶";
+    國国聖圣元情勞劳萬万回七節春農农除端佛重清復复耶食放收落午";
 
 /// A time word may start at a digit (not after a currency sign) or a start word that
 /// begins a word, or at a CJK start character that does not follow 第 (`第三季` is a
