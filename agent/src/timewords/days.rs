@@ -261,7 +261,7 @@ pub(crate) fn zh_weekday(c: &mut Cursor) -> Option<Weekday> {
     Some(wd)
 }
 
-const ZH_THIS: [&str; 12] = [
+pub(crate) const ZH_THIS: [&str; 12] = [
     "本",
     "這",
     "这",
@@ -285,7 +285,7 @@ pub(crate) const ZH_THIS_MONTH: [&str; 7] = [
     "這個月",
     "这个月",
 ];
-const ZH_NEXT: [&str; 6] = ["下", "下個", "下个", "下一個", "下一个", "下一"];
+pub(crate) const ZH_NEXT: [&str; 6] = ["下", "下個", "下个", "下一個", "下一个", "下一"];
 const ZH_LAST: [&str; 4] = ["上", "上個", "上个", "上一個"];
 
 /// A weekday with or without this/next/last, in English or Chinese.
@@ -489,7 +489,15 @@ pub(crate) fn week_end_day(c: &mut Cursor, ctx: &Context) -> Option<Day> {
             super::periods::week_said(&mut probe)?
         }
     } else {
-        [0, 1][probe.eat_any(&["週尾", "周尾", "下週尾", "下周尾"])? / 2]
+        // `週尾`, `呢個禮拜尾`, `下個星期尾`: this week's end, or next week's.
+        let weeks = if probe.eat_any(&ZH_NEXT).is_some() {
+            1
+        } else {
+            probe.eat_any(&ZH_THIS);
+            0
+        };
+        probe.eat_any(&["週尾", "周尾", "禮拜尾", "礼拜尾", "星期尾"])?;
+        weeks
     };
     *c = probe;
     let monday = week_start(ctx.today()).checked_add_signed(chrono::Duration::weeks(weeks))?;

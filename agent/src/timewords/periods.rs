@@ -206,18 +206,21 @@ pub(crate) fn end_of<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<(Period, N
         return None;
     }
     match c.peek() {
-        // Digits only before 月 (`3月底`).
+        // Digits only before 月 or 年 (`3月底`, `2027年底`).
         Some(ch)
             if ch.is_ascii_digit()
                 && !c
                     .rest()
                     .trim_start_matches(|ch: char| ch.is_ascii_digit())
-                    .starts_with('月') =>
+                    .starts_with(['月', '年']) =>
         {
             return None;
         }
-        // `月尾`, `週尾`, `下個月尾`, `本月底`, `呢個月尾`, `十二月尾`.
-        Some(ch) if !ch.is_ascii() && !"月週周下本今這这呢一二三四五六七八九十".contains(ch) =>
+        // `月尾`, `週尾`, `下個月尾`, `本月底`, `呢個月尾`, `十二月尾`, `禮拜尾`, `年底`,
+        // `明年年尾`.
+        Some(ch)
+            if !ch.is_ascii()
+                && !"月週周下本今這这呢一二三四五六七八九十禮礼星年明出去舊旧".contains(ch) =>
         {
             return None;
         }
@@ -253,6 +256,10 @@ pub(crate) fn end_of<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<(Period, N
         consider(probe, month_last_third(d.date));
     }
     let mut probe = *c;
+    if let Some(year) = zh_year_end(&mut probe, today) {
+        consider(probe, year_end(year));
+    }
+    let mut probe = *c;
     if probe.eat_any(&["the end of", "end of"]).is_some() {
         // `end of April`, `the end of March 2027`.
         let mut named = *c;
@@ -268,6 +275,79 @@ pub(crate) fn end_of<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<(Period, N
     let (end, found) = best?;
     *c = end;
     Some(found)
+}
+
+/// A year said before 年 or alone: `今年`, `明年`, `2027年`; its number.
+fn zh_year_prefix(c: &mut Cursor, today: NaiveDate) -> Option<i32> {
+    const YEARS: [(&str, i32); 8] = [
+        ("今年", 0),
+        ("明年", 1),
+        ("出年", 1),
+        ("下年", 1),
+        ("去年", -1),
+        ("舊年", -1),
+        ("旧年", -1),
+        ("上年", -1),
+    ];
+    if let Some(i) = c.eat_table(&YEARS) {
+        return Some(today.year() + YEARS[i].1);
+    }
+    let mut p = *c;
+    let (y, 4) = p.digits(4)? else {
+        return None;
+    };
+    if !(1900..=2099).contains(&y) || !p.eat("年") {
+        return None;
+    }
+    *c = p;
+    Some(y as i32)
+}
+
+/// `年底`, `年尾`, `今年年底`, `今年底`, `明年年尾`, `2027年底`: the end of that year (this
+/// year's without one).
+fn zh_year_end(c: &mut Cursor, today: NaiveDate) -> Option<i32> {
+    let mut probe = *c;
+    let year = zh_year_prefix(&mut probe, today);
+    let ends = if year.is_some() {
+        &["年底", "年尾", "底", "尾"][..]
+    } else {
+        &["年底", "年尾"][..]
+    };
+    probe.eat_any(ends)?;
+    *c = probe;
+    Some(year.unwrap_or(today.year()))
+}
+
+/// `年初`, `明年年初`, `今年初`: the beginning of a year (its first quarter); `年中`,
+/// `明年年中`: its middle third (May to August). Without a year, the next one not yet
+/// over.
+fn zh_year_part(c: &mut Cursor, today: NaiveDate) -> Option<Period> {
+    let mut probe = *c;
+    let year = zh_year_prefix(&mut probe, today);
+    let parts = if year.is_some() {
+        &["年初", "年中", "初", "中"][..]
+    } else {
+        &["年初", "年中"][..]
+    };
+    let i = probe.eat_any(parts)?;
+    let part = |year: i32| {
+        if i % 2 == 0 {
+            first_quarter(year)
+        } else {
+            Some(Period {
+                first: NaiveDate::from_ymd_opt(year, 5, 1)?,
+                last: NaiveDate::from_ymd_opt(year, 8, 31)?,
+            })
+        }
+    };
+    *c = probe;
+    match year {
+        Some(year) => part(year),
+        // Without a year, the next one not yet over (`年初` said in November is January's).
+        None => part(today.year())
+            .filter(|p| p.last >= today)
+            .or_else(|| part(today.year() + 1)),
+    }
 }
 
 /// Friday to Sunday of the week of `friday`.
@@ -374,6 +454,73 @@ fn fuzzy(c: &mut Cursor, ctx: &Context) -> Option<Period> {
         if let Some(year) = year_said(&mut probe, today) {
             *c = probe;
             return first_quarter(year);
+        }
+    }
+    // `下個禮拜頭`, `週頭`, `下週初`: the beginning of this week or the next (Monday to
+    // Wednesday).
+    let mut probe = *c;
+    let weeks = if probe.eat_any(&super::days::ZH_NEXT).is_some() {
+        1
+    } else {
+        probe.eat_any(&super::days::ZH_THIS);
+        0
+    };
+    if probe
+        .eat_any(&[
+            "週頭",
+            "周頭",
+            "周头",
+            "禮拜頭",
+            "礼拜头",
+            "星期頭",
+            "星期头",
+            "週初",
+            "周初",
+        ])
+        .is_some()
+    {
+        let monday = week_start(today).checked_add_signed(chrono::Duration::weeks(weeks))?;
+        *c = probe;
+        return Some(Period {
+            first: monday,
+            last: monday + Days::new(2),
+        });
+    }
+    let mut probe = *c;
+    if let Some(found) = zh_year_part(&mut probe, today) {
+        *c = probe;
+        return Some(found);
+    }
+    // `early next week` (Monday to Wednesday), `mid next week` (Tuesday to Thursday),
+    // `late this week` (Friday to Sunday); `early next month`, `mid this month`, `late
+    // next month` (its thirds).
+    let mut probe = *c;
+    if let Some(third) = probe.eat_any(&["early", "mid", "late"]) {
+        probe.skip_spaces();
+        if let Some(weeks) = week_said(&mut probe) {
+            let monday = week_start(today).checked_add_signed(chrono::Duration::weeks(weeks))?;
+            let (from, to) = [(0, 2), (1, 3), (4, 6)][third];
+            *c = probe;
+            return Some(Period {
+                first: monday + Days::new(from),
+                last: monday + Days::new(to),
+            });
+        }
+        if let Some(i) = probe.eat_any(&["this month", "next month", "last month"]) {
+            let first_of = match i {
+                0 => month_start(today, 0)?,
+                1 => month_start(today, 1)?,
+                _ => today
+                    .with_day(1)?
+                    .checked_sub_months(chrono::Months::new(1))?,
+            };
+            let (first, last) = match third {
+                0 => (first_of, first_of + Days::new(9)),
+                1 => (first_of + Days::new(10), first_of + Days::new(19)),
+                _ => (first_of + Days::new(20), month_end(first_of, 0)?),
+            };
+            *c = probe;
+            return Some(Period { first, last });
         }
     }
     // `BOY`, `the BOY`: the beginning of this year (written in capitals).
