@@ -210,11 +210,16 @@ fn clock_follows(c: &Cursor) -> bool {
     super::moment::clock_after(&mut p).is_some()
 }
 
-/// `Mon-Fri`, `Tue–Thu`: two abbreviations joined by a dash read as weekdays (at either
-/// end of the dash).
+/// `Mon-Fri`, `Tue–Thu`, `Mon to Fri`: two abbreviations joined by a dash or `to` read as
+/// weekdays (at either end).
 fn abbreviated_range(c: &Cursor) -> bool {
     let before = c.text[..c.pos].trim_end_matches(' ');
-    if let Some(head) = before.strip_suffix(['-', '–']) {
+    let joined = before.strip_suffix(['-', '–']).or_else(|| {
+        let cut = before.len().checked_sub(3)?;
+        (before.is_char_boundary(cut) && before[cut..].eq_ignore_ascii_case(" to"))
+            .then(|| &before[..cut])
+    });
+    if let Some(head) = joined {
         let word = Cursor::new(c.text, head.trim_end_matches(' ').len()).word_before();
         return EN_ABBREVIATIONS
             .iter()
@@ -225,7 +230,7 @@ fn abbreviated_range(c: &Cursor) -> bool {
         return false;
     }
     p.skip_spaces();
-    if !(p.eat("-") || p.eat("–")) {
+    if !(p.eat("-") || p.eat("–") || p.eat("to")) {
         return false;
     }
     p.skip_spaces();

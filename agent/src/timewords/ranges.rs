@@ -366,7 +366,9 @@ fn day_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         return None;
     }
     let last_from = probe.pos;
-    let mut last = match day_of_first_month(&mut probe, first.date) {
+    let mut last = match day_of_first_month(&mut probe, first.date)
+        .or_else(|| weekday_of_first_week(&mut probe, first_said, first.date))
+    {
         Some(date) => Day::on(date),
         None => day(&mut probe, ctx)?.ok()?,
     };
@@ -450,6 +452,33 @@ fn day_of_first_month(c: &mut Cursor, first: chrono::NaiveDate) -> Option<chrono
         let next = first.checked_add_months(chrono::Months::new(1))?;
         next.with_day(day)
     })?;
+    *c = probe;
+    Some(date)
+}
+
+/// `星期一至五`, `禮拜二到四`: after a Chinese weekday, the end said by its day character
+/// only is that day of the same week.
+fn weekday_of_first_week(
+    c: &mut Cursor,
+    first_said: &str,
+    first: chrono::NaiveDate,
+) -> Option<chrono::NaiveDate> {
+    let week_word = super::days::ZH_WEEK_WORDS.iter().any(|w| {
+        first_said
+            .trim_start_matches(['從', '从', '由'])
+            .contains(w)
+    });
+    if !week_word {
+        return None;
+    }
+    let mut probe = *c;
+    let wd = super::days::zh_weekday_char(&mut probe)?;
+    let monday = first - chrono::Days::new(u64::from(first.weekday().num_days_from_monday()));
+    let mut date = monday + chrono::Days::new(u64::from(wd.num_days_from_monday()));
+    // `星期五至一`: the Monday after.
+    if date < first {
+        date = date + chrono::Days::new(7);
+    }
     *c = probe;
     Some(date)
 }
