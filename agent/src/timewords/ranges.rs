@@ -103,14 +103,15 @@ fn zh_between(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         near -= 1;
     }
     let rest = &rest[..near];
-    let rest = &rest[..rest
-        .find(|ch: char| "，。,;；！？!?\n".contains(ch))
-        .unwrap_or(rest.len())];
-    let (close, close_len) = ["之間", "之间", "中間", "中间"]
-        .iter()
-        .filter_map(|w| rest.find(w).map(|i| (i, w.len())))
-        .min()?;
+    let close = rest.find(['間', '间'])?.checked_sub('之'.len_utf8())?;
+    if !rest[close..].starts_with(['之', '中']) {
+        return None;
+    }
+    let close_len = 2 * '間'.len_utf8();
     let clause = &rest[..close];
+    if clause.contains(|ch: char| "，。,;；！？!?\n".contains(ch)) {
+        return None;
+    }
     let join = clause.find(['和', '與', '与', '跟', '同'])?;
     // The joiners and 至 are three bytes each: every position stays where it was.
     let mut said = c.text[..c.pos + close].to_string();
