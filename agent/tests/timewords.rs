@@ -161,6 +161,24 @@ fn odd_input_never_panics_and_spans_stay_on_char_boundaries() {
         "下午下午下午",
         "聽日聽日聽日",
         "3pm3pm3pm",
+        "三a間房",
+        "一 B間",
+        "和之間",
+        "之間",
+        "兩點和之間",
+        "29號號",
+        "年底底",
+        "禮拜一至",
+        "星期一至八",
+        "between the 21st and",
+        "week 99",
+        "week 0",
+        "the 13th month of 2027",
+        "2099年的第99週",
+        "明年第13個月",
+        "from March to",
+        "on the first of",
+        "by lunch lunch",
     ];
     let mut text = String::new();
     for s in samples {
@@ -169,6 +187,27 @@ fn odd_input_never_panics_and_spans_stay_on_char_boundaries() {
         }
         text.push_str(s);
         text.push(' ');
+    }
+    // Fragments of the grammars joined in many orders (a fixed linear congruential
+    // sequence picks them): no panic, spans on character boundaries.
+    let fragments = [
+        "之間", "和", "同", "間", "a", "一", " ", "至", "到", "號", "日", "年", "底", "頭", "尾",
+        "禮拜", "星期", "五", "29", "2027", "月", "第", "個", "前", "the ", "21st", "and ", "to ",
+        "week ", "of ", "lunch", "by ", "放工", "from ", "now", "Mon", "Sat ", "14th", "quarter",
+        "last ", "past ", "3", "pm", ":", "/", "-", "é",
+    ];
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    for _ in 0..400 {
+        let mut text = String::new();
+        for _ in 0..8 {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            text.push_str(fragments[(state >> 33) as usize % fragments.len()]);
+        }
+        for span in run("2026-11-25T10:00:00+08:00", "Asia/Hong_Kong", &text) {
+            assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
+        }
     }
     // Every prefix of a long mixed text, cut at any character.
     let mixed =

@@ -104,7 +104,8 @@ fn zh_between(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     }
     let rest = &rest[..near];
     let close = rest.find(['間', '间'])?.checked_sub('之'.len_utf8())?;
-    if !rest[close..].starts_with(['之', '中']) {
+    // `一a間`: the three bytes before 間 may end inside another character.
+    if !rest.is_char_boundary(close) || !rest[close..].starts_with(['之', '中']) {
         return None;
     }
     let close_len = 2 * '間'.len_utf8();
