@@ -1,13 +1,15 @@
 //! Deadlines: `by Friday`, `before December 15`, `禮拜四之前`, `下週一前`, `最遲聽日`,
 //! `end of day tomorrow`, `EOD Friday`, `by 5pm`.
 
+use chrono::Datelike;
+
 use super::context::Context;
 use super::cursor::Cursor;
 use super::moment::{day, moment};
 use super::periods::{end_of, period};
 use super::span::{Value, When};
 
-const EN_PREFIXES: [&str; 13] = [
+const EN_PREFIXES: [&str; 14] = [
     "by",
     "before",
     "no later than",
@@ -21,9 +23,10 @@ const EN_PREFIXES: [&str; 13] = [
     "due on",
     "latest by",
     "deadline",
+    "within",
 ];
 const ZH_PREFIXES: [&str; 4] = ["最遲", "最迟", "最晚", "限"];
-const ZH_SUFFIXES: [&str; 8] = [
+const ZH_SUFFIXES: [&str; 14] = [
     "之前",
     "以前",
     "或之前",
@@ -32,6 +35,12 @@ const ZH_SUFFIXES: [&str; 8] = [
     "及以前",
     "前",
     "為止",
+    "之內",
+    "之内",
+    "以內",
+    "以内",
+    "內",
+    "内",
 ];
 const EOD: [&str; 8] = [
     "end of day",
@@ -136,10 +145,20 @@ fn said_deadline(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     // `2013年及以前`, `on or before March 2027`: a period said with its end included is
     // due on its last day.
     let inclusive = matches!(suffix_said, Some(2..=5)) || prefix == Some(4);
-    if inclusive {
+    // `within this week`, `今個禮拜內`, `呢個月之內`: by the end of that period (a
+    // week's working end, its Friday, as `by the end of the week`).
+    let within = matches!(suffix_said, Some(8..)) || prefix == Some(13);
+    if inclusive || within {
         let mut p = target_from;
         if let Some(found) = period(&mut p, ctx).filter(|_| p.pos == target_end) {
-            value = Value::Deadline(When::Date(found.last));
+            let whole_week = found.first.weekday() == chrono::Weekday::Mon
+                && (found.last - found.first).num_days() == 6;
+            let day = if within && whole_week {
+                found.first + chrono::Days::new(4)
+            } else {
+                found.last
+            };
+            value = Value::Deadline(When::Date(day));
         }
     }
     *c = probe;
