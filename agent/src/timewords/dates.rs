@@ -471,11 +471,7 @@ fn month_of_suffixed_days(c: Cursor, ctx: &Context) -> Option<(NaiveDate, usize)
         let date = NaiveDate::from_ymd_opt(month.year(), month.month(), first)?;
         return Some((date, of.pos));
     }
-    let today = ctx.today();
-    let date = (0..12).find_map(|n| {
-        let first_of = month_start(today, n)?;
-        NaiveDate::from_ymd_opt(first_of.year(), first_of.month(), first).filter(|d| *d >= today)
-    })?;
+    let date = super::ordinals::next_day_of_month(ctx.today(), first)?;
     Some((date, p.pos))
 }
 

@@ -505,7 +505,7 @@ pub(crate) fn week_end_day(c: &mut Cursor, ctx: &Context) -> Option<Day> {
         weeks
     };
     *c = probe;
-    let monday = week_start(ctx.today()).checked_add_signed(chrono::Duration::weeks(weeks))?;
+    let monday = super::periods::monday_of_week(ctx.today(), weeks)?;
     let friday = in_week(monday, Weekday::Fri);
     Some(Day::on(friday))
 }

@@ -78,27 +78,11 @@ fn office_deadline(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     if probe.eat_any(&["by", "before"]).is_some() {
         probe.skip_spaces();
         probe.eat_any(&["lunchtime", "lunch time", "lunch"])?;
-        let mut p = probe;
-        p.eat(",");
-        p.skip_spaces();
-        let date = match day(&mut p, ctx) {
-            Some(Ok(d)) => {
-                probe = p;
-                d.date
-            }
-            _ => ctx.today(),
-        };
+        let date = day_or_today(&mut probe, ctx, &[]);
         *c = probe;
         return Some(Value::Deadline(When::DateTime(ctx.instant(date, noon()))));
     }
-    let mut p = probe;
-    let date = match day(&mut p, ctx) {
-        Some(Ok(d)) => {
-            probe = p;
-            d.date
-        }
-        _ => ctx.today(),
-    };
+    let date = day_or_today(&mut probe, ctx, &[]);
     let word = probe.eat_any(&[
         "午飯", "午饭", "食晏", "晏晝", "晏昼", "放工", "下班", "收工", "落班",
     ])?;
@@ -109,6 +93,24 @@ fn office_deadline(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     } else {
         When::Date(date)
     }))
+}
+
+/// The day said here, after a comma and any of `lead` (`EOD, on Friday`), the cursor
+/// moved past it; else today, the cursor left where it was.
+fn day_or_today(c: &mut Cursor, ctx: &Context, lead: &[&str]) -> chrono::NaiveDate {
+    let mut p = *c;
+    p.eat(",");
+    p.skip_spaces();
+    if p.eat_any(lead).is_some() {
+        p.skip_spaces();
+    }
+    match day(&mut p, ctx) {
+        Some(Ok(d)) => {
+            *c = p;
+            d.date
+        }
+        _ => ctx.today(),
+    }
 }
 
 fn noon() -> chrono::NaiveTime {
@@ -206,19 +208,7 @@ fn target<'a>(start: Cursor<'a>, ctx: &Context) -> Option<(Value, Cursor<'a>, bo
 fn end_of_day(c: &mut Cursor, ctx: &Context) -> Option<When> {
     let mut probe = *c;
     if probe.eat_any(&EOD).is_some() {
-        let mut p = probe;
-        p.eat(",");
-        p.skip_spaces();
-        if p.eat("on") {
-            p.skip_spaces();
-        }
-        let date = match day(&mut p, ctx) {
-            Some(Ok(d)) => {
-                probe = p;
-                d.date
-            }
-            _ => ctx.today(),
-        };
+        let date = day_or_today(&mut probe, ctx, &["on"]);
         *c = probe;
         return Some(When::Date(date));
     }

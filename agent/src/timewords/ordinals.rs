@@ -281,6 +281,11 @@ fn month_day(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
         let first = month_start_from(today, n)?;
         return NaiveDate::from_ymd_opt(first.year(), first.month(), day);
     }
+    next_day_of_month(today, day)
+}
+
+/// The next day `day` of a month on or after `today`: this month's while it is ahead.
+pub(super) fn next_day_of_month(today: NaiveDate, day: u32) -> Option<NaiveDate> {
     (0..12).find_map(|n| {
         let first = month_start(today, n)?;
         NaiveDate::from_ymd_opt(first.year(), first.month(), day).filter(|d| *d >= today)
@@ -334,11 +339,7 @@ fn zh_month_day(c: &mut Cursor, ctx: &Context) -> Option<NaiveDate> {
     if !(1..=31).contains(&day) {
         return None;
     }
-    let today = ctx.today();
-    let date = (0..12).find_map(|n| {
-        let first = month_start(today, n)?;
-        NaiveDate::from_ymd_opt(first.year(), first.month(), day).filter(|d| *d >= today)
-    })?;
+    let date = next_day_of_month(ctx.today(), day)?;
     *c = probe;
     Some(date)
 }

@@ -277,20 +277,22 @@ pub(crate) fn end_of<'a>(c: &mut Cursor<'a>, ctx: &Context) -> Option<(Period, N
     Some(found)
 }
 
+/// Chinese years said relative to this one.
+const ZH_YEARS: [(&str, i32); 8] = [
+    ("今年", 0),
+    ("明年", 1),
+    ("出年", 1),
+    ("下年", 1),
+    ("去年", -1),
+    ("舊年", -1),
+    ("旧年", -1),
+    ("上年", -1),
+];
+
 /// A year said before 年 or alone: `今年`, `明年`, `2027年`; its number.
 fn zh_year_prefix(c: &mut Cursor, today: NaiveDate) -> Option<i32> {
-    const YEARS: [(&str, i32); 8] = [
-        ("今年", 0),
-        ("明年", 1),
-        ("出年", 1),
-        ("下年", 1),
-        ("去年", -1),
-        ("舊年", -1),
-        ("旧年", -1),
-        ("上年", -1),
-    ];
-    if let Some(i) = c.eat_table(&YEARS) {
-        return Some(today.year() + YEARS[i].1);
+    if let Some(i) = c.eat_table(&ZH_YEARS) {
+        return Some(today.year() + ZH_YEARS[i].1);
     }
     let mut p = *c;
     let (y, 4) = p.digits(4)? else {
@@ -384,6 +386,20 @@ fn year_end(year: i32) -> Option<(Period, NaiveDate)> {
     ))
 }
 
+/// The Monday of the week `weeks` from the one holding `today`.
+pub(crate) fn monday_of_week(today: NaiveDate, weeks: i64) -> Option<NaiveDate> {
+    week_start(today).checked_add_signed(chrono::Duration::weeks(weeks))
+}
+
+/// The beginning of the week `weeks` from this one: Monday to Wednesday.
+fn week_beginning(today: NaiveDate, weeks: i64) -> Option<Period> {
+    let monday = monday_of_week(today, weeks)?;
+    Some(Period {
+        first: monday,
+        last: monday + Days::new(2),
+    })
+}
+
 /// A week said relative to this one (`last week` -1, `the coming week` 1), in weeks.
 pub(crate) fn week_said(c: &mut Cursor) -> Option<i64> {
     const WEEKS: [(&str, i64); 13] = [
@@ -436,12 +452,8 @@ fn fuzzy(c: &mut Cursor, ctx: &Context) -> Option<Period> {
         probe.skip_spaces();
         skip_hedge(&mut probe);
         if let Some(weeks) = week_said(&mut probe) {
-            let monday = week_start(today).checked_add_signed(chrono::Duration::weeks(weeks))?;
             *c = probe;
-            return Some(Period {
-                first: monday,
-                last: monday + Days::new(2),
-            });
+            return week_beginning(today, weeks);
         }
         if let Some(i) = probe.eat_any(&["this month", "the month", "next month", "month"]) {
             let first = month_start(today, if i == 2 { 1 } else { 0 })?;
@@ -479,12 +491,8 @@ fn fuzzy(c: &mut Cursor, ctx: &Context) -> Option<Period> {
         ])
         .is_some()
     {
-        let monday = week_start(today).checked_add_signed(chrono::Duration::weeks(weeks))?;
         *c = probe;
-        return Some(Period {
-            first: monday,
-            last: monday + Days::new(2),
-        });
+        return week_beginning(today, weeks);
     }
     let mut probe = *c;
     if let Some(found) = zh_year_part(&mut probe, today) {
@@ -498,7 +506,7 @@ fn fuzzy(c: &mut Cursor, ctx: &Context) -> Option<Period> {
     if let Some(third) = probe.eat_any(&["early", "mid", "late"]) {
         probe.skip_spaces();
         if let Some(weeks) = week_said(&mut probe) {
-            let monday = week_start(today).checked_add_signed(chrono::Duration::weeks(weeks))?;
+            let monday = monday_of_week(today, weeks)?;
             let (from, to) = [(0, 2), (1, 3), (4, 6)][third];
             *c = probe;
             return Some(Period {
@@ -1074,49 +1082,35 @@ fn year_named(c: &mut Cursor, _ctx: &Context) -> Option<Period> {
     whole_year_said(c)
 }
 
-const EN_ORDINAL_MONTHS: [(&str, u32); 24] = [
-    ("first", 1),
-    ("second", 2),
-    ("third", 3),
-    ("fourth", 4),
-    ("fifth", 5),
-    ("sixth", 6),
-    ("seventh", 7),
-    ("eighth", 8),
-    ("ninth", 9),
-    ("tenth", 10),
-    ("eleventh", 11),
-    ("twelfth", 12),
-    ("1st", 1),
-    ("2nd", 2),
-    ("3rd", 3),
-    ("4th", 4),
-    ("5th", 5),
-    ("6th", 6),
-    ("7th", 7),
-    ("8th", 8),
-    ("9th", 9),
-    ("10th", 10),
-    ("11th", 11),
-    ("12th", 12),
-];
-
 /// `the third month of 2021`, `the 9th month of next year`: a month counted in a year.
 fn nth_month_of_year(c: &mut Cursor, ctx: &Context) -> Option<Period> {
     if c.eat("the") {
         c.skip_spaces();
     }
-    let month = EN_ORDINAL_MONTHS[c.eat_table(&EN_ORDINAL_MONTHS)?].1;
+    // `third` or `3rd` (with the suffix its number takes), up to `twelfth`.
+    let month = match c.digits(2) {
+        // No leading zero: `03rd` is no ordinal.
+        Some((n, len)) if len == 1 || n >= 10 => {
+            let suffix = match n {
+                1 => "st",
+                2 => "nd",
+                3 => "rd",
+                _ => "th",
+            };
+            c.eat(suffix).then_some(n)?
+        }
+        Some(_) => return None,
+        None => super::dates::ordinal_word_day(c)?,
+    };
+    if !(1..=12).contains(&month) {
+        return None;
+    }
     c.skip_spaces();
     c.eat("month").then_some(())?;
     c.eat_any_spaced(&["of", "in"])?;
     c.skip_spaces();
-    let year = year_said(c, ctx.today())?;
-    let first = NaiveDate::from_ymd_opt(year, month, 1)?;
-    Some(Period {
-        first,
-        last: month_end(first, 0)?,
-    })
+    let today = ctx.today();
+    whole_month(Some(year_said(c, today)?), month, today)
 }
 
 /// `week 31`, `in week 12 of 2027`: a week numbered as ISO 8601 numbers them (Monday to
@@ -1154,19 +1148,12 @@ fn week_number(c: &mut Cursor, ctx: &Context) -> Option<Period> {
 /// `2024年度`), or the month or week (wholly inside it) counted in it.
 fn zh_year_parts(c: &mut Cursor, ctx: &Context) -> Option<Period> {
     let today = ctx.today();
-    const YEARS: [(&str, i32); 9] = [
-        ("今年", 0),
-        ("明年", 1),
-        ("下年", 1),
-        ("出年", 1),
-        ("去年", -1),
-        ("上年", -1),
-        ("舊年", -1),
-        ("旧年", -1),
-        ("後年", 2),
-    ];
-    let (year, relative) = if let Some(i) = c.eat_table(&YEARS) {
-        (today.year() + YEARS[i].1, true)
+    let relative = c
+        .eat_table(&ZH_YEARS)
+        .map(|i| ZH_YEARS[i].1)
+        .or_else(|| c.eat("後年").then_some(2));
+    let (year, relative) = if let Some(n) = relative {
+        (today.year() + n, true)
     } else {
         let (y, 4) = c.digits(4)? else {
             return None;
@@ -1183,12 +1170,8 @@ fn zh_year_parts(c: &mut Cursor, ctx: &Context) -> Option<Period> {
     if let Some(n) = zh_nth(&mut p, 2) {
         // `zh_nth` reads the counter: `第九個` then `月`.
         if p.eat_any(&["個月", "个月", "月"]).is_some() && (1..=12).contains(&n) {
-            let first = NaiveDate::from_ymd_opt(year, n, 1)?;
             *c = p;
-            return Some(Period {
-                first,
-                last: month_end(first, 0)?,
-            });
+            return whole_month(Some(year), n, today);
         }
         if let Some(unit) = p.eat_any(&["週末", "周末", "週", "周", "星期", "禮拜", "礼拜"])
         {
@@ -1374,7 +1357,7 @@ fn unit_period(unit: Unit, today: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
             (monday, monday + Days::new(6))
         }
         Unit::WorkWeek(n) => {
-            let monday = week_start(today).checked_add_signed(chrono::Duration::weeks(n))?;
+            let monday = monday_of_week(today, n)?;
             (monday, monday + Days::new(4))
         }
         Unit::LastMonth => {

@@ -75,20 +75,19 @@ pub(crate) fn range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     if let Some(found) = zh_between(c, ctx) {
         return Some(found);
     }
-    // On a tie the days of one month win: `from the 13th to 15th July` is in July.
-    longest(
-        c,
-        ctx,
-        &[
-            time_range,
-            bounded_range,
-            day_number_range,
-            day_range,
-            moment_range,
-            period_range,
-        ],
-    )
+    longest(c, ctx, &RANGE_FORMS)
 }
+
+/// The forms of a range, in the order that breaks ties: the days of one month win
+/// (`from the 13th to 15th July` is in July).
+const RANGE_FORMS: [fn(&mut Cursor, &Context) -> Option<Value>; 6] = [
+    time_range,
+    bounded_range,
+    day_number_range,
+    day_range,
+    moment_range,
+    period_range,
+];
 
 /// `1月15號4點和2月3號9點之間`, `三月與九月之間`: two ends joined by 和 / 與 / 与 / 跟 / 同 and
 /// closed by 之間 (in one clause), read as the same range said with 至.
@@ -118,18 +117,7 @@ fn zh_between(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     let mut said = c.text[..c.pos + close].to_string();
     said.replace_range(c.pos + join..c.pos + join + '和'.len_utf8(), "至");
     let mut p = Cursor::new(&said, c.pos);
-    let found = longest(
-        &mut p,
-        ctx,
-        &[
-            time_range,
-            bounded_range,
-            day_number_range,
-            day_range,
-            moment_range,
-            period_range,
-        ],
-    )?;
+    let found = longest(&mut p, ctx, &RANGE_FORMS)?;
     if p.pos != said.len() {
         return None;
     }
@@ -475,7 +463,7 @@ fn weekday_of_first_week(
     }
     let mut probe = *c;
     let wd = super::days::zh_weekday_char(&mut probe)?;
-    let monday = first - chrono::Days::new(u64::from(first.weekday().num_days_from_monday()));
+    let monday = super::context::week_start(first);
     let mut date = monday + chrono::Days::new(u64::from(wd.num_days_from_monday()));
     // `星期五至一`: the Monday after.
     if date < first {
