@@ -6,7 +6,8 @@
 //! per (row, KV head) over all the row's keys; decoding (one row) also splits the keys
 //! into ranges, whose partial softmax sums are merged after (as flash-decoding does), so
 //! both threads share even a single KV head and each byte of the cache is read once.
-//! Tasks are shared out over the kernels' thread pool.
+//! Tasks are shared out over the kernels' thread pool. On AVX-512 machines prefill runs in
+//! blocks of rows instead ([`super::prefill_attention`]).
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -43,7 +44,8 @@ thread_local! {
 /// `out` (rows of `n_head · head_dim`) = attention of the `seq` query rows `q` (same
 /// layout, already rotated), at positions `pos..pos + seq`, over the keys and values
 /// `k`, `v` (f16, laid out as `layout` says) of positions `0..pos + seq`.
-/// `partial` is scratch space for decoding's split key ranges.
+/// `partial` is scratch space: decoding's split key ranges, or prefill's transposed keys
+/// on AVX-512 machines ([`super::prefill_attention`]).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn attention(
     heads: Heads,
@@ -66,6 +68,10 @@ pub(crate) fn attention(
     assert!(q.len() >= seq * q_dim && out.len() >= seq * q_dim);
     let end = (pos + seq - 1) * layout.row + (n_kv_head - 1) * layout.head + hd;
     assert!(k.len() >= end && v.len() >= end);
+    #[cfg(target_arch = "x86_64")]
+    if super::prefill_attention::applies(hd, seq) {
+        return super::prefill_attention::attention(heads, q, k, v, layout, pos, seq, out, partial);
+    }
     let pool = pool::global();
     let parallel = seq * (pos + seq) * n_head * hd >= PARALLEL_MIN && pool.threads() > 1;
     // Key ranges per row: several only when decoding, enough for 4 tasks per thread.
@@ -471,7 +477,7 @@ pub(crate) mod x86 {
     /// # Safety
     /// `s` points to `n` floats; the CPU has AVX2 and FMA.
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn softmax(s: *mut f32, n: usize) -> (f32, f32) {
+    pub(crate) unsafe fn softmax(s: *mut f32, n: usize) -> (f32, f32) {
         // SAFETY: all reads and writes lie in s[..n].
         unsafe {
             let mut m = _mm256_set1_ps(f32::NEG_INFINITY);
@@ -665,6 +671,54 @@ mod tests {
                 },
                 3,
                 1,
+            ),
+            // Prefill shapes of the blocked AVX-512 path: Qwen2.5-1.5B's heads, a row block
+            // cut short, a chunk after a cached prefix, more query heads per KV head than
+            // one chunk holds, one head per KV head, and 7 rows (the per-row path).
+            (
+                Heads {
+                    n_head: 12,
+                    n_kv_head: 2,
+                    head_dim: 128,
+                },
+                0,
+                70,
+            ),
+            (
+                Heads {
+                    n_head: 12,
+                    n_kv_head: 2,
+                    head_dim: 128,
+                },
+                33,
+                17,
+            ),
+            (
+                Heads {
+                    n_head: 32,
+                    n_kv_head: 1,
+                    head_dim: 64,
+                },
+                3,
+                8,
+            ),
+            (
+                Heads {
+                    n_head: 4,
+                    n_kv_head: 4,
+                    head_dim: 32,
+                },
+                0,
+                50,
+            ),
+            (
+                Heads {
+                    n_head: 12,
+                    n_kv_head: 2,
+                    head_dim: 128,
+                },
+                40,
+                7,
             ),
         ] {
             let (q_dim, kv_dim) = (h.n_head * h.head_dim, h.n_kv_head * h.head_dim);

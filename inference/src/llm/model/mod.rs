@@ -4,6 +4,8 @@ pub(crate) mod attention;
 pub mod decoder;
 pub mod llama;
 pub(crate) mod ops;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod prefill_attention;
 pub mod qwen2;
 pub mod qwen3;
 pub mod scratch;

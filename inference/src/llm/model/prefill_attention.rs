@@ -1,0 +1,349 @@
+//! Prefill attention on AVX-512: the queries of a few rows against all their keys as two
+//! small GEMMs, so each key and value is read once per block of rows, not once per row.
+//!
+//! The keys of every KV head are first laid out transposed in f32 — blocks of 16 keys, one
+//! vector per dimension holding that dimension of the 16 keys — once per call. A task then
+//! takes up to [`QN`] query vectors (some rows × the query heads of one KV head). Their
+//! scores against 16 keys are summed in registers, [`SQ`] queries at a time: per dimension,
+//! one load of the transposed keys and a multiply-add by each query's broadcast element,
+//! into [`CH`] partial sums over quarters of the dimensions (rounding close to the per-row
+//! kernel's), with no horizontal sums. After a causal softmax per query, the values are
+//! summed the same way: per value row, one conversion from f16 and [`QN`] multiply-adds by
+//! a broadcast weight, per 16 dimensions, in the per-row kernel's order.
+
+use std::arch::x86_64::*;
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use half::f16;
+
+use super::attention::{x86, Heads, KvLayout};
+use crate::llm::kernels::pool::{self, SendPtr};
+use crate::llm::kernels::Isa;
+
+/// Query vectors per task chunk: the score and output accumulators (one 512-bit register
+/// each) leave room for the key vector among the 32 registers.
+const QN: usize = 24;
+/// Keys per block of the transposed keys: the lanes of a 512-bit vector of f32.
+const KB: usize = 16;
+/// Queries per pass of the scores, each with [`CH`] partial sums in registers.
+const SQ: usize = 6;
+const CH: usize = 4;
+const _: () = assert!(QN.is_multiple_of(SQ));
+
+thread_local! {
+    /// A task's scaled queries (`QN · hd`) and scores (`QN` rows of the keys' stride).
+    static SCRATCH: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// Whether this path runs `seq` query rows of head size `hd` on this CPU.
+pub(crate) fn applies(hd: usize, seq: usize) -> bool {
+    seq >= 8 && hd.is_multiple_of(16) && Isa::detect() >= Isa::Avx512Vnni
+}
+
+/// As [`super::attention::attention`] for prefill (see [`applies`]); `kt` is scratch space
+/// for the transposed keys.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn attention(
+    heads: Heads,
+    q: &[f32],
+    k: &[f16],
+    v: &[f16],
+    layout: KvLayout,
+    pos: usize,
+    seq: usize,
+    out: &mut [f32],
+    kt: &mut Vec<f32>,
+) {
+    let Heads {
+        n_head,
+        n_kv_head,
+        head_dim: hd,
+    } = heads;
+    assert!(applies(hd, seq));
+    let group = n_head / n_kv_head;
+    let q_dim = n_head * hd;
+    assert!(q.len() >= seq * q_dim && out.len() >= seq * q_dim);
+    let n = pos + seq;
+    let end = (n - 1) * layout.row + (n_kv_head - 1) * layout.head + hd;
+    assert!(k.len() >= end && v.len() >= end);
+    let nkb = n.div_ceil(KB);
+    let head_kt = nkb * hd * KB;
+    if kt.len() < n_kv_head * head_kt {
+        kt.resize(n_kv_head * head_kt, 0.0);
+    }
+    let pool = pool::global();
+    let ktp = SendPtr(kt.as_mut_ptr());
+
+    // The transposed keys, a task per (KV head, 64 keys).
+    let chunks = nkb.div_ceil(4);
+    let transpose = |t: usize| {
+        let (h, c) = (t / chunks, t % chunks);
+        for b in 4 * c..(4 * c + 4).min(nkb) {
+            // SAFETY: task t alone writes blocks 4c.. of head h, inside `kt` (resized above).
+            let dst = unsafe {
+                std::slice::from_raw_parts_mut(ktp.get().add(h * head_kt + b * hd * KB), hd * KB)
+            };
+            // SAFETY: the CPU has AVX-512 F and F16C (`applies`).
+            unsafe { transpose_block(k, layout, h, b * KB, n, hd, dst) };
+        }
+    };
+    run_tasks(pool, n_kv_head * chunks, &transpose);
+
+    // Attention, a task per (block of rows, KV head), longest rows first.
+    let rows = (QN / group).max(1);
+    let blocks = seq.div_ceil(rows);
+    let kt = &kt[..n_kv_head * head_kt];
+    let outp = SendPtr(out.as_mut_ptr());
+    let scale = 1.0 / (hd as f32).sqrt();
+    let task = |t: usize| {
+        let blk = blocks - 1 - t / n_kv_head;
+        let h = t % n_kv_head;
+        let (i0, i1) = (blk * rows, ((blk + 1) * rows).min(seq));
+        // The task's queries, row by row, in chunks of at most QN.
+        let all: Vec<(usize, usize)> = (i0..i1)
+            .flat_map(|i| (h * group..(h + 1) * group).map(move |g| (i, g)))
+            .collect();
+        for chunk in all.chunks(QN) {
+            let job = Chunk {
+                q,
+                v,
+                layout,
+                kt: &kt[h * head_kt..(h + 1) * head_kt],
+                head: h,
+                pos,
+                hd,
+                q_dim,
+                scale,
+            };
+            // SAFETY: the CPU has AVX-512 F, AVX2, FMA and F16C (`applies`); the chunk's
+            // (row, head) pairs are this task's alone, so are their outputs in `out`.
+            unsafe { job.run(chunk, outp) };
+        }
+    };
+    run_tasks(pool, blocks * n_kv_head, &task);
+}
+
+/// Runs `f(0..tasks)` over the pool's threads (on this one alone when it is a few).
+fn run_tasks(pool: &pool::Pool, tasks: usize, f: &(dyn Fn(usize) + Sync)) {
+    if tasks < 2 || pool.threads() < 2 {
+        (0..tasks).for_each(f);
+        return;
+    }
+    let next = AtomicUsize::new(0);
+    let job = || loop {
+        let t = next.fetch_add(1, Ordering::Relaxed);
+        if t >= tasks {
+            break;
+        }
+        f(t);
+    };
+    pool.run(&job);
+}
+
+/// Keys `p0..p0 + 16` of KV head `h` (zero past `n`) into `dst`: dimension `d` of key
+/// `p0 + j` at `dst[d · 16 + j]`.
+///
+/// # Safety
+/// The CPU has AVX-512 F and F16C.
+#[target_feature(enable = "avx512f,f16c")]
+unsafe fn transpose_block(
+    k: &[f16],
+    layout: KvLayout,
+    h: usize,
+    p0: usize,
+    n: usize,
+    hd: usize,
+    dst: &mut [f32],
+) {
+    assert!(hd.is_multiple_of(16) && dst.len() >= hd * KB);
+    let mut row = [0f32; 16];
+    for j in 0..KB {
+        let p = p0 + j;
+        if p >= n {
+            for d in 0..hd {
+                dst[d * KB + j] = 0.0;
+            }
+            continue;
+        }
+        let src = &k[p * layout.row + h * layout.head..][..hd];
+        for (c, part) in src.chunks_exact(16).enumerate() {
+            // SAFETY: `part` holds 16 halves, `row` 16 floats.
+            unsafe {
+                let x = _mm512_cvtph_ps(_mm256_loadu_si256(part.as_ptr() as *const __m256i));
+                _mm512_storeu_ps(row.as_mut_ptr(), x);
+            }
+            for (d, x) in row.iter().enumerate() {
+                dst[(16 * c + d) * KB + j] = *x;
+            }
+        }
+    }
+}
+
+/// What a chunk of queries reads.
+struct Chunk<'a> {
+    q: &'a [f32],
+    v: &'a [f16],
+    layout: KvLayout,
+    /// The transposed keys of this KV head.
+    kt: &'a [f32],
+    head: usize,
+    pos: usize,
+    hd: usize,
+    q_dim: usize,
+    scale: f32,
+}
+
+impl Chunk<'_> {
+    /// Attends the (row, head) pairs of `chunk` (at most [`QN`], rows ascending) and writes
+    /// each one's output at `out[row · q_dim + head · hd..]`.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512 F, AVX2, FMA and F16C; `out` holds the rows' outputs and no other
+    /// thread writes those of `chunk`.
+    #[target_feature(enable = "avx512f,avx2,fma,f16c")]
+    unsafe fn run(&self, chunk: &[(usize, usize)], out: SendPtr) {
+        let hd = self.hd;
+        let last = chunk.last().map_or(0, |c| c.0);
+        let n = self.pos + last + 1;
+        let nkb = n.div_ceil(KB);
+        let stride = nkb * KB;
+        assert!(self.kt.len() >= nkb * hd * KB && chunk.len() <= QN);
+        assert!(self.v.len() >= (n - 1) * self.layout.row + self.head * self.layout.head + hd);
+        SCRATCH.with(|cell| {
+            let mut cell = cell.borrow_mut();
+            let (qs, s) = &mut *cell;
+            qs.clear();
+            qs.resize(QN * hd, 0.0);
+            s.clear();
+            s.resize(QN * stride, 0.0);
+            for (c, &(i, g)) in chunk.iter().enumerate() {
+                let src = &self.q[i * self.q_dim + g * hd..][..hd];
+                for (d, x) in qs[c * hd..(c + 1) * hd].iter_mut().zip(src) {
+                    *d = x * self.scale;
+                }
+            }
+            // SAFETY (the three calls): the buffers have the sizes asserted and made above;
+            // the CPU features are this function's.
+            unsafe {
+                scores(
+                    qs.as_ptr(),
+                    self.kt.as_ptr(),
+                    hd,
+                    nkb,
+                    chunk.len(),
+                    s.as_mut_ptr(),
+                    stride,
+                )
+            };
+            let mut inv = [0f32; QN];
+            for (c, &(i, _)) in chunk.iter().enumerate() {
+                let ni = self.pos + i + 1;
+                let row = &mut s[c * stride..(c + 1) * stride];
+                // SAFETY: `row` holds `ni ≤ stride` floats.
+                let (_, sum) = unsafe { x86::softmax(row.as_mut_ptr(), ni) };
+                inv[c] = 1.0 / sum;
+                row[ni..].fill(0.0);
+            }
+            let base = self.layout.head * self.head;
+            let vp = (self.v.as_ptr() as *const u16).add(base);
+            // SAFETY: as above; every output lies in `out` (the caller's promise).
+            unsafe {
+                values(
+                    s.as_ptr(),
+                    stride,
+                    vp,
+                    self.layout.row,
+                    n,
+                    hd,
+                    &mut |c, dc, x| {
+                        if c < chunk.len() {
+                            let (i, g) = chunk[c];
+                            let o = out.get().add(i * self.q_dim + g * hd + dc);
+                            _mm512_storeu_ps(o, _mm512_mul_ps(x, _mm512_set1_ps(inv[c])));
+                        }
+                    },
+                )
+            };
+        });
+    }
+}
+
+/// `s[c · stride + p] = qs[c] · key p` for the first `nq` of the [`QN`] queries (rounded
+/// up to [`SQ`]) and the `nq` key blocks. Each score is summed in [`CH`] parts over
+/// quarters of the dimensions, then the parts pairwise: chains of `hd / 4` products keep
+/// the rounding close to that of the per-row kernel.
+///
+/// # Safety
+/// The CPU has AVX-512 F; `qs` holds `QN · hd` floats, `kt` `nkb · hd · 16`, `s` `QN ·
+/// stride` with `stride ≥ 16 · nkb`; `hd` is a multiple of 16 and `nq ≤ QN`.
+#[target_feature(enable = "avx512f")]
+unsafe fn scores(
+    qs: *const f32,
+    kt: *const f32,
+    hd: usize,
+    nkb: usize,
+    nq: usize,
+    s: *mut f32,
+    stride: usize,
+) {
+    let part = hd / CH;
+    // SAFETY (whole body): every index stays inside the sizes above.
+    unsafe {
+        for b in 0..nkb {
+            let ktb = kt.add(b * hd * KB);
+            for q0 in (0..nq).step_by(SQ) {
+                let mut acc = [[_mm512_setzero_ps(); SQ]; CH];
+                for d in 0..part {
+                    for (ch, accs) in acc.iter_mut().enumerate() {
+                        let dd = ch * part + d;
+                        let kv = _mm512_loadu_ps(ktb.add(dd * KB));
+                        for (c, a) in accs.iter_mut().enumerate() {
+                            let x = _mm512_set1_ps(*qs.add((q0 + c) * hd + dd));
+                            *a = _mm512_fmadd_ps(x, kv, *a);
+                        }
+                    }
+                }
+                let [a0, a1, a2, a3] = &acc;
+                for c in 0..SQ {
+                    let lo = _mm512_add_ps(a0[c], a1[c]);
+                    let hi = _mm512_add_ps(a2[c], a3[c]);
+                    _mm512_storeu_ps(s.add((q0 + c) * stride + b * KB), _mm512_add_ps(lo, hi));
+                }
+            }
+        }
+    }
+}
+
+/// For each 16 dimensions `dc` of the values: `emit(c, dc, Σ_p w[c · stride + p] · v_p)`
+/// over the `n` value rows (row `p` at `v + p · row`, f16 bits).
+///
+/// # Safety
+/// The CPU has AVX-512 F and F16C; `w` holds `QN · stride` floats with `stride ≥ n`; the
+/// `n` value rows of `hd` halves lie at `v`.
+#[target_feature(enable = "avx512f,f16c")]
+unsafe fn values(
+    w: *const f32,
+    stride: usize,
+    v: *const u16,
+    row: usize,
+    n: usize,
+    hd: usize,
+    emit: &mut dyn FnMut(usize, usize, __m512),
+) {
+    // SAFETY (whole body): every index stays inside the sizes above.
+    unsafe {
+        for dc in (0..hd).step_by(16) {
+            let mut acc = [_mm512_setzero_ps(); QN];
+            for p in 0..n {
+                let x = _mm512_cvtph_ps(_mm256_loadu_si256(v.add(p * row + dc) as *const __m256i));
+                for (c, a) in acc.iter_mut().enumerate() {
+                    *a = _mm512_fmadd_ps(_mm512_set1_ps(*w.add(c * stride + p)), x, *a);
+                }
+            }
+            for (c, a) in acc.iter().enumerate() {
+                emit(c, dc, *a);
+            }
+        }
+    }
+}
