@@ -25,16 +25,13 @@ fn greedy_is_deterministic_and_matches_the_recording() {
     let b = llm.generate(&req, &mut |_| {}).unwrap();
     assert_eq!(a.tokens, b.tokens);
     assert_eq!(a.text, b.text);
-    // Recorded from this engine, once per kernel set: the AVX-512 VNNI and AVX2 kernels
-    // sum in different orders (AVX-512 machines also run the prefill attention in blocks
-    // of rows), and this tiny model is unsure from its first token: llama.cpp (same GGUF,
-    // same 37 prompt tokens) gives "L" 24.74 and "The" 24.65. Its greedy text starts
-    // "L'Étoile, la" and then goes "Nation, …"; the AVX2 kernels follow it for 11 tokens,
-    // the AVX-512 ones take "The" and answer the question.
-    assert!(
-        a.text.starts_with("L'Étoile, la") || a.text.starts_with("The capital of France is"),
-        "{a:?}"
-    );
+    // Recorded from this engine (re-recorded when the decoder moved to an f16 KV cache
+    // and its own attention), once per kernel set: the AVX-512 VNNI and AVX2 kernels sum
+    // in different orders, and this tiny model is unsure after a few tokens. llama.cpp
+    // (same GGUF, same 37 prompt tokens) agrees with the AVX-512 recording on the first
+    // 11 tokens ("L'Étoile, la Cité, la") and then goes "Nation, …" where it goes
+    // "France, …"; every kernel set starts "L'Étoile, la".
+    assert!(a.text.starts_with("L'Étoile, la"), "{a:?}");
     let recorded = match Isa::detect() {
         Isa::Avx512Vnni => Some(include_str!("fixtures/smollm2-greedy.txt")),
         Isa::Avx2 => Some(include_str!("fixtures/smollm2-greedy-avx2.txt")),

@@ -63,7 +63,6 @@ pub(crate) fn attention(
         n_kv_head,
         head_dim: hd,
     } = heads;
-    let group = n_head / n_kv_head;
     let q_dim = n_head * hd;
     assert!(q.len() >= seq * q_dim && out.len() >= seq * q_dim);
     let end = (pos + seq - 1) * layout.row + (n_kv_head - 1) * layout.head + hd;
@@ -72,6 +71,29 @@ pub(crate) fn attention(
     if super::prefill_attention::applies(hd, seq) {
         return super::prefill_attention::attention(heads, q, k, v, layout, pos, seq, out, partial);
     }
+    per_row(heads, q, k, v, layout, pos, seq, out, partial);
+}
+
+/// [`attention`] with a task per row and KV head.
+#[allow(clippy::too_many_arguments)]
+fn per_row(
+    heads: Heads,
+    q: &[f32],
+    k: &[f16],
+    v: &[f16],
+    layout: KvLayout,
+    pos: usize,
+    seq: usize,
+    out: &mut [f32],
+    partial: &mut Vec<f32>,
+) {
+    let Heads {
+        n_head,
+        n_kv_head,
+        head_dim: hd,
+    } = heads;
+    let group = n_head / n_kv_head;
+    let q_dim = n_head * hd;
     let pool = pool::global();
     let parallel = seq * (pos + seq) * n_head * hd >= PARALLEL_MIN && pool.threads() > 1;
     // Key ranges per row: several only when decoding, enough for 4 tasks per thread.
@@ -778,6 +800,117 @@ mod tests {
                     "{h:?} {layout:?} pos {pos} seq {seq}: max error {err}"
                 );
             }
+        }
+    }
+
+    /// The blocked prefill path gives the per-row path's outputs bit for bit, so that the
+    /// text a model writes does not depend on which of them ran.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn prefill_in_blocks_equals_the_per_row_path() {
+        for (h, pos, seq) in [
+            (
+                Heads {
+                    n_head: 12,
+                    n_kv_head: 2,
+                    head_dim: 128,
+                },
+                0,
+                131,
+            ),
+            (
+                Heads {
+                    n_head: 12,
+                    n_kv_head: 2,
+                    head_dim: 128,
+                },
+                45,
+                9,
+            ),
+            (
+                Heads {
+                    n_head: 14,
+                    n_kv_head: 2,
+                    head_dim: 64,
+                },
+                0,
+                77,
+            ),
+            (
+                Heads {
+                    n_head: 14,
+                    n_kv_head: 2,
+                    head_dim: 64,
+                },
+                300,
+                40,
+            ),
+            (
+                Heads {
+                    n_head: 9,
+                    n_kv_head: 3,
+                    head_dim: 64,
+                },
+                3,
+                37,
+            ),
+            (
+                Heads {
+                    n_head: 32,
+                    n_kv_head: 1,
+                    head_dim: 64,
+                },
+                7,
+                8,
+            ),
+            (
+                Heads {
+                    n_head: 2,
+                    n_kv_head: 2,
+                    head_dim: 128,
+                },
+                0,
+                64,
+            ),
+        ] {
+            if !super::super::prefill_attention::applies(h.head_dim, seq) {
+                return;
+            }
+            let (q_dim, kv_dim) = (h.n_head * h.head_dim, h.n_kv_head * h.head_dim);
+            let total = pos + seq;
+            // Scores of the spread real models have (|q·k|/√d up to ~20).
+            let q: Vec<f32> = values(seq * q_dim, 7).iter().map(|x| 4.0 * x).collect();
+            let k: Vec<f16> = values(total * kv_dim, 8)
+                .iter()
+                .map(|&x| f16::from_f32(x))
+                .collect();
+            let v: Vec<f16> = values(total * kv_dim, 9)
+                .iter()
+                .map(|&x| f16::from_f32(x))
+                .collect();
+            let layout = KvLayout {
+                row: kv_dim,
+                head: h.head_dim,
+            };
+            let mut blocked = vec![f32::NAN; seq * q_dim];
+            attention(
+                h,
+                &q,
+                &k,
+                &v,
+                layout,
+                pos,
+                seq,
+                &mut blocked,
+                &mut Vec::new(),
+            );
+            let mut rows = vec![f32::NAN; seq * q_dim];
+            per_row(h, &q, &k, &v, layout, pos, seq, &mut rows, &mut Vec::new());
+            let differ = blocked.iter().zip(&rows).filter(|(a, b)| a != b).count();
+            assert_eq!(
+                differ, 0,
+                "{h:?} pos {pos} seq {seq}: {differ} outputs differ"
+            );
         }
     }
 

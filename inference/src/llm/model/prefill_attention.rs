@@ -6,10 +6,14 @@
 //! takes up to [`QN`] query vectors (some rows × the query heads of one KV head). Their
 //! scores against 16 keys are summed in registers, [`SQ`] queries at a time: per dimension,
 //! one load of the transposed keys and a multiply-add by each query's broadcast element,
-//! into [`CH`] partial sums over quarters of the dimensions (rounding close to the per-row
-//! kernel's), with no horizontal sums. After a causal softmax per query, the values are
-//! summed the same way: per value row, one conversion from f16 and [`QN`] multiply-adds by
-//! a broadcast weight, per 16 dimensions, in the per-row kernel's order.
+//! with no horizontal sums. After the causal softmax of each query, the values are summed
+//! the same way: per value row, one conversion from f16 and [`QN`] multiply-adds by a
+//! broadcast weight, per 16 dimensions.
+//!
+//! Every sum is made in the order of the per-row kernel ([`super::attention`]), so the
+//! outputs are the same bit for bit and a model writes the same text on either path: a
+//! score is eight partial sums over the dimensions joined pairwise (the last keys of a row
+//! joined as that kernel joins them), the values are summed key after key.
 
 use std::arch::x86_64::*;
 use std::cell::RefCell;
@@ -27,18 +31,18 @@ const QN: usize = 24;
 /// Keys per block of the transposed keys: the lanes of a 512-bit vector of f32.
 const KB: usize = 16;
 /// Queries per pass of the scores, each with [`CH`] partial sums in registers.
-const SQ: usize = 6;
-const CH: usize = 4;
+const SQ: usize = 3;
 const _: () = assert!(QN.is_multiple_of(SQ));
 
 thread_local! {
-    /// A task's scaled queries (`QN · hd`) and scores (`QN` rows of the keys' stride).
-    static SCRATCH: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+    /// A task's queries (`QN · hd`), scores and the row ends' scores (`QN` rows of the
+    /// keys' stride each).
+    static SCRATCH: RefCell<[Vec<f32>; 3]> = const { RefCell::new([Vec::new(), Vec::new(), Vec::new()]) };
 }
 
 /// Whether this path runs `seq` query rows of head size `hd` on this CPU.
 pub(crate) fn applies(hd: usize, seq: usize) -> bool {
-    seq >= 8 && hd.is_multiple_of(16) && Isa::detect() >= Isa::Avx512Vnni
+    seq >= 8 && (hd == 64 || hd == 128) && Isa::detect() >= Isa::Avx512Vnni
 }
 
 /// As [`super::attention::attention`] for prefill (see [`applies`]); `kt` is scratch space
@@ -210,18 +214,21 @@ impl Chunk<'_> {
         let stride = nkb * KB;
         assert!(self.kt.len() >= nkb * hd * KB && chunk.len() <= QN);
         assert!(self.v.len() >= (n - 1) * self.layout.row + self.head * self.layout.head + hd);
+        // Keys from `ends` on are the last (fewer than 8) of some row: the per-row kernel
+        // sums their scores in another order.
+        let first = chunk.first().map_or(0, |c| c.0);
+        let ends = (self.pos + first + 1) / 8 * 8;
         SCRATCH.with(|cell| {
             let mut cell = cell.borrow_mut();
-            let (qs, s) = &mut *cell;
+            let [qs, s, t] = &mut *cell;
             qs.clear();
             qs.resize(QN * hd, 0.0);
             s.clear();
             s.resize(QN * stride, 0.0);
+            t.clear();
+            t.resize(QN * stride, 0.0);
             for (c, &(i, g)) in chunk.iter().enumerate() {
-                let src = &self.q[i * self.q_dim + g * hd..][..hd];
-                for (d, x) in qs[c * hd..(c + 1) * hd].iter_mut().zip(src) {
-                    *d = x * self.scale;
-                }
+                qs[c * hd..(c + 1) * hd].copy_from_slice(&self.q[i * self.q_dim + g * hd..][..hd]);
             }
             // SAFETY (the three calls): the buffers have the sizes asserted and made above;
             // the CPU features are this function's.
@@ -232,7 +239,9 @@ impl Chunk<'_> {
                     hd,
                     nkb,
                     chunk.len(),
-                    s.as_mut_ptr(),
+                    self.scale,
+                    ends / KB,
+                    [s.as_mut_ptr(), t.as_mut_ptr()],
                     stride,
                 )
             };
@@ -240,6 +249,8 @@ impl Chunk<'_> {
             for (c, &(i, _)) in chunk.iter().enumerate() {
                 let ni = self.pos + i + 1;
                 let row = &mut s[c * stride..(c + 1) * stride];
+                let tail = ni / 8 * 8..ni;
+                row[tail.clone()].copy_from_slice(&t[c * stride..][tail]);
                 // SAFETY: `row` holds `ni ≤ stride` floats.
                 let (_, sum) = unsafe { x86::softmax(row.as_mut_ptr(), ni) };
                 inv[c] = 1.0 / sum;
@@ -269,46 +280,61 @@ impl Chunk<'_> {
     }
 }
 
-/// `s[c · stride + p] = qs[c] · key p` for the first `nq` of the [`QN`] queries (rounded
-/// up to [`SQ`]) and the `nq` key blocks. Each score is summed in [`CH`] parts over
-/// quarters of the dimensions, then the parts pairwise: chains of `hd / 4` products keep
-/// the rounding close to that of the per-row kernel.
+/// `s[0][c · stride + p] = scale · qs[c] · key p` for the first `nq` of the [`QN`] queries
+/// (rounded up to [`SQ`]) and the `nkb` key blocks, summed bit for bit as the per-row
+/// kernel sums a row's keys in groups of eight: eight partial sums, dimension `d` in sum `d
+/// mod 8` in ascending order, joined pairwise ((0+1)+(2+3))+((4+5)+(6+7)). From key block
+/// `tail_from` on, `s[1]` also gets the scores summed as that kernel sums a row's last
+/// (fewer than eight) keys: ((0+4)+(2+6))+((1+5)+(3+7)).
 ///
 /// # Safety
-/// The CPU has AVX-512 F; `qs` holds `QN · hd` floats, `kt` `nkb · hd · 16`, `s` `QN ·
-/// stride` with `stride ≥ 16 · nkb`; `hd` is a multiple of 16 and `nq ≤ QN`.
+/// The CPU has AVX-512 F; `qs` holds `QN · hd` floats, `kt` `nkb · hd · 16`, each `s`
+/// `QN · stride` with `stride ≥ 16 · nkb`; `hd` is a multiple of 8 and `nq ≤ QN`.
 #[target_feature(enable = "avx512f")]
+#[allow(clippy::too_many_arguments)]
 unsafe fn scores(
     qs: *const f32,
     kt: *const f32,
     hd: usize,
     nkb: usize,
     nq: usize,
-    s: *mut f32,
+    scale: f32,
+    tail_from: usize,
+    s: [*mut f32; 2],
     stride: usize,
 ) {
-    let part = hd / CH;
+    let add = |a: __m512, b: __m512| _mm512_add_ps(a, b);
+    let scale = _mm512_set1_ps(scale);
     // SAFETY (whole body): every index stays inside the sizes above.
     unsafe {
         for b in 0..nkb {
             let ktb = kt.add(b * hd * KB);
             for q0 in (0..nq).step_by(SQ) {
-                let mut acc = [[_mm512_setzero_ps(); SQ]; CH];
-                for d in 0..part {
-                    for (ch, accs) in acc.iter_mut().enumerate() {
-                        let dd = ch * part + d;
-                        let kv = _mm512_loadu_ps(ktb.add(dd * KB));
-                        for (c, a) in accs.iter_mut().enumerate() {
-                            let x = _mm512_set1_ps(*qs.add((q0 + c) * hd + dd));
-                            *a = _mm512_fmadd_ps(x, kv, *a);
+                let mut acc = [[_mm512_setzero_ps(); 8]; SQ];
+                for c in 0..hd / 8 {
+                    for l in 0..8 {
+                        let d = 8 * c + l;
+                        let kv = _mm512_loadu_ps(ktb.add(d * KB));
+                        for (j, a) in acc.iter_mut().enumerate() {
+                            let x = _mm512_set1_ps(*qs.add((q0 + j) * hd + d));
+                            a[l] = _mm512_fmadd_ps(x, kv, a[l]);
                         }
                     }
                 }
-                let [a0, a1, a2, a3] = &acc;
-                for c in 0..SQ {
-                    let lo = _mm512_add_ps(a0[c], a1[c]);
-                    let hi = _mm512_add_ps(a2[c], a3[c]);
-                    _mm512_storeu_ps(s.add((q0 + c) * stride + b * KB), _mm512_add_ps(lo, hi));
+                for (j, p) in acc.iter().enumerate() {
+                    let at = (q0 + j) * stride + b * KB;
+                    let main = add(
+                        add(add(p[0], p[1]), add(p[2], p[3])),
+                        add(add(p[4], p[5]), add(p[6], p[7])),
+                    );
+                    _mm512_storeu_ps(s[0].add(at), _mm512_mul_ps(main, scale));
+                    if b >= tail_from {
+                        let last = add(
+                            add(add(p[0], p[4]), add(p[2], p[6])),
+                            add(add(p[1], p[5]), add(p[3], p[7])),
+                        );
+                        _mm512_storeu_ps(s[1].add(at), _mm512_mul_ps(last, scale));
+                    }
                 }
             }
         }
