@@ -1,7 +1,7 @@
 //! Ranges: `from 2 to 4pm`, `2-4pm`, `兩點到四點`, `聽日下午2點至4點`, `Monday to Wednesday`.
 //! Times give an interval of instants (end exclusive); days give days (both included).
 
-use chrono::{Datelike, Days, Timelike};
+use chrono::{Datelike, Days, NaiveDate, Timelike};
 
 use super::clock::{clock, part_of_day, Clock, PartOfDay};
 use super::context::Context;
@@ -9,6 +9,8 @@ use super::cursor::{longest, Cursor};
 use super::days::Day;
 use super::moment::{day, wall_clock};
 use super::numerals::number;
+use super::ordinals::{nth_in_month, EN_MONTHS, EN_MONTHS_SHORT};
+use super::since::names_weekday;
 use super::span::{Value, When};
 
 // `untill` is a common misspelling of `until`.
@@ -346,6 +348,37 @@ fn says_year(said: &str) -> bool {
         || said.contains(['\'', '’'])
 }
 
+/// True when a day said names its month (`Dec 30`, `30/12`, `十二月三十日`, `the last Monday
+/// of April`), so that another year of it is the same day.
+fn names_month(said: &str) -> bool {
+    said.contains(|ch: char| ch.is_ascii_digit() || ch == '月')
+        || said
+            .split(|ch: char| !ch.is_ascii_alphabetic())
+            .map(str::to_ascii_lowercase)
+            .any(|w| EN_MONTHS.contains(&w.as_str()) || EN_MONTHS_SHORT.contains(&w.as_str()))
+}
+
+/// `date` (said as `said`) in `year`: the same day of the month, or, for a day said by its
+/// weekday (`the last Monday of April`, `四月的最後一個星期一`), the same weekday in the same
+/// place of that month — the last one if it was the month's last.
+fn in_year(date: NaiveDate, said: &str, year: i32) -> Option<NaiveDate> {
+    let said = said.to_lowercase();
+    let by_place = [
+        "first", "second", "third", "fourth", "fifth", "last", "第", "最後", "最后",
+    ];
+    if !names_weekday(&said) || !by_place.iter().any(|w| said.contains(w)) {
+        return date.with_year(year);
+    }
+    let first = NaiveDate::from_ymd_opt(year, date.month(), 1)?;
+    let last_of_month = date.checked_add_days(Days::new(7))?.month() != date.month();
+    let n = if last_of_month {
+        0
+    } else {
+        (date.day() - 1) / 7 + 1
+    };
+    nth_in_month(first, date.weekday(), n)
+}
+
 fn day_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
     let mut probe = *c;
     let between = opener(&mut probe);
@@ -369,7 +402,7 @@ fn day_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         && !says_year(first_said)
         && first_said.contains(|ch: char| ch.is_ascii_digit())
     {
-        let in_year = |y: i32| first.date.with_year(y);
+        let in_year = |y: i32| in_year(first.date, first_said, y);
         if let Some(d) = in_year(last.date.year()) {
             first = Day::on(if d > last.date {
                 in_year(last.date.year() - 1).unwrap_or(d)
@@ -384,7 +417,7 @@ fn day_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         && !says_year(last_said)
         && last_said.contains(|ch: char| ch.is_ascii_digit() || ch == '月')
     {
-        let in_year = |y: i32| last.date.with_year(y);
+        let in_year = |y: i32| in_year(last.date, last_said, y);
         if let Some(d) = in_year(first.date.year()) {
             last = Day::on(if d < first.date {
                 in_year(first.date.year() + 1).unwrap_or(d)
@@ -394,11 +427,8 @@ fn day_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         }
     }
     // `Dec 30 - Jan 2` said on 31 December: the start is the one just past.
-    if last.date < first.date
-        && !says_year(first_said)
-        && first_said.contains(|ch: char| ch.is_ascii_digit() || ch == '月')
-    {
-        if let Some(d) = first.date.with_year(first.date.year() - 1) {
+    if last.date < first.date && !says_year(first_said) && names_month(first_said) {
+        if let Some(d) = in_year(first.date, first_said, first.date.year() - 1) {
             if d <= last.date {
                 first = Day::on(d);
             }
@@ -463,6 +493,15 @@ fn weekday_of_first_week(
     }
     let mut probe = *c;
     let wd = super::days::zh_weekday_char(&mut probe)?;
+    // `从三月第二个礼拜一到六月三十日`: a number that goes on is a month or a day, not a weekday.
+    let goes_on = [
+        "月", "日", "號", "号", "點", "点", "時", "时", "十", "個", "个", "年",
+    ];
+    if goes_on.iter().any(|w| probe.rest().starts_with(w))
+        || probe.rest().starts_with(|ch: char| ch.is_ascii_digit())
+    {
+        return None;
+    }
     let monday = super::context::week_start(first);
     let mut date = monday + chrono::Days::new(u64::from(wd.num_days_from_monday()));
     // `星期五至一`: the Monday after.

@@ -132,7 +132,7 @@ fn year(c: &mut Cursor) -> Option<i32> {
     Some(y as i32)
 }
 
-fn names_weekday(said: &str) -> bool {
+pub(super) fn names_weekday(said: &str) -> bool {
     said.split(|ch: char| !ch.is_ascii_alphabetic())
         .any(|w| EN_WEEKDAYS.contains(&w))
         || ZH_WEEKDAYS.iter().any(|w| said.contains(w))
