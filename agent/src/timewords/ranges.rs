@@ -605,6 +605,7 @@ fn moment_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
         return None;
     }
     // `between eight o'clock and now`: this moment as the end.
+    let before_end = probe;
     let end = if probe.eat_any(&["now", "right now"]).is_some() && probe.peek() != Some('\'') {
         When::DateTime(ctx.now_instant())
     } else {
@@ -618,6 +619,18 @@ fn moment_range(c: &mut Cursor, ctx: &Context) -> Option<Value> {
             When::DateTime(s - chrono::Duration::days(1))
         }
         _ => start,
+    };
+    // `between 2:00 tomorrow and 4:00`: an end said as a clock time alone is on the start's
+    // day.
+    let end_is_clock = {
+        let mut p = before_end;
+        clock(&mut p).is_some() && p.pos == probe.pos
+    };
+    let end = match (start, end) {
+        (When::DateTime(s), When::DateTime(e)) if e <= s && end_is_clock => {
+            When::DateTime(ctx.instant(s.date_naive(), e.time()))
+        }
+        _ => end,
     };
     let value = match (start, end) {
         (When::DateTime(s), When::DateTime(e)) if e > s => Value::Interval {
