@@ -199,6 +199,7 @@ const START_WORDS: &[&str] = &[
     "within",
     "over",
     "early",
+    "earlier",
     "mid",
     "late",
     "middle",

@@ -499,11 +499,25 @@ fn fuzzy(c: &mut Cursor, ctx: &Context) -> Option<Period> {
         *c = probe;
         return Some(found);
     }
-    // `early next week` (Monday to Wednesday), `mid next week` (Tuesday to Thursday),
-    // `late this week` (Friday to Sunday); `early next month`, `mid this month`, `late
-    // next month` (its thirds).
+    // `earlier this week` / `month` / `year`: from its first day to today.
     let mut probe = *c;
-    if let Some(third) = probe.eat_any(&["early", "mid", "late"]) {
+    if probe.eat("earlier") {
+        probe.skip_spaces();
+        let first = match probe.eat_any(&["this week", "this month", "this year"]) {
+            Some(0) => monday_of_week(today, 0)?,
+            Some(1) => today.with_day(1)?,
+            Some(_) => today.with_ordinal(1)?,
+            None => return None,
+        };
+        *c = probe;
+        return Some(Period { first, last: today });
+    }
+    // `early next week` (Monday to Wednesday), `mid next week` (Tuesday to Thursday),
+    // `late this week` or `later this week` (Friday to Sunday); `early next month`, `mid
+    // this month`, `late next month` (its thirds).
+    let mut probe = *c;
+    if let Some(third) = probe.eat_any(&["early", "mid", "late", "later"]) {
+        let third = third.min(2);
         probe.skip_spaces();
         if let Some(weeks) = week_said(&mut probe) {
             let monday = monday_of_week(today, weeks)?;
@@ -1204,8 +1218,10 @@ fn zh_year_parts(c: &mut Cursor, ctx: &Context) -> Option<Period> {
 
 /// A named week, weekend, month or year.
 pub(crate) fn period(c: &mut Cursor, ctx: &Context) -> Option<Period> {
-    const FIRST_WORDS: [&str; 52] = [
+    const FIRST_WORDS: [&str; 54] = [
         "w",
+        "earlier",
+        "later",
         "past",
         "year",
         "calendar",
