@@ -88,6 +88,24 @@ impl Pool {
         }
     }
 
+    /// Runs `f(t)` for every task `t` in `0..tasks`, the tasks shared out over the threads
+    /// by a counter (all on this thread when it has the pool to itself or there is one
+    /// task).
+    pub(crate) fn for_each_task(&self, tasks: usize, f: &(dyn Fn(usize) + Sync)) {
+        if tasks < 2 || self.threads() < 2 {
+            (0..tasks).for_each(f);
+            return;
+        }
+        let next = AtomicUsize::new(0);
+        self.run(&|| loop {
+            let t = next.fetch_add(1, Ordering::Relaxed);
+            if t >= tasks {
+                break;
+            }
+            f(t);
+        });
+    }
+
     /// Runs `f` on this thread and on every worker that joins before this thread's own
     /// call returns; `f` must share its work out itself (e.g. an atomic chunk counter).
     pub(crate) fn run<'a>(&self, f: &'a (dyn Fn() + Sync + 'a)) {

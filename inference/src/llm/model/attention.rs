@@ -10,7 +10,6 @@
 //! blocks of rows instead ([`super::prefill_attention`]).
 
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use half::f16;
 
@@ -168,15 +167,7 @@ fn per_row(
         });
     };
     if parallel {
-        let next = AtomicUsize::new(0);
-        let job = || loop {
-            let t = next.fetch_add(1, Ordering::Relaxed);
-            if t >= tasks {
-                break;
-            }
-            run(t);
-        };
-        pool.run(&job);
+        pool.for_each_task(tasks, &run);
     } else {
         (0..tasks).for_each(run);
     }

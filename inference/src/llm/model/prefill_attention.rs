@@ -17,7 +17,6 @@
 
 use std::arch::x86_64::*;
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use half::f16;
 
@@ -92,7 +91,7 @@ pub(crate) fn attention(
             unsafe { transpose_block(k, layout, h, b * KB, n, hd, dst) };
         }
     };
-    run_tasks(pool, n_kv_head * chunks, &transpose);
+    pool.for_each_task(n_kv_head * chunks, &transpose);
 
     // Attention, a task per (block of rows, KV head), longest rows first.
     let rows = (QN / group).max(1);
@@ -125,24 +124,7 @@ pub(crate) fn attention(
             unsafe { job.run(chunk, outp) };
         }
     };
-    run_tasks(pool, blocks * n_kv_head, &task);
-}
-
-/// Runs `f(0..tasks)` over the pool's threads (on this one alone when it is a few).
-fn run_tasks(pool: &pool::Pool, tasks: usize, f: &(dyn Fn(usize) + Sync)) {
-    if tasks < 2 || pool.threads() < 2 {
-        (0..tasks).for_each(f);
-        return;
-    }
-    let next = AtomicUsize::new(0);
-    let job = || loop {
-        let t = next.fetch_add(1, Ordering::Relaxed);
-        if t >= tasks {
-            break;
-        }
-        f(t);
-    };
-    pool.run(&job);
+    pool.for_each_task(blocks * n_kv_head, &task);
 }
 
 /// Keys `p0..p0 + 16` of KV head `h` (zero past `n`) into `dst`: dimension `d` of key
@@ -225,8 +207,10 @@ impl Chunk<'_> {
             qs.resize(QN * hd, 0.0);
             s.clear();
             s.resize(QN * stride, 0.0);
-            t.clear();
-            t.resize(QN * stride, 0.0);
+            // Only the row ends `scores` writes below are read from `t`: no need to clear it.
+            if t.len() < QN * stride {
+                t.resize(QN * stride, 0.0);
+            }
             for (c, &(i, g)) in chunk.iter().enumerate() {
                 qs[c * hd..(c + 1) * hd].copy_from_slice(&self.q[i * self.q_dim + g * hd..][..hd]);
             }

@@ -2,7 +2,6 @@
 //! layers with attention over all 1,500 positions, on plain f32 buffers.
 
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::model::Model;
 use super::ops::{add, add_bias, gelu, matmul, matmul_t, softmax_rows};
@@ -141,17 +140,5 @@ fn attend_all(q: &[f32], k: &[f32], v: &[f32], out: &mut [f32], n: usize, d: usi
             }
         })
     };
-    let pool = pool::global();
-    if pool.threads() > 1 {
-        let next = AtomicUsize::new(0);
-        pool.run(&|| loop {
-            let h = next.fetch_add(1, Ordering::Relaxed);
-            if h >= heads {
-                break;
-            }
-            head(h);
-        });
-    } else {
-        (0..heads).for_each(head);
-    }
+    pool::global().for_each_task(heads, &head);
 }
